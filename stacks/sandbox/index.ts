@@ -1,0 +1,81 @@
+import * as pulumi from '@pulumi/pulumi';
+import { z } from 'zod';
+import { INSTANCE_SIZES } from '../../orchestrator/sandbox/fleet-api.ts';
+import { readConfig } from '../config.ts';
+import type { StackContract } from '../contract.ts';
+import { SandboxService } from './service-provider.ts';
+
+/** CloudWatch namespace the fleet simulator publishes the sandbox services' metrics under. */
+export const SANDBOX_NAMESPACE = 'Homeostat/Sandbox';
+
+export const SandboxConfigShape = {
+  serviceName: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
+  capacity: z.number().int().min(0),
+  minCapacity: z.number().int().min(0).default(1),
+  maxCapacity: z.number().int().min(1).default(16),
+  instanceSize: z.enum(INSTANCE_SIZES),
+  version: z.string().min(1),
+  /** Largest factor by which one change may grow or shrink capacity. */
+  maxStepRatio: z.number().positive().default(2),
+};
+
+/** The sandbox service: one fleet service, sized by `sandbox:*` config. */
+export function sandboxProgram(tags: Record<string, string>): Record<string, pulumi.Input<unknown>> {
+  const cfg = readConfig('sandbox', SandboxConfigShape);
+  if (cfg.minCapacity > cfg.maxCapacity) {
+    throw new Error(`invalid stack config: sandbox:minCapacity (${cfg.minCapacity}) exceeds sandbox:maxCapacity (${cfg.maxCapacity})`);
+  }
+  const service = new SandboxService(cfg.serviceName, {
+    name: cfg.serviceName,
+    capacity: cfg.capacity,
+    instanceSize: cfg.instanceSize,
+    version: cfg.version,
+    tags,
+  });
+
+  const dims = { ServiceName: cfg.serviceName };
+  const signal = (id: string, metricName: string, stat: string, role: StackContract['healthSignals'][number]['role'], limit?: number) => ({
+    id,
+    namespace: SANDBOX_NAMESPACE,
+    metricName,
+    dimensions: dims,
+    stat,
+    period: 60,
+    role,
+    higherIsWorse: role !== 'demand',
+    ...(limit === undefined ? {} : { limit }),
+    resource: cfg.serviceName,
+  });
+  const contract: StackContract = {
+    kind: 'sandbox',
+    healthSignals: [
+      signal('cpu', 'CPUUtilization', 'Average', 'utilisation', 100),
+      signal('latency', 'LatencyP95', 'Average', 'latency'),
+      signal('errors', 'ErrorRate', 'Average', 'errors', 100),
+      signal('requests', 'RequestCount', 'Sum', 'demand'),
+    ],
+    alarms: [`${cfg.serviceName}-high-cpu`, `${cfg.serviceName}-high-errors`],
+    remediable: [
+      {
+        key: 'sandbox:capacity',
+        purpose: 'capacity',
+        type: 'integer',
+        min: cfg.minCapacity,
+        max: cfg.maxCapacity,
+        current: cfg.capacity,
+        maxStepRatio: cfg.maxStepRatio,
+      },
+      { key: 'sandbox:instanceSize', purpose: 'size', type: 'enum', values: [...INSTANCE_SIZES], current: cfg.instanceSize },
+      { key: 'sandbox:version', purpose: 'version', type: 'string', current: cfg.version },
+    ],
+  };
+  return {
+    serviceId: service.id,
+    capacity: service.capacity,
+    instanceSize: service.instanceSize,
+    version: service.version,
+    generation: service.generation,
+    tags: pulumi.output(tags),
+    homeostat: contract,
+  };
+}
