@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Homeostat set-up: makes sure everything the service and its tests need is
+# installed, and does nothing (quietly) when it already is. Called by
+# `npm start`, `npm test` and .ci/run; safe to run again at any time.
+#
+#   1. npm dependencies        npm ci from package-lock.json
+#   2. the Pulumi engine       pulumi + pulumi-language-nodejs, pinned version
+#   3. redis-server            Debian package
+#   4. moto server             moto[server] in a virtualenv (CloudWatch API)
+#
+# Everything it builds or downloads goes under $HOMEOSTAT_CACHE
+# (default ~/.cache/homeostat), never into the work tree, except node_modules.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib/env.sh
+source "$here/lib/env.sh"
+cd "$HOMEOSTAT_ROOT"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+# Runs a command with its output kept in a log, shown only when it fails.
+quietly() {
+  local log
+  log="$(mktemp)"
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+mkdir -p "$HOMEOSTAT_CACHE"
+
+# --- 1. npm dependencies ------------------------------------------------------
+# Install scripts are skipped: the provider SDKs' scripts try to download
+# plugins (impossible here, and the engine is configured not to), and nothing
+# else needs one.
+lock_hash="$(hash_of package-lock.json)"
+stamp="node_modules/.homeostat-lock"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  say "installing npm dependencies (npm ci)"
+  quietly npm ci --ignore-scripts --no-audit --no-fund || die "npm ci failed"
+  echo "$lock_hash" >"$stamp"
+fi
+
+# --- 2. the Pulumi engine -----------------------------------------------------
+engine_ok() {
+  local dir="$1"
+  [ -x "$dir/pulumi" ] && [ -x "$dir/pulumi-language-nodejs" ] &&
+    [ "$("$dir/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]
+}
+
+engine_source_hash="$(cd scripts/pulumi-engine && hash_of go.mod go.sum tools.go cmd/pulumi-language-nodejs/*.go)"
+if [ -n "${HOMEOSTAT_PULUMI_DIR_OVERRIDE:-}" ]; then
+  # A person pointed us at an installed CLI: use it as it is, or say why not.
+  engine_ok "$HOMEOSTAT_PULUMI_DIR" ||
+    die "HOMEOSTAT_PULUMI_DIR=$HOMEOSTAT_PULUMI_DIR must hold pulumi and pulumi-language-nodejs $PULUMI_VERSION"
+elif engine_ok "$HOMEOSTAT_PULUMI_DIR" && [ "$(cat "$HOMEOSTAT_PULUMI_DIR/.source" 2>/dev/null)" = "$engine_source_hash" ]; then
+  : # cached build of this exact source
+elif installed="$(dirname "$(command -v pulumi 2>/dev/null || echo /nonexistent/pulumi)")" &&
+  [ "$installed" != "$HOMEOSTAT_PULUMI_DIR" ] && engine_ok "$installed"; then
+  # An installed CLI of the pinned version, with its own language host.
+  mkdir -p "$HOMEOSTAT_PULUMI_DIR"
+  ln -sf "$installed/pulumi" "$HOMEOSTAT_PULUMI_DIR/pulumi"
+  ln -sf "$installed/pulumi-language-nodejs" "$HOMEOSTAT_PULUMI_DIR/pulumi-language-nodejs"
+  echo "$engine_source_hash" >"$HOMEOSTAT_PULUMI_DIR/.source"
+elif command -v go >/dev/null 2>&1; then
+  say "building the Pulumi engine $PULUMI_VERSION from the Go module proxy (first run only, a few minutes)"
+  mkdir -p "$HOMEOSTAT_PULUMI_DIR"
+  ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+  (
+    cd scripts/pulumi-engine
+    export CGO_ENABLED=0 GOFLAGS=-mod=mod
+    quietly go build -trimpath -ldflags "$ldflags" -o "$HOMEOSTAT_PULUMI_DIR/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+    quietly go build -trimpath -ldflags "$ldflags" -o "$HOMEOSTAT_PULUMI_DIR/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs
+  ) || die "building the Pulumi engine failed (see the output above)"
+  engine_ok "$HOMEOSTAT_PULUMI_DIR" || die "the engine built, but 'pulumi version' does not print $PULUMI_VERSION"
+  echo "$engine_source_hash" >"$HOMEOSTAT_PULUMI_DIR/.source"
+else
+  die "no Pulumi engine $PULUMI_VERSION and no Go toolchain to build one.
+  Install the Pulumi CLI $PULUMI_VERSION (https://www.pulumi.com/docs/install/) and either put it on PATH
+  or set HOMEOSTAT_PULUMI_DIR to the folder holding pulumi and pulumi-language-nodejs; or install Go >= 1.25."
+fi
+
+# --- 3. redis-server ----------------------------------------------------------
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing redis-server (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    quietly apt-get update || die "apt-get update failed"
+    quietly apt-get install -y --no-install-recommends redis-server || die "apt-get install redis-server failed"
+    # The package starts a system-wide server on 6379; Homeostat starts its own on free ports.
+    (service redis-server stop || true) >/dev/null 2>&1
+  else
+    die "redis-server is missing: install it (Debian/Ubuntu: sudo apt-get install redis-server)"
+  fi
+fi
+
+# --- 4. moto server (CloudWatch API) ------------------------------------------
+if [ "$("$HOMEOSTAT_MOTO_VENV/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
+  say "installing moto[server] $MOTO_VERSION into $HOMEOSTAT_MOTO_VENV"
+  python="$(command -v python3 || true)"
+  [ -n "$python" ] || die "python3 is missing: it is needed for the moto server (apt-get install python3 python3-venv)"
+  rm -rf "$HOMEOSTAT_MOTO_VENV"
+  quietly "$python" -m venv "$HOMEOSTAT_MOTO_VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+  quietly "$HOMEOSTAT_MOTO_VENV/bin/pip" install --disable-pip-version-check "moto[server]==$MOTO_VERSION" ||
+    die "pip install moto[server]==$MOTO_VERSION failed"
+fi
+
+exit 0
