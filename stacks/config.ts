@@ -11,12 +11,16 @@ export function readConfig<T extends z.ZodRawShape>(namespace: string, shape: T)
   const raw: Record<string, unknown> = {};
   for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
     const [ns, key] = fullKey.split(':');
-    if (ns === namespace && key !== undefined) raw[key] = parseValue(text);
+    if (ns !== namespace || key === undefined) continue;
+    // Every value arrives as a string: keep it so when the field wants a
+    // string (a quantity like "1"), otherwise read it as JSON (numbers, lists).
+    const field = shape[key] as z.ZodType | undefined;
+    raw[key] = field?.safeParse(text).success ? text : parseValue(text);
   }
   return parseConfig(namespace, shape, raw);
 }
 
-/** Config values arrive as strings; numbers, booleans and JSON objects are written without quotes in YAML. */
+/** Numbers, booleans, lists and objects arrive JSON-encoded. */
 function parseValue(text: string): unknown {
   try {
     return JSON.parse(text);

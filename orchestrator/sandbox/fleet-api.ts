@@ -1,14 +1,11 @@
 import { z } from 'zod';
+import { INSTANCE_SIZES } from '../../stacks/sandbox/instance-sizes.ts';
 
 /**
  * The wire shapes of the fleet simulator's HTTP API: what the sandbox stack's
  * dynamic provider sends and reads back. Kept apart from the server so that
  * tests and the provider's own checks can share them.
  */
-
-/** Instance sizes the simulator knows, smallest first; each step doubles the per-instance capacity. */
-export const INSTANCE_SIZES = ['small', 'medium', 'large', 'xlarge'] as const;
-export type InstanceSize = (typeof INSTANCE_SIZES)[number];
 
 export const ServiceSpecSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, starting with a letter'),

@@ -1,14 +1,16 @@
 # Shared environment for Homeostat's scripts; source it, do not run it.
 # It only sets variables: nothing here installs or starts anything.
 
-# Pinned versions. @pulumi/pulumi 3.248.0 is the last release whose `engines`
-# accepts Node.js 20, and the engine must be at least the SDK's version, so
-# both are 3.248.0 (package.json pins the SDK to the same).
-export PULUMI_VERSION="v3.248.0"
-export MOTO_VERSION="5.1.22"
-
 HOMEOSTAT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export HOMEOSTAT_ROOT
+
+# Pinned versions, read from package.json so that there is one place to
+# change them. The engine is built at exactly the version of the pinned
+# @pulumi/pulumi SDK (the engine must be at least the SDK's version).
+pkg_field() { node -p "const p=require('$HOMEOSTAT_ROOT/package.json'); $1"; }
+PULUMI_VERSION="v$(pkg_field "p.dependencies['@pulumi/pulumi']")"
+MOTO_VERSION="$(pkg_field "p.homeostat.motoVersion")"
+export PULUMI_VERSION MOTO_VERSION
 export HOMEOSTAT_CACHE="${HOMEOSTAT_CACHE:-$HOME/.cache/homeostat}"
 
 # HOMEOSTAT_PULUMI_DIR names a folder holding `pulumi` and

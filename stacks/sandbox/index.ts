@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { z } from 'zod';
-import { INSTANCE_SIZES } from '../../orchestrator/sandbox/fleet-api.ts';
+import { INSTANCE_SIZES } from './instance-sizes.ts';
 import { readConfig } from '../config.ts';
 import type { StackContract } from '../contract.ts';
 import { SandboxService } from './service-provider.ts';

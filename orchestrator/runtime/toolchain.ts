@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root: two levels above this file. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const PackageJsonSchema = z.object({
+  dependencies: z.object({ '@pulumi/pulumi': z.string() }),
+  homeostat: z.object({ motoVersion: z.string() }),
+});
+
+/**
+ * Where the tools that `scripts/setup.sh` installs live, computed the same
+ * way as `scripts/lib/env.sh` (one set of rules, read from package.json), so
+ * code started without that script still finds them.
+ */
+export interface Toolchain {
+  /** Pinned engine version, for example `v3.248.0`. */
+  pulumiVersion: string;
+  /** Folder holding `pulumi` and `pulumi-language-nodejs`. */
+  pulumiDir: string;
+  /** The `moto_server` executable. */
+  motoServer: string;
+  /** The `redis-server` executable (found on PATH). */
+  redisServer: string;
+  /**
+   * Environment for any process that runs the engine: PATH with the engine,
+   * its language host and the dynamic-provider launcher, and Pulumi Cloud off.
+   */
+  engineEnv: Record<string, string>;
+}
+
+function findOnPath(name: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Resolves the toolchain; throws naming the missing tool and how to install it. */
+export function resolveToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
+  const pkg = PackageJsonSchema.parse(JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')));
+  const pulumiVersion = `v${pkg.dependencies['@pulumi/pulumi']}`;
+  const cache = env.HOMEOSTAT_CACHE ?? join(homedir(), '.cache', 'homeostat');
+  const pulumiDir = env.HOMEOSTAT_PULUMI_DIR ?? join(cache, 'pulumi', pulumiVersion, 'bin');
+  const motoServer = join(cache, `moto-${pkg.homeostat.motoVersion}`, 'bin', 'moto_server');
+
+  const missing = (what: string) => new Error(`${what} is missing: run 'npm run setup' (scripts/setup.sh) first`);
+  if (!existsSync(join(pulumiDir, 'pulumi'))) throw missing(`the Pulumi engine (${join(pulumiDir, 'pulumi')})`);
+  if (!existsSync(join(pulumiDir, 'pulumi-language-nodejs'))) throw missing('pulumi-language-nodejs');
+
+  const launcherDir = join(PROJECT_ROOT, 'node_modules', '@pulumi', 'pulumi');
+  const path = [pulumiDir, launcherDir, env.PATH ?? ''].join(delimiter);
+  const redisServer = findOnPath('redis-server', path) ?? '';
+
+  return {
+    pulumiVersion,
+    pulumiDir,
+    motoServer,
+    redisServer,
+    engineEnv: {
+      PATH: path,
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    },
+  };
+}
