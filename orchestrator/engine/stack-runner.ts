@@ -1,0 +1,189 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type EngineEvent,
+  type Stack,
+} from '@pulumi/pulumi/automation/index.js';
+import { summarizeEvents, type RunSummary } from './run-summary.ts';
+
+/**
+ * The engine stage's adapter: runs preview, up, refresh and destroy of one
+ * stack of a checked-out project through the Pulumi Automation API and the
+ * real engine, always with the project's policy packs, and returns a
+ * structured summary. It never installs anything (no
+ * `PulumiCommand.install()`) and never reaches Pulumi Cloud.
+ */
+
+/** How to reach the engine and its state; built once per service. */
+export interface EngineSettings {
+  /** Folder holding `pulumi` and `pulumi-language-nodejs`; it must be named `bin`. */
+  pulumiDir: string;
+  /** Self-managed backend, for example `file:///var/lib/homeostat/state`. */
+  backendUrl: string;
+  /** Passphrase of the passphrase secrets provider. Never logged. */
+  passphrase: string;
+  /** Policy pack folders passed to every preview and update. */
+  policyPacks: string[];
+  /** Engine home (plugins, workspace settings); default: a `pulumi-home` folder beside a file backend, else the user's. */
+  pulumiHome?: string;
+  /** More environment for the engine, the program and its providers. */
+  env?: Record<string, string>;
+}
+
+/** One stack of one checked-out project. */
+export interface StackRef {
+  /** Folder holding the project's `Pulumi.yaml`. */
+  workDir: string;
+  stack: string;
+}
+
+export type RunKind = 'preview' | 'up' | 'refresh' | 'destroy';
+
+export interface RunOptions {
+  /** Policy pack config, by policy name (`{"max-capacity-step": {"baselines": {...}}}`). */
+  policyConfig?: Record<string, Record<string, unknown>>;
+  /** Every engine event, as it happens (for a live run log). */
+  onEvent?: (event: EngineEvent) => void;
+  /** Update message recorded in the stack's history. */
+  message?: string;
+  /** Refresh only: compute what refresh would change without writing it (drift detection). */
+  previewOnly?: boolean;
+  /** Preview only: refresh first, so the diff is against the cloud as it is. */
+  refresh?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  kind: RunKind;
+  stack: string;
+  /** Whether the engine finished the operation without error. */
+  ok: boolean;
+  summary: RunSummary;
+  /** The engine's error text when `ok` is false. */
+  error?: string;
+  durationMs: number;
+}
+
+export interface StackRunner {
+  run(kind: RunKind, ref: StackRef, options?: RunOptions): Promise<RunResult>;
+  /** The stack's outputs as last applied. */
+  outputs(ref: StackRef): Promise<Record<string, unknown>>;
+  /** Lists the stacks the backend holds for the project in `workDir`. */
+  stacks(workDir: string): Promise<string[]>;
+  /** Removes a stack and its history from the backend (it must be empty of resources, or `force`). */
+  removeStack(ref: StackRef, force?: boolean): Promise<void>;
+}
+
+/** Creates a stack runner; verifies the engine's version once. */
+export async function createStackRunner(settings: EngineSettings): Promise<StackRunner> {
+  if (basename(settings.pulumiDir) !== 'bin') {
+    throw new Error(`the Pulumi engine folder must be named bin (got ${settings.pulumiDir})`);
+  }
+  const pulumiCommand = await PulumiCommand.get({ root: dirname(settings.pulumiDir) });
+  const pulumiHome =
+    settings.pulumiHome ??
+    (settings.backendUrl.startsWith('file://') ? join(new URL(settings.backendUrl).pathname, '..', 'pulumi-home') : undefined);
+  if (pulumiHome) await mkdir(pulumiHome, { recursive: true });
+  const envVars: Record<string, string> = {
+    ...settings.env,
+    PULUMI_BACKEND_URL: settings.backendUrl,
+    PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    ...(pulumiHome ? { PULUMI_HOME: pulumiHome } : {}),
+  };
+
+  async function open(ref: StackRef): Promise<Stack> {
+    return LocalWorkspace.createOrSelectStack(
+      { workDir: ref.workDir, stackName: ref.stack },
+      { pulumiCommand, envVars, secretsProvider: 'passphrase' },
+    );
+  }
+
+  async function withPolicyConfig<T>(
+    config: RunOptions['policyConfig'],
+    fn: (files: string[]) => Promise<T>,
+  ): Promise<T> {
+    if (!config || Object.keys(config).length === 0) return fn([]);
+    const dir = await mkdtemp(join(tmpdir(), 'homeostat-policy-'));
+    try {
+      const file = join(dir, 'policy-config.json');
+      await writeFile(file, JSON.stringify(config));
+      return await fn(settings.policyPacks.map(() => file));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function run(kind: RunKind, ref: StackRef, options: RunOptions = {}): Promise<RunResult> {
+    const started = Date.now();
+    const events: EngineEvent[] = [];
+    const onEvent = (e: EngineEvent) => {
+      events.push(e);
+      options.onEvent?.(e);
+    };
+    const finish = (ok: boolean, error?: string): RunResult => {
+      const result: RunResult = { kind, stack: ref.stack, ok, summary: summarizeEvents(events), durationMs: Date.now() - started };
+      if (error !== undefined) result.error = error;
+      return result;
+    };
+    try {
+      const stack = await open(ref);
+      await withPolicyConfig(options.policyConfig, async (policyPackConfigs) => {
+        const policy = { policyPacks: settings.policyPacks, policyPackConfigs };
+        const common = { onEvent, signal: options.signal, ...(options.message ? { message: options.message } : {}) };
+        switch (kind) {
+          case 'preview':
+            await stack.preview({ ...common, ...policy, diff: true, refresh: options.refresh ?? false });
+            break;
+          case 'up':
+            await stack.up({ ...common, ...policy, diff: true });
+            break;
+          case 'refresh':
+            if (options.previewOnly) await stack.previewRefresh({ ...common });
+            else await stack.refresh({ ...common });
+            break;
+          case 'destroy':
+            await stack.destroy({ ...common });
+            break;
+        }
+      });
+      return finish(true);
+    } catch (err) {
+      return finish(false, engineErrorText(err));
+    }
+  }
+
+  return {
+    run,
+    async outputs(ref) {
+      const stack = await open(ref);
+      const outs = await stack.outputs();
+      return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
+    },
+    async stacks(workDir) {
+      const ws = await LocalWorkspace.create({ workDir, pulumiCommand, envVars });
+      return (await ws.listStacks()).map((s) => s.name);
+    },
+    async removeStack(ref, force = false) {
+      const stack = await open(ref);
+      await stack.workspace.removeStack(ref.stack, { force });
+    },
+  };
+}
+
+/**
+ * The useful part of an Automation API error: the engine's stderr, without
+ * the command line (which is long and says nothing new).
+ */
+export function engineErrorText(err: unknown): string {
+  if (err && typeof err === 'object' && 'commandResult' in err) {
+    const result = (err as { commandResult: { stderr?: string; stdout?: string } }).commandResult;
+    const stderr = result.stderr?.trim();
+    if (stderr) return stderr;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
