@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): set-up, then lint, types, the dependency-cycle
+# check, and every mocha test (unit and integration) against real services.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bash "$here/setup.sh"
+source "$here/lib/env.sh"
+cd "$HOMEOSTAT_ROOT"
+
+echo "== lint";        npx eslint .
+echo "== types";       npx tsc -p tsconfig.json --noEmit
+echo "== cycles";      npx madge --circular --no-spinner --extensions ts --ts-config tsconfig.json orchestrator remediations policies stacks bench
+
+echo "== tests"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+npx mocha --require test/hooks/services.ts --timeout 180000 \
+  'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' "$@" 2>&1 | tee "$log" || status=$?
+passed="$(grep -Eo '^ *[0-9]+ passing' "$log" | grep -Eo '[0-9]+' || echo 0)"
+failed="$(grep -Eo '^ *[0-9]+ failing' "$log" | grep -Eo '[0-9]+' || echo 0)"
+skipped="$(grep -Eo '^ *[0-9]+ pending' "$log" | grep -Eo '[0-9]+' || echo 0)"
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"
