@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SourceArtifact } from './artifact.ts';
+import type { DependencyCache } from './dependency-cache.ts';
+import { git } from './git.ts';
+
+/**
+ * The source stage: keeps a bare mirror of each watched repository and checks
+ * out one worktree per run, yielding an immutable {@link SourceArtifact}.
+ */
+export interface SourceFetcher {
+  /** Fetches `ref` (a branch, tag or commit id) of `repo` and checks it out. */
+  fetch(repo: string, ref: string): Promise<SourceArtifact>;
+  /** Resolves a ref to a commit id without checking anything out (for pollers). */
+  resolve(repo: string, ref: string): Promise<string>;
+  /** Removes a run's worktree. */
+  release(artifact: SourceArtifact): Promise<void>;
+  /** Names of the files changed between two commits (from may be undefined: everything). */
+  changedFiles(repo: string, from: string | undefined, to: string): Promise<string[]>;
+}
+
+export interface SourceFetcherOptions {
+  /** Cache folder: `mirrors/` and `worktrees/` go below it. */
+  dir: string;
+  /** Links npm dependencies into each worktree; none when omitted. */
+  dependencies?: DependencyCache;
+}
+
+function mirrorName(repo: string): string {
+  return createHash('sha256').update(repo).digest('hex').slice(0, 16);
+}
+
+export function createSourceFetcher(options: SourceFetcherOptions): SourceFetcher {
+  const mirrors = join(options.dir, 'mirrors');
+  const worktrees = join(options.dir, 'worktrees');
+  // One git fetch per mirror at a time; worktree bookkeeping is per mirror too.
+  const locks = new Map<string, Promise<unknown>>();
+
+  function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    locks.set(key, next.catch(() => undefined));
+    return next;
+  }
+
+  async function mirror(repo: string): Promise<string> {
+    const dir = join(mirrors, `${mirrorName(repo)}.git`);
+    if (!existsSync(dir)) {
+      await mkdir(mirrors, { recursive: true });
+      await git(['init', '--bare', '-q', dir]);
+      await git(['remote', 'add', 'origin', repo], { cwd: dir });
+    }
+    return dir;
+  }
+
+  async function fetchRef(dir: string, ref: string): Promise<string> {
+    const isCommit = /^[0-9a-f]{40}$/.test(ref);
+    if (isCommit) {
+      const known = await git(['cat-file', '-t', ref], { cwd: dir }).catch(() => '');
+      if (known === 'commit') return ref;
+    }
+    // Fetch every branch (so later diffs find their base) plus the ref itself.
+    await git(['fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/heads/*', ...(isCommit ? [ref] : [])], { cwd: dir });
+    return git(['rev-parse', '--verify', `${ref}^{commit}`], { cwd: dir });
+  }
+
+  return {
+    async fetch(repo, ref) {
+      const dir = await mirror(repo);
+      return serial(dir, async () => {
+        const commit = await fetchRef(dir, ref);
+        const tree = await git(['rev-parse', `${commit}^{tree}`], { cwd: dir });
+        const runDir = join(worktrees, `${mirrorName(repo)}-${commit.slice(0, 12)}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
+        await mkdir(worktrees, { recursive: true });
+        await git(['worktree', 'add', '-q', '--detach', runDir, commit], { cwd: dir });
+        await options.dependencies?.link(runDir);
+        return { repo, commit, dir: runDir, digest: `git-tree:${tree}` };
+      });
+    },
+    async resolve(repo, ref) {
+      const dir = await mirror(repo);
+      return serial(dir, () => fetchRef(dir, ref));
+    },
+    async release(artifact) {
+      const dir = await mirror(artifact.repo);
+      await serial(dir, async () => {
+        await git(['worktree', 'remove', '--force', artifact.dir], { cwd: dir }).catch(() => undefined);
+        await rm(artifact.dir, { recursive: true, force: true });
+        await git(['worktree', 'prune'], { cwd: dir });
+      });
+    },
+    async changedFiles(repo, from, to) {
+      const dir = await mirror(repo);
+      return serial(dir, async () => {
+        const out = from
+          ? await git(['diff', '--name-only', '--no-renames', from, to], { cwd: dir })
+          : await git(['ls-tree', '-r', '--name-only', to], { cwd: dir });
+        return out ? out.split('\n') : [];
+      });
+    },
+  };
+}
