@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * A change in a watched repository, whatever told us about it: a GitHub,
+ * GitLab or Gitea webhook, or the poller. The first data shape of the loop.
+ */
+export const ForgeSchema = z.enum(['github', 'gitlab', 'gitea', 'poll', 'cli']);
+export type Forge = z.infer<typeof ForgeSchema>;
+
+const sha = z.string().regex(/^[0-9a-f]{40}$/, 'a full 40-character commit id');
+
+const EventBase = z.object({
+  forge: ForgeSchema,
+  /** Unique per delivery (the forge's delivery id, or one we derive); a repeated delivery has the same id. */
+  deliveryId: z.string().min(1).max(200),
+  /** The repository as the forge names it, for example `acme/infra`. */
+  repoName: z.string().min(1),
+  /** Clone URLs the forge gave (https, ssh); used to match a watched repository. */
+  cloneUrls: z.array(z.string()).min(1),
+  receivedAt: z.string(),
+});
+
+export const PushEventSchema = EventBase.extend({
+  kind: z.literal('push'),
+  /** Full ref, for example `refs/heads/main`. */
+  ref: z.string().startsWith('refs/'),
+  /** Commit before the push; undefined for a new branch. */
+  before: sha.optional(),
+  /** Commit after the push; undefined when the branch was deleted. */
+  after: sha.optional(),
+});
+export type PushEvent = z.infer<typeof PushEventSchema>;
+
+export const PullRequestEventSchema = EventBase.extend({
+  kind: z.literal('pull_request'),
+  number: z.number().int().positive(),
+  action: z.enum(['opened', 'synchronize', 'reopened', 'closed', 'other']),
+  headSha: sha,
+  /** Branch name of the head, for example `feature/scale`. */
+  headRef: z.string().min(1),
+  /** Branch the pull request targets, for example `main`. */
+  baseRef: z.string().min(1),
+  /** Base commit, when the forge gives it. */
+  baseSha: sha.optional(),
+  merged: z.boolean().default(false),
+});
+export type PullRequestEvent = z.infer<typeof PullRequestEventSchema>;
+
+export const GitEventSchema = z.discriminatedUnion('kind', [PushEventSchema, PullRequestEventSchema]);
+export type GitEvent = z.infer<typeof GitEventSchema>;
+
+/** The branch of a `refs/heads/…` ref, or undefined for tags and other refs. */
+export function branchOf(ref: string): string | undefined {
+  return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+}
