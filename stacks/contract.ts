@@ -35,6 +35,8 @@ const RemediableBase = z.object({
   key: z.string().regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/),
   /** What changing the key does, in the words of a playbook. */
   purpose: z.enum(['capacity', 'size', 'version', 'storage', 'restart']),
+  /** Logical name of the resource the key sizes; the step-change policy looks it up by this name. */
+  resource: z.string().optional(),
 });
 
 export const RemediableKeySchema = z.discriminatedUnion('type', [

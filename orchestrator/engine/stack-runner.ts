@@ -25,7 +25,7 @@ export interface EngineSettings {
   backendUrl: string;
   /** Passphrase of the passphrase secrets provider. Never logged. */
   passphrase: string;
-  /** Policy pack folders passed to every preview and update. */
+  /** Policy pack folders passed to every preview and update, besides each run's own. */
   policyPacks: string[];
   /** Engine home (plugins, workspace settings); default: a `pulumi-home` folder beside a file backend, else the user's. */
   pulumiHome?: string;
@@ -43,6 +43,8 @@ export interface StackRef {
 export type RunKind = 'preview' | 'up' | 'refresh' | 'destroy';
 
 export interface RunOptions {
+  /** Policy pack folders of this run (for example the checked-out commit's), added to the settings' ones. */
+  policyPacks?: string[];
   /** Policy pack config, by policy name (`{"max-capacity-step": {"baselines": {...}}}`). */
   policyConfig?: Record<string, Record<string, unknown>>;
   /** Every engine event, as it happens (for a live run log). */
@@ -104,15 +106,17 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
   }
 
   async function withPolicyConfig<T>(
+    packs: string[],
     config: RunOptions['policyConfig'],
     fn: (files: string[]) => Promise<T>,
   ): Promise<T> {
-    if (!config || Object.keys(config).length === 0) return fn([]);
+    if (!config || Object.keys(config).length === 0 || packs.length === 0) return fn([]);
     const dir = await mkdtemp(join(tmpdir(), 'homeostat-policy-'));
     try {
       const file = join(dir, 'policy-config.json');
       await writeFile(file, JSON.stringify(config));
-      return await fn(settings.policyPacks.map(() => file));
+      // One config file per pack: each pack reads the entries of its own policies.
+      return await fn(packs.map(() => file));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -132,8 +136,9 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
     };
     try {
       const stack = await open(ref);
-      await withPolicyConfig(options.policyConfig, async (policyPackConfigs) => {
-        const policy = { policyPacks: settings.policyPacks, policyPackConfigs };
+      const policyPacks = [...settings.policyPacks, ...(options.policyPacks ?? [])];
+      await withPolicyConfig(policyPacks, options.policyConfig, async (policyPackConfigs) => {
+        const policy = { policyPacks, policyPackConfigs };
         const common = { onEvent, signal: options.signal, ...(options.message ? { message: options.message } : {}) };
         switch (kind) {
           case 'preview':

@@ -198,7 +198,7 @@ export function buildAwsWeb(cfg: AwsWebConfig, tags: Record<string, string>): Re
         ],
         alarms,
         remediable: [
-          { key: 'web:desiredCapacity', purpose: 'capacity', type: 'integer', min: cfg.minSize, max: cfg.maxSize, current: cfg.desiredCapacity, maxStepRatio: cfg.maxStepRatio },
+          { key: 'web:desiredCapacity', purpose: 'capacity', resource: name, type: 'integer', min: cfg.minSize, max: cfg.maxSize, current: cfg.desiredCapacity, maxStepRatio: cfg.maxStepRatio },
           { key: 'web:instanceType', purpose: 'size', type: 'enum', values: cfg.instanceTypeLadder, current: cfg.instanceType },
           { key: 'web:version', purpose: 'version', type: 'string', current: cfg.version },
         ],

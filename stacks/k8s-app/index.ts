@@ -112,7 +112,7 @@ export function buildK8sApp(cfg: K8sAppConfig, tags: Record<string, string>): Re
     ],
     alarms: [],
     remediable: [
-      { key: 'app:replicas', purpose: 'capacity', type: 'integer', min: cfg.minReplicas, max: cfg.maxReplicas, current: cfg.replicas, maxStepRatio: cfg.maxStepRatio },
+      { key: 'app:replicas', purpose: 'capacity', resource: cfg.name, type: 'integer', min: cfg.minReplicas, max: cfg.maxReplicas, current: cfg.replicas, maxStepRatio: cfg.maxStepRatio },
       { key: 'app:cpuLimit', purpose: 'size', type: 'string', current: cfg.cpuLimit },
       { key: 'app:memoryLimit', purpose: 'size', type: 'string', current: cfg.memoryLimit },
       { key: 'app:image', purpose: 'version', type: 'string', current: cfg.image },

@@ -59,6 +59,7 @@ export function sandboxProgram(tags: Record<string, string>): Record<string, pul
       {
         key: 'sandbox:capacity',
         purpose: 'capacity',
+        resource: cfg.serviceName,
         type: 'integer',
         min: cfg.minCapacity,
         max: cfg.maxCapacity,

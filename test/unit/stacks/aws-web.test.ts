@@ -106,7 +106,7 @@ describe('stacks/aws-web (Pulumi runtime mocks)', function () {
     assert.deepEqual(contract.healthSignals.map((s) => s.id), ['cpu', 'latency', 'errors', 'requests']);
     assert.equal(contract.healthSignals[0]?.dimensions.AutoScalingGroupName, 'storefront-mock');
     assert.deepEqual(contract.remediable.find((k) => k.key === 'web:desiredCapacity'), {
-      key: 'web:desiredCapacity', purpose: 'capacity', type: 'integer', min: 2, max: 12, current: 3, maxStepRatio: 2,
+      key: 'web:desiredCapacity', purpose: 'capacity', resource: 'storefront', type: 'integer', min: 2, max: 12, current: 3, maxStepRatio: 2,
     });
     assert.equal(contract.alarms.length, 3);
   });
