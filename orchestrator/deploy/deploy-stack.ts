@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { EngineEvent } from '@pulumi/pulumi/automation/index.js';
 import type { RunResult, StackRunner } from '../engine/stack-runner.ts';
 import { changedResources, type RunSummary } from '../engine/run-summary.ts';
 import { policyConfigFor, type PolicyConfig } from '../plan/policy-config.ts';
@@ -25,6 +26,12 @@ export interface DeployStackInput {
   policyPacks: string[];
   /** Base policy config (levels, thresholds) from the service config. */
   policyConfig?: PolicyConfig;
+  /** Called after a clean preview and before `up` starts: the place to record intent. */
+  beforeApply?: () => Promise<void>;
+  /** Called with every engine event of the preview and the update (the run log). */
+  onEngineEvent?: (event: EngineEvent) => void;
+  /** Aborts the engine (graceful shutdown past its grace period). */
+  signal?: AbortSignal;
 }
 
 const PAST: Record<'create' | 'update' | 'replace' | 'delete', string> = {
@@ -50,6 +57,10 @@ export function describeChanges(summary: RunSummary, applied = false): string {
   return parts.length === 0 ? 'no changes' : `${parts.join(', ')}${props.length ? ` (${props.join('; ')})` : ''}`;
 }
 
+function engineOptions(input: DeployStackInput): { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } {
+  return { ...(input.onEngineEvent ? { onEvent: input.onEngineEvent } : {}), ...(input.signal ? { signal: input.signal } : {}) };
+}
+
 /**
  * The engine stage for one stack: preview with the policy packs and, when
  * asked and the preview is clean, apply. It reads only the artifact's folder.
@@ -62,7 +73,7 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
   const policyPacks = input.policyPacks.map((p) => join(input.artifact.dir, p));
 
   // preview
-  const preview = await runner.run('preview', ref, { policyConfig, policyPacks });
+  const preview = await runner.run('preview', ref, { policyConfig, policyPacks, ...engineOptions(input) });
   emit(timelineEvent('preview', describeChanges(preview.summary), { ...at, durationMs: preview.durationMs, outcome: preview.ok ? 'ok' : 'failed', details: { counts: preview.summary.counts } }));
   // policy
   const mandatory = preview.summary.policyViolations.filter((v) => v.level === 'mandatory');
@@ -87,7 +98,8 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
   }
 
   // apply
-  const apply = await runner.run('up', ref, { policyConfig, policyPacks, message: `homeostat: ${input.artifact.commit.slice(0, 12)}` });
+  await input.beforeApply?.();
+  const apply = await runner.run('up', ref, { policyConfig, policyPacks, ...engineOptions(input), message: `homeostat: ${input.artifact.commit.slice(0, 12)}` });
   emit(timelineEvent('apply', apply.ok ? describeChanges(apply.summary, true) : `failed: ${apply.error}`, { ...at, durationMs: apply.durationMs, outcome: apply.ok ? 'ok' : 'failed' }));
   return { status: apply.ok ? 'applied' : 'failed', preview, apply };
 }

@@ -1,5 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import {
   LocalWorkspace,
@@ -77,6 +77,29 @@ export interface StackRunner {
   stacks(workDir: string): Promise<string[]>;
   /** Removes a stack and its history from the backend (it must be empty of resources, or `force`). */
   removeStack(ref: StackRef, force?: boolean): Promise<void>;
+  /**
+   * After a crash during an update: clears the engine's stale lock (`pulumi
+   * cancel`) and pending creates (a refresh that also reads back what the
+   * cloud really has). Throws {@link StackBusyError} while an engine process
+   * of this machine still holds the lock: it is not stale yet.
+   */
+  recover(ref: StackRef): Promise<void>;
+}
+
+/** The stack's engine lock belongs to a process that is still running. */
+export class StackBusyError extends Error {
+  override readonly name = 'StackBusyError';
+  readonly reason = 'StackLocked';
+  readonly kind = 'waiting';
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Creates a stack runner; verifies the engine's version once. */
@@ -176,6 +199,22 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
     async removeStack(ref, force = false) {
       const stack = await open(ref);
       await stack.workspace.removeStack(ref.stack, { force });
+    },
+    async recover(ref) {
+      const stack = await open(ref);
+      if (settings.backendUrl.startsWith('file://')) {
+        // The file backend's lock names the process that took it; only a dead one's lock is stale.
+        const project = (await stack.workspace.projectSettings()).name;
+        const dir = join(new URL(settings.backendUrl).pathname, '.pulumi', 'locks', 'organization', project, ref.stack);
+        for (const file of await readdir(dir).catch(() => [] as string[])) {
+          const lock = JSON.parse(await readFile(join(dir, file), 'utf8').catch(() => '{}')) as { pid?: number; hostname?: string };
+          if (lock.hostname === hostname() && typeof lock.pid === 'number' && processAlive(lock.pid)) {
+            throw new StackBusyError(`stack ${ref.stack} is locked by engine process ${lock.pid}, which is still running`);
+          }
+        }
+      }
+      await stack.cancel();
+      await stack.refresh({ clearPendingCreates: true });
     },
   };
 }

@@ -46,7 +46,7 @@ export function parsePulumiYaml(path: string, text: string): z.infer<typeof Pulu
   try {
     doc = parse(text);
   } catch (err) {
-    throw new Error(`${path}: not valid YAML: ${(err as Error).message}`);
+    throw new Error(`${path}: not valid YAML: ${(err as Error).message}`, { cause: err });
   }
   const parsed = PulumiYamlSchema.safeParse(doc);
   if (!parsed.success) {

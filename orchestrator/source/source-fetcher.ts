@@ -19,6 +19,12 @@ export interface SourceFetcher {
   release(artifact: SourceArtifact): Promise<void>;
   /** Names of the files changed between two commits (from may be undefined: everything). */
   changedFiles(repo: string, from: string | undefined, to: string): Promise<string[]>;
+  /** Every file path of a commit. */
+  listFiles(repo: string, commit: string): Promise<string[]>;
+  /** One file of a commit, as text. */
+  readFile(repo: string, commit: string, path: string): Promise<string>;
+  /** The best common ancestor of two commits, if any. */
+  mergeBase(repo: string, a: string, b: string): Promise<string | undefined>;
 }
 
 export interface SourceFetcherOptions {
@@ -99,6 +105,19 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
           : await git(['ls-tree', '-r', '--name-only', to], { cwd: dir });
         return out ? out.split('\n') : [];
       });
+    },
+    async listFiles(repo, commit) {
+      const dir = await mirror(repo);
+      const out = await git(['ls-tree', '-r', '--name-only', commit], { cwd: dir });
+      return out ? out.split('\n') : [];
+    },
+    async readFile(repo, commit, path) {
+      const dir = await mirror(repo);
+      return git(['show', `${commit}:${path}`], { cwd: dir });
+    },
+    async mergeBase(repo, a, b) {
+      const dir = await mirror(repo);
+      return git(['merge-base', a, b], { cwd: dir }).catch(() => undefined);
     },
   };
 }

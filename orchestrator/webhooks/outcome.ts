@@ -64,10 +64,12 @@ export type WebhookOutcome =
 export type RejectedOutcome = Extract<WebhookOutcome, { kind: 'rejected' }>;
 export type IgnoredOutcome = Extract<WebhookOutcome, { kind: 'ignored' }>;
 
+/** A rejection with the status that belongs to its reason. */
 export function reject(reason: WebhookRejectReason, message: string): RejectedOutcome {
   return { kind: 'rejected', status: REJECT_STATUS[reason], reason, message };
 }
 
+/** Nothing to do: answered 202 so the forge does not retry. */
 export function ignore(reason: string): IgnoredOutcome {
   return { kind: 'ignored', status: 202, reason };
 }

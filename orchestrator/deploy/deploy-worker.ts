@@ -1,0 +1,322 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { classifyEngineError } from '../engine/engine-errors.ts';
+import { engineEventLine } from '../engine/event-log.ts';
+import type { StackRunner } from '../engine/stack-runner.ts';
+import type { PolicyConfig } from '../plan/policy-config.ts';
+import { parseDeployJobData, type DeployJobData } from '../queue/deploy-job.ts';
+import { DEPLOY_QUEUE, MAX_ATTEMPTS, type DeployQueue } from '../queue/deploy-queue.ts';
+import { stackKey } from '../queue/stack-key.ts';
+import type { StackLease, StackLock } from '../queue/stack-lock.ts';
+import type { RunReason, RunRecord } from '../records/run-record.ts';
+import type { RunStore } from '../records/run-store.ts';
+import { applyRun, isStalledFor, startRun } from '../records/stack-status.ts';
+import type { SourceArtifact } from '../source/artifact.ts';
+import { GitError } from '../source/git.ts';
+import type { SourceFetcher } from '../source/source-fetcher.ts';
+import { timelineEvent, type TimelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { deployStack, type DeployOutcome } from './deploy-stack.ts';
+
+/** A watched repository, as the worker needs it. */
+export interface WatchedRepo {
+  id: string;
+  url: string;
+  /** Policy pack folders relative to the repository root. */
+  policyPacks: string[];
+}
+
+export interface DeployWorkerDeps {
+  connection: Redis;
+  prefix?: string;
+  queue: DeployQueue;
+  runner: StackRunner;
+  fetcher: SourceFetcher;
+  store: RunStore;
+  lock: StackLock;
+  repo(id: string): WatchedRepo | undefined;
+  policyConfig?: PolicyConfig;
+  engineVersion: string;
+  /** Timeline of what happens, for the sandbox and the dashboard. */
+  emit?: TimelineSink;
+  /** Default 4: stacks deploy in parallel, each stack one at a time. */
+  concurrency?: number;
+  /** How long a waiting job sleeps before it tries the stack's lock again; default 500 ms. */
+  lockRetryMs?: number;
+  /** On shutdown, how long a running update may take to finish before it is cancelled; default 60 s. */
+  shutdownGraceMs?: number;
+  /** Worker id in records and locks; default host-pid-random. */
+  workerId?: string;
+}
+
+export interface DeployWorker {
+  readonly id: string;
+  /** Stops taking jobs; lets running updates finish within the grace period, then cancels them. */
+  close(): Promise<void>;
+}
+
+/** Thrown inside a job when the run ended in a way that should not be retried. */
+class StalledRun extends UnrecoverableError {
+  constructor(
+    readonly reason: RunReason,
+    message: string,
+  ) {
+    super(`${reason}: ${message}`);
+  }
+}
+
+function newRunId(): string {
+  return `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The deploy worker: takes deploy jobs and, for each, runs the ordered steps
+ * of a reconcile — supersede check, stack lock, record intent, source,
+ * preview with policy, apply — stopping at the first that fails, and always
+ * writing the run record and the stack's status on the way out.
+ */
+export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
+  const prefix = deps.prefix ?? 'homeostat';
+  const workerId = deps.workerId ?? `${process.pid}-${randomBytes(3).toString('hex')}`;
+  const emit = deps.emit ?? (() => {});
+  const shutdown = new AbortController();
+
+  async function processJob(job: Job<DeployJobData>, token?: string): Promise<string> {
+    let data: DeployJobData;
+    try {
+      data = parseDeployJobData(job.data);
+    } catch (err) {
+      throw new UnrecoverableError((err as Error).message);
+    }
+    const key = stackKey(data.target);
+
+    // 1. Latest wins: a newer commit for this stack was queued after this one.
+    if (data.apply && (await deps.queue.latestApply(data.target)) !== job.id) {
+      await recordSkipped(job, data, 'Superseded', 'a newer commit for this stack arrived first');
+      return 'skipped';
+    }
+    // 2. A stack stalled on this commit waits for a new one (a person's manual run may still go ahead).
+    const before = await deps.store.status(key);
+    if (data.trigger.kind !== 'manual' && data.trigger.kind !== 'recovery' && isStalledFor(before, data.commit)) {
+      await recordSkipped(job, data, before.conditions.Stalled.reason as RunReason, `stack is stalled on this commit: ${before.conditions.Stalled.message}`);
+      return 'skipped';
+    }
+
+    // 3. One update per stack: wait for the lock without counting an attempt.
+    const lease = await deps.lock.tryAcquire(key, workerId);
+    if (!lease) {
+      await job.moveToDelayed(Date.now() + (deps.lockRetryMs ?? 500) + Math.floor(Math.random() * 100), token);
+      throw new DelayedError();
+    }
+    try {
+      return await reconcile(job, data, lease, token);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  async function recordSkipped(job: Job<DeployJobData>, data: DeployJobData, reason: RunReason, message: string): Promise<void> {
+    const now = new Date().toISOString();
+    const run: RunRecord = {
+      id: newRunId(),
+      jobId: String(job.id),
+      target: data.target,
+      stackKey: stackKey(data.target),
+      commit: data.commit,
+      apply: data.apply,
+      trigger: data.trigger,
+      phase: 'done',
+      status: 'skipped',
+      reason,
+      message,
+      attempt: job.attemptsMade + 1,
+      worker: workerId,
+      engineVersion: deps.engineVersion,
+      timings: { enqueuedAt: data.enqueuedAt, startedAt: now, finishedAt: now },
+    };
+    await deps.store.save(run);
+    emit(timelineEvent('preview', `skipped: ${message}`, { stack: data.target.stack, commit: data.commit, outcome: 'skipped' }));
+  }
+
+  async function reconcile(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease, token?: string): Promise<string> {
+    const key = stackKey(data.target);
+    const attempt = job.attemptsMade + 1;
+
+    // recover: a run of this job left "running" by a crashed worker is marked aborted, and the engine's leftovers cleared.
+    const crashed = (await deps.store.inFlight()).filter((r) => r.stackKey === key);
+    const repo = deps.repo(data.target.repo);
+    if (!repo) throw new StalledRun('SourceUnavailable', `repository ${data.target.repo} is not watched (anymore)`);
+
+    const run: RunRecord = {
+      id: newRunId(),
+      jobId: String(job.id),
+      target: data.target,
+      stackKey: key,
+      commit: data.commit,
+      apply: data.apply,
+      trigger: data.trigger,
+      phase: 'fetching',
+      status: 'running',
+      attempt,
+      fence: lease.fence,
+      worker: workerId,
+      engineVersion: deps.engineVersion,
+      timings: { enqueuedAt: data.enqueuedAt, startedAt: new Date().toISOString() },
+    };
+    const save = async () => {
+      if (!(await deps.store.saveFenced(run, lease.fence))) {
+        throw new Error(`lost the lock of ${key} (fence ${lease.fence}); another worker owns the stack now`);
+      }
+    };
+    await save();
+    let status = startRun(await deps.store.status(key), run, run.timings.startedAt!);
+    await deps.store.saveStatus(status);
+
+    const log: string[] = [];
+    const flushLog = async () => {
+      const lines = log.splice(0, log.length);
+      await deps.store.appendLog(run.id, lines);
+    };
+    const sink = (e: TimelineEvent) => {
+      log.push(`${e.at.slice(11, 19)} ${e.type}: ${e.message}`);
+      emit({ ...e, details: { ...e.details, runId: run.id } });
+    };
+
+    let artifact: SourceArtifact | undefined;
+    let outcome: DeployOutcome | undefined;
+    try {
+      for (const r of crashed) {
+        await recoverCrashed(r, repo, data);
+        sink(timelineEvent('error', `run ${r.id} was in flight when its worker died: marked aborted, engine lock cleared`, { stack: data.target.stack, commit: r.commit, outcome: 'aborted' }));
+      }
+
+      // source
+      try {
+        artifact = await deps.fetcher.fetch(repo.url, data.commit);
+      } catch (err) {
+        if (err instanceof GitError) throw Object.assign(new Error(err.message), { reason: 'SourceUnavailable' as RunReason });
+        throw err;
+      }
+
+      // preview (+ policy), then apply on the deploy branch
+      run.phase = 'previewing';
+      run.timings.previewStartedAt = new Date().toISOString();
+      await save();
+      outcome = await deployStack(
+        deps.runner,
+        {
+          artifact,
+          project: data.target.project,
+          stack: data.target.stack,
+          apply: data.apply,
+          policyPacks: repo.policyPacks,
+          ...(deps.policyConfig ? { policyConfig: deps.policyConfig } : {}),
+          signal: shutdown.signal,
+          beforeApply: async () => {
+            // Intent before side effects: a crash from here on leaves a run that says "applying".
+            run.phase = 'applying';
+            await save();
+          },
+          onEngineEvent: (e) => {
+            const line = engineEventLine(e);
+            if (line) log.push(line);
+          },
+        },
+        sink,
+      );
+      run.previewSummary = outcome.preview.summary;
+      run.timings.previewMs = outcome.preview.durationMs;
+      if (outcome.apply) {
+        run.applySummary = outcome.apply.summary;
+        run.timings.applyMs = outcome.apply.durationMs;
+      }
+      if (outcome.status === 'policy-violation') {
+        const v = outcome.preview.summary.policyViolations.filter((x) => x.level === 'mandatory');
+        throw new StalledRun('PolicyViolation', v.map((x) => `${x.policy}: ${x.message}`).join('; '));
+      }
+      if (outcome.status === 'failed') {
+        const failedRun = outcome.apply ?? outcome.preview;
+        const text = failedRun.error ?? failedRun.summary.errors.join('\n');
+        const c = classifyEngineError(text);
+        if (shutdown.signal.aborted) throw Object.assign(new Error('cancelled by shutdown'), { reason: 'Cancelled' as RunReason, kind: 'waiting' });
+        if (c.kind === 'stalled') throw new StalledRun(c.reason, firstLine(text));
+        throw Object.assign(new Error(firstLine(text)), { reason: c.reason, kind: c.kind });
+      }
+
+      run.status = outcome.status === 'applied' ? 'applied' : outcome.status === 'unchanged' ? 'unchanged' : 'previewed';
+      run.message = outcome.status;
+      const outputs = run.status === 'applied' || run.status === 'unchanged' ? await deps.runner.outputs({ workDir: join(artifact.dir, data.target.project), stack: data.target.stack }).catch(() => undefined) : undefined;
+      await finish(run, outputs);
+      return run.status;
+    } catch (err) {
+      const e = err as Error & { reason?: RunReason; kind?: string };
+      const final = !(err instanceof StalledRun) && e.kind !== 'waiting' && attempt >= MAX_ATTEMPTS;
+      run.status = 'failed';
+      run.reason = err instanceof StalledRun ? err.reason : final ? 'RetriesExhausted' : e.reason ?? 'EngineError';
+      run.message = final ? `${MAX_ATTEMPTS} attempts failed; last: ${e.message}` : e.message;
+      await finish(run);
+      sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: 'failed' }));
+      if (err instanceof StalledRun || final) throw new UnrecoverableError(run.message);
+      if (e.kind === 'waiting') {
+        await job.moveToDelayed(Date.now() + 2000, token);
+        throw new DelayedError();
+      }
+      throw err;
+    } finally {
+      await flushLog().catch(() => undefined);
+      if (artifact) await deps.fetcher.release(artifact).catch(() => undefined);
+    }
+
+    async function finish(r: RunRecord, outputs?: Record<string, unknown>): Promise<void> {
+      r.phase = 'done';
+      r.timings.finishedAt = new Date().toISOString();
+      await save();
+      status = applyRun(status, r, r.timings.finishedAt, outputs);
+      await deps.store.saveStatus(status);
+    }
+  }
+
+  /** An in-flight run of a dead worker: aborted on purpose, the engine's lock and pending operations cleared. */
+  async function recoverCrashed(r: RunRecord, repo: WatchedRepo, data: DeployJobData): Promise<void> {
+    // The engine first (it may still be busy: then wait and come back), the record after.
+    const artifact = await deps.fetcher.fetch(repo.url, data.commit);
+    try {
+      await deps.runner.recover({ workDir: join(artifact.dir, data.target.project), stack: data.target.stack });
+    } finally {
+      await deps.fetcher.release(artifact);
+    }
+    r.message = `worker ${r.worker ?? '?'} stopped during ${r.phase === 'applying' ? 'the update' : 'the run'}`;
+    r.status = 'aborted';
+    r.phase = 'done';
+    r.reason = 'WorkerCrashed';
+    r.timings.finishedAt = new Date().toISOString();
+    await deps.store.save(r);
+  }
+
+  const worker = new Worker<DeployJobData>(DEPLOY_QUEUE, processJob, {
+    connection: deps.connection,
+    prefix,
+    concurrency: deps.concurrency ?? 4,
+    // A job whose worker stops renewing its lock for this long is handed to another worker.
+    lockDuration: 30_000,
+    maxStalledCount: 2,
+  });
+  worker.on('error', (err) => emit(timelineEvent('error', `deploy worker: ${err.message}`)));
+
+  return {
+    id: workerId,
+    async close() {
+      const closing = worker.close();
+      const grace = deps.shutdownGraceMs ?? 60_000;
+      const timer = setTimeout(() => shutdown.abort(), grace);
+      await closing;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function firstLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return (lines.find((l) => l.startsWith('error:')) ?? lines[0] ?? 'unknown error').slice(0, 500);
+}

@@ -1,0 +1,114 @@
+/**
+ * Options of the streaming detector, their defaults and validation.
+ *
+ * Horizons are counted in "steps": the series' own typical sampling interval,
+ * learnt online. A gap of five intervals therefore ages the statistics like five
+ * points would, and the same options fit 1-minute and 1-hour metrics alike.
+ */
+
+/** Tunable behaviour of a detector. Every field is optional in {@link createDetector}; see the defaults below. */
+export interface DetectorOptions {
+  /**
+   * Observations that always score 0 while the baselines form.
+   * @defaultValue 150
+   */
+  warmUpPoints: number;
+  /**
+   * Horizon (steps) of the robust level and scale, and of the level-shift statistic's own spread.
+   * @defaultValue 500
+   */
+  levelHorizon: number;
+  /**
+   * Horizon (steps) of the short-term mean used to detect level shifts; short enough to react within the hour at 5-minute sampling.
+   * @defaultValue 6
+   */
+  shiftHorizon: number;
+  /**
+   * Memory (steps) of the tail envelopes: how long the largest recent excursions keep defining "normal extremes".
+   * @defaultValue 3000
+   */
+  envelopeHorizon: number;
+  /**
+   * Huber clipping, in robust standard deviations: residuals beyond it move the level and scale as if they were at the clip.
+   * @defaultValue 4
+   */
+  huberClip: number;
+  /**
+   * Surprise (nats) of the level-shift statistic above which the level is re-based on the short-term mean, so one shift fires once rather than for hours.
+   * @defaultValue 20
+   */
+  rebaseNats: number;
+  /**
+   * On a re-base, tail envelopes are cut back to this many robust standard deviations, because the old regime's extremes say little about the new one.
+   * @defaultValue 4
+   */
+  rebaseEnvelope: number;
+  /**
+   * Smallest tail envelope, in robust standard deviations, so a quiet stretch does not make every wiggle a record.
+   * @defaultValue 2
+   */
+  minEnvelope: number;
+  /**
+   * Memory (steps) of the alert-suppression peak: after a high score, lower scores are damped until it decays.
+   * @defaultValue 200
+   */
+  suppressionHorizon: number;
+  /**
+   * Factor applied to a score that does not exceed the decayed peak of earlier scores (0 silences repeats, 1 disables suppression).
+   * @defaultValue 0.5
+   */
+  suppressionFactor: number;
+  /**
+   * Surprise (nats) that maps to a score of 0.5; the score is `S / (S + scoreHalfNats)`.
+   * @defaultValue 14
+   */
+  scoreHalfNats: number;
+  /**
+   * Score at or above which {@link DetectorResult.isAnomaly} is true.
+   * @defaultValue {@link PRODUCTION_THRESHOLD}
+   */
+  threshold: number;
+}
+
+/**
+ * The alerting threshold used in production. Fixed, not fitted per run: with the
+ * default `scoreHalfNats` it means "about 14 nats of surprise", an event that
+ * would happen by chance about once per million points.
+ */
+export const PRODUCTION_THRESHOLD = 0.5;
+
+/** Defaults of every option. */
+export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
+  warmUpPoints: 150,
+  levelHorizon: 500,
+  shiftHorizon: 6,
+  envelopeHorizon: 3000,
+  huberClip: 4,
+  rebaseNats: 20,
+  rebaseEnvelope: 4,
+  minEnvelope: 2,
+  suppressionHorizon: 200,
+  suppressionFactor: 0.5,
+  scoreHalfNats: 14,
+  threshold: PRODUCTION_THRESHOLD,
+});
+
+/** Merges options over the defaults and rejects values that would break the arithmetic, naming the field. */
+export function resolveDetectorOptions(options: Partial<DetectorOptions> = {}): DetectorOptions {
+  const merged: DetectorOptions = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
+  const positive: (keyof DetectorOptions)[] = ['levelHorizon', 'shiftHorizon', 'envelopeHorizon', 'huberClip', 'rebaseNats', 'rebaseEnvelope', 'minEnvelope', 'suppressionHorizon', 'scoreHalfNats'];
+  for (const key of positive) {
+    const v = merged[key];
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`detector option ${key} must be a positive finite number, got ${v}`);
+  }
+  if (!Number.isInteger(merged.warmUpPoints) || merged.warmUpPoints < 0) {
+    throw new RangeError(`detector option warmUpPoints must be a non-negative integer, got ${merged.warmUpPoints}`);
+  }
+  if (!(merged.suppressionFactor >= 0 && merged.suppressionFactor <= 1)) {
+    throw new RangeError(`detector option suppressionFactor must be in [0, 1], got ${merged.suppressionFactor}`);
+  }
+  if (!(merged.threshold > 0 && merged.threshold <= 1)) {
+    throw new RangeError(`detector option threshold must be in (0, 1], got ${merged.threshold}`);
+  }
+  return merged;
+}

@@ -1,0 +1,115 @@
+/**
+ * The per-series state of the detector: one fixed-size Float64Array.
+ *
+ * A flat numeric array keeps the state small and its size honest (the byte
+ * length is the state), makes updates cheap, and serialises to a plain JSON
+ * array that a poller can persist between runs.
+ */
+
+/** Hours in the daily profile. */
+export const DAILY_BUCKETS = 24;
+/** Hours in the weekly profile. */
+export const WEEKLY_BUCKETS = 168;
+
+/** Offsets of the scalar fields in the state array. */
+export const S = {
+  /** Observations folded into the state. */
+  count: 0,
+  /** Timestamp (ms) of the latest observation; NaN before the first. */
+  lastTime: 1,
+  /** Typical sampling interval (ms), learnt online; 0 until known. */
+  step: 2,
+  /** Previous observed value (for flat-line runs). */
+  previous: 3,
+  /** Robust level of the deseasonalised series. */
+  level: 4,
+  /** Slope of the level per step (Holt's trend). */
+  slope: 5,
+  /** Robust scale (about one standard deviation) of the residual around the level. */
+  scale: 6,
+  /** Effective number of observations behind level and scale. */
+  levelWeight: 7,
+  /** Short-term mean of the deseasonalised value (the level a shift moves to). */
+  fastMean: 8,
+  /** Short-term mean of the clipped standardised residual (level-shift statistic). */
+  shift: 9,
+  /** Long-run mean square of the shift statistic: its own spread, autocorrelation included. */
+  shiftSpread: 10,
+  /** Effective number of observations behind shiftSpread. */
+  shiftWeight: 11,
+  /** Upper tail envelope: decayed largest excursion above the level. */
+  envelopeUp: 12,
+  /** Lower tail envelope: decayed largest excursion below the level. */
+  envelopeDown: 13,
+  /** Effective number of observations behind the envelopes. */
+  envelopeWeight: 14,
+  /** Decayed peak of recent scores, for suppression of repeats. */
+  peak: 15,
+  /** Length of the current run of repeated values; negative once the run has been reported. */
+  flatRun: 16,
+  /** Long-run rate at which a value repeats a different previous value (a run starts). */
+  startRate: 17,
+  /** Effective number of observations behind startRate. */
+  startWeight: 18,
+  /** Long-run rate at which a repeat is repeated again (a run goes on). */
+  continueRate: 19,
+  /** Effective number of observations behind continueRate. */
+  continueWeight: 20,
+  /** Long-run mean absolute error of the level alone. */
+  errorBase: 21,
+  /** Long-run mean absolute error of level plus daily profile. */
+  errorDaily: 22,
+  /** Long-run mean absolute error of level plus daily and weekly profiles. */
+  errorWeekly: 23,
+} as const;
+
+const SCALARS = 24;
+/** Offset of the daily profile (per-hour mean offset from the level). */
+export const DAILY_OFFSET = SCALARS;
+/** Offset of the daily profile's per-hour weights. */
+export const DAILY_WEIGHT_OFFSET = DAILY_OFFSET + DAILY_BUCKETS;
+/** Offset of the weekly profile (per hour-of-week offset after the daily one). */
+export const WEEKLY_OFFSET = DAILY_WEIGHT_OFFSET + DAILY_BUCKETS;
+/** Offset of the weekly profile's per-hour weights. */
+export const WEEKLY_WEIGHT_OFFSET = WEEKLY_OFFSET + WEEKLY_BUCKETS;
+/** Number of doubles in a state. */
+export const STATE_LENGTH = WEEKLY_WEIGHT_OFFSET + WEEKLY_BUCKETS;
+
+/** Format version of {@link DetectorSnapshot}; bump when the layout changes. */
+export const STATE_VERSION = 1;
+
+/** A fresh state: nothing observed yet. */
+export function createDetectorState(): Float64Array {
+  const state = new Float64Array(STATE_LENGTH);
+  state[S.lastTime] = Number.NaN;
+  state[S.previous] = Number.NaN;
+  return state;
+}
+
+/** The persisted form of a detector's state: JSON-safe (NaN and infinities become null). */
+export interface DetectorSnapshot {
+  readonly version: number;
+  readonly values: readonly (number | null)[];
+}
+
+/** Copies a state into a JSON-safe snapshot. */
+export function snapshotState(state: Float64Array): DetectorSnapshot {
+  return { version: STATE_VERSION, values: Array.from(state, (v) => (Number.isFinite(v) ? v : null)) };
+}
+
+/** Rebuilds a state from a snapshot; throws a RangeError naming the problem when it does not fit this version. */
+export function restoreState(snapshot: DetectorSnapshot): Float64Array {
+  if (snapshot === null || typeof snapshot !== 'object') throw new RangeError('detector snapshot must be an object');
+  if (snapshot.version !== STATE_VERSION) {
+    throw new RangeError(`detector snapshot.version is ${String(snapshot.version)}, this build reads ${STATE_VERSION}`);
+  }
+  if (!Array.isArray(snapshot.values) || snapshot.values.length !== STATE_LENGTH) {
+    throw new RangeError(`detector snapshot.values must hold ${STATE_LENGTH} numbers`);
+  }
+  const state = new Float64Array(STATE_LENGTH);
+  snapshot.values.forEach((v, i) => {
+    if (v !== null && typeof v !== 'number') throw new RangeError(`detector snapshot.values[${i}] is not a number or null`);
+    state[i] = v === null ? Number.NaN : v;
+  });
+  return state;
+}

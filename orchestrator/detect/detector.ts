@@ -1,0 +1,121 @@
+/**
+ * The streaming anomaly detector: one small, fixed-size state per series,
+ * updated point by point, scoring each point from earlier points only.
+ *
+ * Per observation, in order:
+ * 1. clock: elapsed steps of the series' own sampling interval (gaps age the state);
+ * 2. forecast: robust level and trend plus learnt daily/weekly profile;
+ * 3. evidence, each as surprise in nats: record-breaking excursion (tail
+ *    envelopes), level shift (short-term mean vs. its own spread), flat line
+ *    (run of repeats);
+ * 4. re-base on an accepted shift, so one step change alerts once;
+ * 5. learn: level, scale, envelopes, profiles;
+ * 6. score: squash into [0, 1], damp repeats of an event already reported.
+ *
+ * Pure: no I/O, no clock, no randomness. Labels, windows and file names never
+ * reach it; it sees timestamps and values only.
+ */
+import { resolveDetectorOptions } from './detector-options.ts';
+import type { DetectorOptions } from './detector-options.ts';
+import { S, createDetectorState, restoreState, snapshotState } from './detector-state.ts';
+import type { DetectorSnapshot } from './detector-state.ts';
+import { flatLineSurprise } from './flat-line.ts';
+import { rebaseLevel, shiftSurprise, updateFastMean } from './level-shift.ts';
+import { initLevel, predictLevel, scaleFloor, updateLevel } from './robust-level.ts';
+import { advanceClock } from './sampling-clock.ts';
+import { seasonalOffset, updateSeasonalProfiles } from './seasonal-profile.ts';
+import { combineSurprises, natsForScore, squash, suppressRepeats } from './surprise-score.ts';
+import { narrowEnvelopes, recordSurprise, updateEnvelopes } from './tail-envelope.ts';
+
+/** What the detector says about one observation. */
+export interface DetectorResult {
+  /** Anomaly score in [0, 1]; higher is more anomalous. 0 during warm-up and for missing values. */
+  readonly score: number;
+  /** `score >= threshold`. */
+  readonly isAnomaly: boolean;
+}
+
+/** A streaming detector for one series. */
+export interface Detector {
+  /** The options in force, defaults filled in. */
+  readonly options: Readonly<DetectorOptions>;
+  /**
+   * Scores an observation, then learns from it. Observations should come in
+   * time order; a duplicate or earlier timestamp counts as one more observation
+   * at the latest time. A non-finite value is a missing point: it scores 0 and
+   * changes nothing.
+   */
+  update(timestampMs: number, value: number): DetectorResult;
+  /** The state as JSON-safe data, to persist and later pass to {@link createDetector}. */
+  snapshot(): DetectorSnapshot;
+  /** Bytes of numeric state this series holds. */
+  stateBytes(): number;
+}
+
+const MISSING: DetectorResult = Object.freeze({ score: 0, isAnomaly: false });
+
+/**
+ * Creates a detector, fresh or resumed from a snapshot.
+ *
+ * @param options - overrides of the defaults (`DEFAULT_DETECTOR_OPTIONS`).
+ * @param snapshot - state from {@link Detector.snapshot} of a detector with the same options.
+ */
+export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?: DetectorSnapshot): Detector {
+  const o = resolveDetectorOptions(options);
+  const state = snapshot === undefined ? createDetectorState() : restoreState(snapshot);
+  // Surprise at the alerting threshold: flat-line runs report once they reach it.
+  const alarmNats = natsForScore(o.threshold, o.scoreHalfNats);
+  const shiftMinWeight = o.warmUpPoints / 2;
+
+  function update(timestampMs: number, value: number): DetectorResult {
+    if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return MISSING;
+    // 1. clock
+    const steps = advanceClock(state, timestampMs);
+    const count = state[S.count]! + 1;
+    state[S.count] = count;
+    if (count === 1) {
+      initLevel(state, value);
+      state[S.previous] = value;
+      return MISSING;
+    }
+
+    // 2. forecast
+    const season = seasonalOffset(state, timestampMs);
+    const y = value - season;
+    const forecast = predictLevel(state, steps);
+    const scale = Math.max(state[S.scale]!, scaleFloor(state));
+    const residual = y - forecast;
+
+    // 3. evidence
+    const record = recordSurprise(state, residual, scale, o.minEnvelope);
+    const shift = shiftSurprise(state, residual / scale, steps, o.shiftHorizon, o.levelHorizon, o.huberClip, shiftMinWeight);
+    const flat = flatLineSurprise(state, value, steps, o.envelopeHorizon, alarmNats);
+    const nats = combineSurprises(record, shift, flat);
+
+    // 4. re-base on an accepted shift
+    if (shift > o.rebaseNats) {
+      rebaseLevel(state);
+      narrowEnvelopes(state, o.rebaseEnvelope * scale);
+    }
+
+    // 5. learn
+    updateLevel(state, y, steps, o.levelHorizon, o.huberClip);
+    updateFastMean(state, y, steps, o.shiftHorizon);
+    updateEnvelopes(state, y - state[S.level]!, steps, o.envelopeHorizon);
+    updateSeasonalProfiles(state, timestampMs, value, forecast, scale, o.huberClip, steps, 2 * o.levelHorizon);
+    state[S.previous] = value;
+
+    // 6. score
+    const raw = count > o.warmUpPoints ? squash(nats, o.scoreHalfNats) : 0;
+    const score = suppressRepeats(state, raw, steps, o.suppressionHorizon, o.suppressionFactor);
+    return { score, isAnomaly: score >= o.threshold };
+  }
+
+  return {
+    options: o,
+    update,
+    snapshot: () => snapshotState(state),
+    stateBytes: () => state.byteLength,
+  };
+}
+

@@ -1,0 +1,48 @@
+/**
+ * Level-shift evidence: a short-term mean of the standardised residual, judged
+ * against that same statistic's own long-run spread.
+ *
+ * Measuring the spread empirically (rather than assuming independent noise)
+ * absorbs autocorrelation and heavy tails, which is what keeps a slow wander on
+ * a real metric from reading as a shift. The independent-noise spread is kept
+ * as a floor, since correlation can only widen it.
+ */
+import { S } from './detector-state.ts';
+import { decay } from './sampling-clock.ts';
+import { twoSidedNormalNats } from './normal-tail.ts';
+
+/**
+ * Folds the standardised residual `z` into the short-term mean and returns the
+ * surprise (nats) of that mean. Returns 0 until the spread has `minWeight`
+ * effective observations behind it.
+ */
+export function shiftSurprise(state: Float64Array, z: number, steps: number, shortHorizon: number, longHorizon: number, clip: number, minWeight: number): number {
+  const rate = 1 - decay(steps, shortHorizon);
+  const mean = state[S.shift]! + rate * (Math.max(-clip, Math.min(clip, z)) - state[S.shift]!);
+  state[S.shift] = mean;
+  // Standard deviation of an exponential average of independent unit-variance values.
+  const independentSpread = Math.sqrt(rate / (2 - rate));
+  const spread = Math.max(Math.sqrt(state[S.shiftSpread]!), independentSpread);
+  const surprise = state[S.shiftWeight]! > minWeight ? twoSidedNormalNats(mean / spread) : 0;
+  // Clipped so that the shift being measured does not widen the yardstick it is measured with.
+  const clipped = Math.max(-clip * spread, Math.min(clip * spread, mean));
+  const weight = state[S.shiftWeight]! * decay(steps, longHorizon) + 1;
+  state[S.shiftWeight] = weight;
+  state[S.shiftSpread] = state[S.shiftSpread]! + (clipped * clipped - state[S.shiftSpread]!) / weight;
+  return surprise;
+}
+
+/** Moves the short-term mean of the deseasonalised value towards `y`. */
+export function updateFastMean(state: Float64Array, y: number, steps: number, shortHorizon: number): void {
+  state[S.fastMean] = state[S.fastMean]! + (1 - decay(steps, shortHorizon)) * (y - state[S.fastMean]!);
+}
+
+/**
+ * Accepts a shift: the level jumps to the short-term mean and the shift
+ * statistic restarts, so one step change is reported once instead of until the
+ * slow level has caught up.
+ */
+export function rebaseLevel(state: Float64Array): void {
+  state[S.level] = state[S.fastMean]!;
+  state[S.shift] = 0;
+}

@@ -1,0 +1,53 @@
+/**
+ * From component surprises to one score in [0, 1], and the suppression that
+ * keeps one event from alerting many times.
+ */
+import { S } from './detector-state.ts';
+import { decay } from './sampling-clock.ts';
+
+/** Largest surprise carried into the score: beyond it everything is equally certain. */
+const MAX_NATS = 1e6;
+
+/**
+ * Combines component surprises (nats): the strongest counts in full and the
+ * runner-up by half, so two independent kinds of evidence at once (a spike that
+ * also starts a shift) outrank either alone, without letting many weak ones
+ * add up to an alarm.
+ */
+export function combineSurprises(a: number, b: number, c: number): number {
+  let first = a;
+  let second = b;
+  if (second > first) {
+    first = b;
+    second = a;
+  }
+  if (c > first) {
+    second = first;
+    first = c;
+  } else if (c > second) {
+    second = c;
+  }
+  return Math.min(MAX_NATS, first + 0.5 * second);
+}
+
+/** Maps surprise (nats, >= 0) monotonically into [0, 1): `halfNats` maps to 0.5. */
+export function squash(nats: number, halfNats: number): number {
+  return nats > 0 ? nats / (nats + halfNats) : 0;
+}
+
+/** The surprise (nats) that {@link squash} maps to `score`. */
+export function natsForScore(score: number, halfNats: number): number {
+  return score >= 1 ? Infinity : (score * halfNats) / (1 - score);
+}
+
+/**
+ * Damps a score that does not beat the decayed peak of earlier scores, and
+ * updates the peak. NAB (and an on-call engineer) counts every repeated alert
+ * as a false positive: an event should alert when it starts, and again only if
+ * it gets worse or comes back after the peak has faded.
+ */
+export function suppressRepeats(state: Float64Array, score: number, steps: number, horizon: number, factor: number): number {
+  const peak = state[S.peak]!;
+  state[S.peak] = Math.max(peak * decay(steps, horizon), score);
+  return score > peak ? score : score * factor;
+}

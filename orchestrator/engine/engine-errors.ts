@@ -1,0 +1,33 @@
+import type { RunReason } from '../records/run-record.ts';
+
+/**
+ * The kind of a failure decides what happens next (as in Flux): `stalled`
+ * needs a person and is not retried until a new commit; `waiting` is retried
+ * later without counting as a failure; `transient` is retried with backoff,
+ * at most three attempts per stack and commit.
+ */
+export type FailureKind = 'stalled' | 'waiting' | 'transient';
+
+export interface Classified {
+  kind: FailureKind;
+  reason: RunReason;
+}
+
+/**
+ * Known engine error texts and their typed reasons, in one table, first
+ * match wins. The texts are the engine's own (stderr of the CLI).
+ */
+export const ENGINE_ERROR_TABLE: readonly { pattern: RegExp; kind: FailureKind; reason: RunReason }[] = [
+  { pattern: /mandatory policy violation|policy violations? (?:were|was) (?:found|reported)|preview failed due to policy/i, kind: 'stalled', reason: 'PolicyViolation' },
+  { pattern: /another update is currently in progress|\[409\] Conflict/i, kind: 'waiting', reason: 'ConcurrentUpdate' },
+  { pattern: /the stack is currently locked|stack is locked/i, kind: 'waiting', reason: 'StackLocked' },
+  { pattern: /passphrase must be set|incorrect passphrase|failed to decrypt|secrets? provider|could not decrypt|missing required configuration (?:variable|value)/i, kind: 'stalled', reason: 'MissingSecret' },
+  { pattern: /invalid stack config|Program exited with non-zero exit code|TSError|SyntaxError|TypeError|ReferenceError|Cannot find module|failed to load|unhandled exception/i, kind: 'stalled', reason: 'InvalidProgram' },
+];
+
+/** Maps an engine's error text to its reason and kind; unknown errors are transient engine errors. */
+export function classifyEngineError(text: string, hasMandatoryViolation = false): Classified {
+  if (hasMandatoryViolation) return { kind: 'stalled', reason: 'PolicyViolation' };
+  for (const row of ENGINE_ERROR_TABLE) if (row.pattern.test(text)) return { kind: row.kind, reason: row.reason };
+  return { kind: 'transient', reason: 'EngineError' };
+}

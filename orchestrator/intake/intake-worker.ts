@@ -1,0 +1,136 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { affectedStacks } from '../plan/affected-stacks.ts';
+import { discoverProjects, type ProjectLayout } from '../plan/project-layout.ts';
+import type { Trigger } from '../queue/deploy-job.ts';
+import type { DeployQueue } from '../queue/deploy-queue.ts';
+import { stackKey, type StackId } from '../queue/stack-key.ts';
+import type { RunStore } from '../records/run-store.ts';
+import { branchOf, GitEventSchema, type GitEvent } from '../source/git-event.ts';
+import type { SourceFetcher } from '../source/source-fetcher.ts';
+import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { INTAKE_QUEUE } from './intake-queue.ts';
+import { matchRepo } from './repo-match.ts';
+
+export interface IntakeRepo {
+  id: string;
+  url: string;
+  deployBranch: string;
+  policyPacks: string[];
+}
+
+export interface IntakeDeps {
+  connection: Redis;
+  prefix?: string;
+  repos: readonly IntakeRepo[];
+  fetcher: SourceFetcher;
+  store: RunStore;
+  deployQueue: DeployQueue;
+  emit?: TimelineSink;
+}
+
+/** What planning one event decided. */
+export interface IntakePlan {
+  repo?: string;
+  commit?: string;
+  apply: boolean;
+  targets: { target: StackId; reason: string; jobId: string; added: boolean }[];
+  ignored?: string;
+}
+
+/**
+ * Plans one Git event: which watched repository, which commit, and which of
+ * its stacks the change affects, each measured against the commit last
+ * applied to that stack; then enqueues a deploy job per affected stack
+ * (apply on the deploy branch, preview for a pull request).
+ */
+export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<IntakePlan> {
+  const repo = matchRepo(deps.repos, event.cloneUrls);
+  if (!repo) return { apply: false, targets: [], ignored: `repository ${event.repoName} is not watched` };
+
+  let commit: string;
+  let apply: boolean;
+  let trigger: Trigger;
+  let fallbackBase: string | undefined;
+  if (event.kind === 'push') {
+    const branch = branchOf(event.ref);
+    if (branch !== repo.deployBranch) return { repo: repo.id, apply: false, targets: [], ignored: `push to ${event.ref}, not the deploy branch ${repo.deployBranch}` };
+    if (!event.after) return { repo: repo.id, apply: false, targets: [], ignored: 'the deploy branch was deleted' };
+    commit = event.after;
+    apply = true;
+    trigger = event.forge === 'poll' ? { kind: 'poll', ref: event.ref } : { kind: 'push', deliveryId: event.deliveryId, forge: event.forge, ref: event.ref };
+    fallbackBase = event.before;
+  } else {
+    if (event.action === 'closed' || event.action === 'other') return { repo: repo.id, apply: false, targets: [], ignored: `pull request ${event.action}` };
+    if (event.baseRef !== repo.deployBranch) return { repo: repo.id, apply: false, targets: [], ignored: `pull request into ${event.baseRef}, not ${repo.deployBranch}` };
+    commit = event.headSha;
+    apply = false;
+    trigger = { kind: 'pull_request', deliveryId: event.deliveryId, forge: event.forge, number: event.number, headRef: event.headRef };
+  }
+
+  // source: make the commit (and its branches) known to the mirror.
+  await deps.fetcher.resolve(repo.url, commit);
+  const files = await deps.fetcher.listFiles(repo.url, commit);
+  const yamlTexts = new Map<string, string>();
+  for (const f of files.filter((p) => p === 'Pulumi.yaml' || p.endsWith('/Pulumi.yaml'))) {
+    yamlTexts.set(f, await deps.fetcher.readFile(repo.url, commit, f));
+  }
+  const projects = discoverProjects(files, (p) => yamlTexts.get(p) ?? '');
+  if (event.kind === 'pull_request') {
+    fallbackBase = event.baseSha ?? (await deps.fetcher.mergeBase(repo.url, `refs/heads/${event.baseRef}`, commit));
+  }
+
+  // plan: each stack against its own base; stacks sharing a base share one diff.
+  const diffs = new Map<string, string[]>();
+  const targets: IntakePlan['targets'] = [];
+  for (const project of projects) {
+    for (const stack of project.stacks) {
+      const target: StackId = { repo: repo.id, project: project.dir, stack };
+      const status = await deps.store.status(stackKey(target));
+      const base = apply ? status.appliedCommit ?? undefined : fallbackBase;
+      let reason: string | undefined;
+      if (base === undefined) {
+        reason = apply ? 'never applied' : 'no base to compare with';
+      } else if (base !== commit) {
+        let changed = diffs.get(base);
+        if (!changed) {
+          changed = await deps.fetcher.changedFiles(repo.url, base, commit);
+          diffs.set(base, changed);
+        }
+        const single: ProjectLayout = { ...project, stacks: [stack] };
+        reason = affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
+      }
+      if (!reason) continue;
+      const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger);
+      targets.push({ target, reason, jobId, added });
+    }
+  }
+  return { repo: repo.id, commit, apply, targets };
+}
+
+export interface IntakeWorker {
+  close(): Promise<void>;
+}
+
+/** Takes Git events off the intake queue and plans each. */
+export function startIntakeWorker(deps: IntakeDeps): IntakeWorker {
+  const emit = deps.emit ?? (() => {});
+  const worker = new Worker<GitEvent>(
+    INTAKE_QUEUE,
+    async (job: Job<GitEvent>) => {
+      const event = GitEventSchema.parse(job.data);
+      const plan = await planEvent(deps, event);
+      const what = event.kind === 'push' ? `push to ${event.ref}` : `pull request #${event.number}`;
+      if (plan.ignored) {
+        emit(timelineEvent('push', `${what}: ${plan.ignored}`, { outcome: 'ignored' }));
+      } else {
+        const stacks = plan.targets.map((t) => `${t.target.stack} (${t.reason})`).join(', ') || 'none';
+        emit(timelineEvent('push', `${what} (${event.forge}): affects ${stacks}`, { ...(plan.commit ? { commit: plan.commit } : {}), details: { targets: plan.targets.length } }));
+      }
+      return plan;
+    },
+    { connection: deps.connection, prefix: deps.prefix ?? 'homeostat', concurrency: 4 },
+  );
+  worker.on('error', (err) => emit(timelineEvent('error', `intake worker: ${err.message}`)));
+  return { close: () => worker.close() };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { StackIdSchema, stackKey, type StackId } from './stack-key.ts';
+
+/** What started a deploy job. */
+export const TriggerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('push'), deliveryId: z.string(), forge: z.string(), ref: z.string() }),
+  z.object({ kind: z.literal('pull_request'), deliveryId: z.string(), forge: z.string(), number: z.number().int(), headRef: z.string() }),
+  z.object({ kind: z.literal('poll'), ref: z.string() }),
+  z.object({ kind: z.literal('drift'), driftId: z.string() }),
+  z.object({ kind: z.literal('manual'), by: z.string() }),
+  z.object({ kind: z.literal('recovery'), abortedRunId: z.string() }),
+]);
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+/** Payload of a deploy job, validated again whenever it is read back from Redis. */
+export const DeployJobDataSchema = z.object({
+  target: StackIdSchema,
+  commit: z.string().regex(/^[0-9a-f]{40}$/),
+  /** Apply after a clean preview; false for pull requests and other refs. */
+  apply: z.boolean(),
+  trigger: TriggerSchema,
+  enqueuedAt: z.string(),
+});
+export type DeployJobData = z.infer<typeof DeployJobDataSchema>;
+
+/**
+ * Job ids come from content, so a repeated webhook or a redelivered job
+ * finds the existing job instead of adding one: `<stack>@<commit>` for an
+ * apply, with `.preview` for a preview-only run of the same commit.
+ */
+export function deployJobId(target: StackId, commit: string, apply: boolean): string {
+  return `${stackKey(target)}@${commit}${apply ? '' : '.preview'}`;
+}
+
+/** Parses a payload read back from Redis; names the wrong fields. */
+export function parseDeployJobData(raw: unknown): DeployJobData {
+  const parsed = DeployJobDataSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`invalid deploy job payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,59 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { deployJobId, type DeployJobData, type Trigger } from './deploy-job.ts';
+import { stackKey, type StackId } from './stack-key.ts';
+
+/** Name of the deploy queue; job names are `preview` or `apply`. */
+export const DEPLOY_QUEUE = 'deploy';
+
+/** How many attempts a stack and commit get before the stack stalls. */
+export const MAX_ATTEMPTS = 3;
+
+export interface EnqueueResult {
+  jobId: string;
+  /** False when a job with this id already existed (a repeated delivery): nothing was added. */
+  added: boolean;
+}
+
+export interface DeployQueue {
+  readonly queue: Queue<DeployJobData, unknown, 'preview' | 'apply'>;
+  enqueue(target: StackId, commit: string, apply: boolean, trigger: Trigger): Promise<EnqueueResult>;
+  /** Id of the newest apply job of a stack: any other apply job of the stack is superseded ("latest wins"). */
+  latestApply(target: StackId): Promise<string | null>;
+  counts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+/** The deploy queue: typed payloads, content ids, latest wins per stack. */
+export function createDeployQueue(connection: Redis, prefix = 'homeostat'): DeployQueue {
+  const queue = new Queue<DeployJobData, unknown, 'preview' | 'apply'>(DEPLOY_QUEUE, { connection, prefix });
+  const latestKey = (target: StackId) => `${prefix}:latest:${stackKey(target)}`;
+
+  return {
+    queue,
+    async enqueue(target, commit, apply, trigger) {
+      const jobId = deployJobId(target, commit, apply);
+      // A repeated delivery finds its job and changes nothing, not even which job is newest.
+      if (await queue.getJob(jobId)) return { jobId, added: false };
+      // The newest apply job of a stack wins; workers skip the others.
+      if (apply) await connection.set(latestKey(target), jobId);
+      const data: DeployJobData = { target, commit, apply, trigger, enqueuedAt: new Date().toISOString() };
+      await queue.add(apply ? 'apply' : 'preview', data, {
+        jobId,
+        attempts: MAX_ATTEMPTS,
+        backoff: { type: 'exponential', delay: 2000 },
+        // Keep finished jobs for a week so a redelivered webhook finds them and adds nothing.
+        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+      });
+      return { jobId, added: true };
+    },
+    latestApply(target) {
+      return connection.get(latestKey(target));
+    },
+    async counts() {
+      return queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+    },
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * One update per stack at a time, across every worker process: a Redis lease
+ * (`SET key token NX PX lease`) that its holder renews while it works, with a
+ * fencing token from a per-stack counter. A holder that stalls past its lease
+ * loses the lock; the fencing token lets the records refuse its late writes.
+ *
+ * Chosen over BullMQ's own mechanisms because group concurrency is a BullMQ
+ * Pro feature, and a global concurrency of one would serialise all stacks.
+ */
+export interface StackLease {
+  readonly key: string;
+  /** Increases with every acquisition of this stack's lock. */
+  readonly fence: number;
+  /** Whether the lease is still ours (false once lost or released). */
+  held(): boolean;
+  release(): Promise<void>;
+}
+
+export interface StackLockOptions {
+  /** Key prefix; default `homeostat`. */
+  prefix?: string;
+  /** Lease length in ms; default 30 000. Renewed every third of it. */
+  leaseMs?: number;
+}
+
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export function createStackLock(redis: Redis, options: StackLockOptions = {}) {
+  const prefix = options.prefix ?? 'homeostat';
+  const leaseMs = options.leaseMs ?? 30_000;
+  const lockKey = (stack: string) => `${prefix}:lock:${stack}`;
+  const fenceKey = (stack: string) => `${prefix}:fence:${stack}`;
+
+  return {
+    /** Takes the stack's lock, or returns undefined when another holder has it. */
+    async tryAcquire(stack: string, owner: string): Promise<StackLease | undefined> {
+      const fence = await redis.incr(fenceKey(stack));
+      const token = `${owner}#${fence}`;
+      const ok = await redis.set(lockKey(stack), token, 'PX', leaseMs, 'NX');
+      if (ok !== 'OK') return undefined;
+      let held = true;
+      const timer = setInterval(() => {
+        redis
+          .eval(RENEW, 1, lockKey(stack), token, String(leaseMs))
+          .then((r) => {
+            if (r !== 1) held = false;
+          })
+          .catch(() => {
+            // A failed renewal is retried on the next tick; the lease runs out on its own if Redis stays away.
+          });
+      }, Math.max(100, Math.floor(leaseMs / 3)));
+      timer.unref();
+      return {
+        key: stack,
+        fence,
+        held: () => held,
+        async release() {
+          clearInterval(timer);
+          if (!held) return;
+          held = false;
+          await redis.eval(RELEASE, 1, lockKey(stack), token);
+        },
+      };
+    },
+    /** Who holds the stack's lock now, if anyone. */
+    holder(stack: string): Promise<string | null> {
+      return redis.get(lockKey(stack));
+    },
+  };
+}
+export type StackLock = ReturnType<typeof createStackLock>;

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { TriggerSchema } from '../queue/deploy-job.ts';
+import { StackIdSchema } from '../queue/stack-key.ts';
+
+/** Where a run is; `applying` is saved before `up` starts (intent before side effects). */
+export const RunPhaseSchema = z.enum(['queued', 'fetching', 'previewing', 'applying', 'done']);
+
+/** How a run ended. */
+export const RunStatusSchema = z.enum([
+  'running',
+  /** Preview only (pull request, other branch), or preview clean and nothing to apply. */
+  'previewed',
+  'applied',
+  'unchanged',
+  /** A newer commit for the stack arrived first. */
+  'skipped',
+  /** Found in flight after a crash; handled on purpose, never silently re-run. */
+  'aborted',
+  'failed',
+]);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+/** Why a run failed or was skipped: a fixed union, mapped from errors in one table. */
+export const RunReasonSchema = z.enum([
+  'PolicyViolation',
+  'InvalidProgram',
+  'MissingSecret',
+  'ConcurrentUpdate',
+  'StackLocked',
+  'SourceUnavailable',
+  'EngineError',
+  'Superseded',
+  'WorkerCrashed',
+  'RetriesExhausted',
+  'Cancelled',
+]);
+export type RunReason = z.infer<typeof RunReasonSchema>;
+
+const CountsSchema = z.record(z.string(), z.number());
+const PropertyChangeSchema = z.object({ path: z.string(), kind: z.string(), replace: z.boolean(), old: z.unknown().optional(), new: z.unknown().optional() });
+export const RunSummarySchema = z.object({
+  counts: CountsSchema,
+  resources: z.array(z.object({ urn: z.string(), type: z.string(), name: z.string(), op: z.string(), changes: z.array(PropertyChangeSchema) })),
+  policyViolations: z.array(
+    z.object({ policyPack: z.string(), policyPackVersion: z.string(), policy: z.string(), level: z.enum(['mandatory', 'advisory']), message: z.string(), urn: z.string().optional() }),
+  ),
+  outputs: z.record(z.string(), z.unknown()),
+  errors: z.array(z.string()),
+});
+
+export const RunRecordSchema = z.object({
+  id: z.string(),
+  /** The deploy job this run is an attempt of. */
+  jobId: z.string(),
+  target: StackIdSchema,
+  stackKey: z.string(),
+  commit: z.string(),
+  apply: z.boolean(),
+  trigger: TriggerSchema,
+  phase: RunPhaseSchema,
+  status: RunStatusSchema,
+  reason: RunReasonSchema.optional(),
+  /** One line for a person: what happened, or what went wrong. */
+  message: z.string().optional(),
+  /** Which attempt of this stack and commit (1 to 3). */
+  attempt: z.number().int().positive(),
+  /** Fencing token of the stack lock the run held. */
+  fence: z.number().int().optional(),
+  worker: z.string().optional(),
+  engineVersion: z.string().optional(),
+  previewSummary: RunSummarySchema.optional(),
+  applySummary: RunSummarySchema.optional(),
+  timings: z.object({
+    enqueuedAt: z.string(),
+    startedAt: z.string().optional(),
+    previewStartedAt: z.string().optional(),
+    previewMs: z.number().optional(),
+    applyMs: z.number().optional(),
+    finishedAt: z.string().optional(),
+  }),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;

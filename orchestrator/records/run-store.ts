@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import { RunRecordSchema, type RunRecord } from './run-record.ts';
+import { StackStatusSchema, initialStatus, type StackStatus } from './stack-status.ts';
+
+/**
+ * Runs and stack statuses in Redis, shared by every worker and served by the
+ * API. Records are validated with zod when read back, so a corrupt or
+ * foreign value is reported, not trusted.
+ */
+export interface RunStore {
+  save(run: RunRecord): Promise<void>;
+  /**
+   * Saves the run only while `fence` is still the newest fencing token of its
+   * stack's lock; a worker that lost its lease gets false and writes nothing.
+   */
+  saveFenced(run: RunRecord, fence: number): Promise<boolean>;
+  get(id: string): Promise<RunRecord | undefined>;
+  /** Newest first; all stacks, or one. */
+  list(options?: { stackKey?: string; limit?: number }): Promise<RunRecord[]>;
+  /** Runs saved as running: candidates for crash recovery. */
+  inFlight(): Promise<RunRecord[]>;
+  appendLog(id: string, lines: string[]): Promise<void>;
+  log(id: string): Promise<string[]>;
+  status(stackKey: string): Promise<StackStatus>;
+  saveStatus(status: StackStatus): Promise<void>;
+  statuses(): Promise<StackStatus[]>;
+}
+
+/** How long run records and logs are kept; default 30 days. */
+const RETENTION_S = 30 * 24 * 3600;
+const MAX_LOG_LINES = 5000;
+
+const SAVE_FENCED = `
+local fence = tonumber(redis.call('get', KEYS[1]) or '0')
+if fence ~= tonumber(ARGV[1]) then return 0 end
+redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+export function createRunStore(redis: Redis, prefix = 'homeostat'): RunStore {
+  const runKey = (id: string) => `${prefix}:run:${id}`;
+  const logKey = (id: string) => `${prefix}:runlog:${id}`;
+  const allRuns = `${prefix}:runs`;
+  const stackRuns = (stack: string) => `${prefix}:runs:${stack}`;
+  const inFlightSet = `${prefix}:runs:in-flight`;
+  const statusKey = (stack: string) => `${prefix}:status:${stack}`;
+  const statusSet = `${prefix}:stacks`;
+
+  function parseRun(raw: string | null): RunRecord | undefined {
+    if (raw === null) return undefined;
+    const parsed = RunRecordSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success) throw new Error(`corrupt run record: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    return parsed.data;
+  }
+
+  async function index(run: RunRecord): Promise<void> {
+    const score = Date.parse(run.timings.enqueuedAt);
+    const multi = redis.multi();
+    multi.zadd(allRuns, score, run.id);
+    multi.zadd(stackRuns(run.stackKey), score, run.id);
+    if (run.status === 'running') multi.sadd(inFlightSet, run.id);
+    else multi.srem(inFlightSet, run.id);
+    await multi.exec();
+  }
+
+  return {
+    async save(run) {
+      await redis.set(runKey(run.id), JSON.stringify(RunRecordSchema.parse(run)), 'EX', RETENTION_S);
+      await index(run);
+    },
+    async saveFenced(run, fence) {
+      const ok = await redis.eval(SAVE_FENCED, 2, `${prefix}:fence:${run.stackKey}`, runKey(run.id), String(fence), JSON.stringify(RunRecordSchema.parse(run)), String(RETENTION_S));
+      if (ok !== 1) return false;
+      await index(run);
+      return true;
+    },
+    async get(id) {
+      return parseRun(await redis.get(runKey(id)));
+    },
+    async list(options = {}) {
+      const ids = await redis.zrevrange(options.stackKey ? stackRuns(options.stackKey) : allRuns, 0, (options.limit ?? 50) - 1);
+      if (ids.length === 0) return [];
+      const raws = await redis.mget(ids.map(runKey));
+      return raws.flatMap((r) => parseRun(r) ?? []);
+    },
+    async inFlight() {
+      const ids = await redis.smembers(inFlightSet);
+      if (ids.length === 0) return [];
+      const raws = await redis.mget(ids.map(runKey));
+      return raws.flatMap((r) => parseRun(r) ?? []).filter((r) => r.status === 'running');
+    },
+    async appendLog(id, lines) {
+      if (lines.length === 0) return;
+      await redis.multi().rpush(logKey(id), ...lines).ltrim(logKey(id), -MAX_LOG_LINES, -1).expire(logKey(id), RETENTION_S).exec();
+    },
+    log(id) {
+      return redis.lrange(logKey(id), 0, -1);
+    },
+    async status(stackKey) {
+      const raw = await redis.get(statusKey(stackKey));
+      if (raw === null) return initialStatus(stackKey, new Date().toISOString());
+      return StackStatusSchema.parse(JSON.parse(raw));
+    },
+    async saveStatus(status) {
+      await redis.multi().set(statusKey(status.stackKey), JSON.stringify(StackStatusSchema.parse(status))).sadd(statusSet, status.stackKey).exec();
+    },
+    async statuses() {
+      const keys = (await redis.smembers(statusSet)).sort();
+      if (keys.length === 0) return [];
+      const raws = await redis.mget(keys.map(statusKey));
+      return raws.flatMap((r) => (r === null ? [] : [StackStatusSchema.parse(JSON.parse(r))]));
+    },
+  };
+}

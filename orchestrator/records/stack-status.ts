@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { RunReason, RunRecord } from './run-record.ts';
+
+/**
+ * A stack's status as conditions with typed reasons, in the manner of the
+ * Pulumi Kubernetes Operator: `Ready` (the last applied commit is the
+ * desired one), `Reconciling` (a run is under way), `Stalled` (a person must
+ * act: no retry until a new commit). Set only through {@link applyRun} and
+ * {@link startRun}, which keep the three consistent.
+ */
+export const ConditionSchema = z.object({
+  status: z.boolean(),
+  reason: z.string(),
+  message: z.string(),
+  since: z.string(),
+});
+export type Condition = z.infer<typeof ConditionSchema>;
+
+export const StackStatusSchema = z.object({
+  stackKey: z.string(),
+  /** Commit the last run was for. */
+  observedCommit: z.string().optional(),
+  /** Commit last applied successfully. */
+  appliedCommit: z.string().optional(),
+  appliedAt: z.string().optional(),
+  lastRunId: z.string().optional(),
+  /** Outputs as last applied (health signals, remediable keys). */
+  outputs: z.record(z.string(), z.unknown()).optional(),
+  conditions: z.object({ Ready: ConditionSchema, Reconciling: ConditionSchema, Stalled: ConditionSchema }),
+});
+export type StackStatus = z.infer<typeof StackStatusSchema>;
+
+/** Failure reasons that need a person: a new commit is required before the stack is tried again. */
+export const STALLING_REASONS: ReadonlySet<RunReason> = new Set(['PolicyViolation', 'InvalidProgram', 'MissingSecret', 'RetriesExhausted']);
+
+function cond(status: boolean, reason: string, message: string, at: string, prev?: Condition): Condition {
+  // `since` moves only when the status flips, so it says how long the stack has been this way.
+  return { status, reason, message, since: prev && prev.status === status ? prev.since : at };
+}
+
+export function initialStatus(stackKey: string, at: string): StackStatus {
+  return {
+    stackKey,
+    conditions: {
+      Ready: cond(false, 'NeverApplied', 'no commit applied yet', at),
+      Reconciling: cond(false, 'Idle', 'no run under way', at),
+      Stalled: cond(false, 'NotStalled', '', at),
+    },
+  };
+}
+
+/** A run for `run.commit` has started. */
+export function startRun(status: StackStatus, run: RunRecord, at: string): StackStatus {
+  const c = status.conditions;
+  return {
+    ...status,
+    observedCommit: run.commit,
+    lastRunId: run.id,
+    conditions: { ...c, Reconciling: cond(true, run.apply ? 'Applying' : 'Previewing', `run ${run.id} for ${run.commit.slice(0, 12)}`, at, c.Reconciling) },
+  };
+}
+
+/** Folds a finished run into the stack's status. Preview-only runs leave Ready as it was. */
+export function applyRun(status: StackStatus, run: RunRecord, at: string, outputs?: Record<string, unknown>): StackStatus {
+  const c = status.conditions;
+  const idle = cond(false, 'Idle', 'no run under way', at, c.Reconciling);
+  const next: StackStatus = { ...status, observedCommit: run.commit, lastRunId: run.id, conditions: { ...c, Reconciling: idle } };
+  if (run.status === 'applied' || (run.status === 'unchanged' && run.apply)) {
+    next.appliedCommit = run.commit;
+    next.appliedAt = at;
+    if (outputs) next.outputs = outputs;
+    next.conditions.Ready = cond(true, 'Applied', `commit ${run.commit.slice(0, 12)} applied`, at, c.Ready);
+    next.conditions.Stalled = cond(false, 'NotStalled', '', at, c.Stalled);
+  } else if (run.status === 'failed' && run.reason && STALLING_REASONS.has(run.reason)) {
+    next.conditions.Ready = cond(false, run.reason, run.message ?? run.reason, at, c.Ready);
+    next.conditions.Stalled = cond(true, run.reason, `${run.message ?? run.reason}; waiting for a new commit`, at, c.Stalled);
+  } else if (run.status === 'failed') {
+    next.conditions.Ready = cond(false, run.reason ?? 'EngineError', run.message ?? 'the run failed', at, c.Ready);
+  }
+  return next;
+}
+
+/** Whether a run of `commit` may start: a stalled stack waits for a commit other than the one it stalled on. */
+export function isStalledFor(status: StackStatus | undefined, commit: string): boolean {
+  return status !== undefined && status.conditions.Stalled.status && status.observedCommit === commit;
+}

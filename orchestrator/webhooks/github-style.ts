@@ -1,0 +1,85 @@
+// GitHub and Gitea send the same payload shapes for pushes and pull requests
+// (Gitea copied GitHub's); only the action names and headers differ.
+import { z } from 'zod';
+import type { PullRequestEvent } from '../source/git-event.ts';
+import { parsePayload, pullRequestMapping, pushMapping } from './forge-receiver.ts';
+import type { PayloadMapper } from './forge-receiver.ts';
+import { cloneUrls, commitId, fullRef, nonEmpty, optionalUrl } from './payload-fields.ts';
+
+const RepositorySchema = z.object({
+  full_name: nonEmpty,
+  clone_url: nonEmpty,
+  ssh_url: optionalUrl,
+  html_url: optionalUrl,
+});
+type Repository = z.infer<typeof RepositorySchema>;
+
+const PushPayloadSchema = z.object({
+  ref: fullRef,
+  before: commitId,
+  after: commitId,
+  repository: RepositorySchema,
+});
+
+const positiveInt = z.number().int().positive();
+
+const PullRequestPayloadSchema = z
+  .object({
+    action: z.string(),
+    number: positiveInt.optional(),
+    pull_request: z.object({
+      number: positiveInt.optional(),
+      merged: z.boolean().nullish(),
+      head: z.object({ ref: nonEmpty, sha: commitId }),
+      base: z.object({ ref: nonEmpty, sha: commitId.optional() }),
+    }),
+    repository: RepositorySchema,
+  })
+  .superRefine((p, ctx) => {
+    if (p.number === undefined && p.pull_request.number === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['number'], message: 'expected number (missing, and no pull_request.number either)' });
+    }
+  });
+
+function repositoryUrls(r: Repository): string[] {
+  return cloneUrls(r.clone_url, r.ssh_url, r.html_url);
+}
+
+/** Reads a GitHub-style `push` payload. */
+export const githubStylePush: PayloadMapper = (payload, meta) => {
+  const parsed = parsePayload(PushPayloadSchema, payload);
+  if (!parsed.ok) return parsed.mapping;
+  const p = parsed.data;
+  return pushMapping(
+    { ref: p.ref, before: p.before, after: p.after, repoName: p.repository.full_name, cloneUrls: repositoryUrls(p.repository) },
+    meta,
+  );
+};
+
+/** Reads a GitHub-style `pull_request` payload, naming actions with the forge's own table. */
+export function githubStylePullRequest(actions: Readonly<Record<string, PullRequestEvent['action']>>): PayloadMapper {
+  return (payload, meta) => {
+    const parsed = parsePayload(PullRequestPayloadSchema, payload);
+    if (!parsed.ok) return parsed.mapping;
+    const p = parsed.data;
+    const pr = p.pull_request;
+    const number = p.number ?? pr.number;
+    // Checked by the schema's refinement; kept for the type checker.
+    if (number === undefined) return { kind: 'invalid', message: 'number: expected number (missing)' };
+    return pullRequestMapping(
+      {
+        repoName: p.repository.full_name,
+        cloneUrls: repositoryUrls(p.repository),
+        number,
+        action: Object.hasOwn(actions, p.action) ? (actions[p.action] ?? 'other') : 'other',
+        headSha: pr.head.sha,
+        headRef: pr.head.ref,
+        baseRef: pr.base.ref,
+        ...(pr.base.sha === undefined ? {} : { baseSha: pr.base.sha }),
+        merged: pr.merged === true,
+      },
+      p.action,
+      meta,
+    );
+  };
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { PullRequestEvent } from '../source/git-event.ts';
+import { ignoreEvent, parsePayload, pullRequestMapping, pushMapping } from './forge-receiver.ts';
+import type { ForgeReceiver, PayloadMapper } from './forge-receiver.ts';
+import { cloneUrls, commitId, fullRef, nonEmpty, optionalUrl } from './payload-fields.ts';
+
+const ProjectSchema = z.object({
+  path_with_namespace: nonEmpty,
+  git_http_url: nonEmpty,
+  git_ssh_url: optionalUrl,
+  web_url: optionalUrl,
+});
+type Project = z.infer<typeof ProjectSchema>;
+
+const PushPayloadSchema = z.object({
+  ref: fullRef,
+  before: commitId,
+  after: commitId,
+  project: ProjectSchema,
+});
+
+const MergeRequestPayloadSchema = z.object({
+  object_attributes: z.object({
+    iid: z.number().int().positive(),
+    action: z.string(),
+    /** Present on `update` only when new commits were pushed. */
+    oldrev: commitId.nullish(),
+    state: z.string().nullish(),
+    source_branch: nonEmpty,
+    target_branch: nonEmpty,
+    last_commit: z.object({ id: commitId }),
+  }),
+  project: ProjectSchema,
+});
+
+function projectUrls(p: Project): string[] {
+  return cloneUrls(p.git_http_url, p.git_ssh_url, p.web_url);
+}
+
+const push: PayloadMapper = (payload, meta) => {
+  const parsed = parsePayload(PushPayloadSchema, payload);
+  if (!parsed.ok) return parsed.mapping;
+  const p = parsed.data;
+  return pushMapping(
+    { ref: p.ref, before: p.before, after: p.after, repoName: p.project.path_with_namespace, cloneUrls: projectUrls(p.project) },
+    meta,
+  );
+};
+
+/**
+ * GitLab's merge request actions. `update` is sent for title, label and assignee
+ * changes too; only an `update` carrying `oldrev` brought new commits.
+ */
+function actionOf(action: string, oldrev: string | null | undefined): PullRequestEvent['action'] {
+  switch (action) {
+    case 'open':
+      return 'opened';
+    case 'update':
+      return oldrev ? 'synchronize' : 'other';
+    case 'reopen':
+      return 'reopened';
+    case 'close':
+    case 'merge':
+      return 'closed';
+    default:
+      return 'other';
+  }
+}
+
+const mergeRequest: PayloadMapper = (payload, meta) => {
+  const parsed = parsePayload(MergeRequestPayloadSchema, payload);
+  if (!parsed.ok) return parsed.mapping;
+  const { object_attributes: mr, project } = parsed.data;
+  return pullRequestMapping(
+    {
+      repoName: project.path_with_namespace,
+      cloneUrls: projectUrls(project),
+      number: mr.iid,
+      action: actionOf(mr.action, mr.oldrev),
+      headSha: mr.last_commit.id,
+      headRef: mr.source_branch,
+      baseRef: mr.target_branch,
+      // GitLab's merge request hook carries no base commit.
+      merged: mr.action === 'merge' || mr.state === 'merged',
+    },
+    mr.action === 'update' && !mr.oldrev ? 'update (without new commits)' : mr.action,
+    meta,
+  );
+};
+
+/** GitLab: `X-Gitlab-Event` names the hook; the shared secret arrives as `X-Gitlab-Token`. */
+export const gitlabReceiver: ForgeReceiver = {
+  label: 'GitLab',
+  formPayload: false,
+  route(eventName) {
+    switch (eventName) {
+      case 'Push Hook':
+        return { kind: 'map', map: push };
+      case 'Merge Request Hook':
+        return { kind: 'map', map: mergeRequest };
+      case 'Tag Push Hook':
+        return { kind: 'ignore', reason: 'GitLab tag push: only branch pushes are acted on' };
+      default:
+        return ignoreEvent('GitLab', eventName);
+    }
+  },
+};

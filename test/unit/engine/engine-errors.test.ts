@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { classifyEngineError } from '../../../orchestrator/engine/engine-errors.ts';
+
+describe('engine errors: one table from the engine\'s texts to typed reasons', () => {
+  const table: [string, string, string][] = [
+    ['error: preview failed due to policy violations', 'stalled', 'PolicyViolation'],
+    ['error: [409] Conflict: Another update is currently in progress.', 'waiting', 'ConcurrentUpdate'],
+    ['error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.', 'waiting', 'StackLocked'],
+    ['error: constructing secrets manager of type "passphrase": passphrase must be set with PULUMI_CONFIG_PASSPHRASE', 'stalled', 'MissingSecret'],
+    ['error: Missing required configuration variable \'sandbox:capacity\'', 'stalled', 'MissingSecret'],
+    ['error: Running program failed with an unhandled exception: Error: invalid stack config:\n  sandbox:capacity: expected number', 'stalled', 'InvalidProgram'],
+    ['error: Program exited with non-zero exit code: 1', 'stalled', 'InvalidProgram'],
+    ['error: read tcp 127.0.0.1: connection reset by peer', 'transient', 'EngineError'],
+  ];
+  for (const [text, kind, reason] of table) {
+    it(`${reason} (${kind}): ${text.slice(0, 60)}`, () => assert.deepEqual(classifyEngineError(text), { kind, reason }));
+  }
+  it('a mandatory violation in the preview summary is a policy stall whatever the text', () => {
+    assert.deepEqual(classifyEngineError('error: preview failed', true), { kind: 'stalled', reason: 'PolicyViolation' });
+  });
+});

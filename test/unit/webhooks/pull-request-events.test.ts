@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import type { PullRequestEvent } from '../../../orchestrator/source/git-event.ts';
+import { receiveWebhook } from '../../../orchestrator/webhooks/index.ts';
+import {
+  CLONE_URLS, DELIVERY, PULL_REQUEST_EVENT_NAME, RECEIVED_AT, SECRETS, SHA, forgeRequest, giteaPullRequest, githubPullRequest, gitlabMergeRequest,
+} from './fixtures.ts';
+import type { Forge } from './fixtures.ts';
+
+type Expected = Pick<PullRequestEvent, 'action' | 'merged'> & { headSha?: string } | { ignored: RegExp };
+
+/** What every pull request event from a forge's fixture has in common. */
+const COMMON: Record<Forge, Omit<PullRequestEvent, 'action' | 'merged' | 'headSha'>> = {
+  github: { ...base('github'), number: 42, headRef: 'feature/scale', baseRef: 'main', baseSha: SHA.a },
+  gitea: { ...base('gitea'), number: 3, headRef: 'feature/scale', baseRef: 'main', baseSha: SHA.a },
+  // GitLab's merge request hook has no base commit.
+  gitlab: { ...base('gitlab'), number: 7, headRef: 'feature/scale', baseRef: 'main' },
+};
+
+function base(forge: Forge) {
+  return {
+    kind: 'pull_request' as const,
+    forge,
+    deliveryId: DELIVERY[forge],
+    repoName: 'acme/infra',
+    cloneUrls: CLONE_URLS[forge],
+    receivedAt: RECEIVED_AT.toISOString(),
+  };
+}
+
+const table: [title: string, forge: Forge, payload: object, expected: Expected][] = [
+  ['GitHub opened', 'github', githubPullRequest({ action: 'opened' }), { action: 'opened', merged: false }],
+  ['GitHub synchronize (new commits)', 'github', githubPullRequest({ action: 'synchronize', head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
+  ['GitHub reopened', 'github', githubPullRequest({ action: 'reopened' }), { action: 'reopened', merged: false }],
+  ['GitHub closed and merged', 'github', githubPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true }],
+  ['GitHub closed without merging', 'github', githubPullRequest({ action: 'closed' }), { action: 'closed', merged: false }],
+  ['GitHub labeled is ignored', 'github', githubPullRequest({ action: 'labeled' }), { ignored: /"labeled"/ }],
+  ['GitHub ready_for_review is ignored', 'github', githubPullRequest({ action: 'ready_for_review' }), { ignored: /"ready_for_review"/ }],
+
+  ['Gitea opened', 'gitea', giteaPullRequest({ action: 'opened' }), { action: 'opened', merged: false }],
+  ['Gitea synchronized (its spelling) is synchronize', 'gitea', giteaPullRequest({ action: 'synchronized', head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
+  ['Gitea reopened', 'gitea', giteaPullRequest({ action: 'reopened' }), { action: 'reopened', merged: false }],
+  ['Gitea closed and merged', 'gitea', giteaPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true }],
+  ['Gitea label_updated is ignored', 'gitea', giteaPullRequest({ action: 'label_updated' }), { ignored: /"label_updated"/ }],
+
+  ['GitLab open is opened', 'gitlab', gitlabMergeRequest({ action: 'open' }), { action: 'opened', merged: false }],
+  ['GitLab update with oldrev (new commits) is synchronize', 'gitlab', gitlabMergeRequest({ action: 'update', oldrev: SHA.c, head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
+  ['GitLab reopen is reopened', 'gitlab', gitlabMergeRequest({ action: 'reopen' }), { action: 'reopened', merged: false }],
+  ['GitLab merge is closed and merged', 'gitlab', gitlabMergeRequest({ action: 'merge', state: 'merged' }), { action: 'closed', merged: true }],
+  ['GitLab close is closed, not merged', 'gitlab', gitlabMergeRequest({ action: 'close', state: 'closed' }), { action: 'closed', merged: false }],
+  ['GitLab update without oldrev (title, labels) is ignored', 'gitlab', gitlabMergeRequest({ action: 'update' }), { ignored: /update \(without new commits\)/ }],
+  ['GitLab approved is ignored', 'gitlab', gitlabMergeRequest({ action: 'approved' }), { ignored: /"approved"/ }],
+];
+
+describe('webhooks: pull requests', () => {
+  for (const [title, forge, payload, expected] of table) {
+    it(title, () => {
+      const outcome = receiveWebhook(forgeRequest(forge, PULL_REQUEST_EVENT_NAME[forge], payload), SECRETS);
+      if ('ignored' in expected) {
+        assert.equal(outcome.kind, 'ignored', JSON.stringify(outcome));
+        assert.equal(outcome.kind === 'ignored' && outcome.status, 202);
+        assert.match(outcome.kind === 'ignored' ? outcome.reason : '', expected.ignored);
+        return;
+      }
+      const { headSha = SHA.c, ...rest } = expected;
+      assert.deepEqual(outcome, { kind: 'event', event: { ...COMMON[forge], ...rest, headSha } });
+    });
+  }
+
+  it('takes the number from pull_request.number when the top-level one is absent', () => {
+    const { number: _number, ...payload } = githubPullRequest({ action: 'opened', number: 58 });
+    const outcome = receiveWebhook(forgeRequest('github', 'pull_request', payload), SECRETS);
+    assert.equal(outcome.kind === 'event' && outcome.event.kind === 'pull_request' && outcome.event.number, 58);
+  });
+
+  it('a pull request from a fork keeps the base repository (the watched one) as the repository', () => {
+    const payload = githubPullRequest({ action: 'opened' });
+    payload.pull_request.head.repo = { ...payload.pull_request.head.repo, full_name: 'contributor/infra', clone_url: 'https://github.com/contributor/infra.git' };
+    const outcome = receiveWebhook(forgeRequest('github', 'pull_request', payload), SECRETS);
+    assert.equal(outcome.kind === 'event' && outcome.event.repoName, 'acme/infra');
+    assert.deepEqual(outcome.kind === 'event' && outcome.event.cloneUrls, CLONE_URLS.github);
+  });
+});
