@@ -32,6 +32,8 @@ export interface DeployStackInput {
   onEngineEvent?: (event: EngineEvent) => void;
   /** Aborts the engine (graceful shutdown past its grace period). */
   signal?: AbortSignal;
+  /** Refresh before preview and update, so drift is undone (drift reconcile). */
+  refresh?: boolean;
 }
 
 const PAST: Record<'create' | 'update' | 'replace' | 'delete', string> = {
@@ -57,8 +59,12 @@ export function describeChanges(summary: RunSummary, applied = false): string {
   return parts.length === 0 ? 'no changes' : `${parts.join(', ')}${props.length ? ` (${props.join('; ')})` : ''}`;
 }
 
-function engineOptions(input: DeployStackInput): { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } {
-  return { ...(input.onEngineEvent ? { onEvent: input.onEngineEvent } : {}), ...(input.signal ? { signal: input.signal } : {}) };
+function engineOptions(input: DeployStackInput): { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal; refresh?: boolean } {
+  return {
+    ...(input.onEngineEvent ? { onEvent: input.onEngineEvent } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.refresh ? { refresh: true } : {}),
+  };
 }
 
 /**
@@ -92,7 +98,7 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
     return { status: 'failed', preview };
   }
   if (!input.apply) return { status: 'previewed', preview };
-  if (changedResources(preview.summary).length === 0 && Object.keys(deployed ?? {}).length > 0) {
+  if (changedResources(preview.summary).length === 0 && Object.keys(deployed ?? {}).length > 0 && !input.refresh) {
     emit(timelineEvent('apply', 'nothing to apply', { ...at, outcome: 'unchanged' }));
     return { status: 'unchanged', preview };
   }

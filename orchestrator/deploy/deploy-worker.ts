@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { classifyEngineError } from '../engine/engine-errors.ts';
+import { changedResources } from '../engine/run-summary.ts';
 import { engineEventLine } from '../engine/event-log.ts';
 import type { StackRunner } from '../engine/stack-runner.ts';
 import type { PolicyConfig } from '../plan/policy-config.ts';
@@ -25,6 +26,8 @@ export interface WatchedRepo {
   url: string;
   /** Policy pack folders relative to the repository root. */
   policyPacks: string[];
+  /** What a drift check does when it finds drift; default `report`. */
+  driftAction?: 'report' | 'reconcile';
 }
 
 export interface DeployWorkerDeps {
@@ -48,6 +51,8 @@ export interface DeployWorkerDeps {
   shutdownGraceMs?: number;
   /** Worker id in records and locks; default host-pid-random. */
   workerId?: string;
+  /** Called with every finished run (metrics). */
+  onRunFinished?: (run: RunRecord) => void;
 }
 
 export interface DeployWorker {
@@ -80,7 +85,12 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   const prefix = deps.prefix ?? 'homeostat';
   const workerId = deps.workerId ?? `${process.pid}-${randomBytes(3).toString('hex')}`;
   const emit = deps.emit ?? (() => {});
+  // Aborted when shutdown's grace period runs out: every running update is cancelled.
   const shutdown = new AbortController();
+  shutdown.signal.addEventListener('abort', () => {
+    for (const ac of running) ac.abort();
+  });
+  const running = new Set<AbortController>();
 
   async function processJob(job: Job<DeployJobData>, token?: string): Promise<string> {
     let data: DeployJobData;
@@ -110,7 +120,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       throw new DelayedError();
     }
     try {
-      return await reconcile(job, data, lease, token);
+      return data.mode === 'drift' ? await driftCheck(job, data, lease) : await reconcile(job, data, lease, token);
     } finally {
       await lease.release();
     }
@@ -125,6 +135,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       stackKey: stackKey(data.target),
       commit: data.commit,
       apply: data.apply,
+      mode: data.mode,
       trigger: data.trigger,
       phase: 'done',
       status: 'skipped',
@@ -155,6 +166,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       stackKey: key,
       commit: data.commit,
       apply: data.apply,
+      mode: 'deploy',
       trigger: data.trigger,
       phase: 'fetching',
       status: 'running',
@@ -185,6 +197,8 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
 
     let artifact: SourceArtifact | undefined;
     let outcome: DeployOutcome | undefined;
+    const cancel = new AbortController();
+    running.add(cancel);
     try {
       for (const r of crashed) {
         await recoverCrashed(r, repo, data);
@@ -212,7 +226,8 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
           apply: data.apply,
           policyPacks: repo.policyPacks,
           ...(deps.policyConfig ? { policyConfig: deps.policyConfig } : {}),
-          signal: shutdown.signal,
+          signal: cancel.signal,
+          refresh: data.trigger.kind === 'drift',
           beforeApply: async () => {
             // Intent before side effects: a crash from here on leaves a run that says "applying".
             run.phase = 'applying';
@@ -264,6 +279,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       }
       throw err;
     } finally {
+      running.delete(cancel);
       await flushLog().catch(() => undefined);
       if (artifact) await deps.fetcher.release(artifact).catch(() => undefined);
     }
@@ -274,6 +290,67 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       await save();
       status = applyRun(status, r, r.timings.finishedAt, outputs);
       await deps.store.saveStatus(status);
+      deps.onRunFinished?.(r);
+    }
+  }
+
+  /**
+   * Drift: a refresh-only preview of the commit last applied. Differences are
+   * recorded; with `reconcile`, the commit is applied again (refreshing
+   * first), through the same queue and lock as any deploy.
+   */
+  async function driftCheck(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease): Promise<string> {
+    const key = stackKey(data.target);
+    const repo = deps.repo(data.target.repo);
+    if (!repo) throw new UnrecoverableError(`repository ${data.target.repo} is not watched (anymore)`);
+    const run: RunRecord = {
+      id: newRunId(),
+      jobId: String(job.id),
+      target: data.target,
+      stackKey: key,
+      commit: data.commit,
+      apply: false,
+      mode: 'drift',
+      trigger: data.trigger,
+      phase: 'previewing',
+      status: 'running',
+      attempt: job.attemptsMade + 1,
+      fence: lease.fence,
+      worker: workerId,
+      engineVersion: deps.engineVersion,
+      timings: { enqueuedAt: data.enqueuedAt, startedAt: new Date().toISOString() },
+    };
+    await deps.store.saveFenced(run, lease.fence);
+    const artifact = await deps.fetcher.fetch(repo.url, data.commit);
+    try {
+      const result = await deps.runner.run('refresh', { workDir: join(artifact.dir, data.target.project), stack: data.target.stack }, { previewOnly: true });
+      run.previewSummary = result.summary;
+      run.timings.previewMs = result.durationMs;
+      run.phase = 'done';
+      run.timings.finishedAt = new Date().toISOString();
+      if (!result.ok) {
+        run.status = 'failed';
+        run.reason = classifyEngineError(result.error ?? '').reason;
+        run.message = firstLine(result.error ?? 'refresh failed');
+      } else {
+        const drifted = changedResources(result.summary);
+        run.status = drifted.length > 0 ? 'drifted' : 'in-sync';
+        run.message =
+          drifted.length === 0
+            ? 'deployed resources match the state'
+            : drifted.map((r) => `${r.name}: ${r.changes.map((c) => `${c.path} ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`).join(', ') || r.op}`).join('; ');
+        if (drifted.length > 0) {
+          emit(timelineEvent('drift', run.message, { stack: data.target.stack, commit: data.commit, outcome: repo.driftAction ?? 'report', details: { runId: run.id } }));
+          if (repo.driftAction === 'reconcile') {
+            await deps.queue.enqueue(data.target, data.commit, true, { kind: 'drift', driftId: run.id }, { suffix: `reconcile-${run.id}` });
+          }
+        }
+      }
+      await deps.store.saveFenced(run, lease.fence);
+      deps.onRunFinished?.(run);
+      return run.status;
+    } finally {
+      await deps.fetcher.release(artifact).catch(() => undefined);
     }
   }
 

@@ -61,16 +61,24 @@ export const S = {
   errorDaily: 22,
   /** Long-run mean absolute error of level plus daily and weekly profiles. */
   errorWeekly: 23,
+  /** Hour (since the epoch) of the visit being accumulated; NaN before the first. */
+  visitHour: 24,
+  /** Sum of clipped residuals from the level during the current hour (teaches the daily profile). */
+  visitDailySum: 25,
+  /** Sum of clipped residuals from level plus daily profile during the current hour (teaches the weekly profile). */
+  visitWeeklySum: 26,
+  /** Observations in the current hour. */
+  visitCount: 27,
 } as const;
 
-const SCALARS = 24;
+const SCALARS = 28;
 /** Offset of the daily profile (per-hour mean offset from the level). */
 export const DAILY_OFFSET = SCALARS;
-/** Offset of the daily profile's per-hour weights. */
+/** Offset of the daily profile's per-hour weights (days seen, capped at its memory). */
 export const DAILY_WEIGHT_OFFSET = DAILY_OFFSET + DAILY_BUCKETS;
 /** Offset of the weekly profile (per hour-of-week offset after the daily one). */
 export const WEEKLY_OFFSET = DAILY_WEIGHT_OFFSET + DAILY_BUCKETS;
-/** Offset of the weekly profile's per-hour weights. */
+/** Offset of the weekly profile's per-hour weights (weeks seen, capped at its memory). */
 export const WEEKLY_WEIGHT_OFFSET = WEEKLY_OFFSET + WEEKLY_BUCKETS;
 /** Number of doubles in a state. */
 export const STATE_LENGTH = WEEKLY_WEIGHT_OFFSET + WEEKLY_BUCKETS;
@@ -83,6 +91,7 @@ export function createDetectorState(): Float64Array {
   const state = new Float64Array(STATE_LENGTH);
   state[S.lastTime] = Number.NaN;
   state[S.previous] = Number.NaN;
+  state[S.visitHour] = Number.NaN;
   return state;
 }
 

@@ -22,8 +22,8 @@ import type { DetectorSnapshot } from './detector-state.ts';
 import { flatLineSurprise } from './flat-line.ts';
 import { rebaseLevel, shiftSurprise, updateFastMean } from './level-shift.ts';
 import { initLevel, predictLevel, scaleFloor, updateLevel } from './robust-level.ts';
-import { advanceClock } from './sampling-clock.ts';
-import { seasonalOffset, updateSeasonalProfiles } from './seasonal-profile.ts';
+import { advanceClock, decay } from './sampling-clock.ts';
+import { dailyBucket, hourOf, seasonalOffset, updateSeasonalProfiles, weeklyBucket } from './seasonal-profile.ts';
 import { combineSurprises, natsForScore, squash, suppressRepeats } from './surprise-score.ts';
 import { narrowEnvelopes, recordSurprise, updateEnvelopes } from './tail-envelope.ts';
 
@@ -66,6 +66,15 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
   // Surprise at the alerting threshold: flat-line runs report once they reach it.
   const alarmNats = natsForScore(o.threshold, o.scoreHalfNats);
   const shiftMinWeight = o.warmUpPoints / 2;
+  // Decay factors for the usual case of one step between points, computed once: exp() is the main cost per point.
+  const seasonHorizon = 2 * o.levelHorizon;
+  const unit = {
+    level: decay(1, o.levelHorizon),
+    short: decay(1, o.shiftHorizon),
+    envelope: decay(1, o.envelopeHorizon),
+    season: decay(1, seasonHorizon),
+    suppression: decay(1, o.suppressionHorizon),
+  };
 
   function update(timestampMs: number, value: number): DetectorResult {
     if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return MISSING;
@@ -78,9 +87,16 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
       state[S.previous] = value;
       return MISSING;
     }
+    const one = steps === 1;
+    const keepLevel = one ? unit.level : decay(steps, o.levelHorizon);
+    const keepShort = one ? unit.short : decay(steps, o.shiftHorizon);
+    const keepEnvelope = one ? unit.envelope : decay(steps, o.envelopeHorizon);
 
     // 2. forecast
-    const season = seasonalOffset(state, timestampMs);
+    const hour = hourOf(timestampMs);
+    const day = dailyBucket(hour);
+    const week = weeklyBucket(hour);
+    const season = seasonalOffset(state, day, week);
     const y = value - season;
     const forecast = predictLevel(state, steps);
     const scale = Math.max(state[S.scale]!, scaleFloor(state));
@@ -88,8 +104,8 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
 
     // 3. evidence
     const record = recordSurprise(state, residual, scale, o.minEnvelope);
-    const shift = shiftSurprise(state, residual / scale, steps, o.shiftHorizon, o.levelHorizon, o.huberClip, shiftMinWeight);
-    const flat = flatLineSurprise(state, value, steps, o.envelopeHorizon, alarmNats);
+    const shift = shiftSurprise(state, residual / scale, keepShort, keepLevel, o.huberClip, shiftMinWeight);
+    const flat = flatLineSurprise(state, value, keepEnvelope, alarmNats);
     const nats = combineSurprises(record, shift, flat);
 
     // 4. re-base on an accepted shift
@@ -99,15 +115,15 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
     }
 
     // 5. learn
-    updateLevel(state, y, steps, o.levelHorizon, o.huberClip);
-    updateFastMean(state, y, steps, o.shiftHorizon);
-    updateEnvelopes(state, y - state[S.level]!, steps, o.envelopeHorizon);
-    updateSeasonalProfiles(state, timestampMs, value, forecast, scale, o.huberClip, steps, 2 * o.levelHorizon);
+    updateLevel(state, y, steps, keepLevel, o.levelHorizon, o.huberClip);
+    updateFastMean(state, y, keepShort);
+    updateEnvelopes(state, y - state[S.level]!, keepEnvelope);
+    updateSeasonalProfiles(state, hour, day, week, value, forecast, scale, o.huberClip, one ? unit.season : decay(steps, seasonHorizon));
     state[S.previous] = value;
 
     // 6. score
     const raw = count > o.warmUpPoints ? squash(nats, o.scoreHalfNats) : 0;
-    const score = suppressRepeats(state, raw, steps, o.suppressionHorizon, o.suppressionFactor);
+    const score = suppressRepeats(state, raw, one ? unit.suppression : decay(steps, o.suppressionHorizon), o.suppressionFactor);
     return { score, isAnomaly: score >= o.threshold };
   }
 

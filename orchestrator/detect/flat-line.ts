@@ -12,7 +12,6 @@
  * start * continue^(k-1).
  */
 import { S } from './detector-state.ts';
-import { decay } from './sampling-clock.ts';
 
 /** Laplace-smoothed rate from an exponentially weighted rate and its effective count. */
 function smoothed(rate: number, weight: number): number {
@@ -20,26 +19,26 @@ function smoothed(rate: number, weight: number): number {
 }
 
 /** Folds one yes/no outcome into a weighted rate held at `rateAt` / `weightAt`. */
-function learn(state: Float64Array, rateAt: number, weightAt: number, outcome: boolean, steps: number, horizon: number): void {
-  const weight = state[weightAt]! * decay(steps, horizon) + 1;
+function learn(state: Float64Array, rateAt: number, weightAt: number, outcome: boolean, keep: number): void {
+  const weight = state[weightAt]! * keep + 1;
   state[weightAt] = weight;
   state[rateAt] = state[rateAt]! + ((outcome ? 1 : 0) - state[rateAt]!) / weight;
 }
 
 /**
  * Updates the run and the repeat rates with `x` and returns the run's surprise
- * (nats). A run is reported once: after its surprise first reaches `reportNats`
+ * (nats); `keep` ages the rates' evidence over the elapsed steps. A run is reported once: after its surprise first reaches `reportNats`
  * it scores 0 until the value changes.
  */
-export function flatLineSurprise(state: Float64Array, x: number, steps: number, horizon: number, reportNats: number): number {
+export function flatLineSurprise(state: Float64Array, x: number, keep: number, reportNats: number): number {
   const repeated = x === state[S.previous]!;
   const run = state[S.flatRun]!;
   const inRun = run !== 0;
   // Judge with the rates as they were before this point (out of sample), then learn.
   const start = smoothed(state[S.startRate]!, state[S.startWeight]!);
   const goOn = smoothed(state[S.continueRate]!, state[S.continueWeight]!);
-  if (inRun) learn(state, S.continueRate, S.continueWeight, repeated, steps, horizon);
-  else learn(state, S.startRate, S.startWeight, repeated, steps, horizon);
+  if (inRun) learn(state, S.continueRate, S.continueWeight, repeated, keep);
+  else learn(state, S.startRate, S.startWeight, repeated, keep);
   if (!repeated) {
     state[S.flatRun] = 0;
     return 0;

@@ -8,16 +8,16 @@
  * as a floor, since correlation can only widen it.
  */
 import { S } from './detector-state.ts';
-import { decay } from './sampling-clock.ts';
 import { twoSidedNormalNats } from './normal-tail.ts';
 
 /**
  * Folds the standardised residual `z` into the short-term mean and returns the
- * surprise (nats) of that mean. Returns 0 until the spread has `minWeight`
- * effective observations behind it.
+ * surprise (nats) of that mean. `keepShort` and `keepLong` are the decay
+ * factors of the short and long horizons over the elapsed steps. Returns 0
+ * until the spread has `minWeight` effective observations behind it.
  */
-export function shiftSurprise(state: Float64Array, z: number, steps: number, shortHorizon: number, longHorizon: number, clip: number, minWeight: number): number {
-  const rate = 1 - decay(steps, shortHorizon);
+export function shiftSurprise(state: Float64Array, z: number, keepShort: number, keepLong: number, clip: number, minWeight: number): number {
+  const rate = 1 - keepShort;
   const mean = state[S.shift]! + rate * (Math.max(-clip, Math.min(clip, z)) - state[S.shift]!);
   state[S.shift] = mean;
   // Standard deviation of an exponential average of independent unit-variance values.
@@ -26,15 +26,15 @@ export function shiftSurprise(state: Float64Array, z: number, steps: number, sho
   const surprise = state[S.shiftWeight]! > minWeight ? twoSidedNormalNats(mean / spread) : 0;
   // Clipped so that the shift being measured does not widen the yardstick it is measured with.
   const clipped = Math.max(-clip * spread, Math.min(clip * spread, mean));
-  const weight = state[S.shiftWeight]! * decay(steps, longHorizon) + 1;
+  const weight = state[S.shiftWeight]! * keepLong + 1;
   state[S.shiftWeight] = weight;
   state[S.shiftSpread] = state[S.shiftSpread]! + (clipped * clipped - state[S.shiftSpread]!) / weight;
   return surprise;
 }
 
-/** Moves the short-term mean of the deseasonalised value towards `y`. */
-export function updateFastMean(state: Float64Array, y: number, steps: number, shortHorizon: number): void {
-  state[S.fastMean] = state[S.fastMean]! + (1 - decay(steps, shortHorizon)) * (y - state[S.fastMean]!);
+/** Moves the short-term mean of the deseasonalised value towards `y`; `keepShort` as in {@link shiftSurprise}. */
+export function updateFastMean(state: Float64Array, y: number, keepShort: number): void {
+  state[S.fastMean] = state[S.fastMean]! + (1 - keepShort) * (y - state[S.fastMean]!);
 }
 
 /**

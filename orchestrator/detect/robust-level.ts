@@ -8,7 +8,6 @@
  * after a long gap) the estimates are plain averages of what little there is.
  */
 import { S } from './detector-state.ts';
-import { decay } from './sampling-clock.ts';
 
 /** E|X| = sigma * sqrt(2/pi) for a Gaussian: scales the mean absolute residual to a standard deviation. */
 const MEAN_ABS_TO_SIGMA = Math.sqrt(Math.PI / 2);
@@ -38,10 +37,11 @@ export function initLevel(state: Float64Array, y: number): void {
 
 /**
  * Folds a deseasonalised observation `y`, `steps` after the previous one, into
- * level, slope and scale.
+ * level, slope and scale. `keep` is the share of the old weight that survives
+ * those steps (exp(-steps / horizon)).
  */
-export function updateLevel(state: Float64Array, y: number, steps: number, horizon: number, clip: number): void {
-  const weight = state[S.levelWeight]! * decay(steps, horizon) + 1;
+export function updateLevel(state: Float64Array, y: number, steps: number, keep: number, horizon: number, clip: number): void {
+  const weight = state[S.levelWeight]! * keep + 1;
   state[S.levelWeight] = weight;
   const rate = 1 / weight;
   const scale = Math.max(state[S.scale]!, scaleFloor(state));

@@ -10,6 +10,8 @@ import { S } from './detector-state.ts';
 
 /** How fast the learnt interval follows changes in the sampling rate. */
 const STEP_LEARNING_RATE = 0.05;
+/** Relative timing jitter that still counts as exactly one step. */
+const JITTER = 0.05;
 /** Longest gap that is aged in full: beyond it everything has decayed anyway. */
 const MAX_STEPS = 1e6;
 
@@ -37,7 +39,10 @@ export function advanceClock(state: Float64Array, timestampMs: number): number {
     step += STEP_LEARNING_RATE * (seen - step);
   }
   state[S.step] = step;
-  return Math.min(Math.max(dt / step, 1), MAX_STEPS);
+  const steps = dt / step;
+  // Jitter of a few percent is still one regular step (and lets the caller use precomputed decays).
+  if (steps < 1 + JITTER) return 1;
+  return Math.min(steps, MAX_STEPS);
 }
 
 /** exp(-steps / horizon): how much of an average with that horizon survives `steps`. */

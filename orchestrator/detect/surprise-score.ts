@@ -3,7 +3,6 @@
  * keeps one event from alerting many times.
  */
 import { S } from './detector-state.ts';
-import { decay } from './sampling-clock.ts';
 
 /** Largest surprise carried into the score: beyond it everything is equally certain. */
 const MAX_NATS = 1e6;
@@ -44,10 +43,11 @@ export function natsForScore(score: number, halfNats: number): number {
  * Damps a score that does not beat the decayed peak of earlier scores, and
  * updates the peak. NAB (and an on-call engineer) counts every repeated alert
  * as a false positive: an event should alert when it starts, and again only if
- * it gets worse or comes back after the peak has faded.
+ * it gets worse or comes back after the peak has faded. `keep` is the peak's
+ * decay over the elapsed steps.
  */
-export function suppressRepeats(state: Float64Array, score: number, steps: number, horizon: number, factor: number): number {
+export function suppressRepeats(state: Float64Array, score: number, keep: number, factor: number): number {
   const peak = state[S.peak]!;
-  state[S.peak] = Math.max(peak * decay(steps, horizon), score);
+  state[S.peak] = Math.max(peak * keep, score);
   return score > peak ? score : score * factor;
 }

@@ -11,7 +11,6 @@
  * as far is far rarer, whatever the units.
  */
 import { S } from './detector-state.ts';
-import { decay } from './sampling-clock.ts';
 
 /**
  * Surprise (nats) of a residual `r` (value minus level) given the envelopes,
@@ -23,9 +22,8 @@ export function recordSurprise(state: Float64Array, r: number, scale: number, mi
   return ratio * Math.log(Math.max(2, state[S.envelopeWeight]! / 2));
 }
 
-/** Decays the envelopes by the elapsed steps and widens the side that `r` (value minus the updated level) exceeds. */
-export function updateEnvelopes(state: Float64Array, r: number, steps: number, horizon: number): void {
-  const keep = decay(steps, horizon);
+/** Decays the envelopes by `keep` (exp(-steps / horizon)) and widens the side that `r` (value minus the updated level) exceeds. */
+export function updateEnvelopes(state: Float64Array, r: number, keep: number): void {
   state[S.envelopeWeight] = state[S.envelopeWeight]! * keep + 1;
   state[S.envelopeUp] = Math.max(state[S.envelopeUp]! * keep, r);
   state[S.envelopeDown] = Math.max(state[S.envelopeDown]! * keep, -r);

@@ -53,7 +53,7 @@ export interface RunOptions {
   message?: string;
   /** Refresh only: compute what refresh would change without writing it (drift detection). */
   previewOnly?: boolean;
-  /** Preview only: refresh first, so the diff is against the cloud as it is. */
+  /** Preview and up: refresh first, so the diff is against the cloud as it is (drift reconcile). */
   refresh?: boolean;
   signal?: AbortSignal;
 }
@@ -168,7 +168,7 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
             await stack.preview({ ...common, ...policy, diff: true, refresh: options.refresh ?? false });
             break;
           case 'up':
-            await stack.up({ ...common, ...policy, diff: true });
+            await stack.up({ ...common, ...policy, diff: true, refresh: options.refresh ?? false });
             break;
           case 'refresh':
             if (options.previewOnly) await stack.previewRefresh({ ...common });

@@ -18,6 +18,8 @@ export const DeployJobDataSchema = z.object({
   commit: z.string().regex(/^[0-9a-f]{40}$/),
   /** Apply after a clean preview; false for pull requests and other refs. */
   apply: z.boolean(),
+  /** `deploy` previews (and applies); `drift` runs a refresh-only preview of what is deployed. Default `deploy`. */
+  mode: z.enum(['deploy', 'drift']).default('deploy'),
   trigger: TriggerSchema,
   enqueuedAt: z.string(),
 });
@@ -28,8 +30,8 @@ export type DeployJobData = z.infer<typeof DeployJobDataSchema>;
  * finds the existing job instead of adding one: `<stack>@<commit>` for an
  * apply, with `.preview` for a preview-only run of the same commit.
  */
-export function deployJobId(target: StackId, commit: string, apply: boolean): string {
-  return `${stackKey(target)}@${commit}${apply ? '' : '.preview'}`;
+export function deployJobId(target: StackId, commit: string, apply: boolean, suffix?: string): string {
+  return `${stackKey(target)}@${commit}${apply ? '' : '.preview'}${suffix ? `.${suffix}` : ''}`;
 }
 
 /** Parses a payload read back from Redis; names the wrong fields. */

@@ -6,6 +6,8 @@ import { stackKey, type StackId } from './stack-key.ts';
 /** Name of the deploy queue; job names are `preview` or `apply`. */
 export const DEPLOY_QUEUE = 'deploy';
 
+export type DeployJobName = 'preview' | 'apply' | 'drift';
+
 /** How many attempts a stack and commit get before the stack stalls. */
 export const MAX_ATTEMPTS = 3;
 
@@ -16,8 +18,13 @@ export interface EnqueueResult {
 }
 
 export interface DeployQueue {
-  readonly queue: Queue<DeployJobData, unknown, 'preview' | 'apply'>;
-  enqueue(target: StackId, commit: string, apply: boolean, trigger: Trigger): Promise<EnqueueResult>;
+  readonly queue: Queue<DeployJobData, unknown, DeployJobName>;
+  /**
+   * Adds a job unless one with the same content id exists. `suffix` makes a
+   * deliberate second run of the same commit distinct (a drift check, a
+   * reconcile, a manual re-run).
+   */
+  enqueue(target: StackId, commit: string, apply: boolean, trigger: Trigger, options?: { mode?: 'deploy' | 'drift'; suffix?: string }): Promise<EnqueueResult>;
   /** Id of the newest apply job of a stack: any other apply job of the stack is superseded ("latest wins"). */
   latestApply(target: StackId): Promise<string | null>;
   counts(): Promise<Record<string, number>>;
@@ -26,19 +33,19 @@ export interface DeployQueue {
 
 /** The deploy queue: typed payloads, content ids, latest wins per stack. */
 export function createDeployQueue(connection: Redis, prefix = 'homeostat'): DeployQueue {
-  const queue = new Queue<DeployJobData, unknown, 'preview' | 'apply'>(DEPLOY_QUEUE, { connection, prefix });
+  const queue = new Queue<DeployJobData, unknown, DeployJobName>(DEPLOY_QUEUE, { connection, prefix });
   const latestKey = (target: StackId) => `${prefix}:latest:${stackKey(target)}`;
 
   return {
     queue,
-    async enqueue(target, commit, apply, trigger) {
-      const jobId = deployJobId(target, commit, apply);
+    async enqueue(target, commit, apply, trigger, options = {}) {
+      const jobId = deployJobId(target, commit, apply, options.suffix);
       // A repeated delivery finds its job and changes nothing, not even which job is newest.
       if (await queue.getJob(jobId)) return { jobId, added: false };
       // The newest apply job of a stack wins; workers skip the others.
       if (apply) await connection.set(latestKey(target), jobId);
-      const data: DeployJobData = { target, commit, apply, trigger, enqueuedAt: new Date().toISOString() };
-      await queue.add(apply ? 'apply' : 'preview', data, {
+      const data: DeployJobData = { target, commit, apply, mode: options.mode ?? 'deploy', trigger, enqueuedAt: new Date().toISOString() };
+      await queue.add(options.mode === 'drift' ? 'drift' : apply ? 'apply' : 'preview', data, {
         jobId,
         attempts: MAX_ATTEMPTS,
         backoff: { type: 'exponential', delay: 2000 },

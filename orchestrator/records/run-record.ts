@@ -17,6 +17,10 @@ export const RunStatusSchema = z.enum([
   /** Found in flight after a crash; handled on purpose, never silently re-run. */
   'aborted',
   'failed',
+  /** Drift check: what is deployed matches the engine's state. */
+  'in-sync',
+  /** Drift check: the cloud differs from the engine's state (see the summary). */
+  'drifted',
 ]);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
@@ -56,6 +60,7 @@ export const RunRecordSchema = z.object({
   stackKey: z.string(),
   commit: z.string(),
   apply: z.boolean(),
+  mode: z.enum(['deploy', 'drift']).default('deploy'),
   trigger: TriggerSchema,
   phase: RunPhaseSchema,
   status: RunStatusSchema,

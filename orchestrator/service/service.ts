@@ -1,0 +1,140 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { ServiceConfig } from '../config/service-config.ts';
+import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
+import { createStackRunner } from '../engine/stack-runner.ts';
+import { createHttpServer, listen } from '../http/http-server.ts';
+import { createMetrics } from '../http/metrics.ts';
+import { createIntakeQueue } from '../intake/intake-queue.ts';
+import { startIntakeWorker } from '../intake/intake-worker.ts';
+import { createDeployQueue } from '../queue/deploy-queue.ts';
+import { createRedis } from '../queue/redis.ts';
+import { createStackLock } from '../queue/stack-lock.ts';
+import { createRunStore } from '../records/run-store.ts';
+import { PROJECT_ROOT, resolveToolchain } from '../runtime/toolchain.ts';
+import { createDependencyCache } from '../source/dependency-cache.ts';
+import { createSourceFetcher } from '../source/source-fetcher.ts';
+import type { TimelineSink } from '../timeline/timeline-event.ts';
+import { startDriftScheduler } from './drift-scheduler.ts';
+import { startPoller } from './poller.ts';
+
+export interface ServiceOptions {
+  /** Run the HTTP server; default true. */
+  http?: boolean;
+  /** Run the workers; default true. Several processes may run workers against one Redis. */
+  workers?: boolean;
+  emit?: TimelineSink;
+  /** More environment for the engine and programs (the sandbox passes the fleet's URL). */
+  engineEnv?: Record<string, string>;
+  workerId?: string;
+}
+
+export interface RunningService {
+  /** Address of the HTTP server, when it runs. */
+  address?: AddressInfo;
+  url?: string;
+  workerId?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Assembles and starts the service: Redis, the queues, the intake and deploy
+ * workers, the poller and drift scheduler, and the HTTP API. Every part can
+ * run in several processes against the same Redis and backend.
+ */
+export async function startService(config: ServiceConfig, options: ServiceOptions = {}): Promise<RunningService> {
+  const emit = options.emit ?? (() => {});
+  const prefix = config.redisPrefix;
+  const toolchain = resolveToolchain(config.pulumi.pulumiDir ? { ...process.env, HOMEOSTAT_PULUMI_DIR: config.pulumi.pulumiDir } : process.env);
+  await mkdir(config.dataDir, { recursive: true });
+  if (config.pulumi.backendUrl.startsWith('file://')) await mkdir(new URL(config.pulumi.backendUrl).pathname, { recursive: true });
+
+  const redis = createRedis(config.redisUrl);
+  const store = createRunStore(redis, prefix);
+  const deployQueue = createDeployQueue(redis, prefix);
+  const intake = createIntakeQueue(redis, prefix);
+  const fetcher = createSourceFetcher({
+    dir: join(config.dataDir, 'source'),
+    dependencies: createDependencyCache({ dir: join(config.dataDir, 'deps'), seed: PROJECT_ROOT }),
+  });
+  const metrics = createMetrics(async () => ({
+    deploy: await deployQueue.counts(),
+    events: await intake.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'),
+  }));
+  const repoById = new Map(config.repositories.map((r) => [r.id, r]));
+
+  const stops: (() => Promise<void> | void)[] = [];
+  let deployWorker: DeployWorker | undefined;
+  if (options.workers ?? true) {
+    const runner = await createStackRunner({
+      pulumiDir: toolchain.pulumiDir,
+      backendUrl: config.pulumi.backendUrl,
+      passphrase: config.pulumi.passphrase.reveal(),
+      policyPacks: [],
+      env: { ...toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
+    });
+    const intakeWorker = startIntakeWorker({ connection: redis, prefix, repos: config.repositories, fetcher, store, deployQueue, emit });
+    deployWorker = startDeployWorker({
+      connection: redis,
+      prefix,
+      queue: deployQueue,
+      runner,
+      fetcher,
+      store,
+      lock: createStackLock(redis, { prefix }),
+      repo: (id) => {
+        const r = repoById.get(id);
+        return r ? { id: r.id, url: r.url, policyPacks: r.policyPacks, driftAction: r.drift.action } : undefined;
+      },
+      policyConfig: config.policy.config,
+      engineVersion: toolchain.pulumiVersion,
+      emit,
+      concurrency: config.concurrency.deploy,
+      shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+      ...(options.workerId ? { workerId: options.workerId } : {}),
+      onRunFinished: (run) => {
+        metrics.runResults.inc({ status: run.status, reason: run.reason ?? '' });
+        if (run.timings.previewMs !== undefined) metrics.runDuration.observe({ kind: run.mode === 'drift' ? 'refresh' : 'preview' }, run.timings.previewMs / 1000);
+        if (run.timings.applyMs !== undefined) metrics.runDuration.observe({ kind: 'up' }, run.timings.applyMs / 1000);
+      },
+    });
+    const poller = startPoller({ redis, prefix, repos: config.repositories, intake, emit });
+    const drift = startDriftScheduler({ repos: config.repositories, store, queue: deployQueue, emit });
+    stops.push(() => poller.stop(), () => drift.stop(), () => intakeWorker.close(), () => deployWorker!.close());
+  }
+
+  let address: AddressInfo | undefined;
+  if (options.http ?? true) {
+    const server = createHttpServer({
+      repos: config.repositories,
+      intake,
+      deployQueue,
+      store,
+      fetcher,
+      metrics,
+      webhookMaxBytes: config.webhookMaxBytes,
+      ready: async () => (await redis.ping()) === 'PONG',
+    });
+    address = await listen(server, config.listen.host, config.listen.port);
+    stops.unshift(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+  }
+
+  return {
+    ...(address ? { address, url: `http://${address.address}:${address.port}` } : {}),
+    ...(deployWorker ? { workerId: deployWorker.id } : {}),
+    async stop() {
+      // The HTTP server first (no new work), then the workers (running updates finish), then the connections.
+      for (const stop of stops) await stop();
+      await deployQueue.close();
+      await intake.close();
+      await redis.quit();
+    },
+  };
+}

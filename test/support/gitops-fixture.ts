@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadServiceConfig, type ServiceConfig } from '../../orchestrator/config/service-config.ts';
+import { createRedis } from '../../orchestrator/queue/redis.ts';
+import { createRunStore, type RunStore } from '../../orchestrator/records/run-store.ts';
+import type { RunRecord } from '../../orchestrator/records/run-record.ts';
+import { PROJECT_ROOT } from '../../orchestrator/runtime/toolchain.ts';
+import { createLocalRepo, type LocalRepo } from '../../orchestrator/sandbox/local-repo.ts';
+import { startFleetSimulator, type FleetSimulator } from '../../orchestrator/sandbox/fleet-simulator.ts';
+import { git } from '../../orchestrator/source/git.ts';
+import { testServices, uniqueId } from './services.ts';
+import { waitFor } from './wait.ts';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
+/**
+ * A watched repository (bare remote + working clone seeded with the stacks),
+ * a fleet simulator, and a service config pointing at them, with its own
+ * Redis prefix and file backend. Everything is removed by `cleanup()`.
+ */
+export interface GitopsFixture {
+  dir: string;
+  repo: LocalRepo;
+  fleet: FleetSimulator;
+  prefix: string;
+  config: ServiceConfig;
+  env: Record<string, string>;
+  store: RunStore;
+  setStackConfig(key: string, value: string): void;
+  head(): Promise<string>;
+  /** Waits for a finished run of the sandbox stack at `commit` that matches `status`. */
+  waitForRun(commit: string, status: RunRecord['status'] | RunRecord['status'][], timeoutMs?: number): Promise<RunRecord>;
+  runs(): Promise<RunRecord[]>;
+  cleanup(): Promise<void>;
+}
+
+export async function createGitopsFixture(overrides: Record<string, unknown> = {}): Promise<GitopsFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'homeostat-gitops-'));
+  const repo = await createLocalRepo(join(dir, 'git'), PROJECT_ROOT);
+  const fleet = await startFleetSimulator();
+  const prefix = uniqueId('hs');
+  const env = { TEST_WEBHOOK_SECRET: WEBHOOK_SECRET, TEST_PASSPHRASE: 'test-passphrase' };
+  const config = loadServiceConfig(
+    {
+      redisUrl: testServices().redisUrl,
+      redisPrefix: prefix,
+      listen: { host: '127.0.0.1', port: 0 },
+      dataDir: join(dir, 'data'),
+      pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'TEST_PASSPHRASE' } },
+      repositories: [{ id: 'infra', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'TEST_WEBHOOK_SECRET' } }],
+      ...overrides,
+    },
+    env,
+  );
+  const redis = createRedis(testServices().redisUrl);
+  const store = createRunStore(redis, prefix);
+  const stackFile = join(repo.workDir, 'stacks', 'Pulumi.sandbox.yaml');
+
+  return {
+    dir,
+    repo,
+    fleet,
+    prefix,
+    config,
+    env,
+    store,
+    setStackConfig(key, value) {
+      writeFileSync(stackFile, readFileSync(stackFile, 'utf8').replace(new RegExp(`(${key}:) .*`), `$1 ${value}`));
+    },
+    head: () => git(['rev-parse', 'HEAD'], { cwd: repo.workDir }),
+    async waitForRun(commit, status, timeoutMs = 150_000) {
+      const wanted = Array.isArray(status) ? status : [status];
+      return waitFor(`a ${wanted.join('/')} run of sandbox@${commit.slice(0, 7)}`, async () => {
+        const runs = await store.list({ stackKey: 'infra/./sandbox', limit: 100 });
+        return runs.find((r) => r.commit === commit && wanted.includes(r.status));
+      }, timeoutMs, 200);
+    },
+    runs: () => store.list({ stackKey: 'infra/./sandbox', limit: 100 }),
+    async cleanup() {
+      await redis.quit();
+      await fleet.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
