@@ -1,24 +1,95 @@
 import { Command, Option } from 'commander';
+import { ConfigError, loadServiceConfigFile } from '../config/service-config.ts';
+import type { RunRecord } from '../records/run-record.ts';
+import type { StackStatus } from '../records/stack-status.ts';
 import { runSandbox } from '../sandbox/run-sandbox.ts';
+import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
+import { createApiClient } from './api-client.ts';
+import { formatRunDetail, formatRuns, formatStatuses } from './format.ts';
 
 /** `homeostat`: the service's command line. */
 const program = new Command('homeostat')
   .description('Closes the loop between GitOps and AIOps for Pulumi infrastructure')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addOption(new Option('--url <url>', 'address of a running service (default HOMEOSTAT_URL or http://127.0.0.1:8080)'))
+  .addOption(new Option('--json', 'print JSON for scripts'));
+
+function api() {
+  const url = program.opts<{ url?: string }>().url;
+  return createApiClient(url ? { url } : {});
+}
+const json = () => program.opts<{ json?: boolean }>().json === true;
+const print = (value: unknown, text: () => string) => console.log(json() ? JSON.stringify(value, null, 2) : text());
+
+program
+  .command('serve')
+  .description('run the service: HTTP API and webhooks, workers, poller, drift checks')
+  .requiredOption('-c, --config <file>', 'service config (YAML)')
+  .addOption(new Option('--no-http', 'run only the workers (scale out: more processes against one Redis)'))
+  .addOption(new Option('--no-workers', 'run only the HTTP API'))
+  .action(async (opts: { config: string; http: boolean; workers: boolean }) => {
+    const config = loadServiceConfigFile(opts.config);
+    const emit = (e: TimelineEvent) => console.log(json() ? JSON.stringify(e) : formatTimelineEvent(e));
+    const service = await startService(config, { http: opts.http, workers: opts.workers, emit });
+    console.error(`homeostat: serving${service.url ? ` on ${service.url}` : ''}${service.workerId ? `, worker ${service.workerId}` : ''}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    console.error('homeostat: shutting down (running updates may finish within the grace period)');
+    await service.stop();
+  });
+
+program
+  .command('status')
+  .description('every stack with its applied commit and conditions')
+  .action(async () => {
+    const { stacks } = await api().get<{ stacks: StackStatus[] }>('/api/stacks');
+    print(stacks, () => formatStatuses(stacks));
+  });
+
+program
+  .command('runs')
+  .description('recent runs, newest first')
+  .option('-s, --stack <key>', 'only this stack (<repo>/<project>/<stack>)')
+  .option('-n, --limit <n>', 'how many', '20')
+  .action(async (opts: { stack?: string; limit: string }) => {
+    const q = new URLSearchParams({ limit: opts.limit, ...(opts.stack ? { stack: opts.stack } : {}) });
+    const { runs } = await api().get<{ runs: RunRecord[] }>(`/api/runs?${q.toString()}`);
+    print(runs, () => formatRuns(runs));
+  });
+
+program
+  .command('run <id>')
+  .description('one run with its preview diff and log')
+  .action(async (id: string) => {
+    const res = await api().get<{ run: RunRecord; log: string[] }>(`/api/runs/${encodeURIComponent(id)}`);
+    print(res, () => formatRunDetail(res.run, res.log));
+  });
+
+for (const [name, verb] of [['preview', 'preview'], ['up', 'preview and apply']] as const) {
+  program
+    .command(`${name} <stack>`)
+    .description(`${verb} a stack (<repo>/<project>/<stack>, for example infra/./sandbox) through the service's queue`)
+    .option('--ref <ref>', name === 'up' ? 'only the deploy branch is applied' : 'branch, tag or commit (default: the deploy branch)')
+    .action(async (stack: string, opts: { ref?: string }) => {
+      const res = await api().post<{ status: string; jobId: string; commit: string }>(`/api/stacks/${encodeURIComponent(stack)}/${name}`, opts.ref ? { ref: opts.ref } : {});
+      print(res, () => `${res.status}: ${name} of ${stack} at ${res.commit.slice(0, 12)} (job ${res.jobId}); follow it with 'homeostat runs --stack ${stack}'`);
+    });
+}
 
 program
   .command('sandbox')
   .description('run Homeostat on this machine against a local Git remote, the real engine and a simulated fleet')
   .addOption(new Option('--once', 'exit when the sandbox has done its work, instead of serving until Ctrl-C'))
-  .addOption(new Option('--json', 'print the timeline as one JSON object per line'))
-  .addOption(new Option('--data-dir <dir>', 'folder for the sandbox\'s repositories and state (default: .homeostat/sandbox)'))
-  .action(async (opts: { once?: boolean; json?: boolean; dataDir?: string }) => {
-    const emit = (e: TimelineEvent) => console.log(opts.json ? JSON.stringify(e) : formatTimelineEvent(e));
+  .addOption(new Option('--data-dir <dir>', "folder for the sandbox's repositories and state (default: .homeostat/sandbox)"))
+  .action(async (opts: { once?: boolean; dataDir?: string }) => {
+    const emit = (e: TimelineEvent) => console.log(json() ? JSON.stringify(e) : formatTimelineEvent(e));
     process.exitCode = await runSandbox({ once: opts.once ?? false, emit, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   });
 
 await program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`homeostat: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(err instanceof ConfigError ? `homeostat: ${err.message}` : `homeostat: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 2;
 });

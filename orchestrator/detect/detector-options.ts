@@ -49,12 +49,17 @@ export interface DetectorOptions {
    */
   minEnvelope: number;
   /**
-   * Memory (steps) of the alert-suppression peak: after a high score, lower scores are damped until it decays.
-   * @defaultValue 200
+   * Memory (steps) of the alert-suppression bar: after an alert, weaker scores are damped until the bar decays.
+   * @defaultValue 100
    */
   suppressionHorizon: number;
   /**
-   * Factor applied to a score that does not exceed the decayed peak of earlier scores (0 silences repeats, 1 disables suppression).
+   * After a score passes, later scores are damped until their surprise exceeds this multiple of its surprise (or the bar has decayed).
+   * @defaultValue 1.5
+   */
+  suppressionGrowth: number;
+  /**
+   * Factor applied to a score that does not clear the suppression bar (0 silences repeats, 1 disables suppression).
    * @defaultValue 0.5
    */
   suppressionFactor: number;
@@ -87,8 +92,9 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   rebaseNats: 20,
   rebaseEnvelope: 4,
   minEnvelope: 2,
-  suppressionHorizon: 200,
+  suppressionHorizon: 100,
   suppressionFactor: 0.5,
+  suppressionGrowth: 1.5,
   scoreHalfNats: 14,
   threshold: PRODUCTION_THRESHOLD,
 });
@@ -96,7 +102,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
 /** Merges options over the defaults and rejects values that would break the arithmetic, naming the field. */
 export function resolveDetectorOptions(options: Partial<DetectorOptions> = {}): DetectorOptions {
   const merged: DetectorOptions = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
-  const positive: (keyof DetectorOptions)[] = ['levelHorizon', 'shiftHorizon', 'envelopeHorizon', 'huberClip', 'rebaseNats', 'rebaseEnvelope', 'minEnvelope', 'suppressionHorizon', 'scoreHalfNats'];
+  const positive: (keyof DetectorOptions)[] = ['suppressionGrowth', 'levelHorizon', 'shiftHorizon', 'envelopeHorizon', 'huberClip', 'rebaseNats', 'rebaseEnvelope', 'minEnvelope', 'suppressionHorizon', 'scoreHalfNats'];
   for (const key of positive) {
     const v = merged[key];
     if (!Number.isFinite(v) || v <= 0) throw new RangeError(`detector option ${key} must be a positive finite number, got ${v}`);

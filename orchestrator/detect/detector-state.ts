@@ -43,7 +43,7 @@ export const S = {
   envelopeDown: 13,
   /** Effective number of observations behind the envelopes. */
   envelopeWeight: 14,
-  /** Decayed peak of recent scores, for suppression of repeats. */
+  /** Suppression bar (nats): a new alert must beat it; raised by each alert, decays with time. */
   peak: 15,
   /** Length of the current run of repeated values; negative once the run has been reported. */
   flatRun: 16,

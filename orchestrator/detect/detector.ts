@@ -123,7 +123,7 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
 
     // 6. score
     const raw = count > o.warmUpPoints ? squash(nats, o.scoreHalfNats) : 0;
-    const score = suppressRepeats(state, raw, one ? unit.suppression : decay(steps, o.suppressionHorizon), o.suppressionFactor);
+    const score = suppressRepeats(state, raw, count > o.warmUpPoints ? nats : 0, one ? unit.suppression : decay(steps, o.suppressionHorizon), o.suppressionFactor, o.suppressionGrowth);
     return { score, isAnomaly: score >= o.threshold };
   }
 

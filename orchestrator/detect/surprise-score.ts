@@ -40,14 +40,15 @@ export function natsForScore(score: number, halfNats: number): number {
 }
 
 /**
- * Damps a score that does not beat the decayed peak of earlier scores, and
- * updates the peak. NAB (and an on-call engineer) counts every repeated alert
- * as a false positive: an event should alert when it starts, and again only if
- * it gets worse or comes back after the peak has faded. `keep` is the peak's
- * decay over the elapsed steps.
+ * Damps a score whose surprise does not clear the bar left by earlier alerts,
+ * and updates the bar. NAB (and an on-call engineer) counts every repeated
+ * alert as a false positive: an event should alert when it starts, and again
+ * only if it gets clearly worse (by the factor `growth`) or comes back after
+ * the bar has decayed. `keep` is the bar's decay over the elapsed steps.
  */
-export function suppressRepeats(state: Float64Array, score: number, keep: number, factor: number): number {
-  const peak = state[S.peak]!;
-  state[S.peak] = Math.max(peak * keep, score);
-  return score > peak ? score : score * factor;
+export function suppressRepeats(state: Float64Array, score: number, nats: number, keep: number, factor: number, growth: number): number {
+  const bar = state[S.peak]! * keep;
+  const beats = nats > bar;
+  state[S.peak] = beats ? Math.max(bar, nats * growth) : bar;
+  return beats ? score : score * factor;
 }

@@ -1,0 +1,50 @@
+import type { RunRecord } from '../records/run-record.ts';
+import type { StackStatus } from '../records/stack-status.ts';
+
+/** Plain-text tables for the CLI; `--json` bypasses them. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+export function formatStatuses(statuses: StackStatus[]): string {
+  if (statuses.length === 0) return 'no stacks yet';
+  return table([
+    ['STACK', 'APPLIED', 'READY', 'RECONCILING', 'STALLED'],
+    ...statuses.map((s) => [
+      s.stackKey,
+      s.appliedCommit?.slice(0, 12) ?? '-',
+      `${s.conditions.Ready.status} (${s.conditions.Ready.reason})`,
+      s.conditions.Reconciling.status ? s.conditions.Reconciling.reason : '-',
+      s.conditions.Stalled.status ? `${s.conditions.Stalled.reason}: ${s.conditions.Stalled.message}` : '-',
+    ]),
+  ]);
+}
+
+export function formatRuns(runs: RunRecord[]): string {
+  if (runs.length === 0) return 'no runs yet';
+  return table([
+    ['RUN', 'STACK', 'COMMIT', 'TRIGGER', 'STATUS', 'CHANGES', 'WHEN'],
+    ...runs.map((r) => {
+      const c = r.previewSummary?.counts ?? {};
+      const changes = ['create', 'update', 'replace', 'delete'].filter((k) => (c[k] ?? 0) > 0).map((k) => `${c[k]} ${k}`).join(', ') || '-';
+      return [r.id, r.stackKey, r.commit.slice(0, 12), r.trigger.kind, r.reason ? `${r.status} (${r.reason})` : r.status, changes, r.timings.startedAt ?? r.timings.enqueuedAt];
+    }),
+  ]);
+}
+
+/** A run's preview as the Pulumi CLI shows one: each resource, its operation and property diffs. */
+export function formatRunDetail(run: RunRecord, log: string[]): string {
+  const lines = [`run ${run.id}  ${run.stackKey}@${run.commit.slice(0, 12)}  ${run.status}${run.reason ? ` (${run.reason})` : ''}`];
+  if (run.message) lines.push(`  ${run.message}`);
+  const summary = run.applySummary ?? run.previewSummary;
+  const sign: Record<string, string> = { create: '+', update: '~', replace: '+-', delete: '-', same: ' ', refresh: '~' };
+  for (const r of summary?.resources ?? []) {
+    if (r.op === 'same') continue;
+    lines.push(`  ${sign[r.op] ?? '?'} ${r.type} ${r.name} ${r.op}`);
+    for (const c of r.changes) lines.push(`      ${c.kind === 'add' ? '+' : c.kind === 'delete' ? '-' : '~'} ${c.path}: ${JSON.stringify(c.old)} => ${JSON.stringify(c.new)}${c.replace ? ' (replace)' : ''}`);
+  }
+  for (const v of summary?.policyViolations ?? []) lines.push(`  policy ${v.policy} [${v.level}]: ${v.message}`);
+  if (log.length > 0) lines.push('log:', ...log.map((l) => `  ${l}`));
+  return lines.join('\n');
+}

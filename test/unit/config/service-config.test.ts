@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import { ConfigError, loadServiceConfig } from '../../../orchestrator/config/service-config.ts';
+
+const VALID = {
+  pulumi: { backendUrl: 'file:///var/lib/homeostat/state', passphrase: { env: 'PASS' } },
+  repositories: [{ id: 'infra', url: 'https://github.com/acme/infra.git', webhookSecret: { env: 'HOOK' } }],
+};
+const ENV = { PASS: 'very-secret-passphrase', HOOK: 'very-secret-hook' };
+
+function problems(doc: unknown, env: Record<string, string> = ENV): string[] {
+  try {
+    loadServiceConfig(doc, env, '/etc/homeostat');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+  return [];
+}
+
+describe('service config', () => {
+  it('fills defaults and reads secrets from the environment', () => {
+    const cfg = loadServiceConfig(VALID, ENV, '/etc/homeostat');
+    assert.equal(cfg.redisUrl, 'redis://127.0.0.1:6379');
+    assert.equal(cfg.repositories[0]?.deployBranch, 'main');
+    assert.deepEqual(cfg.repositories[0]?.policyPacks, ['policies']);
+    assert.equal(cfg.pulumi.passphrase.reveal(), 'very-secret-passphrase');
+    assert.equal(cfg.dataDir, '/etc/homeostat/.homeostat/data');
+  });
+
+  it('lets the environment override the file', () => {
+    const cfg = loadServiceConfig(VALID, { ...ENV, HOMEOSTAT_REDIS_URL: 'redis://10.0.0.5:6380', HOMEOSTAT_LISTEN_PORT: '9090' });
+    assert.equal(cfg.redisUrl, 'redis://10.0.0.5:6380');
+    assert.equal(cfg.listen.port, 9090);
+  });
+
+  it('names every wrong field at once', () => {
+    const found = problems({
+      redisUrl: 'http://localhost',
+      pulumi: { backendUrl: 'https://api.pulumi.com', passphrase: 'in-the-file' },
+      repositories: [{ id: 'bad id', url: '' , pollIntervalSeconds: -1 }],
+      colour: 'blue',
+    });
+    for (const path of ['redisUrl', 'pulumi.backendUrl', 'pulumi.passphrase', 'repositories.0.id', 'repositories.0.url', 'repositories.0.pollIntervalSeconds']) {
+      assert.ok(found.some((p) => p.startsWith(`${path}:`)), `${path} in ${JSON.stringify(found)}`);
+    }
+    assert.ok(found.some((p) => p.includes('colour')), 'unknown keys are named');
+  });
+
+  it('refuses duplicate repository ids', () => {
+    assert.deepEqual(problems({ ...VALID, repositories: [VALID.repositories[0], VALID.repositories[0]] }), ['repositories.1.id: duplicate repository id infra']);
+  });
+
+  it('says which secret is missing, without any secret value', () => {
+    const found = problems(VALID, { PASS: 'very-secret-passphrase' });
+    assert.deepEqual(found, ['repositories.0.webhookSecret: environment variable HOOK is not set']);
+    const missingFile = problems({ ...VALID, pulumi: { ...VALID.pulumi, passphrase: { file: 'nope/passphrase' } } });
+    assert.deepEqual(missingFile, ['pulumi.passphrase: cannot read /etc/homeostat/nope/passphrase: ENOENT']);
+  });
+
+  it('never prints a secret: logs, JSON and inspection show [secret]', () => {
+    const cfg = loadServiceConfig(VALID, ENV);
+    const shown = [JSON.stringify(cfg), inspect(cfg, { depth: 10 }), String(cfg.pulumi.passphrase), `${cfg.repositories[0]?.webhookSecret}`].join('\n');
+    assert.doesNotMatch(shown, /very-secret/);
+    assert.match(shown, /\[secret\]/);
+  });
+
+  it('refuses a document that is not a mapping', () => {
+    assert.deepEqual(problems(['a list']), ['(document): expected a mapping']);
+  });
+});
