@@ -45,7 +45,7 @@ export function readCsv(file: string, columns: readonly string[]): CsvTable {
     try {
       timestamps.push(parseTimestamp(raw));
     } catch (e) {
-      throw new Error(`${file}:${r + 1}: ${(e as Error).message}`);
+      throw new Error(`${file}:${r + 1}: ${(e as Error).message}`, { cause: e });
     }
     rawTimestamps.push(raw);
     for (const c of cols) {

@@ -68,6 +68,11 @@ export const ServiceConfigSchema = z
       .strict()
       .default({ config: {} }),
     concurrency: z.object({ deploy: z.number().int().min(1).max(64).default(4) }).strict().default({ deploy: 4 }),
+    /**
+     * Lease of a worker on a stack and on a job, in seconds; default 30. A
+     * crashed worker's stack and job pass to another worker after this long.
+     */
+    leaseSeconds: z.number().int().min(2).max(600).default(30),
     /** Grace period for a running update on SIGTERM, in seconds; default 60. */
     shutdownGraceSeconds: z.number().int().min(0).default(60),
     /** Largest webhook body accepted, in bytes; default 1 MiB. */

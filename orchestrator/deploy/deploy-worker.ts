@@ -51,6 +51,8 @@ export interface DeployWorkerDeps {
   shutdownGraceMs?: number;
   /** Worker id in records and locks; default host-pid-random. */
   workerId?: string;
+  /** How long a job stays with a worker that stops renewing it (a crash); default 30 000 ms. */
+  jobLockMs?: number;
   /** Called with every finished run (metrics). */
   onRunFinished?: (run: RunRecord) => void;
 }
@@ -376,7 +378,8 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     prefix,
     concurrency: deps.concurrency ?? 4,
     // A job whose worker stops renewing its lock for this long is handed to another worker.
-    lockDuration: 30_000,
+    lockDuration: deps.jobLockMs ?? 30_000,
+    stalledInterval: Math.max(1000, Math.floor((deps.jobLockMs ?? 30_000) / 2)),
     maxStalledCount: 2,
   });
   worker.on('error', (err) => emit(timelineEvent('error', `deploy worker: ${err.message}`)));

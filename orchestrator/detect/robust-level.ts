@@ -13,6 +13,8 @@ import { S } from './detector-state.ts';
 const MEAN_ABS_TO_SIGMA = Math.sqrt(Math.PI / 2);
 /** The slope learns this many times more slowly than the level, so noise does not read as trend. */
 const SLOPE_SLOWDOWN = 4;
+/** Longest extrapolation of the trend, in steps (a day at 5-minute sampling). */
+export const MAX_TREND_STEPS = 288;
 /** Below this many effective points the scale is too young to clip with. */
 const MIN_WEIGHT_TO_CLIP = 3;
 /** Share of the horizon the level weight must reach before the slope learns. */
@@ -23,9 +25,13 @@ export function scaleFloor(state: Float64Array): number {
   return 1e-9 * Math.abs(state[S.level]!) + 1e-300;
 }
 
-/** The level expected after `steps` steps: level plus trend. */
+/**
+ * The level expected after `steps` steps: level plus trend. Across a long gap
+ * the trend is extrapolated for at most {@link MAX_TREND_STEPS} steps: a slope
+ * learnt from noise should not turn a restart after downtime into an alarm.
+ */
 export function predictLevel(state: Float64Array, steps: number): number {
-  return state[S.level]! + state[S.slope]! * steps;
+  return state[S.level]! + state[S.slope]! * Math.min(steps, MAX_TREND_STEPS);
 }
 
 /** Starts level and scale at the first observation. */
@@ -47,7 +53,7 @@ export function updateLevel(state: Float64Array, y: number, steps: number, keep:
   const scale = Math.max(state[S.scale]!, scaleFloor(state));
   const limit = weight > MIN_WEIGHT_TO_CLIP ? clip * scale : Infinity;
   const before = state[S.level]!;
-  const predicted = before + state[S.slope]! * steps;
+  const predicted = predictLevel(state, steps);
   const residual = y - predicted;
   const clipped = Math.max(-limit, Math.min(limit, residual));
   const after = predicted + rate * clipped;
@@ -57,6 +63,6 @@ export function updateLevel(state: Float64Array, y: number, steps: number, keep:
   // average settling, not a trend.
   if (weight > MATURE_SHARE * horizon) {
     const slope = state[S.slope]!;
-    state[S.slope] = slope + (rate / SLOPE_SLOWDOWN) * ((after - before) / steps - slope);
+    state[S.slope] = slope + (rate / SLOPE_SLOWDOWN) * ((after - before) / Math.min(steps, MAX_TREND_STEPS) - slope);
   }
 }

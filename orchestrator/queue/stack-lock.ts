@@ -25,6 +25,14 @@ export interface StackLockOptions {
   leaseMs?: number;
 }
 
+// Takes the lock and, only then, draws the next fencing token: a failed
+// attempt must not move the token, or it would fence out the holder.
+const ACQUIRE = `if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  local fence = redis.call('incr', KEYS[2])
+  redis.call('set', KEYS[1], ARGV[1] .. '#' .. fence, 'PX', ARGV[2])
+  return fence
+end
+return 0`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
@@ -37,10 +45,9 @@ export function createStackLock(redis: Redis, options: StackLockOptions = {}) {
   return {
     /** Takes the stack's lock, or returns undefined when another holder has it. */
     async tryAcquire(stack: string, owner: string): Promise<StackLease | undefined> {
-      const fence = await redis.incr(fenceKey(stack));
+      const fence = Number(await redis.eval(ACQUIRE, 2, lockKey(stack), fenceKey(stack), owner, String(leaseMs)));
+      if (fence === 0) return undefined;
       const token = `${owner}#${fence}`;
-      const ok = await redis.set(lockKey(stack), token, 'PX', leaseMs, 'NX');
-      if (ok !== 'OK') return undefined;
       let held = true;
       const timer = setInterval(() => {
         redis

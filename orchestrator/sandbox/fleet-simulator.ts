@@ -18,6 +18,10 @@ export interface FleetSimulator {
    * access would; refresh and drift detection must notice it.
    */
   tamper(id: string, patch: Partial<Pick<Service, 'capacity' | 'instanceSize' | 'version'>>): Service;
+  /** Makes every change (create, update, delete) take this long, like a slow cloud API; default 0. */
+  setChangeDelay(ms: number): void;
+  /** The most changes that were ever under way at once: above 1 means two updates overlapped. */
+  maxConcurrentChanges(): number;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,21 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
 /** Starts a fleet simulator; resolves once it listens. */
 export async function startFleetSimulator(options: FleetSimulatorOptions = {}): Promise<FleetSimulator> {
   const byId = new Map<string, Service>();
+  let changeDelayMs = 0;
+  let changing = 0;
+  let maxChanging = 0;
+  const changeDelay = () => (changeDelayMs > 0 ? new Promise((r) => setTimeout(r, changeDelayMs)) : Promise.resolve());
+  /** Runs one change, counting how many are under way at once. */
+  async function change<T>(fn: () => T): Promise<T> {
+    changing += 1;
+    maxChanging = Math.max(maxChanging, changing);
+    try {
+      await changeDelay();
+      return fn();
+    } finally {
+      changing -= 1;
+    }
+  }
 
   function parseSpec(body: unknown) {
     const parsed = ServiceSpecSchema.safeParse(body);
@@ -90,28 +109,31 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       if (req.method === 'GET') return send(res, 200, [...byId.values()]);
       if (req.method === 'POST') {
         const spec = parseSpec(await readJson(req));
-        const now = new Date().toISOString();
-        const svc: Service = { ...spec, id: `svc-${randomUUID()}`, createdAt: now, updatedAt: now, generation: 1 };
-        byId.set(svc.id, svc);
+        const svc = await change(() => {
+          const now = new Date().toISOString();
+          const created: Service = { ...spec, id: `svc-${randomUUID()}`, createdAt: now, updatedAt: now, generation: 1 };
+          byId.set(created.id, created);
+          return created;
+        });
         return send(res, 201, svc);
       }
     } else {
       if (req.method === 'GET') return send(res, 200, find(id));
       if (req.method === 'PUT') {
-        const prev = find(id);
         const spec = parseSpec(await readJson(req));
-        const svc: Service = {
-          ...prev,
-          ...spec,
-          updatedAt: new Date().toISOString(),
-          generation: prev.generation + 1,
-        };
-        byId.set(id, svc);
+        const svc = await change(() => {
+          const prev = find(id);
+          const updated: Service = { ...prev, ...spec, updatedAt: new Date().toISOString(), generation: prev.generation + 1 };
+          byId.set(id, updated);
+          return updated;
+        });
         return send(res, 200, svc);
       }
       if (req.method === 'DELETE') {
-        find(id);
-        byId.delete(id);
+        await change(() => {
+          find(id);
+          byId.delete(id);
+        });
         return send(res, 204);
       }
     }
@@ -139,6 +161,10 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       byId.set(id, svc);
       return svc;
     },
+    setChangeDelay(ms) {
+      changeDelayMs = ms;
+    },
+    maxConcurrentChanges: () => maxChanging,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

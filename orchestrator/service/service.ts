@@ -82,7 +82,8 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       runner,
       fetcher,
       store,
-      lock: createStackLock(redis, { prefix }),
+      lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
+      jobLockMs: config.leaseSeconds * 1000,
       repo: (id) => {
         const r = repoById.get(id);
         return r ? { id: r.id, url: r.url, policyPacks: r.policyPacks, driftAction: r.drift.action } : undefined;

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { loadServiceConfig, type ServiceConfig } from '../../orchestrator/config/service-config.ts';
 import { createRedis } from '../../orchestrator/queue/redis.ts';
 import { createRunStore, type RunStore } from '../../orchestrator/records/run-store.ts';
@@ -25,7 +26,11 @@ export interface GitopsFixture {
   fleet: FleetSimulator;
   prefix: string;
   config: ServiceConfig;
+  /** The config as a document, for a service started in another process. */
+  configDoc: Record<string, unknown>;
   env: Record<string, string>;
+  /** Writes the config to a YAML file (for `homeostat serve -c`). */
+  writeConfigFile(): string;
   store: RunStore;
   setStackConfig(key: string, value: string): void;
   head(): Promise<string>;
@@ -41,18 +46,16 @@ export async function createGitopsFixture(overrides: Record<string, unknown> = {
   const fleet = await startFleetSimulator();
   const prefix = uniqueId('hs');
   const env = { TEST_WEBHOOK_SECRET: WEBHOOK_SECRET, TEST_PASSPHRASE: 'test-passphrase' };
-  const config = loadServiceConfig(
-    {
-      redisUrl: testServices().redisUrl,
-      redisPrefix: prefix,
-      listen: { host: '127.0.0.1', port: 0 },
-      dataDir: join(dir, 'data'),
-      pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'TEST_PASSPHRASE' } },
-      repositories: [{ id: 'infra', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'TEST_WEBHOOK_SECRET' } }],
-      ...overrides,
-    },
-    env,
-  );
+  const configDoc: Record<string, unknown> = {
+    redisUrl: testServices().redisUrl,
+    redisPrefix: prefix,
+    listen: { host: '127.0.0.1', port: 0 },
+    dataDir: join(dir, 'data'),
+    pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'TEST_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
+    repositories: [{ id: 'infra', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'TEST_WEBHOOK_SECRET' } }],
+    ...overrides,
+  };
+  const config = loadServiceConfig(configDoc, env);
   const redis = createRedis(testServices().redisUrl);
   const store = createRunStore(redis, prefix);
   const stackFile = join(repo.workDir, 'stacks', 'Pulumi.sandbox.yaml');
@@ -63,7 +66,13 @@ export async function createGitopsFixture(overrides: Record<string, unknown> = {
     fleet,
     prefix,
     config,
+    configDoc,
     env,
+    writeConfigFile() {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, stringify(configDoc));
+      return file;
+    },
     store,
     setStackConfig(key, value) {
       writeFileSync(stackFile, readFileSync(stackFile, 'utf8').replace(new RegExp(`(${key}:) .*`), `$1 ${value}`));

@@ -134,6 +134,20 @@ describe('detector on synthetic series', () => {
     assert.ok(Number.isFinite(detector.update(t0, 11).score));
   });
 
+  it('keeps scores finite and in [0, 1] on extreme inputs', () => {
+    const detector = createDetector();
+    const t0 = Date.UTC(2024, 0, 1);
+    const values = [
+      ...Array.from({ length: 400 }, () => 0),
+      1e15, 0, -1e15, 0, 1e-300, Number.MAX_VALUE, -Number.MAX_VALUE, 0,
+      ...Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 1e-12 : 2e-12)),
+    ];
+    values.forEach((v, i) => {
+      const r = detector.update(t0 + i * STEP_MS, v);
+      assert.ok(Number.isFinite(r.score) && r.score >= 0 && r.score <= 1, `point ${i} (${v}) scored ${r.score}`);
+    });
+  });
+
   it('rejects invalid options, naming the field', () => {
     assert.throws(() => createDetector({ levelHorizon: 0 }), /levelHorizon/);
     assert.throws(() => createDetector({ threshold: 1.5 }), /threshold/);

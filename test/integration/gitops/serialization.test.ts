@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
+import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
+import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+import { startServiceProcess, type ServiceProcess } from '../../support/worker-process.ts';
+import { waitFor } from '../../support/wait.ts';
+
+/** Runs that held the stack (skips never take the lock). */
+function heldRuns(runs: RunRecord[]): RunRecord[] {
+  return runs.filter((r) => r.status !== 'skipped' && r.timings.startedAt && r.timings.finishedAt);
+}
+
+function assertNoOverlap(runs: RunRecord[]): void {
+  const spans = heldRuns(runs)
+    .map((r) => ({ id: r.id, start: Date.parse(r.timings.startedAt!), end: Date.parse(r.timings.finishedAt!) }))
+    .sort((a, b) => a.start - b.start);
+  for (let i = 1; i < spans.length; i++) {
+    assert.ok(
+      spans[i]!.start >= spans[i - 1]!.end,
+      `run ${spans[i]!.id} started before ${spans[i - 1]!.id} finished:\n${runs.map((r) => `${r.id} ${r.commit.slice(0, 7)} ${r.status}/${r.reason ?? ''} ${r.worker} fence=${r.fence} ${r.timings.startedAt}..${r.timings.finishedAt}`).join('\n')}`,
+    );
+  }
+}
+
+async function pushCapacity(fx: GitopsFixture, hook: string, capacity: number, before: string): Promise<string> {
+  fx.setStackConfig('sandbox:capacity', String(capacity));
+  const commit = await fx.repo.commitAndPush(`capacity ${capacity}`);
+  const res = await sendGithubWebhook(hook, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', before, commit) });
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  return commit;
+}
+
+describe('gitops: one update per stack at a time, and crash safety', function () {
+  this.timeout(900_000);
+  let fx: GitopsFixture;
+  let service: RunningService | undefined;
+  const others: ServiceProcess[] = [];
+
+  beforeEach(async () => {
+    fx = await createGitopsFixture({ leaseSeconds: 4 });
+  });
+  afterEach(async () => {
+    for (const p of others.splice(0)) await p.kill('SIGKILL');
+    await service?.stop();
+    service = undefined;
+    await fx.cleanup();
+  });
+
+  it('five pushes in quick succession: updates never overlap, and the stack ends at the last commit', async () => {
+    service = await startService(fx.config, { workerId: 'in-process' });
+    const hook = `${service.url}/webhooks/infra`;
+    let before = ZERO_SHA;
+    const commits: string[] = [];
+    for (const capacity of [2, 3, 4, 5, 6]) {
+      before = await pushCapacity(fx, hook, capacity, before);
+      commits.push(before);
+    }
+    const last = commits.at(-1)!;
+    await fx.waitForRun(last, ['applied', 'failed']);
+    const runs = await fx.runs();
+    assert.equal(runs.find((r) => r.commit === last && r.status !== 'skipped')?.status, 'applied');
+    assertNoOverlap(runs);
+    assert.equal(fx.fleet.maxConcurrentChanges(), 1, 'the fleet never saw two changes at once');
+    assert.equal(fx.fleet.services()[0]?.capacity, 6);
+    assert.equal((await fx.store.status('infra/./sandbox')).appliedCommit, last);
+    assert.deepEqual(runs.filter((r) => r.status === 'failed').map((r) => r.reason), [], 'no run hit a locked stack');
+    // Latest wins: superseded commits are recorded as skipped, not applied after the last one.
+    const lastApplied = runs.filter((r) => r.status === 'applied').sort((a, b) => Date.parse(b.timings.finishedAt!) - Date.parse(a.timings.finishedAt!))[0];
+    assert.equal(lastApplied?.commit, last);
+  });
+
+  it('two worker processes against one Redis: still one update per stack at a time', async () => {
+    service = await startService(fx.config, { workerId: 'in-process' });
+    others.push(await startServiceProcess(fx.writeConfigFile(), fx.env));
+    const hook = `${service.url}/webhooks/infra`;
+    fx.fleet.setChangeDelay(300);
+    let before = ZERO_SHA;
+    for (const capacity of [2, 4]) {
+      before = await pushCapacity(fx, hook, capacity, before);
+      // Let the first apply start, so that the second must wait for it rather than supersede it.
+      if (capacity === 2) await fx.waitForRun(before, ['applied', 'failed']);
+    }
+    await fx.waitForRun(before, ['applied', 'failed']);
+    for (const capacity of [5, 6, 7]) before = await pushCapacity(fx, hook, capacity, before);
+    await fx.waitForRun(before, ['applied', 'failed']);
+    const runs = await fx.runs();
+    assertNoOverlap(runs);
+    assert.equal(fx.fleet.maxConcurrentChanges(), 1);
+    assert.equal(fx.fleet.services()[0]?.capacity, 7);
+    assert.equal((await fx.store.status('infra/./sandbox')).appliedCommit, before);
+  });
+
+  it('SIGKILL of the worker during an apply: the next worker marks the run aborted and the stack ends at the pushed commit, applied once', async () => {
+    // The in-process service only receives webhooks; the work happens in child processes.
+    service = await startService(fx.config, { workers: false });
+    const hook = `${service.url}/webhooks/infra`;
+    const config = fx.writeConfigFile();
+    const first = await startServiceProcess(config, fx.env);
+    others.push(first);
+    let before = await pushCapacity(fx, hook, 2, ZERO_SHA);
+    await fx.waitForRun(before, 'applied');
+
+    fx.fleet.setChangeDelay(4000);
+    before = await pushCapacity(fx, hook, 4, before);
+    await waitFor('the apply to be under way', async () => (await fx.runs()).find((r) => r.commit === before && r.phase === 'applying'), 120_000, 50);
+    await first.kill('SIGKILL');
+
+    others.push(await startServiceProcess(config, fx.env));
+    const done = await fx.waitForRun(before, ['applied', 'unchanged', 'failed'], 240_000);
+    assert.notEqual(done.status, 'failed', done.message);
+    const runs = (await fx.runs()).filter((r) => r.commit === before);
+    const aborted = runs.filter((r) => r.status === 'aborted');
+    assert.equal(aborted.length, 1, `one aborted run, got ${runs.map((r) => `${r.status}/${r.reason ?? ''}`).join(', ')}`);
+    assert.equal(aborted[0]?.reason, 'WorkerCrashed');
+    assert.equal(fx.fleet.services()[0]?.capacity, 4);
+    assert.equal(fx.fleet.services().length, 1, 'no duplicate service');
+    const generations = fx.fleet.services()[0]!.generation;
+    assert.ok(generations <= 2, `the update was applied once (generation ${generations})`);
+    assert.equal((await fx.store.status('infra/./sandbox')).appliedCommit, before);
+  });
+});
