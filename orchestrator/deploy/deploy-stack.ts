@@ -26,6 +26,13 @@ export interface DeployStackInput {
   policyPacks: string[];
   /** Base policy config (levels, thresholds) from the service config. */
   policyConfig?: PolicyConfig;
+  /**
+   * The stack's outputs as last applied (from the service's records), for the
+   * policy baselines; read from the engine when not given.
+   */
+  deployedOutputs?: Record<string, unknown>;
+  /** Called just before the engine is asked for the preview. */
+  onPreviewStart?: () => void;
   /** Called after a clean preview and before `up` starts: the place to record intent. */
   beforeApply?: () => Promise<void>;
   /** Called with every engine event of the preview and the update (the run log). */
@@ -74,11 +81,12 @@ function engineOptions(input: DeployStackInput): { onEvent?: (e: EngineEvent) =>
 export async function deployStack(runner: StackRunner, input: DeployStackInput, emit: TimelineSink = () => {}): Promise<DeployOutcome> {
   const ref = { workDir: join(input.artifact.dir, input.project), stack: input.stack };
   const at = { stack: input.stack, commit: input.artifact.commit };
-  const deployed = await runner.outputs(ref).catch(() => undefined);
+  const deployed = input.deployedOutputs ?? (await runner.outputs(ref).catch(() => undefined));
   const policyConfig = policyConfigFor(deployed, input.policyConfig);
   const policyPacks = input.policyPacks.map((p) => join(input.artifact.dir, p));
 
   // preview
+  input.onPreviewStart?.();
   const preview = await runner.run('preview', ref, { policyConfig, policyPacks, ...engineOptions(input) });
   emit(timelineEvent('preview', describeChanges(preview.summary), { ...at, durationMs: preview.durationMs, outcome: preview.ok ? 'ok' : 'failed', details: { counts: preview.summary.counts } }));
   // policy

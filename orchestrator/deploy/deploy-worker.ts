@@ -217,7 +217,6 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
 
       // preview (+ policy), then apply on the deploy branch
       run.phase = 'previewing';
-      run.timings.previewStartedAt = new Date().toISOString();
       await save();
       outcome = await deployStack(
         deps.runner,
@@ -230,6 +229,10 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
           ...(deps.policyConfig ? { policyConfig: deps.policyConfig } : {}),
           signal: cancel.signal,
           refresh: data.trigger.kind === 'drift',
+          ...(status.outputs ? { deployedOutputs: status.outputs } : {}),
+          onPreviewStart: () => {
+            run.timings.previewStartedAt = new Date().toISOString();
+          },
           beforeApply: async () => {
             // Intent before side effects: a crash from here on leaves a run that says "applying".
             run.phase = 'applying';
@@ -263,7 +266,8 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
 
       run.status = outcome.status === 'applied' ? 'applied' : outcome.status === 'unchanged' ? 'unchanged' : 'previewed';
       run.message = outcome.status;
-      const outputs = run.status === 'applied' || run.status === 'unchanged' ? await deps.runner.outputs({ workDir: join(artifact.dir, data.target.project), stack: data.target.stack }).catch(() => undefined) : undefined;
+      // The stack's outputs come with the run's own events: no extra engine call.
+      const outputs = run.status === 'applied' || run.status === 'unchanged' ? (outcome.apply ?? outcome.preview).summary.outputs : undefined;
       await finish(run, outputs);
       return run.status;
     } catch (err) {

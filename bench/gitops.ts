@@ -1,0 +1,159 @@
+/**
+ * GitOps benchmark (`npm run --silent bench:gitops [-- --pushes N --rounds R]`).
+ *
+ * 1. push_to_preview: time from a signed webhook's receipt to the engine being
+ *    asked for the preview, over N pull-request pushes (default 100), each
+ *    waited for before the next so that no queueing is measured.
+ * 2. overhead_vs_cli: the service applying a config change (webhook to
+ *    applied) against a plain `pulumi up --yes` of the same stack and change on
+ *    a copy with its own backend, alternated R rounds (default 3) in one run.
+ *
+ * Everything runs on this machine: redis-server, the fleet simulator, local
+ * Git remotes, the real engine. Figures are printed; nothing is asserted.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadServiceConfig } from '../orchestrator/config/service-config.ts';
+import { createRedis } from '../orchestrator/queue/redis.ts';
+import { createRunStore } from '../orchestrator/records/run-store.ts';
+import type { RunRecord } from '../orchestrator/records/run-record.ts';
+import { startRedis } from '../orchestrator/runtime/local-services.ts';
+import { PROJECT_ROOT, resolveToolchain } from '../orchestrator/runtime/toolchain.ts';
+import { startFleetSimulator } from '../orchestrator/sandbox/fleet-simulator.ts';
+import { createLocalRepo } from '../orchestrator/sandbox/local-repo.ts';
+import { startService } from '../orchestrator/service/service.ts';
+import { git } from '../orchestrator/source/git.ts';
+import { pullRequestPayload, pushPayload, sendGithubWebhook, ZERO_SHA } from '../test/support/webhooks.ts';
+
+const run = promisify(execFile);
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number >= 1`);
+  return v;
+}
+
+function percentile(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+async function waitForRun(find: () => Promise<RunRecord | undefined>, timeoutMs = 300_000): Promise<RunRecord> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = await find();
+    if (r) return r;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error('timed out waiting for a run');
+}
+
+function setCapacity(dir: string, capacity: number): void {
+  const file = join(dir, 'stacks', 'Pulumi.sandbox.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/(sandbox:capacity:) .*/, `$1 ${capacity}`));
+}
+
+const SECRET = 'bench-webhook-secret';
+const pushes = arg('pushes', 100);
+const rounds = arg('rounds', 3);
+const dir = mkdtempSync(join(tmpdir(), 'homeostat-bench-gitops-'));
+const redis = await startRedis();
+const fleet = await startFleetSimulator();
+const toolchain = resolveToolchain();
+const repo = await createLocalRepo(join(dir, 'git'), PROJECT_ROOT);
+const prefix = 'bench';
+const config = loadServiceConfig(
+  {
+    redisUrl: redis.url,
+    redisPrefix: prefix,
+    listen: { host: '127.0.0.1', port: 0 },
+    dataDir: join(dir, 'data'),
+    pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'BENCH_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
+    repositories: [{ id: 'infra', url: repo.remote, forge: 'github', webhookSecret: { env: 'BENCH_SECRET' } }],
+  },
+  { BENCH_PASSPHRASE: 'bench', BENCH_SECRET: SECRET },
+);
+const service = await startService(config);
+const hook = `${service.url}/webhooks/infra`;
+const storeRedis = createRedis(redis.url);
+const store = createRunStore(storeRedis, prefix);
+const runsOf = (commit: string) => store.list({ stackKey: 'infra/./sandbox', limit: 500 }).then((rs) => rs.filter((r) => r.commit === commit));
+
+try {
+  // Initial deploy.
+  let main = await repo.commitAndPush('initial stacks');
+  await sendGithubWebhook(hook, { event: 'push', secret: SECRET, payload: pushPayload(repo.remote, 'refs/heads/main', ZERO_SHA, main) });
+  await waitForRun(async () => (await runsOf(main)).find((r) => r.status === 'applied' || r.status === 'failed'));
+
+  // 1. push_to_preview over pull-request pushes.
+  const latencies: number[] = [];
+  await git(['checkout', '-q', '-b', 'bench/preview'], { cwd: repo.workDir });
+  for (let i = 0; i < pushes; i++) {
+    setCapacity(repo.workDir, 3 + (i % 2));
+    await git(['commit', '-qam', `preview ${i}`], { cwd: repo.workDir, env: { GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' } });
+    await git(['push', '-q', 'origin', 'bench/preview'], { cwd: repo.workDir });
+    const head = await git(['rev-parse', 'HEAD'], { cwd: repo.workDir });
+    const t0 = Date.now();
+    await sendGithubWebhook(hook, { event: 'pull_request', secret: SECRET, payload: pullRequestPayload(repo.remote, 1, 'synchronize', { ref: 'bench/preview', sha: head }, { ref: 'main', sha: main }) });
+    const done = await waitForRun(async () => (await runsOf(head)).find((r) => r.status !== 'running'));
+    if (!done.timings.previewStartedAt) throw new Error(`run ${done.id} never started a preview: ${done.status} ${done.message ?? ''}`);
+    latencies.push(Date.parse(done.timings.previewStartedAt) - t0);
+  }
+  latencies.sort((a, b) => a - b);
+  console.log(`push_to_preview_ms p50=${percentile(latencies, 50)} p95=${percentile(latencies, 95)} n=${latencies.length} max=${latencies.at(-1)}`);
+  await git(['checkout', '-q', 'main'], { cwd: repo.workDir });
+
+  // 2. overhead_vs_cli: the same change through the service and through a plain `pulumi up`.
+  const cliDir = join(dir, 'cli');
+  for (const f of ['Pulumi.yaml', 'package.json', 'stacks', 'policies']) cpSync(join(PROJECT_ROOT, f), join(cliDir, f), { recursive: true });
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(cliDir, 'node_modules'), 'dir');
+  mkdirSync(join(dir, 'cli-state'), { recursive: true });
+  const cliEnv = {
+    ...process.env,
+    ...toolchain.engineEnv,
+    PULUMI_BACKEND_URL: `file://${join(dir, 'cli-state')}`,
+    PULUMI_CONFIG_PASSPHRASE: 'bench',
+    PULUMI_HOME: join(dir, 'cli-home'),
+    HOMEOSTAT_FLEET_URL: fleet.url,
+  };
+  const pulumi = (args: string[]) => run(join(toolchain.pulumiDir, 'pulumi'), args, { cwd: cliDir, env: cliEnv, maxBuffer: 64 * 1024 * 1024 });
+  await pulumi(['stack', 'init', 'sandbox']);
+  setCapacity(cliDir, 3);
+  await pulumi(['up', '--yes', '--stack', 'sandbox', '--policy-pack', 'policies']);
+
+  const ratios: string[] = [];
+  const serviceMs: number[] = [];
+  const cliMs: number[] = [];
+  let capacity = 3;
+  for (let r = 0; r < rounds; r++) {
+    capacity = capacity === 3 ? 4 : 3;
+    setCapacity(cliDir, capacity);
+    const c0 = Date.now();
+    await pulumi(['up', '--yes', '--stack', 'sandbox', '--policy-pack', 'policies']);
+    const cli = Date.now() - c0;
+
+    setCapacity(repo.workDir, capacity);
+    const before = main;
+    main = await repo.commitAndPush(`capacity ${capacity}`);
+    const s0 = Date.now();
+    await sendGithubWebhook(hook, { event: 'push', secret: SECRET, payload: pushPayload(repo.remote, 'refs/heads/main', before, main) });
+    const applied = await waitForRun(async () => (await runsOf(main)).find((x) => x.status !== 'running'));
+    if (applied.status !== 'applied') throw new Error(`service run ${applied.id} ended ${applied.status}: ${applied.message ?? ''}`);
+    const svc = Date.parse(applied.timings.finishedAt!) - s0;
+    serviceMs.push(svc);
+    cliMs.push(cli);
+    ratios.push((svc / cli).toFixed(3));
+  }
+  const total = serviceMs.reduce((a, b) => a + b, 0) / cliMs.reduce((a, b) => a + b, 0);
+  console.log(`overhead_vs_cli ratio=${total.toFixed(3)} rounds=${rounds} per_round=${ratios.join(',')} service_ms=${serviceMs.join(',')} cli_ms=${cliMs.join(',')}`);
+} finally {
+  await service.stop();
+  await storeRedis.quit();
+  await fleet.close();
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
