@@ -6,6 +6,7 @@ import { classifyEngineError } from '../engine/engine-errors.ts';
 import { changedResources } from '../engine/run-summary.ts';
 import { engineEventLine } from '../engine/event-log.ts';
 import type { StackRunner } from '../engine/stack-runner.ts';
+import type { ForgeAdapter } from '../forge/forge.ts';
 import type { PolicyConfig } from '../plan/policy-config.ts';
 import { parseDeployJobData, type DeployJobData } from '../queue/deploy-job.ts';
 import { DEPLOY_QUEUE, MAX_ATTEMPTS, type DeployQueue } from '../queue/deploy-queue.ts';
@@ -55,6 +56,8 @@ export interface DeployWorkerDeps {
   jobLockMs?: number;
   /** Called with every finished run (metrics). */
   onRunFinished?: (run: RunRecord) => void;
+  /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
+  forge?: (repoId: string) => ForgeAdapter | undefined;
 }
 
 export interface DeployWorker {
@@ -297,6 +300,19 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       status = applyRun(status, r, r.timings.finishedAt, outputs);
       await deps.store.saveStatus(status);
       deps.onRunFinished?.(r);
+      if (r.trigger.kind === 'pull_request') await postPreview(r);
+    }
+  }
+
+  /** A pull request's preview goes back to its forge; a forge that fails does not fail the run. */
+  async function postPreview(r: RunRecord): Promise<void> {
+    if (r.trigger.kind !== 'pull_request') return;
+    const forge = deps.forge?.(r.target.repo);
+    if (!forge) return;
+    try {
+      await forge.reportPreview({ repoName: r.trigger.repoName, number: r.trigger.number, sha: r.commit }, r);
+    } catch (err) {
+      emit(timelineEvent('error', `could not post the preview of ${r.stackKey} to pull request #${r.trigger.number}: ${(err as Error).message}`, { stack: r.target.stack, commit: r.commit }));
     }
   }
 

@@ -65,7 +65,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
     if (event.baseRef !== repo.deployBranch) return { repo: repo.id, apply: false, targets: [], ignored: `pull request into ${event.baseRef}, not ${repo.deployBranch}` };
     commit = event.headSha;
     apply = false;
-    trigger = { kind: 'pull_request', deliveryId: event.deliveryId, forge: event.forge, number: event.number, headRef: event.headRef };
+    trigger = { kind: 'pull_request', deliveryId: event.deliveryId, forge: event.forge, repoName: event.repoName, number: event.number, headRef: event.headRef };
   }
 
   // source: make the commit (and its branches) known to the mirror.

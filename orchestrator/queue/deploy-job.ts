@@ -4,7 +4,15 @@ import { StackIdSchema, stackKey, type StackId } from './stack-key.ts';
 /** What started a deploy job. */
 export const TriggerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('push'), deliveryId: z.string(), forge: z.string(), ref: z.string() }),
-  z.object({ kind: z.literal('pull_request'), deliveryId: z.string(), forge: z.string(), number: z.number().int(), headRef: z.string() }),
+  z.object({
+    kind: z.literal('pull_request'),
+    deliveryId: z.string(),
+    forge: z.string(),
+    /** The repository as the forge names it (`owner/repo`), to post the preview back. */
+    repoName: z.string(),
+    number: z.number().int(),
+    headRef: z.string(),
+  }),
   z.object({ kind: z.literal('poll'), ref: z.string() }),
   z.object({ kind: z.literal('drift'), driftId: z.string() }),
   z.object({ kind: z.literal('manual'), by: z.string() }),

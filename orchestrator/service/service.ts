@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ServiceConfig } from '../config/service-config.ts';
 import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
 import { createStackRunner } from '../engine/stack-runner.ts';
+import { createGithubForge } from '../forge/github-forge.ts';
 import { createHttpServer, listen } from '../http/http-server.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { createIntakeQueue } from '../intake/intake-queue.ts';
@@ -63,6 +64,9 @@ export async function startService(config: ServiceConfig, options: ServiceOption
     events: await intake.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'),
   }));
   const repoById = new Map(config.repositories.map((r) => [r.id, r]));
+  const github = config.forge.github
+    ? createGithubForge({ token: config.forge.github.token.reveal(), ...(config.forge.github.apiUrl ? { apiUrl: config.forge.github.apiUrl } : {}) })
+    : undefined;
 
   const stops: (() => Promise<void> | void)[] = [];
   let deployWorker: DeployWorker | undefined;
@@ -94,6 +98,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       concurrency: config.concurrency.deploy,
       shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       ...(options.workerId ? { workerId: options.workerId } : {}),
+      forge: (id) => (repoById.get(id)?.forge === 'github' ? github : undefined),
       onRunFinished: (run) => {
         metrics.runResults.inc({ status: run.status, reason: run.reason ?? '' });
         if (run.timings.previewMs !== undefined) metrics.runDuration.observe({ kind: run.mode === 'drift' ? 'refresh' : 'preview' }, run.timings.previewMs / 1000);

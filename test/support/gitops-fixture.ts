@@ -45,7 +45,7 @@ export async function createGitopsFixture(overrides: Record<string, unknown> = {
   const repo = await createLocalRepo(join(dir, 'git'), PROJECT_ROOT);
   const fleet = await startFleetSimulator();
   const prefix = uniqueId('hs');
-  const env = { TEST_WEBHOOK_SECRET: WEBHOOK_SECRET, TEST_PASSPHRASE: 'test-passphrase' };
+  const env = { TEST_WEBHOOK_SECRET: WEBHOOK_SECRET, TEST_PASSPHRASE: 'test-passphrase', TEST_GITHUB_TOKEN: 'ghp_test_token' };
   const configDoc: Record<string, unknown> = {
     redisUrl: testServices().redisUrl,
     redisPrefix: prefix,

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { git } from '../../../orchestrator/source/git.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { startFakeGithub, type FakeGithub } from '../../support/fake-github.ts';
+import { waitFor } from '../../support/wait.ts';
 import { pullRequestPayload, pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 
 describe('gitops: a push, signed webhook over loopback, preview and apply by the real engine', function () {
@@ -27,14 +29,18 @@ describe('gitops: a push, signed webhook over loopback, preview and apply by the
     return commit;
   }
 
+  let gh: FakeGithub;
+
   before(async () => {
-    fx = await createGitopsFixture();
+    gh = await startFakeGithub();
+    fx = await createGitopsFixture({ forge: { github: { token: { env: 'TEST_GITHUB_TOKEN' }, apiUrl: gh.url } } });
     service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url } });
     hook = `${service.url}/webhooks/infra`;
   });
   after(async () => {
     await service?.stop();
     await fx?.cleanup();
+    await gh?.close();
   });
 
   it('applies the stacks of the first push to the deploy branch', async () => {
@@ -89,6 +95,10 @@ describe('gitops: a push, signed webhook over loopback, preview and apply by the
     assert.equal(run.trigger.kind, 'pull_request');
     assert.equal(run.previewSummary?.counts.update, 1);
     assert.equal(fx.fleet.services()[0]?.capacity, 3, 'the fleet is unchanged');
+    // The preview went back to the pull request: a commit status and a comment.
+    const posted = await waitFor('the preview on the pull request', () => gh.requests.find((r) => r.path === '/repos/acme/infra/issues/7/comments'));
+    assert.match(String(posted.body.body), /capacity: 3 => 5/);
+    assert.equal(gh.requests.find((r) => r.path === `/repos/acme/infra/statuses/${head}`)?.body.state, 'success');
     await git(['checkout', '-q', 'main'], { cwd: fx.repo.workDir });
   });
 
