@@ -84,36 +84,47 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
   const deployed = input.deployedOutputs ?? (await runner.outputs(ref).catch(() => undefined));
   const policyConfig = policyConfigFor(deployed, input.policyConfig);
   const policyPacks = input.policyPacks.map((p) => join(input.artifact.dir, p));
+  const options = { policyConfig, policyPacks, ...engineOptions(input) };
 
-  // preview
+  if (!input.apply) {
+    // preview (+ policy): pull requests and other refs
+    input.onPreviewStart?.();
+    const preview = await runner.run('preview', ref, options);
+    emit(timelineEvent('preview', describeChanges(preview.summary), { ...at, durationMs: preview.durationMs, outcome: preview.ok ? 'ok' : 'failed', details: { counts: preview.summary.counts } }));
+    const verdict = policyVerdict(preview, at, emit);
+    if (verdict) return verdict;
+    return { status: 'previewed', preview };
+  }
+
+  // preview (+ policy) and apply, in one engine process: the engine updates
+  // only when its preview passed, as a person's `pulumi up` does.
+  await input.beforeApply?.();
   input.onPreviewStart?.();
-  const preview = await runner.run('preview', ref, { policyConfig, policyPacks, ...engineOptions(input) });
-  emit(timelineEvent('preview', describeChanges(preview.summary), { ...at, durationMs: preview.durationMs, outcome: preview.ok ? 'ok' : 'failed', details: { counts: preview.summary.counts } }));
-  // policy
-  const mandatory = preview.summary.policyViolations.filter((v) => v.level === 'mandatory');
+  const run = await runner.run('apply', ref, { ...options, message: `homeostat: ${input.artifact.commit.slice(0, 12)}` });
+  emit(timelineEvent('preview', describeChanges(run.summary), { ...at, outcome: run.ok ? 'ok' : 'failed', details: { counts: run.summary.counts } }));
+  const verdict = policyVerdict(run, at, emit);
+  if (verdict) return verdict;
+  const changed = changedResources(run.summary).length > 0;
+  emit(timelineEvent('apply', changed ? describeChanges(run.summary, true) : 'nothing to apply', { ...at, durationMs: run.durationMs, outcome: changed ? 'ok' : 'unchanged' }));
+  return { status: changed ? 'applied' : 'unchanged', preview: run, apply: run };
+}
+
+/** Reports the policy result; returns the outcome when the run must stop here. */
+function policyVerdict(run: RunResult, at: { stack: string; commit: string }, emit: TimelineSink): DeployOutcome | undefined {
+  const mandatory = run.summary.policyViolations.filter((v) => v.level === 'mandatory');
   emit(
     timelineEvent(
       'policy',
       mandatory.length === 0
-        ? `passed (${preview.summary.policyViolations.length} advisory)`
+        ? `passed (${run.summary.policyViolations.length} advisory)`
         : `violated: ${mandatory.map((v) => `${v.policy}: ${v.message}`).join('; ')}`,
       { ...at, outcome: mandatory.length === 0 ? 'passed' : 'violated' },
     ),
   );
-  if (mandatory.length > 0) return { status: 'policy-violation', preview };
-  if (!preview.ok) {
-    emit(timelineEvent('error', `preview failed: ${preview.error ?? 'unknown error'}`, at));
-    return { status: 'failed', preview };
+  if (mandatory.length > 0) return { status: 'policy-violation', preview: run };
+  if (!run.ok) {
+    emit(timelineEvent('error', `${run.kind} failed: ${run.error ?? 'unknown error'}`, at));
+    return { status: 'failed', preview: run };
   }
-  if (!input.apply) return { status: 'previewed', preview };
-  if (changedResources(preview.summary).length === 0 && Object.keys(deployed ?? {}).length > 0 && !input.refresh) {
-    emit(timelineEvent('apply', 'nothing to apply', { ...at, outcome: 'unchanged' }));
-    return { status: 'unchanged', preview };
-  }
-
-  // apply
-  await input.beforeApply?.();
-  const apply = await runner.run('up', ref, { policyConfig, policyPacks, ...engineOptions(input), message: `homeostat: ${input.artifact.commit.slice(0, 12)}` });
-  emit(timelineEvent('apply', apply.ok ? describeChanges(apply.summary, true) : `failed: ${apply.error}`, { ...at, durationMs: apply.durationMs, outcome: apply.ok ? 'ok' : 'failed' }));
-  return { status: apply.ok ? 'applied' : 'failed', preview, apply };
+  return undefined;
 }

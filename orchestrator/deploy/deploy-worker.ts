@@ -249,10 +249,12 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
         sink,
       );
       run.previewSummary = outcome.preview.summary;
-      run.timings.previewMs = outcome.preview.durationMs;
       if (outcome.apply) {
+        // One engine process previewed and applied: its time is the apply's.
         run.applySummary = outcome.apply.summary;
         run.timings.applyMs = outcome.apply.durationMs;
+      } else {
+        run.timings.previewMs = outcome.preview.durationMs;
       }
       if (outcome.status === 'policy-violation') {
         const v = outcome.preview.summary.policyViolations.filter((x) => x.level === 'mandatory');

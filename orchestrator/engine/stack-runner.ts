@@ -1,4 +1,6 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, open as openFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -40,7 +42,12 @@ export interface StackRef {
   stack: string;
 }
 
-export type RunKind = 'preview' | 'up' | 'refresh' | 'destroy';
+/**
+ * `apply` is what `pulumi up` does without `--skip-preview`: one engine
+ * process previews with the policy packs and updates only when the preview
+ * passed. `up` is the Automation API's update, which skips that preview.
+ */
+export type RunKind = 'preview' | 'apply' | 'up' | 'refresh' | 'destroy';
 
 export interface RunOptions {
   /** Policy pack folders of this run (for example the checked-out commit's), added to the settings' ones. */
@@ -170,6 +177,9 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
           case 'up':
             await stack.up({ ...common, ...policy, diff: true, refresh: options.refresh ?? false });
             break;
+          case 'apply':
+            await previewThenUpdate(ref, options, onEvent, policy);
+            break;
           case 'refresh':
             if (options.previewOnly) await stack.previewRefresh({ ...common });
             else await stack.refresh({ ...common });
@@ -182,6 +192,85 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       return finish(true);
     } catch (err) {
       return finish(false, engineErrorText(err));
+    }
+  }
+
+  /**
+   * `pulumi up --yes` in one engine process: the engine previews (policy
+   * packs included) and updates only if the preview passed, like a person's
+   * `pulumi up`. The Automation API always skips that preview, so the CLI is
+   * run here directly, with its event log (a file, tailed live) in place of
+   * the Automation API's event stream.
+   */
+  async function previewThenUpdate(
+    ref: StackRef,
+    options: RunOptions,
+    onEvent: (e: EngineEvent) => void,
+    policy: { policyPacks: string[]; policyPackConfigs: string[] },
+  ): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'homeostat-events-'));
+    const eventLog = join(dir, 'events.jsonl');
+    const args = ['up', '--yes', '--diff', '--non-interactive', '--stack', ref.stack, '--event-log', eventLog];
+    for (const p of policy.policyPacks) args.push('--policy-pack', p);
+    for (const c of policy.policyPackConfigs) args.push('--policy-pack-config', c);
+    if (options.refresh) args.push('--refresh');
+    if (options.message) args.push('--message', options.message);
+    const child = spawn(pulumiCommand.command, args, {
+      cwd: ref.workDir,
+      env: { ...process.env, ...envVars, PULUMI_DEBUG_COMMANDS: 'true', PULUMI_AUTOMATION_API: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+    const onAbort = () => child.kill('SIGINT');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const exited = new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
+    });
+    // Tail the event log while the engine runs, and once more after it exits.
+    let offset = 0;
+    let partial = '';
+    const drain = async () => {
+      const handle = await openFile(eventLog, 'r').catch(() => undefined);
+      if (!handle) return;
+      try {
+        for (;;) {
+          const buf = Buffer.alloc(64 * 1024);
+          const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
+          if (bytesRead === 0) break;
+          offset += bytesRead;
+          partial += buf.subarray(0, bytesRead).toString('utf8');
+          const lines = partial.split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) if (line.trim()) onEvent(JSON.parse(line) as EngineEvent);
+        }
+      } finally {
+        await handle.close();
+      }
+    };
+    let done = false;
+    const tail = (async () => {
+      while (!done) {
+        await drain();
+        await sleep(50);
+      }
+    })();
+    try {
+      const code = await exited;
+      done = true;
+      await tail;
+      await drain();
+      if (code !== 0) {
+        const err = new Error(`pulumi up exited with code ${code}`) as Error & { commandResult: { stderr: string; stdout: string } };
+        err.commandResult = { stderr: stderr || stdout, stdout };
+        throw err;
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      await rm(dir, { recursive: true, force: true });
     }
   }
 

@@ -102,6 +102,27 @@ describe('gitops: a push, signed webhook over loopback, preview and apply by the
     await git(['checkout', '-q', 'main'], { cwd: fx.repo.workDir });
   });
 
+  it('a mandatory policy violation on the deploy branch stalls the stack, applies nothing, until a new commit', async () => {
+    fx.setStackConfig('sandbox:instanceSize', 'xlarge');
+    const bad = await pushAndNotify('size up to xlarge');
+    const refused = await fx.waitForRun(bad, 'failed');
+    assert.equal(refused.reason, 'PolicyViolation');
+    assert.match(refused.message ?? '', /allowed-instance-sizes/);
+    assert.equal(fx.fleet.services()[0]?.instanceSize, 'small', 'nothing was applied');
+    let status = await fx.store.status('infra/./sandbox');
+    assert.equal(status.conditions.Stalled.status, true);
+    assert.equal(status.conditions.Stalled.reason, 'PolicyViolation');
+    assert.equal(refused.attempt, 1, 'a policy violation is not retried');
+
+    fx.setStackConfig('sandbox:instanceSize', 'medium');
+    const fixed = await pushAndNotify('size up to medium instead');
+    assert.equal((await fx.waitForRun(fixed, ['applied', 'failed'])).status, 'applied');
+    status = await fx.store.status('infra/./sandbox');
+    assert.equal(status.conditions.Stalled.status, false);
+    assert.equal(status.appliedCommit, fixed);
+    assert.equal(fx.fleet.services()[0]?.instanceSize, 'medium');
+  });
+
   describe('bad deliveries get a 4xx and enqueue nothing', () => {
     const commit = 'a'.repeat(40);
     const payload = () => pushPayload(fx.repo.remote, 'refs/heads/main', ZERO_SHA, commit);

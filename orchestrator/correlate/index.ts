@@ -1,0 +1,15 @@
+/** Correlation: anomalies and alarm states in, incidents out. Pure. */
+export { AnomalySignalSchema, isAnomalous } from './anomaly-signal.ts';
+export type { AnomalySignal } from './anomaly-signal.ts';
+export { AlarmStateSchema } from './alarm-state.ts';
+export type { AlarmState } from './alarm-state.ts';
+export { StackNodeSchema, TopologySchema, areLinked, dependenciesOf } from './topology.ts';
+export type { Links, StackNode, Topology } from './topology.ts';
+export { IncidentAlarmSchema, IncidentEventSchema, IncidentSchema, IncidentSignalSchema, compactTime, incidentId } from './incident.ts';
+export type { Incident, IncidentAlarm, IncidentEvent, IncidentSignal } from './incident.ts';
+export { TRACKER_DEFAULTS, resolveTrackerOptions } from './tracker-options.ts';
+export type { ResolvedTrackerOptions, TrackerOptions } from './tracker-options.ts';
+export { ResolvedRefSchema, TRACKER_STATE_VERSION, TrackerStateSchema, initialTrackerState, parseTrackerState } from './tracker-state.ts';
+export type { ResolvedRef, TrackerState } from './tracker-state.ts';
+export { CorrelationInputSchema, alarmInput, anomalyInput, formatValue, step } from './tracker.ts';
+export type { CorrelationInput, StepResult } from './tracker.ts';

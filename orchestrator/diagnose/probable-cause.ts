@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { IncidentSchema } from '../correlate/incident.ts';
+import { TopologySchema } from '../correlate/topology.ts';
+import { DeploymentChangeSchema, DeploymentSchema } from './deployment.ts';
+import { SignalSeriesSchema } from './signal-series.ts';
+
+export const CauseKindSchema = z.enum(['deployment', 'config-change', 'saturation', 'dependency', 'unknown']);
+export type CauseKind = z.infer<typeof CauseKindSchema>;
+
+/** One suspected cause of an incident, with what it rests on. */
+export const ProbableCauseSchema = z.object({
+  kind: CauseKindSchema,
+  /** In [0, 1]; comparable across kinds (see the rule files for how each is computed). */
+  confidence: z.number().min(0).max(1),
+  /** Facts behind the suspicion, one line each, with the values and commit. */
+  evidence: z.array(z.string()),
+  /** The stack the cause sits on. */
+  stackKey: z.string().optional(),
+  /** For deployment and config-change: the commit applied. */
+  commit: z.string().optional(),
+  /** For deployment and config-change: what the commit changed. */
+  diff: z.array(DeploymentChangeSchema).optional(),
+  /** For dependency: the id of the dependency's incident. */
+  dependencyIncident: z.string().optional(),
+  /** Why this could be the cause, in a sentence. */
+  explanation: z.string(),
+  /** What a person should look at to confirm or rule it out. */
+  check: z.string(),
+});
+export type ProbableCause = z.infer<typeof ProbableCauseSchema>;
+
+export interface Diagnosis {
+  incidentId: string;
+  /** Most confident first; always ends with (or contains) an `unknown` fallback. */
+  causes: ProbableCause[];
+  /** A few lines a person can check. */
+  summary: string;
+}
+
+/** Everything diagnosis may look at besides the incident itself. */
+export const DiagnosisContextSchema = z.object({
+  topology: TopologySchema,
+  /** Recent deployments, for example from {@link deploymentsFromRuns}. */
+  deployments: z.array(DeploymentSchema).optional(),
+  /** Other incidents, open or recently resolved (the dependency rule looks for a dependency's). */
+  incidents: z.array(IncidentSchema).optional(),
+  /** Recent values of the stacks' health signals (the saturation rule reads levels and demand baselines). */
+  recentValues: z.array(SignalSeriesSchema).optional(),
+});
+export type DiagnosisContext = z.infer<typeof DiagnosisContextSchema>;

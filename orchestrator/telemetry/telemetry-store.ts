@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { DetectorSnapshot } from '../detect/index.ts';
+
+/**
+ * What the telemetry stage keeps between polls and across restarts: per
+ * series, the timestamp of the last point emitted (the watermark), and the
+ * anomaly detector's state. `redis-telemetry-store.ts` keeps it in Redis;
+ * {@link createMemoryTelemetryStore} keeps it in memory for tests and benches.
+ */
+export interface TelemetryStore {
+  /** Watermarks of the given series; series never emitted are absent. */
+  watermarks(seriesIds: readonly string[]): Promise<Map<string, number>>;
+  /** Moves watermarks forward; a value at or before the stored one changes nothing. */
+  advanceWatermarks(marks: ReadonlyMap<string, number>): Promise<void>;
+  /** Stored detector states of the given series; absent when none. */
+  detectorStates(seriesIds: readonly string[]): Promise<Map<string, StoredDetectorState>>;
+  saveDetectorStates(states: ReadonlyMap<string, StoredDetectorState>): Promise<void>;
+}
+
+/** A detector's snapshot, with the timestamp of the last point it learnt from. */
+export interface StoredDetectorState {
+  readonly lastTimestamp: number;
+  readonly snapshot: DetectorSnapshot;
+}
+
+export const StoredDetectorStateSchema = z.object({
+  lastTimestamp: z.number(),
+  snapshot: z.object({ version: z.number().int(), values: z.array(z.number().nullable()) }),
+});
+
+/** An in-memory store: one process, no persistence. */
+export function createMemoryTelemetryStore(): TelemetryStore {
+  const marks = new Map<string, number>();
+  const states = new Map<string, string>();
+  return {
+    async watermarks(ids) {
+      const out = new Map<string, number>();
+      for (const id of ids) {
+        const m = marks.get(id);
+        if (m !== undefined) out.set(id, m);
+      }
+      return out;
+    },
+    async advanceWatermarks(next) {
+      for (const [id, t] of next) if (t > (marks.get(id) ?? -Infinity)) marks.set(id, t);
+    },
+    async detectorStates(ids) {
+      const out = new Map<string, StoredDetectorState>();
+      for (const id of ids) {
+        const raw = states.get(id);
+        if (raw !== undefined) out.set(id, StoredDetectorStateSchema.parse(JSON.parse(raw)));
+      }
+      return out;
+    },
+    async saveDetectorStates(next) {
+      // Stored as JSON, like Redis, so a caller cannot change a saved state through a shared reference.
+      for (const [id, s] of next) states.set(id, JSON.stringify(s));
+    },
+  };
+}
