@@ -19,7 +19,7 @@ export interface TrackerOptions {
   quietMs?: number;
   /** Links between stacks; without it, only signals of the same stack group. @default undefined */
   topology?: Links;
-  /** Open incidents kept; past it the one quiet the longest is resolved early. @default 100 */
+  /** Open incidents kept; past it the one quiet the longest (among equals the newest, smallest) is resolved early. @default 100 */
   maxOpenIncidents?: number;
   /** Signals (series) recorded per incident; more are counted in `omitted`. @default 64 */
   maxSignalsPerIncident?: number;

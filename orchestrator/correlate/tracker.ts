@@ -161,9 +161,16 @@ export function step(state: TrackerState, events: readonly CorrelationInput[], n
   }
   advance(now);
 
-  // Keep the state bounded: past the cap, the incident quiet the longest ends early.
+  // Keep the state bounded: past the cap, the incident quiet the longest ends early; among equals,
+  // the newest and smallest, so a burst of blips does not push out a long-running incident.
   while (s.open.length > o.maxOpenIncidents) {
-    const oldest = [...s.open].sort((a, b) => a.lastAbnormalAt - b.lastAbnormalAt || cmp(a.id, b.id))[0]!;
+    const oldest = [...s.open].sort(
+      (a, b) =>
+        a.lastAbnormalAt - b.lastAbnormalAt ||
+        b.onsetAt - a.onsetAt ||
+        a.signals.length + a.alarms.length - (b.signals.length + b.alarms.length) ||
+        cmp(b.id, a.id),
+    )[0]!;
     resolve(oldest, s.clock ?? now, `resolved early: more than ${o.maxOpenIncidents} open incidents`);
   }
 

@@ -298,9 +298,10 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     async function finish(r: RunRecord, outputs?: Record<string, unknown>): Promise<void> {
       r.phase = 'done';
       r.timings.finishedAt = new Date().toISOString();
-      await save();
+      // The stack's status first: whoever sees the finished run also sees its effect.
       status = applyRun(status, r, r.timings.finishedAt, outputs);
       await deps.store.saveStatus(status);
+      await save();
       deps.onRunFinished?.(r);
       if (r.trigger.kind === 'pull_request') await postPreview(r);
     }

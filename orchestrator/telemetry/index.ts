@@ -1,0 +1,20 @@
+/** CloudWatch ingestion: the public surface of `orchestrator/telemetry`. */
+export { createTelemetryPoller, DEFAULT_POLLER_OPTIONS } from './telemetry-poller.ts';
+export type { PollSummary, TelemetryEvent, TelemetryPoller, TelemetryPollerDeps, TelemetryPollerOptions, TelemetrySink } from './telemetry-poller.ts';
+export { createCloudWatchClient, createCloudWatchReader } from './cloudwatch-reader.ts';
+export type { CloudWatchClientOptions, CloudWatchReaderDeps } from './cloudwatch-reader.ts';
+export type { AlarmRecord, MetricsReader } from './metrics-reader.ts';
+export { createRedisTelemetryStore } from './redis-telemetry-store.ts';
+export { createMemoryTelemetryStore } from './telemetry-store.ts';
+export type { StoredDetectorState, TelemetryStore } from './telemetry-store.ts';
+export { createAnomalyStage } from './anomaly-stage.ts';
+export type { AnomalyStage, AnomalyStageDeps } from './anomaly-stage.ts';
+export type { Anomaly } from './anomaly.ts';
+export type { AlarmState } from './alarm-state.ts';
+export { createEventChannel } from './event-channel.ts';
+export type { EventChannel } from './event-channel.ts';
+export { seriesId, seriesOf } from './series.ts';
+export type { MetricPoint, SeriesSpec, WatchedStack } from './series.ts';
+export type { SignalHealth, SignalStatus, StaleReason } from './signal-health.ts';
+export { DEFAULT_BACKOFF } from './backoff.ts';
+export type { BackoffPolicy } from './backoff.ts';

@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import { StoredDetectorStateSchema, type StoredDetectorState, type TelemetryStore } from './telemetry-store.ts';
+
+/**
+ * {@link TelemetryStore} in Redis, shared by every orchestrator process:
+ * two hashes per prefix, field = series id.
+ * - `<prefix>:telemetry:watermarks`: ms timestamp of the last point emitted;
+ *   moved forward only, by a script, so two pollers never move it back;
+ * - `<prefix>:telemetry:detector`: the detector state, JSON, validated when read back.
+ */
+
+/** Fields per HMGET/HSET/script call, to keep each command small. */
+const CHUNK = 1000;
+
+// Sets each field only when the new value is larger than the stored one.
+const ADVANCE = `
+for i = 1, #ARGV, 2 do
+  local cur = redis.call('hget', KEYS[1], ARGV[i])
+  if (not cur) or tonumber(ARGV[i + 1]) > tonumber(cur) then
+    redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+return 1`;
+
+export interface RedisTelemetryStoreDeps {
+  redis: Redis;
+  /**
+   * Key prefix.
+   * @defaultValue 'homeostat'
+   */
+  prefix?: string;
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+export function createRedisTelemetryStore(deps: RedisTelemetryStoreDeps): TelemetryStore {
+  const { redis } = deps;
+  const prefix = deps.prefix ?? 'homeostat';
+  const watermarkKey = `${prefix}:telemetry:watermarks`;
+  const detectorKey = `${prefix}:telemetry:detector`;
+
+  return {
+    async watermarks(ids) {
+      const out = new Map<string, number>();
+      for (const part of chunks(ids)) {
+        if (part.length === 0) continue;
+        const values = await redis.hmget(watermarkKey, ...part);
+        part.forEach((id, i) => {
+          const raw = values[i];
+          if (raw === null || raw === undefined) return;
+          const t = Number(raw);
+          if (!Number.isFinite(t)) throw new Error(`corrupt watermark for series ${id} in ${watermarkKey}: ${JSON.stringify(raw)}`);
+          out.set(id, t);
+        });
+      }
+      return out;
+    },
+    async advanceWatermarks(marks) {
+      for (const part of chunks([...marks])) {
+        await redis.eval(ADVANCE, 1, watermarkKey, ...part.flatMap(([id, t]) => [id, String(t)]));
+      }
+    },
+    async detectorStates(ids) {
+      const out = new Map<string, StoredDetectorState>();
+      for (const part of chunks(ids)) {
+        if (part.length === 0) continue;
+        const values = await redis.hmget(detectorKey, ...part);
+        part.forEach((id, i) => {
+          const raw = values[i];
+          if (raw === null || raw === undefined) return;
+          const parsed = StoredDetectorStateSchema.safeParse(JSON.parse(raw));
+          if (!parsed.success) {
+            throw new Error(`corrupt detector state for series ${id}: ${parsed.error.issues.map((x) => x.path.join('.') || '(root)').join(', ')}`);
+          }
+          out.set(id, parsed.data);
+        });
+      }
+      return out;
+    },
+    async saveDetectorStates(states) {
+      for (const part of chunks([...states])) {
+        if (part.length === 0) continue;
+        await redis.hset(detectorKey, Object.fromEntries(part.map(([id, s]) => [id, JSON.stringify(s)])));
+      }
+    },
+  };
+}
