@@ -86,7 +86,7 @@ function badDeployRun(): RunRecord {
     commit: COMMIT,
     apply: true,
     mode: 'deploy',
-    trigger: { kind: 'manual', requestedBy: 'bench' } as unknown as RunRecord['trigger'],
+    trigger: { kind: 'push', deliveryId: 'bench-1', forge: 'github', ref: 'refs/heads/main' },
     phase: 'done',
     status: 'applied',
     attempt: 1,

@@ -28,6 +28,8 @@ const RepoSchema = z
     forge: z.enum(['github', 'gitlab', 'gitea']).optional(),
     /** Fallback poll of the deploy branch with `git ls-remote`, in seconds; 0 turns it off. Default 0. */
     pollIntervalSeconds: z.number().int().min(0).default(0),
+    /** Stacks to manage, by name; default all stacks of every project in the repository. */
+    stacks: z.array(z.string().min(1)).optional(),
     /** Policy pack folders in the repository. Default `[policies]`. */
     policyPacks: z.array(z.string()).default(['policies']),
     drift: z

@@ -67,7 +67,7 @@ export function deploymentCauses(incident: Incident, deployments: readonly Deplo
           : hasVersion
             ? `Commit ${commit} rolled out a new version to ${d.stackKey}${headline ? ` (${describeChange(headline)})` : ''} ${when} the signals broke.`
             : `Commit ${commit} changed ${d.stackKey} ${when} the signals broke.`,
-      check: `Read the diff of ${commit} (git show ${commit}); if the signals recovered elsewhere without it, revert it (git revert ${commit}).`,
+      check: `Read the diff of ${commit} (git show ${commit}) against the evidence; if it explains the signals, revert it (git revert ${commit}).`,
     });
   }
   return causes;

@@ -1,7 +1,6 @@
 import type { Incident } from '../correlate/incident.ts';
 import { deploymentCauses } from './deployment-rule.ts';
 import { dependencyCauses } from './dependency-rule.ts';
-import { describeChange } from './deployment.ts';
 import { describeSignal, iso, round3, shortCommit, topSignals } from './describe.ts';
 import { resolveDiagnosisOptions } from './diagnosis-options.ts';
 import type { DiagnosisOptions } from './diagnosis-options.ts';
@@ -61,10 +60,8 @@ export function diagnose(incident: Incident, context: DiagnosisContext, options:
 function headline(c: ProbableCause): string {
   switch (c.kind) {
     case 'deployment':
-    case 'config-change': {
-      const change = c.diff?.[0];
-      return `${c.kind} of commit ${shortCommit(c.commit ?? '?')} to ${c.stackKey ?? '?'}${change ? ` (${describeChange(change)})` : ''}`;
-    }
+    case 'config-change':
+      return `${c.kind} of commit ${shortCommit(c.commit ?? '?')} to ${c.stackKey ?? '?'}`;
     case 'dependency':
       return `dependency ${c.stackKey ?? '?'} (incident ${c.dependencyIncident ?? '?'})`;
     case 'saturation':

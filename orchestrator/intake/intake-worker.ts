@@ -17,6 +17,8 @@ export interface IntakeRepo {
   url: string;
   deployBranch: string;
   policyPacks: string[];
+  /** Only these stacks; all when undefined. */
+  stacks?: string[];
 }
 
 export interface IntakeDeps {
@@ -85,6 +87,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
   const targets: IntakePlan['targets'] = [];
   for (const project of projects) {
     for (const stack of project.stacks) {
+      if (repo.stacks && !repo.stacks.includes(stack)) continue;
       const target: StackId = { repo: repo.id, project: project.dir, stack };
       const status = await deps.store.status(stackKey(target));
       const base = apply ? status.appliedCommit ?? undefined : fallbackBase;

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadServiceConfig } from '../config/service-config.ts';
@@ -35,6 +36,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     for (const s of started.reverse()) await s.stop();
   };
   try {
+    // Every sandbox starts from nothing: no state, no repositories left from a previous one.
+    await rm(dataDir, { recursive: true, force: true });
     const redis = await startRedis();
     started.push(redis);
     const fleet = await startFleetSimulator();
@@ -51,7 +54,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
         listen: { host: '127.0.0.1', port: 0 },
         dataDir: join(dataDir, 'data'),
         pulumi: { backendUrl: `file://${join(dataDir, 'state')}`, passphrase: { env: 'SANDBOX_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
-        repositories: [{ id: 'sandbox', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'SANDBOX_WEBHOOK_SECRET' }, pollIntervalSeconds: 2 }],
+        repositories: [{ id: 'sandbox', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'SANDBOX_WEBHOOK_SECRET' }, pollIntervalSeconds: 2, stacks: ['sandbox'] }],
       },
       secrets,
     );
