@@ -80,6 +80,14 @@ for (const [name, verb] of [['preview', 'preview'], ['up', 'preview and apply']]
 }
 
 program
+  .command('drift <stack>')
+  .description('check a stack for drift now: a refresh-only preview of the commit last applied')
+  .action(async (stack: string) => {
+    const res = await api().post<{ status: string; jobId: string; commit: string }>(`/api/stacks/${encodeURIComponent(stack)}/drift`);
+    print(res, () => `${res.status}: drift check of ${stack} at ${res.commit.slice(0, 12)}; the result appears in 'homeostat runs --stack ${stack}'`);
+  });
+
+program
   .command('sandbox')
   .description('run Homeostat on this machine against a local Git remote, the real engine and a simulated fleet')
   .addOption(new Option('--once', 'exit when the sandbox has done its work, instead of serving until Ctrl-C'))

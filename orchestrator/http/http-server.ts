@@ -159,6 +159,22 @@ export function createHttpServer(deps: HttpDeps): Server {
     sendJson(res, 202, { status: result.added ? 'queued' : 'duplicate', jobId: result.jobId, commit });
   }
 
+  /** POST /api/stacks/<key>/drift: a drift check of the commit last applied, now. */
+  async function driftCheck(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    requireToken(req);
+    let target;
+    try {
+      target = parseStackKey(key);
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
+    const status = await deps.store.status(key);
+    if (!status.appliedCommit) throw new HttpError(409, `stack ${key} has no applied commit to compare with`);
+    const driftId = `manual-${Date.now().toString(36)}`;
+    const result = await deps.deployQueue.enqueue(target, status.appliedCommit, false, { kind: 'drift', driftId }, { mode: 'drift', suffix: `drift-${driftId}` });
+    sendJson(res, 202, { status: 'queued', jobId: result.jobId, commit: status.appliedCommit });
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://homeostat');
     const path = url.pathname;
@@ -191,6 +207,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     if (method === 'POST' && (m = /^\/api\/stacks\/(.+)\/(preview|up)$/.exec(path))) {
       return manualRun(req, res, decodeURIComponent(m[1]!), m[2] === 'up');
     }
+    if (method === 'POST' && (m = /^\/api\/stacks\/(.+)\/drift$/.exec(path))) return driftCheck(req, res, decodeURIComponent(m[1]!));
     if (deps.extra && (await deps.extra(req, res, url))) return;
     throw new HttpError(404, `no route ${method} ${path}`);
   }

@@ -40,7 +40,8 @@ export interface GitopsFixture {
   cleanup(): Promise<void>;
 }
 
-export async function createGitopsFixture(overrides: Record<string, unknown> = {}): Promise<GitopsFixture> {
+/** `overrides` replace top-level config fields; `repoOverrides` are merged into the watched repository's entry. */
+export async function createGitopsFixture(overrides: Record<string, unknown> = {}, repoOverrides: Record<string, unknown> = {}): Promise<GitopsFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-gitops-'));
   const repo = await createLocalRepo(join(dir, 'git'), PROJECT_ROOT);
   const fleet = await startFleetSimulator();
@@ -52,7 +53,7 @@ export async function createGitopsFixture(overrides: Record<string, unknown> = {
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: join(dir, 'data'),
     pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'TEST_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
-    repositories: [{ id: 'infra', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'TEST_WEBHOOK_SECRET' } }],
+    repositories: [{ id: 'infra', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'TEST_WEBHOOK_SECRET' }, ...repoOverrides }],
     ...overrides,
   };
   const config = loadServiceConfig(configDoc, env);
