@@ -16,6 +16,7 @@ const PURE = [
   'orchestrator/records/stack-status.ts',
   'orchestrator/intake/repo-match.ts',
   'orchestrator/webhooks/**',
+  'orchestrator/telemetry/**',
 ];
 
 export default tseslint.config(
@@ -52,8 +53,8 @@ export default tseslint.config(
   },
   {
     files: PURE,
-    // HMAC needs node:crypto; the signature checks live in this one file.
-    ignores: ['orchestrator/webhooks/signatures.ts'],
+    // The adapters at the edge: HMAC needs node:crypto; the CloudWatch and Redis clients.
+    ignores: ['orchestrator/webhooks/signatures.ts', 'orchestrator/telemetry/cloudwatch-reader.ts', 'orchestrator/telemetry/redis-telemetry-store.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

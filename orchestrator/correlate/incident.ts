@@ -13,7 +13,8 @@ export const IncidentSignalSchema = z.object({
   seriesId: z.string(),
   stackKey: z.string(),
   signalId: z.string(),
-  role: SignalRoleSchema,
+  /** The signal's role, when the anomaly said or the contract knew. */
+  role: SignalRoleSchema.optional(),
   /** First and last anomalous point, epoch ms. */
   firstAt: z.number(),
   lastAt: z.number(),

@@ -1,6 +1,6 @@
 /** Correlation: anomalies and alarm states in, incidents out. Pure. */
-export { AnomalySignalSchema, isAnomalous } from './anomaly-signal.ts';
-export type { AnomalySignal } from './anomaly-signal.ts';
+export { AnomalySignalSchema, isAnomalous, withRoles } from './anomaly-signal.ts';
+export type { AnomalySignal, SignalCatalogue } from './anomaly-signal.ts';
 export { AlarmStateSchema } from './alarm-state.ts';
 export type { AlarmState } from './alarm-state.ts';
 export { StackNodeSchema, TopologySchema, areLinked, dependenciesOf } from './topology.ts';
@@ -13,3 +13,4 @@ export { ResolvedRefSchema, TRACKER_STATE_VERSION, TrackerStateSchema, initialTr
 export type { ResolvedRef, TrackerState } from './tracker-state.ts';
 export { CorrelationInputSchema, alarmInput, anomalyInput, formatValue, step } from './tracker.ts';
 export type { CorrelationInput, StepResult } from './tracker.ts';
+export { alarmInputsFromPoll } from './telemetry-adapter.ts';

@@ -290,7 +290,7 @@ function applyAnomaly(s: TrackerState, a: AnomalySignal, o: ResolvedTrackerOptio
     seriesId: a.seriesId,
     stackKey: a.stackKey,
     signalId: a.signalId,
-    role: a.role,
+    ...(a.role === undefined ? {} : { role: a.role }),
     firstAt: t,
     lastAt: t,
     points: 1,
@@ -301,7 +301,7 @@ function applyAnomaly(s: TrackerState, a: AnomalySignal, o: ResolvedTrackerOptio
     threshold: a.threshold,
   });
   markAbnormal(inc, t);
-  note(inc, `${iso(t)} ${a.stackKey} ${a.signalId} (${a.role}) anomalous: value ${formatValue(a.value)}, score ${a.score.toFixed(2)} >= ${formatValue(a.threshold)}`, o, touch);
+  note(inc, `${iso(t)} ${a.stackKey} ${a.signalId}${a.role === undefined ? '' : ` (${a.role})`} anomalous: value ${formatValue(a.value)}, score ${a.score.toFixed(2)} >= ${formatValue(a.threshold)}`, o, touch);
   return true;
 }
 

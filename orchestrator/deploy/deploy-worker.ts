@@ -70,9 +70,9 @@ export interface DeployWorker {
 class StalledRun extends UnrecoverableError {
   constructor(
     readonly reason: RunReason,
-    message: string,
+    readonly detail: string,
   ) {
-    super(`${reason}: ${message}`);
+    super(`${reason}: ${detail}`);
   }
 }
 
@@ -280,7 +280,8 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       const final = !(err instanceof StalledRun) && e.kind !== 'waiting' && attempt >= MAX_ATTEMPTS;
       run.status = 'failed';
       run.reason = err instanceof StalledRun ? err.reason : final ? 'RetriesExhausted' : e.reason ?? 'EngineError';
-      run.message = final ? `${MAX_ATTEMPTS} attempts failed; last: ${e.message}` : e.message;
+      const detail = err instanceof StalledRun ? err.detail : e.message;
+      run.message = final ? `${MAX_ATTEMPTS} attempts failed; last: ${detail}` : detail;
       await finish(run);
       sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: 'failed' }));
       if (err instanceof StalledRun || final) throw new UnrecoverableError(run.message);

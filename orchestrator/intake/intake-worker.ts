@@ -104,7 +104,11 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
         reason = affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
       }
       if (!reason) continue;
-      const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger);
+      const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger, {
+        // Older only when it is an ancestor of the stack's newest queued commit;
+        // a force-pushed (unrelated) commit is newer by arrival.
+        isNewerThan: async (latest) => !(await deps.fetcher.isAncestor(repo.url, commit, latest)),
+      });
       targets.push({ target, reason, jobId, added });
     }
   }

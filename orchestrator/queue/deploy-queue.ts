@@ -6,6 +6,10 @@ import { stackKey, type StackId } from './stack-key.ts';
 /** Name of the deploy queue; job names are `preview` or `apply`. */
 export const DEPLOY_QUEUE = 'deploy';
 
+const CAS = `local cur = redis.call('get', KEYS[1]) or ''
+if cur == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) return 1 end
+return 0`;
+
 export type DeployJobName = 'preview' | 'apply' | 'drift';
 
 /** How many attempts a stack and commit get before the stack stalls. */
@@ -24,7 +28,22 @@ export interface DeployQueue {
    * deliberate second run of the same commit distinct (a drift check, a
    * reconcile, a manual re-run).
    */
-  enqueue(target: StackId, commit: string, apply: boolean, trigger: Trigger, options?: { mode?: 'deploy' | 'drift'; suffix?: string }): Promise<EnqueueResult>;
+  enqueue(
+    target: StackId,
+    commit: string,
+    apply: boolean,
+    trigger: Trigger,
+    options?: {
+      mode?: 'deploy' | 'drift';
+      suffix?: string;
+      /**
+       * Whether `commit` is newer than the stack's current newest commit (its
+       * descendant in Git). Events can be planned out of order; without this,
+       * the last to arrive wins.
+       */
+      isNewerThan?: (latestCommit: string) => Promise<boolean>;
+    },
+  ): Promise<EnqueueResult>;
   /** Id of the newest apply job of a stack: any other apply job of the stack is superseded ("latest wins"). */
   latestApply(target: StackId): Promise<string | null>;
   counts(): Promise<Record<string, number>>;
@@ -36,6 +55,22 @@ export function createDeployQueue(connection: Redis, prefix = 'homeostat'): Depl
   const queue = new Queue<DeployJobData, unknown, DeployJobName>(DEPLOY_QUEUE, { connection, prefix });
   const latestKey = (target: StackId) => `${prefix}:latest:${stackKey(target)}`;
 
+  /**
+   * Makes `jobId` the stack's newest apply job unless the current newest is a
+   * later commit. Compare-and-set, so two processes planning events at once
+   * cannot both win.
+   */
+  async function claimLatest(target: StackId, jobId: string, isNewerThan?: (latest: string) => Promise<boolean>): Promise<void> {
+    for (let tries = 0; tries < 10; tries++) {
+      const current = await connection.get(latestKey(target));
+      const currentCommit = current ? /@([0-9a-f]{40})/.exec(current)?.[1] : undefined;
+      if (current && currentCommit && isNewerThan && !(await isNewerThan(currentCommit))) return;
+      const ok = await connection.eval(CAS, 1, latestKey(target), current ?? '', jobId);
+      if (ok === 1) return;
+    }
+    throw new Error(`could not record the newest job of ${stackKey(target)}: too much contention`);
+  }
+
   return {
     queue,
     async enqueue(target, commit, apply, trigger, options = {}) {
@@ -43,7 +78,7 @@ export function createDeployQueue(connection: Redis, prefix = 'homeostat'): Depl
       // A repeated delivery finds its job and changes nothing, not even which job is newest.
       if (await queue.getJob(jobId)) return { jobId, added: false };
       // The newest apply job of a stack wins; workers skip the others.
-      if (apply) await connection.set(latestKey(target), jobId);
+      if (apply) await claimLatest(target, jobId, options.isNewerThan);
       const data: DeployJobData = { target, commit, apply, mode: options.mode ?? 'deploy', trigger, enqueuedAt: new Date().toISOString() };
       await queue.add(options.mode === 'drift' ? 'drift' : apply ? 'apply' : 'preview', data, {
         jobId,

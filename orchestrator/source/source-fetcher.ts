@@ -25,6 +25,8 @@ export interface SourceFetcher {
   readFile(repo: string, commit: string, path: string): Promise<string>;
   /** The best common ancestor of two commits, if any. */
   mergeBase(repo: string, a: string, b: string): Promise<string | undefined>;
+  /** Whether `ancestor` is an ancestor of (or equal to) `commit`; false when either is unknown. */
+  isAncestor(repo: string, ancestor: string, commit: string): Promise<boolean>;
 }
 
 export interface SourceFetcherOptions {
@@ -114,6 +116,13 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
     async readFile(repo, commit, path) {
       const dir = await mirror(repo);
       return git(['show', `${commit}:${path}`], { cwd: dir });
+    },
+    async isAncestor(repo, ancestor, commit) {
+      const dir = await mirror(repo);
+      return git(['merge-base', '--is-ancestor', ancestor, commit], { cwd: dir }).then(
+        () => true,
+        () => false,
+      );
     },
     async mergeBase(repo, a, b) {
       const dir = await mirror(repo);

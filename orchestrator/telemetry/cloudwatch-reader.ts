@@ -20,11 +20,18 @@ export interface CloudWatchClientOptions {
    * @defaultValue 1: the poller retries on its own schedule, and two retry layers would multiply.
    */
   maxAttempts?: number;
+  /**
+   * Sends large PutMetricData bodies uncompressed. moto cannot read the gzip
+   * bodies the SDK sends above 10 KB, so writers to a local endpoint set it.
+   * @defaultValue false
+   */
+  disableRequestCompression?: boolean;
 }
 
 export function createCloudWatchClient(options: CloudWatchClientOptions = {}): CloudWatchClient {
   return new CloudWatchClient({
     maxAttempts: options.maxAttempts ?? 1,
+    disableRequestCompression: options.disableRequestCompression ?? false,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),

@@ -81,10 +81,17 @@ export async function createGitopsFixture(overrides: Record<string, unknown> = {
     head: () => git(['rev-parse', 'HEAD'], { cwd: repo.workDir }),
     async waitForRun(commit, status, timeoutMs = 150_000) {
       const wanted = Array.isArray(status) ? status : [status];
-      return waitFor(`a ${wanted.join('/')} run of sandbox@${commit.slice(0, 7)}`, async () => {
+      try {
+        return await waitFor(`a ${wanted.join('/')} run of sandbox@${commit.slice(0, 7)}`, async () => {
+          const runs = await store.list({ stackKey: 'infra/./sandbox', limit: 100 });
+          return runs.find((r) => r.commit === commit && wanted.includes(r.status));
+        }, timeoutMs, 200);
+      } catch (err) {
+        // Say what the runs were doing instead, so a timeout explains itself.
         const runs = await store.list({ stackKey: 'infra/./sandbox', limit: 100 });
-        return runs.find((r) => r.commit === commit && wanted.includes(r.status));
-      }, timeoutMs, 200);
+        const seen = runs.map((r) => `${r.id} ${r.commit.slice(0, 7)} ${r.status}/${r.phase} ${r.reason ?? ''} ${r.message ?? ''}`.slice(0, 300));
+        throw new Error(`${(err as Error).message}; runs:\n${seen.join('\n')}`, { cause: err });
+      }
     },
     runs: () => store.list({ stackKey: 'infra/./sandbox', limit: 100 }),
     async cleanup() {

@@ -10,7 +10,7 @@ export const MIN = 60_000;
 
 /** A CloudWatch client on the suite's moto, with dummy credentials. */
 export function motoClient(): CloudWatchClient {
-  return createCloudWatchClient({ endpoint: testServices().motoUrl, region: 'eu-west-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  return createCloudWatchClient({ endpoint: testServices().motoUrl, region: 'eu-west-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, disableRequestCompression: true });
 }
 
 /**
