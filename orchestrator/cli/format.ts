@@ -1,3 +1,4 @@
+import type { IncidentRecord } from '../aiops/incident-store.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { StackStatus } from '../records/stack-status.ts';
 
@@ -47,4 +48,16 @@ export function formatRunDetail(run: RunRecord, log: string[]): string {
   for (const v of summary?.policyViolations ?? []) lines.push(`  policy ${v.policy} [${v.level}]: ${v.message}`);
   if (log.length > 0) lines.push('log:', ...log.map((l) => `  ${l}`));
   return lines.join('\n');
+}
+
+export function formatIncidents(records: IncidentRecord[]): string {
+  if (records.length === 0) return 'no incidents';
+  return records
+    .map((r) => {
+      const top = r.causes[0];
+      const head = `${r.incident.id}  ${r.incident.status}  onset ${new Date(r.incident.onsetAt).toISOString()}  signals ${r.incident.signals.map((s) => s.signalId).join(', ')}`;
+      const cause = top ? `  probable cause: ${top.kind} (${top.confidence.toFixed(2)})${top.commit ? ` ${top.commit.slice(0, 12)}` : ''}` : '  probable cause: unknown';
+      return `${head}\n${cause}\n  ${r.summary.split('\n')[0] ?? ''}`;
+    })
+    .join('\n\n');
 }

@@ -6,7 +6,8 @@ import { runSandbox } from '../sandbox/run-sandbox.ts';
 import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
 import { createApiClient } from './api-client.ts';
-import { formatRunDetail, formatRuns, formatStatuses } from './format.ts';
+import type { IncidentRecord } from '../aiops/incident-store.ts';
+import { formatIncidents, formatRunDetail, formatRuns, formatStatuses } from './format.ts';
 
 /** `homeostat`: the service's command line. */
 const program = new Command('homeostat')
@@ -78,6 +79,15 @@ for (const [name, verb] of [['preview', 'preview'], ['up', 'preview and apply']]
       print(res, () => `${res.status}: ${name} of ${stack} at ${res.commit.slice(0, 12)} (job ${res.jobId}); follow it with 'homeostat runs --stack ${stack}'`);
     });
 }
+
+program
+  .command('incidents')
+  .description('incidents, newest first, with their probable causes')
+  .option('-n, --limit <n>', 'how many', '20')
+  .action(async (opts: { limit: string }) => {
+    const { incidents } = await api().get<{ incidents: IncidentRecord[] }>(`/api/incidents?limit=${encodeURIComponent(opts.limit)}`);
+    print(incidents, () => formatIncidents(incidents));
+  });
 
 program
   .command('drift <stack>')

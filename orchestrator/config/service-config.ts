@@ -79,6 +79,27 @@ export const ServiceConfigSchema = z
     shutdownGraceSeconds: z.number().int().min(0).default(60),
     /** Largest webhook body accepted, in bytes; default 1 MiB. */
     webhookMaxBytes: z.number().int().min(1024).default(1024 * 1024),
+    telemetry: z
+      .object({
+        /** Watch the stacks' health signals in CloudWatch, find anomalies and open incidents. Default false. */
+        enabled: z.boolean().default(false),
+        /** CloudWatch endpoint override (a local endpoint such as moto); default the SDK's. */
+        endpoint: z.string().url().optional(),
+        /** Default: the SDK's chain (AWS_REGION). */
+        region: z.string().optional(),
+        /** Seconds between polls; default 60. */
+        pollIntervalSeconds: z.number().min(0.1).default(60),
+        /** First poll of a series looks back this far, in seconds (detectors warm up on it); default 3600. */
+        initialLookbackSeconds: z.number().int().min(60).default(3600),
+        /** Only periods older than this are read, in seconds (CloudWatch fills them late); default 60. */
+        settleSeconds: z.number().min(0).default(60),
+        /** Signals of one incident turn anomalous within this window, in seconds; default 600. */
+        incidentWindowSeconds: z.number().int().min(1).default(600),
+        /** An incident resolves after its signals are normal this long, in seconds; default 900. */
+        incidentQuietSeconds: z.number().int().min(1).default(900),
+      })
+      .strict()
+      .default({ enabled: false, pollIntervalSeconds: 60, initialLookbackSeconds: 3600, settleSeconds: 60, incidentWindowSeconds: 600, incidentQuietSeconds: 900 }),
     forge: z
       .object({
         github: z.object({ token: SecretRefSchema, apiUrl: z.string().url().optional() }).strict().optional(),

@@ -9,6 +9,8 @@ import { parseStackKey } from '../queue/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { receiveWebhook } from '../webhooks/index.ts';
+import type { IncidentStore } from '../aiops/incident-store.ts';
+import type { SignalHealth } from '../telemetry/index.ts';
 import type { Metrics } from './metrics.ts';
 
 /** A watched repository as the HTTP layer sees it. */
@@ -32,6 +34,10 @@ export interface HttpDeps {
   /** Bearer token required by the mutating API endpoints; none when undefined. */
   apiToken?: Secret;
   webhookMaxBytes?: number;
+  /** Incidents and their diagnoses (AIOps); none when telemetry is off. */
+  incidents?: IncidentStore;
+  /** Health of each watched signal (fresh or stale, and why). */
+  signalHealth?: () => SignalHealth[];
   /** Extra routes (the dashboard), tried before a 404. */
   extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
@@ -208,6 +214,13 @@ export function createHttpServer(deps: HttpDeps): Server {
       return manualRun(req, res, decodeURIComponent(m[1]!), m[2] === 'up');
     }
     if (method === 'POST' && (m = /^\/api\/stacks\/(.+)\/drift$/.exec(path))) return driftCheck(req, res, decodeURIComponent(m[1]!));
+    if (method === 'GET' && path === '/api/incidents') return sendJson(res, 200, { incidents: (await deps.incidents?.list(Number(url.searchParams.get('limit') ?? 50))) ?? [] });
+    if (method === 'GET' && (m = /^\/api\/incidents\/([^/]+)$/.exec(path))) {
+      const record = await deps.incidents?.get(decodeURIComponent(m[1]!));
+      if (!record) throw new HttpError(404, `no incident ${m[1]}`);
+      return sendJson(res, 200, record);
+    }
+    if (method === 'GET' && path === '/api/signals') return sendJson(res, 200, { signals: deps.signalHealth?.() ?? [] });
     if (deps.extra && (await deps.extra(req, res, url))) return;
     throw new HttpError(404, `no route ${method} ${path}`);
   }

@@ -7,6 +7,10 @@ import { createStackRunner } from '../engine/stack-runner.ts';
 import { createGithubForge } from '../forge/github-forge.ts';
 import { createHttpServer, listen } from '../http/http-server.ts';
 import { createMetrics } from '../http/metrics.ts';
+import { createSignalQueue } from '../aiops/aiops-queue.ts';
+import { startAnalysisWorker } from '../aiops/analysis-worker.ts';
+import { createIncidentStore } from '../aiops/incident-store.ts';
+import { startTelemetryRunner, type TelemetryRunner } from '../aiops/telemetry-runner.ts';
 import { createIntakeQueue } from '../intake/intake-queue.ts';
 import { startIntakeWorker } from '../intake/intake-worker.ts';
 import { createDeployQueue } from '../queue/deploy-queue.ts';
@@ -62,8 +66,12 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   const metrics = createMetrics(async () => ({
     deploy: await deployQueue.counts(),
     events: await intake.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'),
+    signals: await signals.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'),
   }));
   const repoById = new Map(config.repositories.map((r) => [r.id, r]));
+  const incidents = createIncidentStore(redis, prefix);
+  const signals = createSignalQueue(redis, prefix);
+  let telemetry: TelemetryRunner | undefined;
   const github = config.forge.github
     ? createGithubForge({ token: config.forge.github.token.reveal(), ...(config.forge.github.apiUrl ? { apiUrl: config.forge.github.apiUrl } : {}) })
     : undefined;
@@ -105,6 +113,32 @@ export async function startService(config: ServiceConfig, options: ServiceOption
         if (run.timings.applyMs !== undefined) metrics.runDuration.observe({ kind: 'up' }, run.timings.applyMs / 1000);
       },
     });
+    if (config.telemetry.enabled) {
+      const t = config.telemetry;
+      const analysis = startAnalysisWorker({
+        connection: redis,
+        prefix,
+        runs: store,
+        incidents,
+        lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
+        emit,
+        tracker: { windowMs: t.incidentWindowSeconds * 1000, quietMs: t.incidentQuietSeconds * 1000 },
+      });
+      telemetry = startTelemetryRunner({
+        redis,
+        prefix,
+        runs: store,
+        incidents,
+        signals,
+        ...(t.endpoint ? { endpoint: t.endpoint } : {}),
+        ...(t.region ? { region: t.region } : {}),
+        pollIntervalMs: t.pollIntervalSeconds * 1000,
+        pollerOptions: { initialLookbackMs: t.initialLookbackSeconds * 1000, maxLookbackMs: Math.max(t.initialLookbackSeconds * 1000, 24 * 3600 * 1000), settleMs: t.settleSeconds * 1000 },
+        emit,
+      });
+      telemetry.start();
+      stops.push(() => telemetry!.stop(), () => analysis.close());
+    }
     const poller = startPoller({ redis, prefix, repos: config.repositories, intake, emit });
     const drift = startDriftScheduler({ repos: config.repositories, store, queue: deployQueue, emit });
     stops.push(() => poller.stop(), () => drift.stop(), () => intakeWorker.close(), () => deployWorker!.close());
@@ -120,6 +154,8 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       fetcher,
       metrics,
       webhookMaxBytes: config.webhookMaxBytes,
+      incidents,
+      signalHealth: () => telemetry?.signalHealth() ?? [],
       ready: async () => (await redis.ping()) === 'PONG',
     });
     address = await listen(server, config.listen.host, config.listen.port);
@@ -140,6 +176,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       for (const stop of stops) await stop();
       await deployQueue.close();
       await intake.close();
+      await signals.close();
       await redis.quit();
     },
   };

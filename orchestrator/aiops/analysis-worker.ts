@@ -1,0 +1,92 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CorrelationInputSchema, step, withRoles, type CorrelationInput, type IncidentEvent } from '../correlate/index.ts';
+import { diagnose, type SignalSeries } from '../diagnose/index.ts';
+import type { StackLock } from '../queue/stack-lock.ts';
+import type { RunStore } from '../records/run-store.ts';
+import { seriesOf } from '../telemetry/index.ts';
+import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { SIGNAL_QUEUE } from './aiops-queue.ts';
+import { contextFrom } from './context-store.ts';
+import type { IncidentRecord, IncidentStore } from './incident-store.ts';
+
+export interface AnalysisWorkerDeps {
+  connection: Redis;
+  prefix?: string;
+  runs: RunStore;
+  incidents: IncidentStore;
+  /** One analysis at a time across processes: the tracker state has one writer. */
+  lock: StackLock;
+  emit?: TimelineSink;
+  /** Called with each incident event after its diagnosis (the remediation stage). */
+  onIncident?: (event: IncidentEvent, record: IncidentRecord) => Promise<void> | void;
+  /** Incident grouping window and quiet period, ms; defaults from the tracker. */
+  tracker?: { windowMs?: number; quietMs?: number };
+}
+
+/**
+ * The analysis worker: takes anomalies and alarm states off the signal queue,
+ * folds them into incidents (grouping, updates, resolution), diagnoses each
+ * incident it touched against the context store, and records it.
+ */
+export function startAnalysisWorker(deps: AnalysisWorkerDeps) {
+  const emit = deps.emit ?? (() => {});
+
+  async function analyse(inputs: CorrelationInput[]): Promise<void> {
+    const [statuses, runs] = await Promise.all([deps.runs.statuses(), deps.runs.list({ limit: 200 })]);
+    const ctx = contextFrom(statuses, runs);
+    const withKnownRoles = inputs.map((i) => (i.kind === 'anomaly' ? { kind: 'anomaly' as const, anomaly: withRoles([i.anomaly], ctx.topology)[0]! } : i));
+    const state = await deps.incidents.trackerState();
+    const result = step(state, withKnownRoles, Date.now(), { topology: ctx.topology, ...deps.tracker });
+    await deps.incidents.saveTrackerState(result.state);
+
+    for (const event of result.incidentEvents) {
+      const incident = event.incident;
+      const stacks = new Set(incident.signals.map((s) => s.stackKey));
+      const recentValues: SignalSeries[] = [];
+      for (const spec of seriesOf(ctx.watched.filter((w) => stacks.has(w.stackKey)))) {
+        recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
+      }
+      const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
+      const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues });
+      const record: IncidentRecord = { incident, causes: diagnosis.causes, summary: diagnosis.summary, updatedAt: new Date().toISOString() };
+      await deps.incidents.save(record);
+      const top = diagnosis.causes[0];
+      const stack = [...stacks][0];
+      emit(
+        timelineEvent('incident', `${event.type} ${incident.id}: ${top ? `${top.kind} (${top.confidence.toFixed(2)})${top.commit ? ` ${top.commit.slice(0, 12)}` : ''}` : 'cause unknown'}`, {
+          incident: incident.id,
+          ...(stack ? { stack: stack.split('/').pop() } : {}),
+          ...(top?.commit ? { commit: top.commit } : {}),
+          ...(top ? { confidence: top.confidence } : {}),
+          outcome: event.type,
+        }),
+      );
+      await deps.onIncident?.(event, record);
+    }
+  }
+
+  const worker = new Worker<CorrelationInput>(
+    SIGNAL_QUEUE,
+    async (job: Job<CorrelationInput>, token?: string) => {
+      const input = CorrelationInputSchema.parse(job.data);
+      const lease = await deps.lock.tryAcquire('aiops/analysis', `analysis-${process.pid}`);
+      if (!lease) {
+        await job.moveToDelayed(Date.now() + 200, token);
+        throw new DelayedError();
+      }
+      try {
+        if (input.kind === 'anomaly') {
+          const a = input.anomaly;
+          emit(timelineEvent('anomaly', `${a.signalId} = ${a.value} (score ${a.score.toFixed(2)})`, { stack: a.stackKey.split('/').pop() ?? a.stackKey, details: { seriesId: a.seriesId, at: new Date(a.timestamp).toISOString() } }));
+        }
+        await analyse([input]);
+      } finally {
+        await lease.release();
+      }
+    },
+    { connection: deps.connection, prefix: deps.prefix ?? 'homeostat', concurrency: 1 },
+  );
+  worker.on('error', (err) => emit(timelineEvent('error', `analysis worker: ${err.message}`)));
+  return { close: () => worker.close() };
+}

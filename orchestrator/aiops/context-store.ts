@@ -1,0 +1,30 @@
+import { TopologySchema, type Topology } from '../correlate/index.ts';
+import { deploymentsFromRuns, type Deployment } from '../diagnose/index.ts';
+import type { RunRecord } from '../records/run-record.ts';
+import type { StackStatus } from '../records/stack-status.ts';
+import type { WatchedStack } from '../telemetry/index.ts';
+import { StackContractSchema } from '../../stacks/contract.ts';
+
+/**
+ * The context store, read from the deploy stage's records: which health
+ * signals and alarms belong to which stack (from each stack's last applied
+ * outputs), and the stacks' recent deployments. It is current as soon as a
+ * stack is applied, since the deploy worker writes the outputs. Pure.
+ */
+export interface AiopsContext {
+  topology: Topology;
+  watched: WatchedStack[];
+  deployments: Deployment[];
+}
+
+export function contextFrom(statuses: readonly StackStatus[], runs: readonly RunRecord[]): AiopsContext {
+  const stacks: Topology['stacks'] = {};
+  const watched: WatchedStack[] = [];
+  for (const s of statuses) {
+    const contract = StackContractSchema.safeParse(s.outputs?.homeostat);
+    if (!contract.success) continue;
+    stacks[s.stackKey] = { contract: contract.data, dependsOn: [] };
+    watched.push({ stackKey: s.stackKey, healthSignals: contract.data.healthSignals, alarms: contract.data.alarms });
+  }
+  return { topology: TopologySchema.parse({ stacks }), watched, deployments: deploymentsFromRuns(runs) };
+}

@@ -1,0 +1,109 @@
+import { alarmInputsFromPoll, anomalyInput, withRoles } from '../correlate/index.ts';
+import type { RunStore } from '../records/run-store.ts';
+import {
+  createAnomalyStage,
+  createCloudWatchReader,
+  createRedisTelemetryStore,
+  createTelemetryPoller,
+  type SignalHealth,
+  type TelemetryPoller,
+  type TelemetryPollerOptions,
+  type WatchedStack,
+} from '../telemetry/index.ts';
+import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import type { Redis } from 'ioredis';
+import type { SignalQueue } from './aiops-queue.ts';
+import { contextFrom } from './context-store.ts';
+import type { IncidentStore } from './incident-store.ts';
+
+export interface TelemetryRunnerDeps {
+  redis: Redis;
+  prefix: string;
+  runs: RunStore;
+  incidents: IncidentStore;
+  signals: SignalQueue;
+  /** CloudWatch endpoint override (moto); region and credentials come from the SDK chain. */
+  endpoint?: string;
+  region?: string;
+  pollIntervalMs: number;
+  pollerOptions?: Partial<TelemetryPollerOptions>;
+  emit?: TimelineSink;
+}
+
+/**
+ * Ingestion for every applied stack: polls CloudWatch for the signals each
+ * stack declares (re-reading the stacks as they are applied), scores each
+ * point with its series' detector, and puts anomalies and alarm states on the
+ * signal queue.
+ */
+export function startTelemetryRunner(deps: TelemetryRunnerDeps) {
+  const emit = deps.emit ?? (() => {});
+  const store = createRedisTelemetryStore({ redis: deps.redis, prefix: deps.prefix });
+  const reader = createCloudWatchReader({ ...(deps.endpoint ? { endpoint: deps.endpoint } : {}), ...(deps.region ? { region: deps.region } : {}) });
+  let poller: TelemetryPoller | undefined;
+  let watchedKey = '';
+  let watched: WatchedStack[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let busy = false;
+
+  const stage = createAnomalyStage({
+    store,
+    onAnomalies: async (anomalies) => {
+      const ctx = contextFrom(await deps.runs.statuses(), []);
+      await deps.signals.add(withRoles(anomalies, ctx.topology).map(anomalyInput));
+    },
+  });
+
+  async function pollOnce(): Promise<void> {
+    const ctx = contextFrom(await deps.runs.statuses(), []);
+    const key = JSON.stringify(ctx.watched);
+    if (key !== watchedKey) {
+      watchedKey = key;
+      watched = ctx.watched;
+      poller = createTelemetryPoller({
+        reader,
+        store,
+        stacks: watched,
+        ...(deps.pollerOptions ? { options: deps.pollerOptions } : {}),
+        onEvent: async (event) => {
+          if (event.kind === 'points') {
+            await deps.incidents.addRecent(event.points);
+            await stage.handlePoints(event.points);
+          } else {
+            const state = await deps.incidents.trackerState();
+            await deps.signals.add(alarmInputsFromPoll(state, event.alarms, event.observedAt, watched.map((w) => w.stackKey)));
+          }
+        },
+      });
+    }
+    if (watched.length > 0) await poller?.pollOnce();
+  }
+
+  // One poll at a time: a slow poll delays the next tick instead of overlapping it.
+  const tick = () => {
+    if (busy) return;
+    busy = true;
+    running = pollOnce()
+      .catch((err: Error) => emit(timelineEvent('error', `telemetry poll failed: ${err.message}`)))
+      .finally(() => {
+        busy = false;
+      });
+  };
+  return {
+    pollOnce,
+    start() {
+      tick();
+      timer = setInterval(tick, deps.pollIntervalMs);
+      timer.unref();
+    },
+    signalHealth(): SignalHealth[] {
+      return poller?.signalHealth() ?? [];
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
+export type TelemetryRunner = ReturnType<typeof startTelemetryRunner>;
