@@ -131,6 +131,27 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     }
   }
 
+  /** A run that has just taken its stack's lease. */
+  function runningRecord(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease, phase: RunRecord['phase']): RunRecord {
+    return {
+      id: newRunId(),
+      jobId: String(job.id),
+      target: data.target,
+      stackKey: stackKey(data.target),
+      commit: data.commit,
+      apply: data.mode === 'drift' ? false : data.apply,
+      mode: data.mode,
+      trigger: data.trigger,
+      phase,
+      status: 'running',
+      attempt: job.attemptsMade + 1,
+      fence: lease.fence,
+      worker: workerId,
+      engineVersion: deps.engineVersion,
+      timings: { enqueuedAt: data.enqueuedAt, startedAt: new Date().toISOString() },
+    };
+  }
+
   async function recordSkipped(job: Job<DeployJobData>, data: DeployJobData, reason: RunReason, message: string): Promise<void> {
     const now = new Date().toISOString();
     const run: RunRecord = {
@@ -164,23 +185,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     const repo = deps.repo(data.target.repo);
     if (!repo) throw new StalledRun('SourceUnavailable', `repository ${data.target.repo} is not watched (anymore)`);
 
-    const run: RunRecord = {
-      id: newRunId(),
-      jobId: String(job.id),
-      target: data.target,
-      stackKey: key,
-      commit: data.commit,
-      apply: data.apply,
-      mode: 'deploy',
-      trigger: data.trigger,
-      phase: 'fetching',
-      status: 'running',
-      attempt,
-      fence: lease.fence,
-      worker: workerId,
-      engineVersion: deps.engineVersion,
-      timings: { enqueuedAt: data.enqueuedAt, startedAt: new Date().toISOString() },
-    };
+    const run = runningRecord(job, data, lease, 'fetching');
     const save = async () => {
       if (!(await deps.store.saveFenced(run, lease.fence))) {
         throw new Error(`lost the lock of ${key} (fence ${lease.fence}); another worker owns the stack now`);
@@ -326,26 +331,9 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
    * first), through the same queue and lock as any deploy.
    */
   async function driftCheck(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease): Promise<string> {
-    const key = stackKey(data.target);
     const repo = deps.repo(data.target.repo);
     if (!repo) throw new UnrecoverableError(`repository ${data.target.repo} is not watched (anymore)`);
-    const run: RunRecord = {
-      id: newRunId(),
-      jobId: String(job.id),
-      target: data.target,
-      stackKey: key,
-      commit: data.commit,
-      apply: false,
-      mode: 'drift',
-      trigger: data.trigger,
-      phase: 'previewing',
-      status: 'running',
-      attempt: job.attemptsMade + 1,
-      fence: lease.fence,
-      worker: workerId,
-      engineVersion: deps.engineVersion,
-      timings: { enqueuedAt: data.enqueuedAt, startedAt: new Date().toISOString() },
-    };
+    const run = runningRecord(job, data, lease, 'previewing');
     await deps.store.saveFenced(run, lease.fence);
     const artifact = await deps.fetcher.fetch(repo.url, data.commit);
     try {

@@ -121,6 +121,14 @@ export function createHttpServer(deps: HttpDeps): Server {
     return sendJson(res, 202, { status: added ? 'queued' : 'duplicate', deliveryId: outcome.event.deliveryId });
   }
 
+  function targetOf(key: string) {
+    try {
+      return parseStackKey(key);
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
+  }
+
   function requireToken(req: IncomingMessage): void {
     if (!deps.apiToken) return;
     const header = req.headers.authorization ?? '';
@@ -131,12 +139,7 @@ export function createHttpServer(deps: HttpDeps): Server {
   /** POST /api/stacks/<key>/preview|up, with an optional `{ref}` body. */
   async function manualRun(req: IncomingMessage, res: ServerResponse, key: string, apply: boolean): Promise<void> {
     requireToken(req);
-    let target;
-    try {
-      target = parseStackKey(key);
-    } catch (err) {
-      throw new HttpError(400, (err as Error).message);
-    }
+    const target = targetOf(key);
     const repo = deps.repos.find((r) => r.id === target.repo);
     if (!repo) throw new HttpError(404, `no watched repository with id ${target.repo}`);
     const body = await readBody(req, 64 * 1024);
@@ -168,12 +171,7 @@ export function createHttpServer(deps: HttpDeps): Server {
   /** POST /api/stacks/<key>/drift: a drift check of the commit last applied, now. */
   async function driftCheck(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     requireToken(req);
-    let target;
-    try {
-      target = parseStackKey(key);
-    } catch (err) {
-      throw new HttpError(400, (err as Error).message);
-    }
+    const target = targetOf(key);
     const status = await deps.store.status(key);
     if (!status.appliedCommit) throw new HttpError(409, `stack ${key} has no applied commit to compare with`);
     const driftId = `manual-${Date.now().toString(36)}`;
