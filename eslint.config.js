@@ -17,6 +17,9 @@ const PURE = [
   'orchestrator/intake/repo-match.ts',
   'orchestrator/webhooks/**',
   'orchestrator/telemetry/**',
+  'orchestrator/sandbox/fleet-model.ts',
+  'orchestrator/sandbox/scenarios.ts',
+  'orchestrator/sandbox/sim-clock.ts',
 ];
 
 export default tseslint.config(

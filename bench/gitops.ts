@@ -126,6 +126,7 @@ try {
   await pulumi(['up', '--yes', '--stack', 'sandbox', '--policy-pack', 'policies']);
 
   const ratios: string[] = [];
+  const breakdown: string[] = [];
   const serviceMs: number[] = [];
   const cliMs: number[] = [];
   let capacity = 3;
@@ -144,11 +145,14 @@ try {
     const applied = await waitForRun(async () => (await runsOf(main)).find((x) => x.status !== 'running'));
     if (applied.status !== 'applied') throw new Error(`service run ${applied.id} ended ${applied.status}: ${applied.message ?? ''}`);
     const svc = Date.parse(applied.timings.finishedAt!) - s0;
+    const at = (t?: string) => (t ? Date.parse(t) - s0 : NaN);
+    breakdown.push(`queue=${at(applied.timings.startedAt)} source=${at(applied.timings.previewStartedAt) - at(applied.timings.startedAt)} engine=${applied.timings.applyMs} done=${svc}`);
     serviceMs.push(svc);
     cliMs.push(cli);
     ratios.push((svc / cli).toFixed(3));
   }
   const total = serviceMs.reduce((a, b) => a + b, 0) / cliMs.reduce((a, b) => a + b, 0);
+  console.log(`service_breakdown_ms ${breakdown.join(' | ')}`);
   console.log(`overhead_vs_cli ratio=${total.toFixed(3)} rounds=${rounds} per_round=${ratios.join(',')} service_ms=${serviceMs.join(',')} cli_ms=${cliMs.join(',')}`);
 } finally {
   await service.stop();

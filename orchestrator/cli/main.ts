@@ -7,7 +7,8 @@ import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
 import { createApiClient } from './api-client.ts';
 import type { IncidentRecord } from '../aiops/incident-store.ts';
-import { formatIncidents, formatRunDetail, formatRuns, formatStatuses } from './format.ts';
+import { listPlaybooks } from '../../remediations/index.ts';
+import { formatIncidents, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
 
 /** `homeostat`: the service's command line. */
 const program = new Command('homeostat')
@@ -79,6 +80,14 @@ for (const [name, verb] of [['preview', 'preview'], ['up', 'preview and apply']]
       print(res, () => `${res.status}: ${name} of ${stack} at ${res.commit.slice(0, 12)} (job ${res.jobId}); follow it with 'homeostat runs --stack ${stack}'`);
     });
 }
+
+program
+  .command('playbooks')
+  .description('the remediation playbooks, as code in remediations/')
+  .action(() => {
+    const playbooks = listPlaybooks();
+    print(playbooks, () => table([['ID', 'TITLE', 'WHAT IT DOES'], ...playbooks.map((p) => [p.id, p.title, p.description])]));
+  });
 
 program
   .command('incidents')

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { NO_EFFECT, type Conditions, type FleetModel, type FleetSample, type MinuteEffect, type ServiceShape, type VersionEffect } from './fleet-model.ts';
+
+/**
+ * Named incidents the sandbox can play against its services, over simulated
+ * minutes (sim-clock.ts). A scenario is data plus `effectAt(minute)`; it
+ * satisfies the fleet model's {@link Conditions}, so it is passed straight to
+ * `model.sample(service, minute, scenario)`. Pure.
+ *
+ * - `traffic-spike`: demand × 2.5 for 20 minutes, then back. A service of 2
+ *   small instances saturates; 5 do not. Remedy: capacity.
+ * - `bad-release`: at onset the scenario releases `v1.1.0`, a version that
+ *   raises errors (+6 points) and latency (× 1.8) for as long as it runs.
+ *   Remedy: revert the version. The runner performs the release (see
+ *   {@link Scenario.release}); the model only knows the version is bad.
+ * - `slow-saturation`: demand grows steadily for 40 minutes to × 2.4, then
+ *   stays there, so CPU climbs past 80 % and nears its limit. Remedy: capacity
+ *   (or size).
+ * - `false-alarm`: one blip of 2 minutes (demand × 1.8, latency × 2, errors
+ *   +1.5 points), then nothing. Remedy: none; acting on it is a false positive.
+ */
+
+export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'false-alarm'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** What should fix the scenario, in the sandbox stack's remediable purposes; `none` for a false alarm. */
+export type ExpectedRemedy = 'capacity' | 'version' | 'none';
+
+export interface Scenario extends Conditions {
+  readonly name: ScenarioName;
+  readonly description: string;
+  /** First simulated minute the scenario affects. */
+  readonly onsetMinute: number;
+  /** Minutes it lasts from onset; `null`: until remediated (it never ends on its own). */
+  readonly durationMinutes: number | null;
+  /** Minutes over which the effect grows from none to its peak (0: at once). */
+  readonly rampMinutes: number;
+  /** The effect at its peak. */
+  readonly peak: MinuteEffect;
+  /** Versions that behave badly while they run. */
+  readonly badVersions: readonly string[];
+  readonly versionEffects: Readonly<Record<string, VersionEffect>>;
+  /** A version the scenario deploys itself at a minute (through Git, like any change), or `null`. */
+  readonly release: { readonly atMinute: number; readonly version: string } | null;
+  readonly expectedRemedy: ExpectedRemedy;
+  /** The effect on demand, latency and errors during `minute`. */
+  effectAt(minute: number): MinuteEffect;
+}
+
+/** Changes to a scenario's defaults. */
+export const ScenarioOverridesSchema = z
+  .object({
+    onsetMinute: z.number().int().min(0),
+    durationMinutes: z.number().int().min(1).nullable(),
+    rampMinutes: z.number().int().min(0),
+    demandMultiplier: z.number().positive().max(100),
+    latencyMultiplier: z.number().positive().max(100),
+    errorRateAdd: z.number().min(0).max(100),
+    /** bad-release: the version it releases. */
+    badVersion: z.string().min(1).max(64),
+  })
+  .partial()
+  .strict();
+export type ScenarioOverrides = z.infer<typeof ScenarioOverridesSchema>;
+
+interface Defaults {
+  description: string;
+  onsetMinute: number;
+  durationMinutes: number | null;
+  rampMinutes: number;
+  peak: MinuteEffect;
+  badVersion?: { version: string; effect: VersionEffect };
+  expectedRemedy: ExpectedRemedy;
+}
+
+/** Where each scenario starts by default: ten minutes in, after detectors have seen a healthy service. */
+export const DEFAULT_ONSET_MINUTE = 10;
+
+export const BAD_RELEASE_VERSION = 'v1.1.0';
+export const BAD_VERSION_EFFECT: VersionEffect = Object.freeze({ errorRateAdd: 6, latencyMultiplier: 1.8 });
+
+const DEFAULTS: Record<ScenarioName, Defaults> = {
+  'traffic-spike': {
+    description: 'demand × 2.5 for 20 minutes, then back to normal',
+    onsetMinute: DEFAULT_ONSET_MINUTE,
+    durationMinutes: 20,
+    rampMinutes: 0,
+    peak: { demandMultiplier: 2.5, latencyMultiplier: 1, errorRateAdd: 0 },
+    expectedRemedy: 'capacity',
+  },
+  'bad-release': {
+    description: `release ${BAD_RELEASE_VERSION}, which raises errors and latency while it runs`,
+    onsetMinute: DEFAULT_ONSET_MINUTE,
+    durationMinutes: null,
+    rampMinutes: 0,
+    peak: NO_EFFECT,
+    badVersion: { version: BAD_RELEASE_VERSION, effect: BAD_VERSION_EFFECT },
+    expectedRemedy: 'version',
+  },
+  'slow-saturation': {
+    description: 'demand grows steadily for 40 minutes to × 2.4 and stays there, until CPU nears its limit',
+    onsetMinute: DEFAULT_ONSET_MINUTE,
+    durationMinutes: null,
+    rampMinutes: 40,
+    peak: { demandMultiplier: 2.4, latencyMultiplier: 1, errorRateAdd: 0 },
+    expectedRemedy: 'capacity',
+  },
+  'false-alarm': {
+    description: 'one blip of 2 minutes (a burst of demand, latency and errors) that needs no action',
+    onsetMinute: DEFAULT_ONSET_MINUTE,
+    durationMinutes: 2,
+    rampMinutes: 0,
+    peak: { demandMultiplier: 1.8, latencyMultiplier: 2, errorRateAdd: 1.5 },
+    expectedRemedy: 'none',
+  },
+};
+
+/** Validates a scenario name; an unknown one gets an error that lists the valid ones. */
+export function parseScenarioName(name: string): ScenarioName {
+  if ((SCENARIO_NAMES as readonly string[]).includes(name)) return name as ScenarioName;
+  throw new Error(`unknown scenario ${JSON.stringify(name)}: valid scenarios are ${SCENARIO_NAMES.join(', ')}`);
+}
+
+/** Interpolates from no effect (progress 0) to `peak` (progress 1). */
+function partial(peak: MinuteEffect, progress: number): MinuteEffect {
+  return {
+    demandMultiplier: 1 + (peak.demandMultiplier - 1) * progress,
+    latencyMultiplier: 1 + (peak.latencyMultiplier - 1) * progress,
+    errorRateAdd: peak.errorRateAdd * progress,
+  };
+}
+
+/** The scenario `name` with its defaults, changed by `overrides`; bad input gets an error that names the field. */
+export function scenario(name: string, overrides: ScenarioOverrides = {}): Scenario {
+  const scenarioName = parseScenarioName(name);
+  const parsed = ScenarioOverridesSchema.safeParse(overrides);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(overrides)'}: ${i.message}`);
+    throw new Error(`invalid overrides for scenario ${scenarioName}: ${fields.join('; ')}`);
+  }
+  const o = parsed.data;
+  const d = DEFAULTS[scenarioName];
+  if (scenarioName !== 'bad-release' && o.badVersion !== undefined) {
+    throw new Error(`invalid overrides for scenario ${scenarioName}: badVersion: only bad-release releases a version`);
+  }
+  const durationMinutes = o.durationMinutes === undefined ? d.durationMinutes : o.durationMinutes;
+  if (scenarioName === 'false-alarm' && (durationMinutes === null || durationMinutes > 2)) {
+    throw new Error(`invalid overrides for scenario false-alarm: durationMinutes: a false alarm lasts 1 or 2 minutes, got ${String(durationMinutes)}`);
+  }
+  const onsetMinute = o.onsetMinute ?? d.onsetMinute;
+  const rampMinutes = o.rampMinutes ?? d.rampMinutes;
+  const peak: MinuteEffect = {
+    demandMultiplier: o.demandMultiplier ?? d.peak.demandMultiplier,
+    latencyMultiplier: o.latencyMultiplier ?? d.peak.latencyMultiplier,
+    errorRateAdd: o.errorRateAdd ?? d.peak.errorRateAdd,
+  };
+  const bad = d.badVersion ? { version: o.badVersion ?? d.badVersion.version, effect: d.badVersion.effect } : undefined;
+  const versionEffects: Record<string, VersionEffect> = bad ? { [bad.version]: bad.effect } : {};
+
+  const effectAt = (minute: number): MinuteEffect => {
+    if (minute < onsetMinute) return NO_EFFECT;
+    if (durationMinutes !== null && minute >= onsetMinute + durationMinutes) return NO_EFFECT;
+    const progress = rampMinutes > 0 ? Math.min(1, (minute - onsetMinute + 1) / rampMinutes) : 1;
+    return partial(peak, progress);
+  };
+
+  return Object.freeze({
+    name: scenarioName,
+    description: d.description,
+    onsetMinute,
+    durationMinutes,
+    rampMinutes,
+    peak: Object.freeze(peak),
+    badVersions: Object.freeze(Object.keys(versionEffects)),
+    versionEffects: Object.freeze(versionEffects),
+    release: bad ? Object.freeze({ atMinute: onsetMinute, version: bad.version }) : null,
+    expectedRemedy: d.expectedRemedy,
+    effectAt,
+  });
+}
+
+/** Every scenario with its defaults, for listings (`homeostat sandbox --scenario …` help, the API). */
+export function listScenarios(): Scenario[] {
+  return SCENARIO_NAMES.map((n) => scenario(n));
+}
+
+/** A sample with the service it belongs to: what the publisher takes. */
+export interface ServiceSample extends FleetSample {
+  readonly serviceName: string;
+}
+
+/**
+ * The samples of every service for one simulated minute, under a scenario
+ * (or none): what the sandbox computes and publishes each simulated minute.
+ */
+export function fleetSamplesAt(model: FleetModel, services: readonly ServiceShape[], minute: number, active: Conditions | null = null): ServiceSample[] {
+  return services.map((svc) => ({ serviceName: svc.name, ...model.sample(svc, minute, active ?? undefined) }));
+}
+
+/**
+ * Healthy history for `services` as they are now: minutes −`minutes` … −1,
+ * with no scenario, for the publisher's backfill.
+ */
+export function historySamples(model: FleetModel, services: readonly ServiceShape[], minutes: number): ServiceSample[] {
+  if (!Number.isInteger(minutes) || minutes < 0) throw new Error(`invalid history length: ${minutes} (a whole number of minutes, 0 or more)`);
+  const out: ServiceSample[] = [];
+  for (let m = -minutes; m < 0; m++) out.push(...fleetSamplesAt(model, services, m));
+  return out;
+}
