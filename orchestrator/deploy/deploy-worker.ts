@@ -217,7 +217,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
 
       // source
       try {
-        artifact = await deps.fetcher.fetch(repo.url, data.commit);
+        artifact = await deps.fetcher.fetch(repo.url, data.commit, key);
       } catch (err) {
         if (err instanceof GitError) throw Object.assign(new Error(err.message), { reason: 'SourceUnavailable' as RunReason });
         throw err;
@@ -335,7 +335,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     if (!repo) throw new UnrecoverableError(`repository ${data.target.repo} is not watched (anymore)`);
     const run = runningRecord(job, data, lease, 'previewing');
     await deps.store.saveFenced(run, lease.fence);
-    const artifact = await deps.fetcher.fetch(repo.url, data.commit);
+    const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
     try {
       const result = await deps.runner.run('refresh', { workDir: join(artifact.dir, data.target.project), stack: data.target.stack }, { previewOnly: true });
       run.previewSummary = result.summary;
@@ -371,7 +371,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   /** An in-flight run of a dead worker: aborted on purpose, the engine's lock and pending operations cleared. */
   async function recoverCrashed(r: RunRecord, repo: WatchedRepo, data: DeployJobData): Promise<void> {
     // The engine first (it may still be busy: then wait and come back), the record after.
-    const artifact = await deps.fetcher.fetch(repo.url, data.commit);
+    const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
     try {
       await deps.runner.recover({ workDir: join(artifact.dir, data.target.project), stack: data.target.stack });
     } finally {

@@ -14,5 +14,7 @@ export const SourceArtifactSchema = z.object({
   dir: z.string(),
   /** Content digest of the commit's tree, for example `git-tree:4b825dc6…`. */
   digest: z.string(),
+  /** The reusable checkout slot the artifact lives in, if any. */
+  slot: z.string().optional(),
 });
 export type SourceArtifact = z.infer<typeof SourceArtifactSchema>;

@@ -11,8 +11,14 @@ import { git } from './git.ts';
  * out one worktree per run, yielding an immutable {@link SourceArtifact}.
  */
 export interface SourceFetcher {
-  /** Fetches `ref` (a branch, tag or commit id) of `repo` and checks it out. */
-  fetch(repo: string, ref: string): Promise<SourceArtifact>;
+  /**
+   * Fetches `ref` (a branch, tag or commit id) of `repo` and checks it out.
+   * With a `slot`, the checkout is the slot's own folder, reused from run to
+   * run (its caches stay warm); the caller must hold whatever makes the slot
+   * exclusive (the deploy worker passes the stack key, under the stack's
+   * lock). Without one, every call gets a fresh folder.
+   */
+  fetch(repo: string, ref: string, slot?: string): Promise<SourceArtifact>;
   /** Resolves a ref to a commit id without checking anything out (for pollers). */
   resolve(repo: string, ref: string): Promise<string>;
   /** Removes a run's worktree. */
@@ -75,13 +81,27 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
   }
 
   return {
-    async fetch(repo, ref) {
+    async fetch(repo, ref, slot) {
       const dir = await mirror(repo);
       return serial(dir, async () => {
         const commit = await fetchRef(dir, ref);
         const tree = await git(['rev-parse', `${commit}^{tree}`], { cwd: dir });
-        const runDir = join(worktrees, `${mirrorName(repo)}-${commit.slice(0, 12)}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
         await mkdir(worktrees, { recursive: true });
+        if (slot) {
+          const slotDir = join(worktrees, `${mirrorName(repo)}-slot-${createHash('sha256').update(slot).digest('hex').slice(0, 12)}`);
+          if (existsSync(join(slotDir, '.git'))) {
+            // Back to exactly the commit: tracked files reset, anything else removed but the dependency link.
+            await git(['checkout', '-q', '--detach', '--force', commit], { cwd: slotDir });
+            await git(['clean', '-q', '-fdx', '-e', 'node_modules'], { cwd: slotDir });
+          } else {
+            await rm(slotDir, { recursive: true, force: true });
+            await git(['worktree', 'prune'], { cwd: dir });
+            await git(['worktree', 'add', '-q', '--detach', slotDir, commit], { cwd: dir });
+          }
+          await options.dependencies?.link(slotDir);
+          return { repo, commit, dir: slotDir, digest: `git-tree:${tree}`, slot };
+        }
+        const runDir = join(worktrees, `${mirrorName(repo)}-${commit.slice(0, 12)}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
         await git(['worktree', 'add', '-q', '--detach', runDir, commit], { cwd: dir });
         await options.dependencies?.link(runDir);
         return { repo, commit, dir: runDir, digest: `git-tree:${tree}` };
@@ -92,6 +112,8 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
       return serial(dir, () => fetchRef(dir, ref));
     },
     async release(artifact) {
+      // A slot's checkout stays for the next run of its slot.
+      if (artifact.slot) return;
       const dir = await mirror(artifact.repo);
       await serial(dir, async () => {
         await git(['worktree', 'remove', '--force', artifact.dir], { cwd: dir }).catch(() => undefined);
