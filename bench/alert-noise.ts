@@ -26,23 +26,13 @@ import { diagnose } from '../orchestrator/diagnose/diagnose.ts';
 import type { SignalSeries } from '../orchestrator/diagnose/signal-series.ts';
 import type { RunRecord } from '../orchestrator/records/run-record.ts';
 import type { HealthSignal, SignalRole, StackContract } from '../stacks/contract.ts';
+import { prng } from '../test/support/seeded-random.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 29, 9, 0, 0);
 const DEPLOY_AT = T0 + 60 * MIN;
 const COMMIT = '9b1e4c7a2f3d5e6b8c0a1d2e3f4a5b6c7d8e9f01';
 
-/** Mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SIGNALS: { id: string; role: SignalRole; limit?: number; base: number; bad: number }[] = [
   { id: 'cpu', role: 'utilisation', limit: 100, base: 45, bad: 68 },

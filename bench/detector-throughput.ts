@@ -14,18 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { createDetector } from '../orchestrator/detect/detector.ts';
 import type { Detector } from '../orchestrator/detect/detector.ts';
 import { STATE_LENGTH } from '../orchestrator/detect/detector-state.ts';
+import { prng } from '../test/support/seeded-random.ts';
 
-/** Mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function main(): void {
   const { values } = parseArgs({ options: { series: { type: 'string' }, points: { type: 'string' } } });

@@ -4,22 +4,13 @@
  */
 import { createDetector } from '../../../orchestrator/detect/detector.ts';
 import type { DetectorOptions } from '../../../orchestrator/detect/detector-options.ts';
+import { prng } from '../../support/seeded-random.ts';
 
 export const STEP_MS = 5 * 60_000;
 export const POINTS_PER_DAY = 288;
 export const START_MS = Date.UTC(2024, 0, 1);
 
-/** Mulberry32: a small seeded PRNG, so every test sees the same series. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** Standard normal draws from a uniform PRNG (Box-Muller). */
 export function gaussian(rnd: () => number): () => number {
