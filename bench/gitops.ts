@@ -74,7 +74,8 @@ const config = loadServiceConfig(
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: join(dir, 'data'),
     pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'BENCH_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
-    repositories: [{ id: 'infra', url: repo.remote, forge: 'github', webhookSecret: { env: 'BENCH_SECRET' } }],
+    // The sandbox stack only: the others cannot deploy here (no provider plugins) and would compete for the CPU.
+    repositories: [{ id: 'infra', url: repo.remote, forge: 'github', webhookSecret: { env: 'BENCH_SECRET' }, stacks: ['sandbox'] }],
   },
   { BENCH_PASSPHRASE: 'bench', BENCH_SECRET: SECRET },
 );
