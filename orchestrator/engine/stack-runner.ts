@@ -80,10 +80,6 @@ export interface StackRunner {
   run(kind: RunKind, ref: StackRef, options?: RunOptions): Promise<RunResult>;
   /** The stack's outputs as last applied. */
   outputs(ref: StackRef): Promise<Record<string, unknown>>;
-  /** Lists the stacks the backend holds for the project in `workDir`. */
-  stacks(workDir: string): Promise<string[]>;
-  /** Removes a stack and its history from the backend (it must be empty of resources, or `force`). */
-  removeStack(ref: StackRef, force?: boolean): Promise<void>;
   /**
    * After a crash during an update: clears the engine's stale lock (`pulumi
    * cancel`) and pending creates (a refresh that also reads back what the
@@ -280,14 +276,6 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       const stack = await open(ref);
       const outs = await stack.outputs();
       return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
-    },
-    async stacks(workDir) {
-      const ws = await LocalWorkspace.create({ workDir, pulumiCommand, envVars });
-      return (await ws.listStacks()).map((s) => s.name);
-    },
-    async removeStack(ref, force = false) {
-      const stack = await open(ref);
-      await stack.workspace.removeStack(ref.stack, { force });
     },
     async recover(ref) {
       const stack = await open(ref);

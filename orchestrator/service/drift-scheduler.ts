@@ -38,11 +38,6 @@ export function startDriftScheduler(deps: { repos: readonly DriftRepo[]; store: 
     timers.push(timer);
   }
   return {
-    /** Queues a drift check of every applied stack of a repository now. */
-    checkNow: (repoId: string) => {
-      const repo = deps.repos.find((r) => r.id === repoId);
-      return repo ? checkRepo(repo, Date.now()) : Promise.resolve(0);
-    },
     stop() {
       for (const t of timers) clearInterval(t);
     },
