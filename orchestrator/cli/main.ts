@@ -3,6 +3,7 @@ import { ConfigError, loadServiceConfigFile } from '../config/service-config.ts'
 import type { RunRecord } from '../records/run-record.ts';
 import type { StackStatus } from '../records/stack-status.ts';
 import { runSandbox } from '../sandbox/run-sandbox.ts';
+import { untilSignalled } from '../runtime/signals.ts';
 import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
 import { createApiClient } from './api-client.ts';
@@ -35,10 +36,7 @@ program
     const emit = (e: TimelineEvent) => console.log(json() ? JSON.stringify(e) : formatTimelineEvent(e));
     const service = await startService(config, { http: opts.http, workers: opts.workers, emit });
     console.error(`homeostat: serving${service.url ? ` on ${service.url}` : ''}${service.workerId ? `, worker ${service.workerId}` : ''}`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilSignalled();
     console.error('homeostat: shutting down (running updates may finish within the grace period)');
     await service.stop();
   });

@@ -283,12 +283,13 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     } catch (err) {
       const e = err as Error & { reason?: RunReason; kind?: string };
       const final = !(err instanceof StalledRun) && e.kind !== 'waiting' && attempt >= MAX_ATTEMPTS;
-      run.status = 'failed';
       run.reason = err instanceof StalledRun ? err.reason : final ? 'RetriesExhausted' : e.reason ?? 'EngineError';
+      // Cancelled by shutdown is not the commit's fault: the next worker takes the job again.
+      run.status = run.reason === 'Cancelled' ? 'aborted' : 'failed';
       const detail = err instanceof StalledRun ? err.detail : e.message;
       run.message = final ? `${MAX_ATTEMPTS} attempts failed; last: ${detail}` : detail;
       await finish(run);
-      sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: 'failed' }));
+      sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: run.status }));
       if (err instanceof StalledRun || final) throw new UnrecoverableError(run.message);
       if (e.kind === 'waiting') {
         await job.moveToDelayed(Date.now() + 2000, token);

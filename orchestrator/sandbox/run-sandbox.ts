@@ -1,3 +1,4 @@
+import { untilSignalled } from '../runtime/signals.ts';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -96,10 +97,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
 
     if (!options.once) {
       emit(timelineEvent('service', `sandbox running: push to ${repo.workDir} and see it deployed; Ctrl-C stops everything`));
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignalled();
     }
     return run.status === 'applied' ? 0 : 1;
   } finally {

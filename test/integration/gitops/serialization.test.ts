@@ -121,4 +121,53 @@ describe('gitops: one update per stack at a time, and crash safety', function ()
     assert.ok(generations <= 2, `the update was applied once (generation ${generations})`);
     assert.equal((await fx.store.status('infra/./sandbox')).appliedCommit, before);
   });
+
+  it('SIGTERM during an apply: the running update finishes within the grace period and the worker exits cleanly', async () => {
+    service = await startService(fx.config, { workers: false });
+    const hook = `${service.url}/webhooks/infra`;
+    const config = fx.writeConfigFile();
+    const worker = await startServiceProcess(config, fx.env);
+    others.push(worker);
+    let before = await pushCapacity(fx, hook, 2, ZERO_SHA);
+    await fx.waitForRun(before, 'applied');
+
+    fx.fleet.setChangeDelay(3000);
+    before = await pushCapacity(fx, hook, 4, before);
+    await waitFor('the apply to be under way', async () => (await fx.runs()).find((r) => r.commit === before && r.phase === 'applying'), 120_000, 50);
+    await worker.kill('SIGTERM');
+
+    assert.equal(worker.child.exitCode, 0, worker.output());
+    const run = (await fx.runs()).find((r) => r.commit === before && r.status !== 'skipped');
+    assert.equal(run?.status, 'applied', `${run?.status}/${run?.reason ?? ''}: ${run?.message ?? ''}\n${worker.output()}`);
+    assert.equal(fx.fleet.services()[0]?.capacity, 4);
+    assert.equal((await fx.store.status('infra/./sandbox')).appliedCommit, before);
+  });
+
+  it('SIGTERM with a grace period shorter than the apply: the update is cancelled cleanly and the next worker applies the commit', async () => {
+    service = await startService(fx.config, { workers: false });
+    const hook = `${service.url}/webhooks/infra`;
+    fx.configDoc.shutdownGraceSeconds = 1;
+    const config = fx.writeConfigFile();
+    const worker = await startServiceProcess(config, fx.env);
+    others.push(worker);
+    let before = await pushCapacity(fx, hook, 2, ZERO_SHA);
+    await fx.waitForRun(before, 'applied');
+
+    fx.fleet.setChangeDelay(6000);
+    before = await pushCapacity(fx, hook, 4, before);
+    await waitFor('the apply to be under way', async () => (await fx.runs()).find((r) => r.commit === before && r.phase === 'applying'), 120_000, 50);
+    await worker.kill('SIGTERM');
+
+    assert.equal(worker.child.exitCode, 0, worker.output());
+    const cancelled = (await fx.runs()).filter((r) => r.commit === before && r.status !== 'skipped');
+    assert.deepEqual(cancelled.map((r) => `${r.status}/${r.reason ?? ''}`), ['aborted/Cancelled'], worker.output());
+
+    fx.fleet.setChangeDelay(0);
+    others.push(await startServiceProcess(config, fx.env));
+    const done = await fx.waitForRun(before, ['applied', 'unchanged'], 240_000);
+    assert.ok(done.id !== cancelled[0]!.id);
+    assert.equal(fx.fleet.services()[0]?.capacity, 4);
+    assert.equal(fx.fleet.services().length, 1, 'no duplicate service');
+    assert.equal((await fx.store.status('infra/./sandbox')).appliedCommit, before);
+  });
 });
