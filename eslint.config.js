@@ -9,6 +9,8 @@ const PURE = [
   'orchestrator/correlate/**',
   'orchestrator/diagnose/**',
   'orchestrator/decide/**',
+  'orchestrator/verify/**',
+  'orchestrator/remediate/commit-message.ts',
   'orchestrator/plan/**',
   'remediations/**',
   'orchestrator/engine/run-summary.ts',

@@ -38,5 +38,6 @@ export function createApiClient(options: ApiClientOptions = {}) {
   return {
     get: <T>(path: string) => call<T>('GET', path),
     post: <T>(path: string, body?: unknown) => call<T>('POST', path, body),
+    put: <T>(path: string, body?: unknown) => call<T>('PUT', path, body),
   };
 }

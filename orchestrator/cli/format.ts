@@ -1,3 +1,4 @@
+import type { RemediationRecord, ReviewItem } from '../remediate/remediation-record.ts';
 import type { IncidentRecord } from '../aiops/incident-store.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { StackStatus } from '../records/stack-status.ts';
@@ -60,4 +61,20 @@ export function formatIncidents(records: IncidentRecord[]): string {
       return `${head}\n${cause}\n  ${r.summary.split('\n')[0] ?? ''}`;
     })
     .join('\n\n');
+}
+
+export function formatReviews(reviews: ReviewItem[]): string {
+  if (reviews.length === 0) return 'no review items';
+  return table([
+    ['ID', 'STATUS', 'STACK', 'PLAYBOOK', 'CONFIDENCE', 'TITLE', 'DECIDED BY'],
+    ...reviews.map((r) => [r.id, r.status, r.stackKey, r.playbook, r.confidence.toFixed(2), r.title, r.decidedBy ?? '']),
+  ]);
+}
+
+export function formatRemediations(records: RemediationRecord[]): string {
+  if (records.length === 0) return 'no remediations';
+  return table([
+    ['ID', 'STATE', 'STACK', 'PLAYBOOK', 'CONFIDENCE', 'COMMIT', 'LAST STEP'],
+    ...records.map((r) => [r.id, r.state, r.stackKey, r.playbook ?? '', r.confidence?.toFixed(2) ?? '', r.commit?.slice(0, 12) ?? '', (r.message ?? '').slice(0, 80)]),
+  ]);
 }

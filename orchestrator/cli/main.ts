@@ -3,13 +3,18 @@ import { ConfigError, loadServiceConfigFile } from '../config/service-config.ts'
 import type { RunRecord } from '../records/run-record.ts';
 import type { StackStatus } from '../records/stack-status.ts';
 import { runSandbox } from '../sandbox/run-sandbox.ts';
+import { parseScenarioName, SCENARIO_NAMES } from '../sandbox/scenarios.ts';
+import { MINUTE_LENGTHS_SECONDS, parseMinuteLength } from '../sandbox/sim-clock.ts';
 import { untilSignalled } from '../runtime/signals.ts';
 import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
 import { createApiClient } from './api-client.ts';
 import type { IncidentRecord } from '../aiops/incident-store.ts';
 import { listPlaybooks } from '../../remediations/index.ts';
-import { formatIncidents, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
+import { formatIncidents, formatRemediations, formatReviews, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
+import { formatAuditEntries, formatVerifyResult, type AuditEntry, type VerifyResult } from '../audit/index.ts';
+import type { RemediationRecord, ReviewItem } from '../remediate/remediation-record.ts';
+import type { RuntimeControls } from '../remediate/guardrail-ledger.ts';
 
 /** `homeostat`: the service's command line. */
 const program = new Command('homeostat')
@@ -96,6 +101,76 @@ program
     print(incidents, () => formatIncidents(incidents));
   });
 
+const audit = program.command('audit').description('the audit log: every remediation decision with its evidence, newest first');
+audit
+  .command('list', { isDefault: true })
+  .description('recent entries')
+  .option('-n, --limit <n>', 'how many', '50')
+  .option('--incident <id>', 'only this incident')
+  .option('-s, --stack <key>', 'only this stack')
+  .action(async (opts: { limit: string; incident?: string; stack?: string }) => {
+    const q = new URLSearchParams({ limit: opts.limit, ...(opts.incident ? { incident: opts.incident } : {}), ...(opts.stack ? { stack: opts.stack } : {}) });
+    const { entries } = await api().get<{ entries: AuditEntry[] }>(`/api/audit?${q.toString()}`);
+    print(entries, () => formatAuditEntries(entries));
+  });
+audit
+  .command('verify')
+  .description('check the hash chain of the whole log; exits 1 when it is broken')
+  .action(async () => {
+    const result = await api().get<VerifyResult>('/api/audit/verify');
+    print(result, () => formatVerifyResult(result));
+    if (!result.ok) process.exitCode = 1;
+  });
+
+program
+  .command('reviews')
+  .description('remediations waiting for a person (and decided ones with --all)')
+  .option('--all', 'decided ones too')
+  .action(async (opts: { all?: boolean }) => {
+    const { reviews } = await api().get<{ reviews: ReviewItem[] }>(`/api/reviews${opts.all ? '' : '?status=open'}`);
+    print(reviews, () => formatReviews(reviews));
+  });
+
+for (const verb of ['approve', 'reject'] as const) {
+  program
+    .command(`${verb} <review>`)
+    .description(verb === 'approve' ? 'approve a review item: its branch is merged and deployed, then verified' : 'reject a review item: its branch is deleted, nothing changes')
+    .option('--by <name>', 'who decides (default: $USER)')
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .action(async (id: string, opts: { by?: string; reason?: string }) => {
+      const by = opts.by ?? process.env.USER ?? 'cli';
+      const { review } = await api().post<{ review: ReviewItem }>(`/api/reviews/${encodeURIComponent(id)}/${verb}`, { by, ...(opts.reason ? { reason: opts.reason } : {}) });
+      print(review, () => `${review.id}: ${review.status} by ${review.decidedBy ?? by}${verb === 'approve' ? `; the merge and deploy follow ('homeostat remediations')` : ''}`);
+    });
+}
+
+program
+  .command('remediations')
+  .description('remediations, newest first: proposal, decision, commit, verification')
+  .option('-n, --limit <n>', 'how many', '20')
+  .option('--incident <id>', 'only this incident')
+  .action(async (opts: { limit: string; incident?: string }) => {
+    const q = new URLSearchParams({ limit: opts.limit, ...(opts.incident ? { incident: opts.incident } : {}) });
+    const { remediations } = await api().get<{ remediations: RemediationRecord[] }>(`/api/remediations?${q.toString()}`);
+    print(remediations, () => formatRemediations(remediations));
+  });
+
+const onOff = (flag: string) => (v: string): boolean => {
+  if (v === 'on' || v === 'true') return true;
+  if (v === 'off' || v === 'false') return false;
+  throw new Error(`${flag}: expected on or off, got ${JSON.stringify(v)}`);
+};
+program
+  .command('controls')
+  .description('show or change the run-time controls of automated changes: dry-run mode and the kill switch')
+  .option('--dry-run <on|off>', 'decide as usual but commit nothing automatically', onOff('--dry-run'))
+  .option('--kill-switch <on|off>', 'stop every automated change', onOff('--kill-switch'))
+  .action(async (opts: { dryRun?: boolean; killSwitch?: boolean }) => {
+    const change = { ...(opts.dryRun !== undefined ? { dryRun: opts.dryRun } : {}), ...(opts.killSwitch !== undefined ? { killSwitch: opts.killSwitch } : {}) };
+    const { controls } = Object.keys(change).length > 0 ? await api().put<{ controls: RuntimeControls }>('/api/controls', change) : await api().get<{ controls: RuntimeControls }>('/api/controls');
+    print(controls, () => `dry-run: ${controls.dryRun ? 'on' : 'off'}\nkill switch: ${controls.killSwitch ? 'on' : 'off'}`);
+  });
+
 program
   .command('drift <stack>')
   .description('check a stack for drift now: a refresh-only preview of the commit last applied')
@@ -106,12 +181,17 @@ program
 
 program
   .command('sandbox')
-  .description('run Homeostat on this machine against a local Git remote, the real engine and a simulated fleet')
-  .addOption(new Option('--once', 'exit when the sandbox has done its work, instead of serving until Ctrl-C'))
+  .description('run the whole loop on this machine: a local Git remote, the real engine, a simulated fleet publishing to CloudWatch (moto), and a scenario')
+  .addOption(new Option('--scenario <name>', `what happens to the fleet: ${SCENARIO_NAMES.join(', ')}`).default('traffic-spike'))
+  .addOption(new Option('--minute-seconds <s>', `real seconds per simulated minute: ${MINUTE_LENGTHS_SECONDS.join(', ')}`).default('1'))
+  .addOption(new Option('--once', 'exit when the scenario ends: 0 if it ended as expected, 1 if not'))
   .addOption(new Option('--data-dir <dir>', "folder for the sandbox's repositories and state (default: .homeostat/sandbox)"))
-  .action(async (opts: { once?: boolean; dataDir?: string }) => {
+  .action(async (opts: { scenario: string; minuteSeconds: string; once?: boolean; dataDir?: string }) => {
+    // Checked before anything starts, so a typo costs nothing.
+    parseScenarioName(opts.scenario);
+    const minuteSeconds = parseMinuteLength(opts.minuteSeconds);
     const emit = (e: TimelineEvent) => console.log(json() ? JSON.stringify(e) : formatTimelineEvent(e));
-    process.exitCode = await runSandbox({ once: opts.once ?? false, emit, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
+    process.exitCode = await runSandbox({ once: opts.once ?? false, emit, scenario: opts.scenario, minuteSeconds, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   });
 
 await program.parseAsync(process.argv).catch((err: unknown) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { GuardrailConfigSchema } from '../decide/guardrail-config.ts';
 import { Secret } from './secret.ts';
 
 /**
@@ -100,6 +101,29 @@ export const ServiceConfigSchema = z
       })
       .strict()
       .default({ enabled: false, pollIntervalSeconds: 60, initialLookbackSeconds: 3600, settleSeconds: 60, incidentWindowSeconds: 600, incidentQuietSeconds: 900 }),
+    remediation: z
+      .object({
+        /** Turn incidents into proposals, policy checks, commits or review items, and verify them. Default false (needs telemetry). */
+        enabled: z.boolean().default(false),
+        /** Confidence a proposal needs to be applied automatically, by default; in [0, 1]. Default 0.7. */
+        confidenceThreshold: z.number().min(0).max(1).default(0.7),
+        /** Per-stack thresholds by stack key (`<repo>/<project>/<stack>`), overriding the default. */
+        stackThresholds: z.record(z.string(), z.number().min(0).max(1)).default({}),
+        /** After the change is applied, how long to watch its signals, in seconds; default 600. */
+        verificationSeconds: z.number().min(1).default(600),
+        /** Fresh points each named signal needs after the apply before a verdict; default 5. */
+        verificationPoints: z.number().int().min(1).default(5),
+        /** Approved-and-effective reviews in a row after which a playbook runs automatically on that stack; 0 never. Default 3. */
+        promoteAfter: z.number().int().min(0).default(3),
+        /** Who remediation commits are authored by. */
+        bot: z
+          .object({ name: z.string().min(1).default('Homeostat'), email: z.string().min(3).default('homeostat@localhost') })
+          .strict()
+          .default({ name: 'Homeostat', email: 'homeostat@localhost' }),
+        guardrails: GuardrailConfigSchema.prefault({}),
+      })
+      .strict()
+      .prefault({}),
     forge: z
       .object({
         github: z.object({ token: SecretRefSchema, apiUrl: z.string().url().optional() }).strict().optional(),

@@ -18,10 +18,14 @@ export function createGithubForge(options: GithubForgeOptions): ForgeAdapter {
     // Retries are the queue's business.
     request: { retries: 0 },
   });
+  const ownerRepo = (repoName: string): { owner: string; repo: string } => {
+    const [owner, repo] = repoName.split('/');
+    if (!owner || !repo) throw new Error(`not a GitHub repository name: ${repoName} (expected owner/repo)`);
+    return { owner, repo };
+  };
   return {
     async reportPreview(target, run) {
-      const [owner, repo] = target.repoName.split('/');
-      if (!owner || !repo) throw new Error(`not a GitHub repository name: ${target.repoName} (expected owner/repo)`);
+      const { owner, repo } = ownerRepo(target.repoName);
       const report = previewReport(run);
       await octokit.rest.repos.createCommitStatus({
         owner,
@@ -32,6 +36,11 @@ export function createGithubForge(options: GithubForgeOptions): ForgeAdapter {
         description: report.description,
       });
       await octokit.rest.issues.createComment({ owner, repo, issue_number: target.number, body: report.body });
+    },
+    async openPullRequest(target) {
+      const { owner, repo } = ownerRepo(target.repoName);
+      const pr = await octokit.rest.pulls.create({ owner, repo, head: target.head, base: target.base, title: target.title, body: target.body });
+      return { number: pr.data.number, url: pr.data.html_url };
     },
   };
 }

@@ -12,6 +12,7 @@ import { receiveWebhook } from '../webhooks/index.ts';
 import type { IncidentStore } from '../aiops/incident-store.ts';
 import type { SignalHealth } from '../telemetry/index.ts';
 import type { Metrics } from './metrics.ts';
+import { ApiError, remediationRoute, type RemediationApiDeps } from './remediation-routes.ts';
 
 /** A watched repository as the HTTP layer sees it. */
 export interface HttpRepo {
@@ -38,6 +39,8 @@ export interface HttpDeps {
   incidents?: IncidentStore;
   /** Health of each watched signal (fresh or stale, and why). */
   signalHealth?: () => SignalHealth[];
+  /** Review items, remediations, the audit log and run-time controls. */
+  remediation?: RemediationApiDeps;
   /** Extra routes (the dashboard), tried before a 404. */
   extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
@@ -219,13 +222,17 @@ export function createHttpServer(deps: HttpDeps): Server {
       return sendJson(res, 200, record);
     }
     if (method === 'GET' && path === '/api/signals') return sendJson(res, 200, { signals: deps.signalHealth?.() ?? [] });
+    if (deps.remediation) {
+      const io = { send: (status: number, body: unknown) => sendJson(res, status, body), body: () => readBody(req, 64 * 1024), requireToken: () => requireToken(req) };
+      if (await remediationRoute(deps.remediation, req, res, url, io)) return;
+    }
     if (deps.extra && (await deps.extra(req, res, url))) return;
     throw new HttpError(404, `no route ${method} ${path}`);
   }
 
   return createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
+      const status = err instanceof HttpError || err instanceof ApiError ? err.status : 500;
       if (!res.headersSent) sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
       else res.end();
     });

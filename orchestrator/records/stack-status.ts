@@ -54,7 +54,8 @@ export function startRun(status: StackStatus, run: RunRecord, at: string): Stack
   const c = status.conditions;
   return {
     ...status,
-    observedCommit: run.commit,
+    // A preview of another ref (a pull request, a remediation's policy check) is not what the stack observes.
+    ...(run.apply ? { observedCommit: run.commit } : {}),
     lastRunId: run.id,
     conditions: { ...c, Reconciling: cond(true, run.apply ? 'Applying' : 'Previewing', `run ${run.id} for ${run.commit.slice(0, 12)}`, at, c.Reconciling) },
   };
@@ -64,7 +65,10 @@ export function startRun(status: StackStatus, run: RunRecord, at: string): Stack
 export function applyRun(status: StackStatus, run: RunRecord, at: string, outputs?: Record<string, unknown>): StackStatus {
   const c = status.conditions;
   const idle = cond(false, 'Idle', 'no run under way', at, c.Reconciling);
-  const next: StackStatus = { ...status, observedCommit: run.commit, lastRunId: run.id, conditions: { ...c, Reconciling: idle } };
+  const next: StackStatus = { ...status, lastRunId: run.id, conditions: { ...c, Reconciling: idle } };
+  // A preview-only run neither readies nor stalls the stack: a pull request failing policy is its own business.
+  if (!run.apply) return next;
+  next.observedCommit = run.commit;
   if (run.status === 'applied' || (run.status === 'unchanged' && run.apply)) {
     next.appliedCommit = run.commit;
     next.appliedAt = at;

@@ -14,6 +14,15 @@ import { startTelemetryRunner, type TelemetryRunner } from '../aiops/telemetry-r
 import { createIntakeQueue } from '../intake/intake-queue.ts';
 import { startIntakeWorker } from '../intake/intake-worker.ts';
 import { createDeployQueue } from '../queue/deploy-queue.ts';
+import { createAuditLog } from '../audit/index.ts';
+import { forgeRepoName } from '../forge/forge.ts';
+import { createGitWriter } from '../remediate/git-writer.ts';
+import { createGuardrailLedger } from '../remediate/guardrail-ledger.ts';
+import { remediationIdOf } from '../remediate/remediation-record.ts';
+import { createRemediationQueue } from '../remediate/remediation-queue.ts';
+import { createRemediationStore } from '../remediate/remediation-store.ts';
+import { startRemediationWorker, type RemediationRepo } from '../remediate/remediation-worker.ts';
+import { createReviewActions } from '../remediate/review-actions.ts';
 import { createRedis } from '../queue/redis.ts';
 import { createStackLock } from '../queue/stack-lock.ts';
 import { createRunStore } from '../records/run-store.ts';
@@ -76,6 +85,21 @@ export async function startService(config: ServiceConfig, options: ServiceOption
     ? createGithubForge({ token: config.forge.github.token.reveal(), ...(config.forge.github.apiUrl ? { apiUrl: config.forge.github.apiUrl } : {}) })
     : undefined;
 
+  // Remediation: Git writes, guardrail counts, review items and the audit log, shared by every process through Redis and the remote.
+  const secretValues = [config.pulumi.passphrase, ...config.repositories.flatMap((r) => (r.webhookSecret ? [r.webhookSecret] : [])), ...(config.forge.github ? [config.forge.github.token] : [])].map((x) => x.reveal());
+  const audit = createAuditLog(redis, prefix, { secrets: () => secretValues });
+  const remediations = createRemediationStore(redis, prefix);
+  const ledger = createGuardrailLedger(redis, prefix);
+  const remediationQueue = createRemediationQueue(redis, prefix);
+  const gitWriter = createGitWriter({ dir: join(config.dataDir, 'remediate'), bot: config.remediation.bot });
+  const remediationRepo = (id: string): RemediationRepo | undefined => {
+    const r = repoById.get(id);
+    if (!r) return undefined;
+    const name = r.forge === 'github' ? forgeRepoName(r.url) : undefined;
+    return { id: r.id, url: r.url, deployBranch: r.deployBranch, ...(name ? { forgeRepoName: name } : {}) };
+  };
+  const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git: gitWriter, audit, repo: remediationRepo, emit });
+
   const stops: (() => Promise<void> | void)[] = [];
   let deployWorker: DeployWorker | undefined;
   if (options.workers ?? true) {
@@ -123,6 +147,15 @@ export async function startService(config: ServiceConfig, options: ServiceOption
         lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
         emit,
         tracker: { windowMs: t.incidentWindowSeconds * 1000, quietMs: t.incidentQuietSeconds * 1000 },
+        ...(config.remediation.enabled
+          ? {
+              onIncident: async (event) => {
+                if (event.type === 'resolved') return;
+                const inc = event.incident;
+                await remediationQueue.add({ remediationId: remediationIdOf(inc.id), incidentId: inc.id, stackKey: inc.stackKey, cause: 'incident' }, String(inc.updatedAt));
+              },
+            }
+          : {}),
       });
       telemetry = startTelemetryRunner({
         redis,
@@ -138,6 +171,27 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       });
       telemetry.start();
       stops.push(() => telemetry!.stop(), () => analysis.close());
+      if (config.remediation.enabled) {
+        const remediation = startRemediationWorker({
+          connection: redis,
+          prefix,
+          store: remediations,
+          ledger,
+          audit,
+          incidents,
+          runs: store,
+          deployQueue,
+          intake,
+          git: gitWriter,
+          repo: remediationRepo,
+          forge: (id) => (repoById.get(id)?.forge === 'github' ? github : undefined),
+          lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
+          config: config.remediation,
+          emit,
+          ...(options.workerId ? { workerId: `remediate-${options.workerId}` } : {}),
+        });
+        stops.push(() => remediation.close());
+      }
     }
     const poller = startPoller({ redis, prefix, repos: config.repositories, intake, emit });
     const drift = startDriftScheduler({ repos: config.repositories, store, queue: deployQueue, emit });
@@ -155,6 +209,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       metrics,
       webhookMaxBytes: config.webhookMaxBytes,
       incidents,
+      remediation: { store: remediations, reviews, ledger, audit, configured: { dryRun: config.remediation.guardrails.dryRun, killSwitch: config.remediation.guardrails.killSwitch } },
       signalHealth: () => telemetry?.signalHealth() ?? [],
       ready: async () => (await redis.ping()) === 'PONG',
     });
@@ -177,6 +232,8 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       await deployQueue.close();
       await intake.close();
       await signals.close();
+      await remediationQueue.close();
+      await audit.close();
       await redis.quit();
     },
   };

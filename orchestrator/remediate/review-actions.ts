@@ -1,0 +1,73 @@
+import type { AuditEntryInput } from '../audit/index.ts';
+import type { GitWriter } from './git-writer.ts';
+import type { GuardrailLedger } from './guardrail-ledger.ts';
+import { advance, type ReviewItem } from './remediation-record.ts';
+import type { RemediationQueue } from './remediation-queue.ts';
+import type { RemediationStore } from './remediation-store.ts';
+import type { RemediationRepo } from './remediation-worker.ts';
+import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+
+export interface ReviewActionsDeps {
+  store: RemediationStore;
+  queue: RemediationQueue;
+  ledger: GuardrailLedger;
+  git: GitWriter;
+  audit: { append(entry: AuditEntryInput): Promise<unknown> };
+  repo(id: string): RemediationRepo | undefined;
+  emit?: TimelineSink;
+}
+
+export class ReviewError extends Error {
+  constructor(
+    readonly status: 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A person's decision on a review item. Approving hands the remediation back
+ * to the worker, which merges the branch and follows the change through
+ * deploy and verification under the stack's remediation lock; rejecting
+ * deletes the branch at once. Both are recorded with who decided.
+ */
+export function createReviewActions(deps: ReviewActionsDeps) {
+  const emit = deps.emit ?? (() => {});
+
+  async function decided(id: string, status: 'approved' | 'rejected', by: string, reason?: string): Promise<ReviewItem> {
+    const who = by.trim();
+    if (!who) throw new ReviewError(409, 'say who decides: a non-empty "by"');
+    const item = await deps.store.decideReview(id, { status, decidedBy: who, ...(reason ? { reason } : {}) });
+    if (item === undefined) throw new ReviewError(404, `no review item ${id}`);
+    if (item === false) throw new ReviewError(409, `review item ${id} was already decided`);
+    return item;
+  }
+
+  return {
+    async approve(id: string, by: string): Promise<ReviewItem> {
+      const item = await decided(id, 'approved', by);
+      const rec = await deps.store.get(item.remediationId);
+      if (rec) await deps.store.save(advance(rec, 'approved', `approved by ${item.decidedBy}`));
+      await deps.ledger.recordOutcome({ playbook: item.playbook, stackKey: item.stackKey, event: 'approved', mode: 'review' });
+      // A person acted: the stack's run of automatic rollbacks ends.
+      await deps.ledger.resetRollbacks(item.stackKey);
+      await deps.audit.append({ type: 'review-approved', actor: item.decidedBy!, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: item.commit, summary: `${item.title}: approved by ${item.decidedBy}`, data: { reviewId: id, remediationId: item.remediationId, branch: item.branch } });
+      emit(timelineEvent('decision', `${item.title}: approved by ${item.decidedBy}`, { stack: item.stackKey.split('/').pop(), incident: item.incidentId, playbook: item.playbook, outcome: 'approved' }));
+      await deps.queue.add({ remediationId: item.remediationId, incidentId: item.incidentId, stackKey: item.stackKey, cause: 'approved' }, 'approved');
+      return item;
+    },
+    async reject(id: string, by: string, reason?: string): Promise<ReviewItem> {
+      const item = await decided(id, 'rejected', by, reason);
+      const repo = deps.repo(item.repoId);
+      if (repo) await deps.git.deleteBranch(repo, item.branch);
+      const rec = await deps.store.get(item.remediationId);
+      if (rec) await deps.store.save(advance(rec, 'rejected', `rejected by ${item.decidedBy}${reason ? `: ${reason}` : ''}`));
+      await deps.ledger.recordOutcome({ playbook: item.playbook, stackKey: item.stackKey, event: 'rejected', mode: 'review' });
+      await deps.audit.append({ type: 'review-rejected', actor: item.decidedBy!, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: item.commit, summary: `${item.title}: rejected by ${item.decidedBy}${reason ? `: ${reason}` : ''}`, data: { reviewId: id, remediationId: item.remediationId, branch: item.branch } });
+      emit(timelineEvent('decision', `${item.title}: rejected by ${item.decidedBy}`, { stack: item.stackKey.split('/').pop(), incident: item.incidentId, playbook: item.playbook, outcome: 'rejected' }));
+      return item;
+    },
+  };
+}
+export type ReviewActions = ReturnType<typeof createReviewActions>;
