@@ -7,6 +7,7 @@
 #   2. the Pulumi engine       pulumi + pulumi-language-nodejs, pinned version
 #   3. redis-server            Debian package
 #   4. moto server             moto[server] in a virtualenv (CloudWatch API)
+#   5. chromium                Debian package, for the dashboard's browser tests
 #
 # Everything it builds or downloads goes under $HOMEOSTAT_CACHE
 # (default ~/.cache/homeostat), never into the work tree, except node_modules.
@@ -108,6 +109,20 @@ if [ "$("$HOMEOSTAT_MOTO_VENV/bin/python" -c 'import moto; print(moto.__version_
   quietly "$python" -m venv "$HOMEOSTAT_MOTO_VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
   quietly "$HOMEOSTAT_MOTO_VENV/bin/pip" install --disable-pip-version-check "moto[server]==$MOTO_VERSION" ||
     die "pip install moto[server]==$MOTO_VERSION failed"
+fi
+
+# --- 5. chromium (the dashboard's browser tests) --------------------------------
+# playwright-core drives Debian's Chromium; Playwright's own browser download
+# does not work here.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing chromium (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    quietly apt-get update || die "apt-get update failed"
+    quietly apt-get install -y --no-install-recommends chromium || die "apt-get install chromium failed"
+  else
+    die "/usr/bin/chromium is missing: install it (Debian: sudo apt-get install chromium)"
+  fi
 fi
 
 exit 0

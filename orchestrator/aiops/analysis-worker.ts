@@ -1,6 +1,6 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CorrelationInputSchema, step, withRoles, type CorrelationInput, type IncidentEvent } from '../correlate/index.ts';
+import { CorrelationInputSchema, closeIncident, step, withRoles, type CorrelationInput, type IncidentEvent } from '../correlate/index.ts';
 import { diagnose, type SignalSeries } from '../diagnose/index.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
@@ -66,6 +66,29 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps) {
     }
   }
 
+  /** Runs `work` holding the analysis lease (the tracker state has one writer), waiting for it if need be. */
+  async function withLease<T>(work: () => Promise<T>): Promise<T | undefined> {
+    for (let tries = 0; tries < 100; tries++) {
+      const lease = await deps.lock.tryAcquire('aiops/analysis', `analysis-${process.pid}`);
+      if (lease) {
+        try {
+          return await work();
+        } finally {
+          await lease.release();
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return undefined;
+  }
+
+  // Incidents resolve when their quiet period has passed, even when no new signal arrives to say so.
+  const tickMs = Math.max(1000, Math.min(30_000, Math.floor((deps.tracker?.quietMs ?? 900_000) / 4)));
+  const ticker = setInterval(() => {
+    void withLease(() => analyse([])).catch((err: unknown) => emit(timelineEvent('error', `analysis tick: ${(err as Error).message}`)));
+  }, tickMs);
+  ticker.unref();
+
   const worker = new Worker<CorrelationInput>(
     SIGNAL_QUEUE,
     async (job: Job<CorrelationInput>, token?: string) => {
@@ -88,5 +111,21 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps) {
     { connection: deps.connection, prefix: deps.prefix ?? 'homeostat', concurrency: 1 },
   );
   worker.on('error', (err) => emit(timelineEvent('error', `analysis worker: ${err.message}`)));
-  return { close: () => worker.close() };
+  return {
+    /** Ends an incident on purpose (a remediation verified as effective) and records it. */
+    async resolveIncident(id: string, reason: string): Promise<void> {
+      await withLease(async () => {
+        const { state, event } = closeIncident(await deps.incidents.trackerState(), id, Date.now(), reason, deps.tracker ?? {});
+        if (!event) return;
+        await deps.incidents.saveTrackerState(state);
+        const record = await deps.incidents.get(id);
+        if (record) await deps.incidents.save({ ...record, incident: event.incident, updatedAt: new Date().toISOString() });
+        emit(timelineEvent('incident', `resolved ${id}: ${reason}`, { incident: id, stack: event.incident.stackKey.split('/').pop() ?? event.incident.stackKey, outcome: 'resolved' }));
+      });
+    },
+    async close() {
+      clearInterval(ticker);
+      await worker.close();
+    },
+  };
 }

@@ -11,6 +11,6 @@ export { TRACKER_DEFAULTS, resolveTrackerOptions } from './tracker-options.ts';
 export type { ResolvedTrackerOptions, TrackerOptions } from './tracker-options.ts';
 export { ResolvedRefSchema, TRACKER_STATE_VERSION, TrackerStateSchema, initialTrackerState, parseTrackerState } from './tracker-state.ts';
 export type { ResolvedRef, TrackerState } from './tracker-state.ts';
-export { CorrelationInputSchema, alarmInput, anomalyInput, formatValue, step } from './tracker.ts';
+export { CorrelationInputSchema, alarmInput, anomalyInput, closeIncident, formatValue, step } from './tracker.ts';
 export type { CorrelationInput, StepResult } from './tracker.ts';
 export { alarmInputsFromPoll } from './telemetry-adapter.ts';

@@ -337,3 +337,23 @@ function applyAlarm(s: TrackerState, a: AlarmState, o: ResolvedTrackerOptions, t
   note(inc, `${iso(t)} ${a.stackKey} alarm ${a.alarmName} ALARM`, o, touch);
   return true;
 }
+
+/**
+ * Ends an open incident on purpose: a remediation was verified as having
+ * helped, so the incident is over without waiting for its quiet period.
+ * Returns the new state and the `resolved` event, or no event when the
+ * incident is not open. Pure.
+ */
+export function closeIncident(state: TrackerState, id: string, at: number, reason: string, options: TrackerOptions = {}): { state: TrackerState; event?: IncidentEvent } {
+  const o = resolveTrackerOptions(options);
+  const inc = state.open.find((x) => x.id === id);
+  if (!inc) return { state };
+  const s: TrackerState = structuredClone(state);
+  const closed = s.open.find((x) => x.id === id)!;
+  closed.status = 'resolved';
+  closed.resolvedAt = Math.max(at, closed.lastAbnormalAt);
+  s.open = s.open.filter((x) => x.id !== id);
+  s.recent.push({ id, stacks: [...closed.stacks], onsetAt: closed.onsetAt, resolvedAt: closed.resolvedAt });
+  if (s.recent.length > o.maxRecentResolved) s.recent.splice(0, s.recent.length - o.maxRecentResolved);
+  return { state: s, event: { type: 'resolved', incidentId: id, at: closed.resolvedAt, changes: [reason], incident: structuredClone(closed) } };
+}

@@ -58,6 +58,8 @@ export interface RemediationWorkerDeps {
   /** Between two looks at the records while waiting; default 250 ms. */
   pollMs?: number;
   workerId?: string;
+  /** Ends the incident once its remediation is verified as effective (the analysis worker's tracker owns incidents). */
+  resolveIncident?: (incidentId: string, reason: string) => Promise<void>;
 }
 
 /** Thrown when a step must wait for something outside the job (the stack's lock). */
@@ -443,6 +445,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
       const done = advance(next, 'effective', verification.summary);
       emit(timelineEvent('verify', verification.summary, { ...fields(done), commit: rec.commit!, outcome: 'effective', durationMs: Date.now() - appliedAt }));
       await audit(done, 'verified', verification.summary, { verification });
+      await deps.resolveIncident?.(rec.incidentId, `${rec.playbook} verified as effective: ${verification.summary}`);
       return done;
     }
 

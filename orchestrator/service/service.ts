@@ -15,6 +15,7 @@ import { createIntakeQueue } from '../intake/intake-queue.ts';
 import { startIntakeWorker } from '../intake/intake-worker.ts';
 import { createDeployQueue } from '../queue/deploy-queue.ts';
 import { createAuditLog } from '../audit/index.ts';
+import { createDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { forgeRepoName } from '../forge/forge.ts';
 import { createGitWriter } from '../remediate/git-writer.ts';
 import { createGuardrailLedger } from '../remediate/guardrail-ledger.ts';
@@ -188,6 +189,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
           lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
           config: config.remediation,
           emit,
+          resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
           ...(options.workerId ? { workerId: `remediate-${options.workerId}` } : {}),
         });
         stops.push(() => remediation.close());
@@ -211,6 +213,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       incidents,
       remediation: { store: remediations, reviews, ledger, audit, configured: { dryRun: config.remediation.guardrails.dryRun, killSwitch: config.remediation.guardrails.killSwitch } },
       signalHealth: () => telemetry?.signalHealth() ?? [],
+      extra: createDashboardRoutes({ incidents }),
       ready: async () => (await redis.ping()) === 'PONG',
     });
     address = await listen(server, config.listen.host, config.listen.port);

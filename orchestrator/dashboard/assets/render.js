@@ -1,0 +1,447 @@
+/**
+ * Pure rendering helpers of the dashboard: data in, element descriptions out.
+ * Shared by the page (app.js turns the descriptions into DOM nodes) and the
+ * unit tests (which read them with `textOf` and `toHtml`). No DOM, no I/O.
+ *
+ * An element description is `{ tag, attrs, children }`; a child is another
+ * description or a string. Strings are always text: `toHtml` escapes them and
+ * app.js sets them with `textContent`, so data never becomes markup.
+ */
+
+/** Builds an element description; null, undefined and false children are dropped, arrays are flattened. */
+export function h(tag, attrs, ...children) {
+  const out = [];
+  const add = (c) => {
+    if (c === null || c === undefined || c === false) return;
+    if (Array.isArray(c)) c.forEach(add);
+    else out.push(typeof c === 'object' ? c : String(c));
+  };
+  children.forEach(add);
+  return { tag, attrs: attrs ?? {}, children: out };
+}
+
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(value) {
+  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+/** Serialises a description as HTML, every text and attribute value escaped. */
+export function toHtml(node) {
+  if (typeof node === 'string') return escapeHtml(node);
+  const attrs = Object.entries(node.attrs)
+    .filter(([, v]) => v !== undefined && v !== null && v !== false)
+    .map(([k, v]) => (v === true ? ` ${k}` : ` ${k}="${escapeHtml(v)}"`))
+    .join('');
+  return `<${node.tag}${attrs}>${node.children.map(toHtml).join('')}</${node.tag}>`;
+}
+
+/** The text of a description, as `textContent` would give it. */
+export function textOf(node) {
+  return typeof node === 'string' ? node : node.children.map(textOf).join('');
+}
+
+/** Only http(s) links are followed; anything else (say `javascript:`) is dropped. */
+export function safeUrl(url) {
+  return typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined;
+}
+
+// --- small formats -----------------------------------------------------------
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** `12:00:03`, local time, for an epoch-ms number, an ISO string or a Date. */
+export function clock(when) {
+  const d = when instanceof Date ? when : new Date(typeof when === 'string' ? Date.parse(when) : when);
+  if (Number.isNaN(d.getTime())) return '-';
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** `2026-11-29 12:00:03`, local time. */
+export function dateTime(when) {
+  const d = new Date(typeof when === 'string' ? Date.parse(when) : when);
+  if (Number.isNaN(d.getTime())) return '-';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(d)}`;
+}
+
+/** Epoch ms of an ISO string or a number; NaN when neither. */
+export function toMs(when) {
+  return typeof when === 'number' ? when : typeof when === 'string' ? Date.parse(when) : NaN;
+}
+
+export function shortCommit(commit) {
+  return commit ? String(commit).slice(0, 12) : '-';
+}
+
+/** A number for people: at most four significant digits, no trailing zeros. */
+export function num(v) {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return String(v);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** A property value as `pulumi preview` prints it: strings quoted, numbers and booleans bare, the rest as JSON. */
+export function formatValue(v) {
+  return v === undefined ? 'undefined' : JSON.stringify(v);
+}
+
+// --- a run's diff, like `pulumi preview --diff` --------------------------------
+
+/** The sign `pulumi preview` puts before each operation. */
+export const OP_SIGN = { create: '+', update: '~', replace: '+-', delete: '-', same: ' ', read: '>', refresh: '~', import: '=' };
+
+/** The order of the counts line, as the CLI prints it. */
+const COUNT_ORDER = ['create', 'update', 'replace', 'delete', 'read', 'refresh', 'import'];
+
+/** One property diff: `~ capacity: 2 => 4`, `+ tags.owner: "ops"`, `- size: 3`. */
+export function changeLine(c) {
+  const tail = c.replace ? ' [forces replacement]' : '';
+  if (c.kind === 'add') return `+ ${c.path}: ${formatValue(c.new)}${tail}`;
+  if (c.kind === 'delete') return `- ${c.path}: ${formatValue(c.old)}${tail}`;
+  return `~ ${c.path}: ${formatValue(c.old)} => ${formatValue(c.new)}${tail}`;
+}
+
+/**
+ * The lines of a run summary's diff, unchanged resources left out:
+ * `{ op, level: 0, text: '~ update  <type>  <name>' }` per resource, then
+ * `{ op: <change kind>, level: 1, text: changeLine(c) }` per property.
+ */
+export function diffLines(summary) {
+  const lines = [];
+  for (const r of summary?.resources ?? []) {
+    if (r.op === 'same') continue;
+    lines.push({ op: r.op, level: 0, text: `${OP_SIGN[r.op] ?? '?'} ${r.op}  ${r.type}  ${r.name}` });
+    for (const c of r.changes ?? []) lines.push({ op: c.kind, level: 1, text: changeLine(c) });
+  }
+  return lines;
+}
+
+/** `['~ 1 to update', '+ 1 to create', '2 changes. 3 unchanged']`, as the CLI's Resources block. */
+export function countLines(counts) {
+  const c = counts ?? {};
+  const lines = COUNT_ORDER.filter((op) => (c[op] ?? 0) > 0).map((op) => `${OP_SIGN[op]} ${c[op]} to ${op}`);
+  const changes = COUNT_ORDER.reduce((sum, op) => sum + (c[op] ?? 0), 0);
+  const same = c.same ?? 0;
+  lines.push(changes === 0 ? `no changes${same ? `. ${same} unchanged` : ''}` : `${changes} change${changes === 1 ? '' : 's'}${same ? `. ${same} unchanged` : ''}`);
+  return lines;
+}
+
+/** `1 create, 1 update`, for a table cell; `-` when nothing changes. */
+export function countsShort(counts) {
+  const c = counts ?? {};
+  return COUNT_ORDER.filter((op) => (c[op] ?? 0) > 0).map((op) => `${c[op]} ${op}`).join(', ') || '-';
+}
+
+/** A run summary as a preview: resource and property lines, the Resources block, policy violations, errors and outputs. */
+export function diffView(summary, title) {
+  if (!summary) return h('p', { class: 'muted' }, `no ${title ?? 'summary'} recorded`);
+  const lines = diffLines(summary);
+  const outputs = Object.entries(summary.outputs ?? {});
+  return h(
+    'div',
+    { class: 'diff-view' },
+    title ? h('h4', {}, title) : null,
+    h(
+      'pre',
+      { class: 'diff' },
+      lines.length === 0 ? h('span', { class: 'muted' }, 'no resource changes\n') : null,
+      lines.map((l) => h('span', { class: `line op-${l.op} level-${l.level}` }, `${'    '.repeat(l.level)}${l.text}\n`)),
+      h('span', { class: 'line counts-head' }, 'Resources:\n'),
+      countLines(summary.counts).map((l) => h('span', { class: 'line counts' }, `    ${l}\n`)),
+    ),
+    summary.policyViolations?.length
+      ? h(
+          'div',
+          { class: 'violations' },
+          h('h4', {}, 'Policy violations'),
+          h(
+            'ul',
+            {},
+            summary.policyViolations.map((v) =>
+              h('li', { class: `violation level-${v.level}` }, `[${v.level}] ${v.policyPack}@${v.policyPackVersion} ${v.policy}: ${v.message}${v.urn ? ` (${v.urn.slice(v.urn.lastIndexOf('::') + 2)})` : ''}`),
+            ),
+          ),
+        )
+      : null,
+    summary.errors?.length ? h('div', { class: 'errors' }, h('h4', {}, 'Errors'), h('pre', { class: 'log' }, summary.errors.join('\n'))) : null,
+    outputs.length ? h('div', { class: 'outputs' }, h('h4', {}, 'Outputs'), h('pre', {}, outputs.map(([k, v]) => `${k}: ${formatValue(v)}\n`))) : null,
+  );
+}
+
+// --- tables --------------------------------------------------------------------
+
+/** A message where a section's API answered 404 or failed. */
+export function unavailable(what, detail) {
+  return h('p', { class: 'unavailable' }, `${what} not available${detail ? ` (${detail})` : ''}`);
+}
+
+function table(head, rows, empty) {
+  if (rows.length === 0) return h('p', { class: 'muted' }, empty);
+  return h('table', {}, h('thead', {}, h('tr', {}, head.map((c) => h('th', {}, c)))), h('tbody', {}, rows));
+}
+
+/** Which of the three conditions describes the stack now, for a badge. */
+export function stackState(status) {
+  const c = status.conditions;
+  if (c.Stalled.status) return { label: 'Stalled', cls: 'bad', reason: c.Stalled.reason, message: c.Stalled.message };
+  if (c.Reconciling.status) return { label: 'Reconciling', cls: 'busy', reason: c.Reconciling.reason, message: c.Reconciling.message };
+  if (c.Ready.status) return { label: 'Ready', cls: 'good', reason: c.Ready.reason, message: c.Ready.message };
+  return { label: 'Not ready', cls: 'warn', reason: c.Ready.reason, message: c.Ready.message };
+}
+
+export function stacksTable(stacks) {
+  return table(
+    ['Stack', 'Applied commit', 'Observed commit', 'Status', 'Reason', 'Message'],
+    stacks.map((s) => {
+      const st = stackState(s);
+      return h(
+        'tr',
+        { 'data-stack': s.stackKey },
+        h('td', {}, s.stackKey),
+        h('td', { class: 'mono', title: s.appliedCommit ?? '' }, shortCommit(s.appliedCommit)),
+        h('td', { class: 'mono', title: s.observedCommit ?? '' }, shortCommit(s.observedCommit)),
+        h('td', {}, h('span', { class: `badge ${st.cls}` }, st.label)),
+        h('td', {}, st.reason),
+        h('td', {}, st.message),
+      );
+    }),
+    'no stacks yet',
+  );
+}
+
+export function runsTable(runs, selectedId) {
+  return table(
+    ['Run', 'Stack', 'Commit', 'Trigger', 'Kind', 'Status', 'Changes', 'When'],
+    runs.map((r) =>
+      h(
+        'tr',
+        { class: r.id === selectedId ? 'selectable selected' : 'selectable', 'data-action': 'select-run', 'data-id': r.id },
+        h('td', { class: 'mono' }, r.id),
+        h('td', {}, r.stackKey),
+        h('td', { class: 'mono', title: r.commit }, shortCommit(r.commit)),
+        h('td', {}, r.trigger?.kind ?? '-'),
+        h('td', {}, r.mode === 'drift' ? 'drift check' : r.apply ? 'apply' : 'preview'),
+        h('td', {}, h('span', { class: `badge status-${r.status}` }, r.status), r.reason ? ` ${r.reason}` : ''),
+        h('td', {}, countsShort((r.applySummary ?? r.previewSummary)?.counts)),
+        h('td', {}, dateTime(r.timings?.startedAt ?? r.timings?.enqueuedAt)),
+      ),
+    ),
+    'no runs yet',
+  );
+}
+
+/** A selected run: what it was, its preview diff (and the apply's, when it applied) and its log. */
+export function runDetail(run, log) {
+  return h(
+    'div',
+    { class: 'run-detail', 'data-run': run.id },
+    h('h3', {}, `Run ${run.id}`),
+    h(
+      'p',
+      {},
+      `${run.stackKey} @ `,
+      h('span', { class: 'mono', title: run.commit }, shortCommit(run.commit)),
+      ` — ${run.status}${run.reason ? ` (${run.reason})` : ''}, phase ${run.phase}, attempt ${run.attempt}, trigger ${run.trigger?.kind ?? '-'}`,
+    ),
+    run.message ? h('p', { class: 'message' }, run.message) : null,
+    diffView(run.previewSummary, 'Preview'),
+    run.applySummary ? diffView(run.applySummary, 'Update') : null,
+    h('details', {}, h('summary', {}, `Log (${log?.length ?? 0} lines)`), h('pre', { class: 'log' }, (log ?? []).join('\n'))),
+  );
+}
+
+export function incidentsTable(records, selectedId) {
+  return table(
+    ['Incident', 'Status', 'Stacks', 'Onset', 'Signals', 'Probable cause'],
+    records.map((r) => {
+      const i = r.incident;
+      const top = r.causes?.[0];
+      return h(
+        'tr',
+        { class: i.id === selectedId ? 'selectable selected' : 'selectable', 'data-action': 'select-incident', 'data-id': i.id },
+        h('td', { class: 'mono' }, i.id),
+        h('td', {}, h('span', { class: `badge ${i.status === 'open' ? 'bad' : 'good'}` }, i.status)),
+        h('td', {}, i.stacks.join(', ')),
+        h('td', {}, dateTime(i.onsetAt)),
+        h('td', {}, i.signals.map((s) => s.signalId).join(', ') || '-'),
+        h('td', {}, top ? `${top.kind} (${num(top.confidence)})` : 'unknown'),
+      );
+    }),
+    'no incidents',
+  );
+}
+
+/**
+ * A selected incident: diagnosis, one chart per signal with the moments of
+ * the remediations' actions, and the remediations. `series` and
+ * `remediations` are the API's answers, or a string saying why they are not
+ * available.
+ */
+export function incidentDetail(record, series, remediations) {
+  const i = record.incident;
+  const markers = Array.isArray(remediations) ? actionMarkers(remediations) : [];
+  return h(
+    'div',
+    { class: 'incident-detail', 'data-incident': i.id },
+    h('h3', {}, `Incident ${i.id}`),
+    h('pre', { class: 'summary' }, record.summary),
+    record.causes?.length
+      ? h(
+          'ol',
+          { class: 'causes' },
+          record.causes.map((c) => h('li', {}, h('strong', {}, `${c.kind} (${num(c.confidence)})`), c.commit ? ` ${shortCommit(c.commit)}` : '', `: ${c.explanation}`, c.check ? h('div', { class: 'muted' }, `check: ${c.check}`) : null)),
+        )
+      : null,
+    h('h4', {}, 'Signals'),
+    typeof series === 'string'
+      ? unavailable('signal series', series)
+      : series.length === 0
+        ? h('p', { class: 'muted' }, 'no signals')
+        : series.map((s) => h('figure', { class: 'signal', 'data-series': s.seriesId }, h('figcaption', {}, `${s.stackKey} ${s.signalId}`), chart(s, markers))),
+    h('h4', {}, 'Remediations'),
+    typeof remediations === 'string' ? unavailable('remediations', remediations) : remediationsList(remediations),
+    i.evidence?.length ? h('details', {}, h('summary', {}, `Evidence (${i.evidence.length})`), h('ul', {}, i.evidence.map((e) => h('li', {}, e)))) : null,
+  );
+}
+
+/** One vertical marker per remediation event: "the moment of each action". */
+export function actionMarkers(remediations) {
+  return remediations.flatMap((r) =>
+    (r.events ?? []).map((e) => ({ t: toMs(e.at), label: `${r.playbook}: ${e.state}${e.message ? ` — ${e.message}` : ''}` })).filter((m) => Number.isFinite(m.t)),
+  );
+}
+
+export function remediationsList(remediations) {
+  if (remediations.length === 0) return h('p', { class: 'muted' }, 'no remediations');
+  return h(
+    'ul',
+    { class: 'remediations' },
+    remediations.map((r) =>
+      h(
+        'li',
+        {},
+        h('strong', {}, `${r.playbook}`),
+        ` on ${r.stackKey}: ${r.state}`,
+        r.commit ? ` (commit ${shortCommit(r.commit)})` : '',
+        r.revertCommit ? ` (reverted by ${shortCommit(r.revertCommit)})` : '',
+        h('ul', {}, (r.events ?? []).map((e) => h('li', {}, `${clock(toMs(e.at))} ${e.state}${e.message ? `: ${e.message}` : ''}`))),
+      ),
+    ),
+  );
+}
+
+// --- the chart -------------------------------------------------------------------
+
+/**
+ * An inline SVG chart of one signal: its values as a line (left scale), its
+ * anomaly scores as dots on a 0–1 scale (right) with the detector's
+ * threshold dashed, and a vertical line at each action marker.
+ */
+export function chart(series, markers = [], size = {}) {
+  const width = size.width ?? 640;
+  const height = size.height ?? 180;
+  const m = { left: 48, right: 36, top: 10, bottom: 22 };
+  const points = (series.points ?? []).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v));
+  const anomalies = (series.anomalies ?? []).filter((a) => Number.isFinite(a.t) && Number.isFinite(a.score));
+  const times = [...points.map((p) => p.t), ...anomalies.map((a) => a.t), ...markers.map((k) => k.t)];
+  if (times.length === 0) return h('p', { class: 'muted' }, 'no recent values');
+  let t0 = Math.min(...times);
+  let t1 = Math.max(...times);
+  if (t1 === t0) [t0, t1] = [t0 - 60_000, t1 + 60_000];
+  const values = points.map((p) => p.v);
+  let v0 = values.length ? Math.min(...values) : 0;
+  let v1 = values.length ? Math.max(...values) : 1;
+  if (v1 === v0) [v0, v1] = [v0 - 1, v1 + 1];
+  const w = width - m.left - m.right;
+  const hgt = height - m.top - m.bottom;
+  const x = (t) => m.left + ((t - t0) / (t1 - t0)) * w;
+  const yv = (v) => m.top + (1 - (v - v0) / (v1 - v0)) * hgt;
+  const ys = (s) => m.top + (1 - Math.min(1, Math.max(0, s))) * hgt;
+  const f = (n) => n.toFixed(1);
+  const line = points.map((p, k) => `${k === 0 ? 'M' : 'L'}${f(x(p.t))},${f(yv(p.v))}`).join(' ');
+  return h(
+    'svg',
+    { class: 'chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `${series.signalId} and its anomaly score` },
+    h('rect', { class: 'plot', x: m.left, y: m.top, width: w, height: hgt }),
+    h('text', { class: 'axis', x: m.left - 4, y: m.top + 8, 'text-anchor': 'end' }, num(v1)),
+    h('text', { class: 'axis', x: m.left - 4, y: m.top + hgt, 'text-anchor': 'end' }, num(v0)),
+    h('text', { class: 'axis score-axis', x: width - m.right + 4, y: m.top + 8 }, '1'),
+    h('text', { class: 'axis score-axis', x: width - m.right + 4, y: m.top + hgt }, '0'),
+    h('text', { class: 'axis', x: m.left, y: height - 6 }, clock(t0)),
+    h('text', { class: 'axis', x: width - m.right, y: height - 6, 'text-anchor': 'end' }, clock(t1)),
+    Number.isFinite(series.threshold)
+      ? h('line', { class: 'threshold', x1: m.left, x2: m.left + w, y1: f(ys(series.threshold)), y2: f(ys(series.threshold)) }, h('title', {}, `threshold ${num(series.threshold)}`))
+      : null,
+    line ? h('path', { class: 'sig-line', d: line }, h('title', {}, series.signalId)) : null,
+    anomalies.map((a) =>
+      h('circle', { class: 'anomaly', cx: f(x(a.t)), cy: f(ys(a.score)), r: 3 }, h('title', {}, `${clock(a.t)} score ${num(a.score)}${a.kind ? ` (${a.kind})` : ''}`)),
+    ),
+    markers.map((k) => h('line', { class: 'marker', x1: f(x(k.t)), x2: f(x(k.t)), y1: m.top, y2: m.top + hgt }, h('title', {}, `${clock(k.t)} ${k.label}`))),
+  );
+}
+
+// --- reviews and audit -------------------------------------------------------------
+
+/** Open review items, each with approve and reject buttons (and an optional reason for a rejection). */
+export function reviewsList(reviews) {
+  if (reviews.length === 0) return h('p', { class: 'muted' }, 'nothing waiting for review');
+  return h(
+    'div',
+    { class: 'reviews' },
+    reviews.map((r) => {
+      const pr = r.pullRequest && safeUrl(r.pullRequest.url);
+      return h(
+        'article',
+        { class: 'review', 'data-review': r.id },
+        h('h3', {}, r.title),
+        h(
+          'p',
+          { class: 'meta' },
+          `${r.stackKey} · playbook ${r.playbook} · confidence ${num(r.confidence)} · risk ${r.risk} · incident ${r.incidentId} · branch ${r.branch} @ `,
+          h('span', { class: 'mono', title: r.commit }, shortCommit(r.commit)),
+          pr ? [' · ', h('a', { href: pr, target: '_blank', rel: 'noopener noreferrer' }, `pull request #${r.pullRequest.number}`)] : null,
+        ),
+        h('p', {}, r.explanation),
+        r.reasons?.length ? h('ul', { class: 'reasons' }, r.reasons.map((x) => h('li', {}, x))) : null,
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { type: 'button', class: 'approve', 'data-action': 'approve', 'data-id': r.id }, 'Approve'),
+          h('input', { type: 'text', class: 'reject-reason', 'data-reason-for': r.id, placeholder: 'reason for rejecting (optional)' }),
+          h('button', { type: 'button', class: 'reject', 'data-action': 'reject', 'data-id': r.id }, 'Reject'),
+          h('span', { class: 'action-error', 'data-error-for': r.id }),
+        ),
+      );
+    }),
+  );
+}
+
+export function auditTable(entries) {
+  return table(
+    ['#', 'At', 'Type', 'Actor', 'Stack', 'Incident', 'Playbook', 'Commit', 'Summary', 'Hash'],
+    entries.map((e) =>
+      h(
+        'tr',
+        { 'data-seq': e.seq },
+        h('td', {}, e.seq),
+        h('td', {}, dateTime(e.at)),
+        h('td', {}, h('span', { class: 'badge' }, e.type)),
+        h('td', {}, e.actor),
+        h('td', {}, e.stackKey ?? ''),
+        h('td', { class: 'mono' }, e.incidentId ?? ''),
+        h('td', {}, e.playbook ?? ''),
+        h('td', { class: 'mono', title: e.commit ?? '' }, e.commit ? shortCommit(e.commit) : ''),
+        h('td', {}, e.summary),
+        h('td', { class: 'mono', title: e.hash }, String(e.hash ?? '').slice(0, 10)),
+      ),
+    ),
+    'no audit entries',
+  );
+}
+
+/** The audit chain's verification as a badge. */
+export function verifyBadge(result) {
+  if (typeof result === 'string') return h('span', { class: 'badge muted' }, `audit chain: not available`);
+  if (result.ok) return h('span', { class: 'badge good' }, `audit chain verified${result.count !== undefined ? ` (${result.count} entries)` : ''}`);
+  return h('span', { class: 'badge bad' }, `audit chain broken${result.seq !== undefined ? ` at #${result.seq}` : ''}${result.problem ? `: ${result.problem}` : ''}`);
+}

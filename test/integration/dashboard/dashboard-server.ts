@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { chromium, type Browser } from 'playwright-core';
+import { createIncidentStore, type IncidentStore } from '../../../orchestrator/aiops/incident-store.ts';
+import { createAuditLog, type AuditLog } from '../../../orchestrator/audit/index.ts';
+import { createDashboardRoutes } from '../../../orchestrator/dashboard/dashboard-routes.ts';
+import { createHttpServer, listen } from '../../../orchestrator/http/http-server.ts';
+import { createMetrics } from '../../../orchestrator/http/metrics.ts';
+import { createIntakeQueue } from '../../../orchestrator/intake/intake-queue.ts';
+import { createDeployQueue } from '../../../orchestrator/queue/deploy-queue.ts';
+import { createRedis } from '../../../orchestrator/queue/redis.ts';
+import { createRunStore, type RunStore } from '../../../orchestrator/records/run-store.ts';
+import { createGitWriter } from '../../../orchestrator/remediate/git-writer.ts';
+import { createGuardrailLedger } from '../../../orchestrator/remediate/guardrail-ledger.ts';
+import { createRemediationQueue } from '../../../orchestrator/remediate/remediation-queue.ts';
+import { createRemediationStore, type RemediationStore } from '../../../orchestrator/remediate/remediation-store.ts';
+import { createReviewActions } from '../../../orchestrator/remediate/review-actions.ts';
+import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher.ts';
+import { testServices, uniqueId } from '../../support/services.ts';
+
+/** Debian's Chromium; Playwright's own browser download does not work here (scripts/setup.sh installs it). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Headless Chromium as root in a container: no sandbox, no GPU, no /dev/shm. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+}
+
+/** The service's HTTP API (with the remediation API) and the dashboard, on real stores in Redis under a prefix of its own. */
+export interface DashboardServer {
+  url: string;
+  prefix: string;
+  redis: Redis;
+  store: RunStore;
+  incidents: IncidentStore;
+  remediations: RemediationStore;
+  audit: AuditLog;
+  /** Stops the server and deletes every key under the prefix. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the HTTP server as service.ts does (same stores and queues), with
+ * the dashboard as its extra routes, for tests that need no workers or engine.
+ */
+export async function startDashboardServer(): Promise<DashboardServer> {
+  const prefix = uniqueId('hs-dash');
+  const redis = createRedis(testServices().redisUrl);
+  const dir = mkdtempSync(join(tmpdir(), 'homeostat-dashboard-'));
+  const store = createRunStore(redis, prefix);
+  const incidents = createIncidentStore(redis, prefix);
+  const deployQueue = createDeployQueue(redis, prefix);
+  const intake = createIntakeQueue(redis, prefix);
+  // The remediation API (reviews, remediations, audit log) on real stores; no repository to write to.
+  const remediations = createRemediationStore(redis, prefix);
+  const audit = createAuditLog(redis, prefix);
+  const ledger = createGuardrailLedger(redis, prefix);
+  const remediationQueue = createRemediationQueue(redis, prefix);
+  const git = createGitWriter({ dir: join(dir, 'remediate'), bot: { name: 'Homeostat', email: 'homeostat@localhost' } });
+  const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git, audit, repo: () => undefined });
+  const server: Server = createHttpServer({
+    repos: [],
+    intake,
+    deployQueue,
+    store,
+    fetcher: createSourceFetcher({ dir: join(dir, 'source') }),
+    metrics: createMetrics(async () => ({ deploy: await deployQueue.counts() })),
+    incidents,
+    remediation: { store: remediations, reviews, ledger, audit, configured: { dryRun: false, killSwitch: false } },
+    ready: async () => (await redis.ping()) === 'PONG',
+    extra: createDashboardRoutes({ incidents }),
+  });
+  const address = await listen(server, '127.0.0.1', 0);
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    prefix,
+    redis,
+    store,
+    incidents,
+    remediations,
+    audit,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deployQueue.close();
+      await intake.close();
+      await remediationQueue.close();
+      await audit.close();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      await redis.quit();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,392 @@
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import type { IncidentRecord } from '../../../orchestrator/aiops/incident-store.ts';
+import { RunRecordSchema, type RunRecord } from '../../../orchestrator/records/run-record.ts';
+import { applyRun, initialStatus, startRun } from '../../../orchestrator/records/stack-status.ts';
+import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
+import { git } from '../../../orchestrator/source/git.ts';
+import { createRedis } from '../../../orchestrator/queue/redis.ts';
+import { remediationIdOf, RemediationRecordSchema, ReviewItemSchema, type ReviewItem } from '../../../orchestrator/remediate/remediation-record.ts';
+import { createRemediationStore, type RemediationStore } from '../../../orchestrator/remediate/remediation-store.ts';
+import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { previewRun } from '../../support/run-records.ts';
+import { testServices } from '../../support/services.ts';
+import { waitFor } from '../../support/wait.ts';
+import { launchChromium, startDashboardServer, type DashboardServer } from './dashboard-server.ts';
+
+const STACK = 'infra/./sandbox';
+const APPLIED = 'a'.repeat(40);
+const PROPOSED = 'b'.repeat(40);
+const T0 = Date.parse('2026-11-29T00:00:00Z');
+const MIN = 60_000;
+
+/** The applied run of the stack: the stack's current commit. */
+function appliedRun(): RunRecord {
+  return RunRecordSchema.parse(
+    previewRun({
+      id: 'r-applied',
+      jobId: `${STACK}@${APPLIED}`,
+      commit: APPLIED,
+      apply: true,
+      status: 'applied',
+      trigger: { kind: 'push', deliveryId: 'd-0', forge: 'github', ref: 'refs/heads/main' },
+      timings: { enqueuedAt: '2026-11-29T00:00:00.000Z', startedAt: '2026-11-29T00:00:00.100Z', finishedAt: '2026-11-29T00:00:05.000Z' },
+    }),
+  );
+}
+
+/** A pull request's preview: checkout scaled from 2 to 4, a new queue, and an advisory policy violation. */
+function proposedRun(): RunRecord {
+  return RunRecordSchema.parse(
+    previewRun({
+      id: 'r-preview',
+      jobId: `${STACK}@${PROPOSED}.preview`,
+      commit: PROPOSED,
+      timings: { enqueuedAt: '2026-11-29T00:10:00.000Z', startedAt: '2026-11-29T00:10:00.100Z', finishedAt: '2026-11-29T00:10:04.000Z' },
+      previewSummary: {
+        counts: { create: 1, update: 1, replace: 0, delete: 0, same: 1 },
+        resources: [
+          {
+            urn: 'urn:pulumi:sandbox::homeostat-infra::pulumi-nodejs:dynamic/homeostat:SandboxService::checkout',
+            type: 'pulumi-nodejs:dynamic/homeostat:SandboxService',
+            name: 'checkout',
+            op: 'update',
+            changes: [{ path: 'capacity', kind: 'update', replace: false, old: 2, new: 4 }],
+          },
+          {
+            urn: 'urn:pulumi:sandbox::homeostat-infra::pulumi-nodejs:dynamic/homeostat:SandboxQueue::jobs',
+            type: 'pulumi-nodejs:dynamic/homeostat:SandboxQueue',
+            name: 'jobs',
+            op: 'create',
+            changes: [{ path: 'visibilityTimeout', kind: 'add', replace: false, new: 30 }],
+          },
+          { urn: 'urn:pulumi:sandbox::homeostat-infra::pulumi:pulumi:Stack::homeostat-infra-sandbox', type: 'pulumi:pulumi:Stack', name: 'homeostat-infra-sandbox', op: 'same', changes: [] },
+        ],
+        policyViolations: [{ policyPack: 'homeostat', policyPackVersion: '0.1.0', policy: 'capacity-limit', level: 'advisory', message: 'capacity 4 is above the advised 3' }],
+        outputs: {},
+        errors: [],
+      },
+    }),
+  );
+}
+
+/** A run whose texts are markup, to show that the page prints them as text. */
+function hostileRun(): RunRecord {
+  return RunRecordSchema.parse(
+    previewRun({
+      id: 'r-hostile',
+      jobId: `${STACK}@${'d'.repeat(40)}.preview`,
+      commit: 'd'.repeat(40),
+      status: 'failed',
+      reason: 'EngineError',
+      message: '<img src=x onerror="window.__pwned=1">',
+      timings: { enqueuedAt: '2026-11-29T00:05:00.000Z' },
+    }),
+  );
+}
+
+const INCIDENT_ID = `${STACK}@20261129T0000Z`;
+
+/** An open incident on the stack's CPU, with the recent values it was detected in. */
+function incidentRecord(): IncidentRecord {
+  return {
+    incident: {
+      id: INCIDENT_ID,
+      status: 'open',
+      stackKey: STACK,
+      stacks: [STACK],
+      onsetAt: T0 + 6 * MIN,
+      updatedAt: T0 + 8 * MIN,
+      lastAbnormalAt: T0 + 8 * MIN,
+      signals: [
+        { seriesId: 'sandbox/cpu', stackKey: STACK, signalId: 'cpu', firstAt: T0 + 6 * MIN, lastAt: T0 + 8 * MIN, points: 3, firstValue: 88, lastValue: 92, peakValue: 97, peakScore: 0.99, threshold: 0.9 },
+      ],
+      alarms: [],
+      evidence: ['cpu 88 at 00:06, score 0.93'],
+      omitted: 0,
+    },
+    causes: [{ kind: 'saturation', confidence: 0.8, evidence: ['cpu near its limit'], stackKey: STACK, explanation: 'demand doubled while capacity stayed at 2', check: 'compare requests with capacity' }],
+    summary: 'checkout CPU saturated',
+    updatedAt: '2026-11-29T00:08:00.000Z',
+  };
+}
+const CPU = [40, 42, 41, 39, 43, 41, 88, 97, 92, 45];
+
+async function seed(s: DashboardServer): Promise<void> {
+  const applied = appliedRun();
+  const at = '2026-11-29T00:00:05.000Z';
+  await s.store.save(applied);
+  await s.store.saveStatus(applyRun(startRun(initialStatus(STACK, at), applied, at), applied, at));
+  await s.store.save(proposedRun());
+  await s.store.appendLog('r-preview', ['previewing sandbox', '~ checkout capacity 2 => 4']);
+  await s.store.save(hostileRun());
+  await s.incidents.save(incidentRecord());
+  await s.incidents.addRecent(CPU.map((value, k) => ({ seriesId: 'sandbox/cpu', timestamp: T0 + k * MIN, value })));
+  // What was done about the incident: committed at 00:08:30, applied and verifying at 00:09:00.
+  const committedAt = new Date(T0 + 8.5 * MIN).toISOString();
+  const appliedAt = new Date(T0 + 9 * MIN).toISOString();
+  await s.remediations.save(
+    RemediationRecordSchema.parse({
+      id: remediationIdOf(INCIDENT_ID), incidentId: INCIDENT_ID, stackKey: STACK, repoId: 'infra', state: 'verifying', createdAt: committedAt, updatedAt: appliedAt,
+      playbook: 'scale-out', mode: 'auto', commit: PROPOSED,
+      events: [
+        { at: committedAt, state: 'committed', message: `${PROPOSED.slice(0, 12)} committed to main` },
+        { at: appliedAt, state: 'verifying', message: 'applied; watching cpu' },
+      ],
+    }),
+  );
+  await s.audit.append({ type: 'decision', stackKey: STACK, incidentId: INCIDENT_ID, playbook: 'scale-out', summary: 'auto: confidence 0.85 above 0.70' });
+  await s.audit.append({ type: 'commit', stackKey: STACK, incidentId: INCIDENT_ID, playbook: 'scale-out', commit: PROPOSED, summary: `${PROPOSED.slice(0, 12)} committed to main` });
+}
+
+describe('dashboard: the operator’s page in headless Chromium', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let server: DashboardServer;
+  let page: Page;
+  let pageErrors: string[];
+
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    server = await startDashboardServer();
+    await seed(server);
+    page = await browser.newPage();
+    pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+  afterEach(async () => {
+    await page?.close();
+    await server?.close();
+  });
+
+  /** Text of the first element matching `selector`, once it is there. */
+  async function textAt(selector: string): Promise<string> {
+    await page.waitForSelector(selector, { timeout: 10_000 });
+    return (await page.textContent(selector)) ?? '';
+  }
+
+  it('loads from / with the stacks and their current commit, the runs, and the time of its data', async () => {
+    await page.goto(`${server.url}/`);
+    assert.equal(new URL(page.url()).pathname, '/dashboard');
+    const stack = await textAt(`#stacks-body tr[data-stack="${STACK}"]`);
+    assert.match(stack, new RegExp(`${APPLIED.slice(0, 12)}`));
+    assert.match(stack, /Ready/);
+    assert.match(stack, /Applied/);
+    const runIds = await page.$$eval('#runs-body tr[data-id]', (rows) => rows.map((r) => (r as HTMLElement).dataset.id));
+    assert.deepEqual(runIds, ['r-preview', 'r-hostile', 'r-applied'], 'newest first');
+    assert.match(await textAt('#runs-body tr[data-id="r-preview"]'), /previewed.*1 create, 1 update/);
+    assert.match(await textAt('#freshness'), /^updated \d\d:\d\d:\d\d$/);
+    assert.match(await textAt('#incidents-body'), /saturation \(0\.8\)/);
+    assert.match(await textAt('#reviews-body'), /nothing waiting for review/);
+    const audit = await page.$$eval('#audit-body tr[data-seq]', (rows) => rows.map((r) => r.textContent ?? ''));
+    assert.equal(audit.length, 2);
+    assert.match(audit[0]!, /^2.*commit.*homeostat.*scale-out.*bbbbbbbbbbbb committed to main/);
+    assert.match(await textAt('#audit-verify'), /audit chain verified \(2 entries\)/);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows a run’s diff like pulumi preview when the run is clicked, and keeps it across a reload', async () => {
+    await page.goto(`${server.url}/dashboard`);
+    await page.click('#runs-body tr[data-id="r-preview"]');
+    const diff = await textAt('#run-detail pre.diff');
+    assert.match(diff, /~ update {2}pulumi-nodejs:dynamic\/homeostat:SandboxService {2}checkout\n {4}~ capacity: 2 => 4\n/);
+    assert.match(diff, /\+ create {2}pulumi-nodejs:dynamic\/homeostat:SandboxQueue {2}jobs\n {4}\+ visibilityTimeout: 30\n/);
+    assert.doesNotMatch(diff, /homeostat-infra-sandbox/, 'unchanged resources are left out');
+    assert.match(diff, /Resources:\n {4}\+ 1 to create\n {4}~ 1 to update\n {4}2 changes\. 1 unchanged/);
+    assert.match(await textAt('#run-detail .violations'), /\[advisory\] homeostat@0\.1\.0 capacity-limit: capacity 4 is above the advised 3/);
+    assert.equal(await page.getAttribute('#run-detail .op-update.level-1', 'class'), 'line op-update level-1');
+    assert.equal(await page.getAttribute('#runs-body tr[data-id="r-preview"]', 'class'), 'selectable selected');
+    assert.equal(new URL(page.url()).searchParams.get('run'), 'r-preview');
+
+    await page.reload();
+    assert.match(await textAt('#run-detail pre.diff'), /~ capacity: 2 => 4/);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('updates live: a new run appears without a reload, and what did not change is not redrawn', async () => {
+    await page.goto(`${server.url}/dashboard?run=r-preview`);
+    await textAt('#run-detail pre.diff');
+    // A mark on the drawn detail: it survives only if the detail is not redrawn.
+    await page.$eval('#run-detail .run-detail', (el) => ((el as HTMLElement).dataset.probe = 'kept'));
+    const before = await textAt('#freshness');
+
+    await server.store.save(RunRecordSchema.parse(previewRun({ id: 'r-later', commit: 'e'.repeat(40), status: 'running', phase: 'previewing', timings: { enqueuedAt: '2026-11-29T00:20:00.000Z' } })));
+    await page.waitForSelector('#runs-body tr[data-id="r-later"]', { timeout: 8_000 });
+    assert.equal(await page.getAttribute('#runs-body tr[data-id="r-preview"]', 'class'), 'selectable selected', 'the selection is kept');
+    assert.equal(await page.getAttribute('#run-detail .run-detail', 'data-probe'), 'kept');
+    await waitFor('a newer freshness time', async () => (await page.textContent('#freshness')) !== before, 5_000);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('prints what the records say as text, never as markup', async () => {
+    await page.goto(`${server.url}/dashboard?run=r-hostile`);
+    assert.match(await textAt('#run-detail .message'), /<img src=x onerror="window.__pwned=1">/);
+    assert.equal(await page.$$eval('#run-detail img', (imgs) => imgs.length), 0);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  });
+
+  it('charts an incident’s signal with its anomaly scores', async () => {
+    await page.goto(`${server.url}/dashboard`);
+    await page.click(`#incidents-body tr[data-id="${INCIDENT_ID}"]`);
+    await page.waitForSelector('#incident-detail svg.chart', { timeout: 10_000 });
+    const d = (await page.getAttribute('#incident-detail svg.chart path.sig-line', 'd')) ?? '';
+    assert.equal(d.split(' ').length, CPU.length, 'one vertex per recent value');
+    assert.equal(await page.$$eval('#incident-detail svg.chart circle.anomaly', (c) => c.length), 3, 'first, peak and last anomalous points');
+    assert.equal(await page.$$eval('#incident-detail svg.chart line.threshold', (c) => c.length), 1);
+    const box = await page.$eval('#incident-detail svg.chart', (svg) => svg.getBoundingClientRect().width);
+    assert.ok(box > 100, `the chart is laid out (width ${box})`);
+    assert.match(await textAt('#incident-detail figcaption'), /infra\/\.\/sandbox cpu/);
+    assert.match(await textAt('#incident-detail .causes'), /saturation \(0\.8\): demand doubled/);
+    // The moment of each action: a vertical line per remediation event, right of the peak.
+    const markers = await page.$$eval('#incident-detail svg.chart line.marker', (ls) => ls.map((l) => [Number(l.getAttribute('x1')), l.textContent ?? '']));
+    assert.deepEqual(markers.map(([, t]) => String(t).replace(/^\d\d:\d\d:\d\d /, '')), ['scale-out: committed — bbbbbbbbbbbb committed to main', 'scale-out: verifying — applied; watching cpu']);
+    const dots = await page.$$eval('#incident-detail svg.chart circle.anomaly', (cs) => cs.map((c) => Number(c.getAttribute('cx'))));
+    assert.ok(Number(markers[0]![0]) > Math.max(...dots), 'the actions come after the anomalies');
+    assert.match(await textAt('#incident-detail .remediations'), /scale-out on infra\/\.\/sandbox: verifying \(commit bbbbbbbbbbbb\)/);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('rejects a review item with the person’s name and reason, and records it in the audit log', async () => {
+    const review = await openReview(server.remediations, 'homeostat/scale-out-x', PROPOSED, APPLIED);
+    await page.goto(`${server.url}/dashboard`);
+    await page.fill('#operator', 'bob');
+    await page.fill(`[data-reason-for="${review.id}"]`, 'wait for the sale to end');
+    await page.click(`[data-review="${review.id}"] button.reject`);
+    await page.waitForSelector(`[data-review="${review.id}"]`, { state: 'detached', timeout: 10_000 });
+    const decided = await server.remediations.review(review.id);
+    assert.deepEqual([decided?.status, decided?.decidedBy, decided?.reason], ['rejected', 'bob', 'wait for the sale to end']);
+    await page.waitForSelector('#audit-body tr[data-seq="3"]', { timeout: 8_000 });
+    assert.match(await textAt('#audit-body tr[data-seq="3"]'), /review-rejected.*bob.*rejected by bob: wait for the sale to end/);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('serves an incident’s series as JSON, and 404 for an unknown incident', async () => {
+    const res = await fetch(`${server.url}/api/incidents/${encodeURIComponent(INCIDENT_ID)}/series`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { signals: { stackKey: string; signalId: string; seriesId: string; points: { t: number; v: number }[]; anomalies: { t: number; score: number }[] }[] };
+    assert.equal(body.signals.length, 1);
+    const [s] = body.signals;
+    assert.deepEqual([s!.stackKey, s!.signalId, s!.seriesId], [STACK, 'cpu', 'sandbox/cpu']);
+    assert.deepEqual(s!.points.map((p) => p.v), CPU);
+    assert.deepEqual(s!.anomalies.map((a) => [a.t - T0, a.score]), [[6 * MIN, 0.9], [7 * MIN, 0.99], [8 * MIN, 0.9]]);
+    assert.equal((await fetch(`${server.url}/api/incidents/nope/series`)).status, 404);
+    const css = await fetch(`${server.url}/dashboard/app.css`);
+    assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.match((await fetch(`${server.url}/dashboard`)).headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  });
+});
+
+/** A commit on its own branch of the fixture's repository, pushed; returns its id. The clone goes back to main. */
+async function pushBranch(fx: GitopsFixture, branch: string, capacity: string): Promise<string> {
+  const cwd = fx.repo.workDir;
+  const env = { GIT_AUTHOR_NAME: 'Homeostat', GIT_AUTHOR_EMAIL: 'homeostat@localhost', GIT_COMMITTER_NAME: 'Homeostat', GIT_COMMITTER_EMAIL: 'homeostat@localhost' };
+  await git(['checkout', '-q', '-b', branch], { cwd });
+  fx.setStackConfig('sandbox:capacity', capacity);
+  await git(['commit', '-q', '-am', `scale-out: checkout to ${capacity}`], { cwd, env });
+  await git(['push', '-q', 'origin', branch], { cwd });
+  const commit = await git(['rev-parse', 'HEAD'], { cwd });
+  await git(['checkout', '-q', 'main'], { cwd });
+  return commit;
+}
+
+/**
+ * A remediation waiting for a person, exactly as the remediation worker
+ * leaves one (see `openReview` in remediation-worker.ts): its record in state
+ * `review` and an open review item, for a proposal on its own branch.
+ */
+async function openReview(store: RemediationStore, branch: string, proposalCommit: string, baseCommit: string): Promise<ReviewItem> {
+  const id = remediationIdOf(INCIDENT_ID);
+  const reviewId = `rv-${id.slice(3)}`;
+  const now = new Date().toISOString();
+  const reasons = ['confidence 0.60 is below the threshold 0.70'];
+  const proposal = {
+    kind: 'config-patch' as const, playbook: 'scale-out', incidentId: INCIDENT_ID, stackKey: STACK, title: 'Scale checkout out to 3',
+    expectedEffect: [{ signalId: 'cpu', direction: 'down' as const, relative: 0.3, note: 'a third more capacity' }],
+    confidence: 0.6, risk: 'medium' as const, explanation: 'CPU saturated at capacity 2', evidence: ['cpu 97 at capacity 2'],
+    file: 'stacks/Pulumi.sandbox.yaml', changes: [{ key: 'sandbox:capacity', from: 2, to: 3 }],
+  };
+  await store.save(
+    RemediationRecordSchema.parse({
+      id, incidentId: INCIDENT_ID, stackKey: STACK, repoId: 'infra', state: 'review', createdAt: now, updatedAt: now, playbook: 'scale-out', proposal,
+      rawConfidence: 0.6, confidence: 0.6, decision: { decision: 'review', reasons, dryRun: false }, mode: 'review', branch, proposalCommit, baseCommit, reviewId,
+      events: [{ at: now, state: 'review', message: `waiting for a person: ${reasons[0]}` }],
+    }),
+  );
+  const item = ReviewItemSchema.parse({
+    id: reviewId, remediationId: id, status: 'open', createdAt: now, stackKey: STACK, repoId: 'infra', incidentId: INCIDENT_ID, playbook: 'scale-out',
+    title: proposal.title, explanation: proposal.explanation, confidence: 0.6, risk: 'medium', branch, commit: proposalCommit, reasons,
+  });
+  await store.saveReview(item);
+  return item;
+}
+
+describe('dashboard: approving a review item through the real service', function () {
+  this.timeout(300_000);
+  let fx: GitopsFixture;
+  let service: RunningService;
+  let browser: Browser;
+  const savedEnv: Record<string, string | undefined> = {};
+
+  before(async () => {
+    // The telemetry stage (which the remediation worker runs with) talks to moto; moto accepts any credentials.
+    for (const [k, v] of Object.entries({ AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' })) {
+      savedEnv[k] = process.env[k];
+      process.env[k] = v;
+    }
+    fx = await createGitopsFixture({
+      telemetry: { enabled: true, endpoint: testServices().motoUrl, pollIntervalSeconds: 60, settleSeconds: 0 },
+      remediation: { enabled: true },
+    });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await service?.stop();
+    await fx?.cleanup();
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('merges the branch when a person approves it in the page, and takes it off the open list', async () => {
+    service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url } });
+    const page = await browser.newPage();
+    const served = await page.goto(`${service.url}/dashboard`);
+    assert.equal(served?.status(), 200, 'the dashboard is not wired into startService: pass `extra: createDashboardRoutes({ incidents })` to createHttpServer in service.ts');
+
+    const base = await fx.repo.commitAndPush('initial stacks');
+    const branch = 'homeostat/scale-out-dashboard';
+    const proposal = await pushBranch(fx, branch, '3');
+    const redis = createRedis(fx.config.redisUrl);
+    const review = await openReview(createRemediationStore(redis, fx.prefix), branch, proposal, base).finally(() => redis.quit());
+
+    await page.fill('#operator', 'alice');
+    await page.waitForSelector(`[data-review="${review.id}"] button.approve`, { timeout: 10_000 });
+    assert.match((await page.textContent(`[data-review="${review.id}"]`)) ?? '', /Scale checkout out to 3.*confidence 0\.6 · risk medium/s);
+    await page.click(`[data-review="${review.id}"] button.approve`);
+    await page.waitForSelector(`[data-review="${review.id}"]`, { state: 'detached', timeout: 10_000 });
+    assert.match((await page.textContent('#reviews-body')) ?? '', /nothing waiting for review/);
+
+    const open = (await (await fetch(`${service.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
+    assert.deepEqual(open.reviews.map((r) => r.id), []);
+    // The remediation worker merges the approved branch into the deploy branch.
+    const decided = await waitFor('the merge of the approved branch', async () => {
+      const { review: r } = (await (await fetch(`${service.url}/api/reviews/${encodeURIComponent(review.id)}`)).json()) as { review: ReviewItem };
+      return r.mergedCommit ? r : undefined;
+    }, 60_000, 250);
+    assert.equal(decided.status, 'approved');
+    assert.equal(decided.decidedBy, 'alice');
+    const main = (await git(['rev-parse', 'refs/heads/main'], { cwd: fx.repo.remote })).trim();
+    assert.equal(decided.mergedCommit, main, 'the deploy branch is at the merge');
+    await git(['merge-base', '--is-ancestor', proposal, main], { cwd: fx.repo.remote });
+    assert.match(await git(['show', '-s', '--format=%B', main], { cwd: fx.repo.remote }), /Homeostat-Approved-By: alice/);
+    assert.equal(await page.evaluate(() => localStorage.getItem('homeostat.operator')), 'alice', 'the name is remembered');
+    await page.close();
+  });
+});
