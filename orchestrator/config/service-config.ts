@@ -109,6 +109,11 @@ export const ServiceConfigSchema = z
         confidenceThreshold: z.number().min(0).max(1).default(0.7),
         /** Per-stack thresholds by stack key (`<repo>/<project>/<stack>`), overriding the default. */
         stackThresholds: z.record(z.string(), z.number().min(0).max(1)).default({}),
+        /**
+         * Signal-time seconds of data after an incident's onset before a proposal is made: diagnosis
+         * looks at the incident again with them (is demand still up? did errors follow the deploy?). Default 180.
+         */
+        evidenceSeconds: z.number().min(0).default(180),
         /** After the change is applied, how long to watch its signals, in seconds; default 600. */
         verificationSeconds: z.number().min(1).default(600),
         /** Fresh points each named signal needs after the apply before a verdict; default 5. */

@@ -9,7 +9,7 @@ import { contextFrom } from '../aiops/context-store.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
 import type { ServiceConfig } from '../config/service-config.ts';
 import { calibratedConfidence, changeFingerprint, decide, evaluateGuardrails, promotable, type PolicyResult } from '../decide/index.ts';
-import type { SignalSeries } from '../diagnose/index.ts';
+import { diagnose, type SignalSeries } from '../diagnose/index.ts';
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
@@ -125,6 +125,12 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     return parsed.success ? parsed.data : undefined;
   }
 
+  async function newestPoint(seriesIds: readonly string[]): Promise<number> {
+    let newest = 0;
+    for (const id of new Set(seriesIds)) newest = Math.max(newest, (await deps.incidents.recent(id)).at(-1)?.timestamp ?? 0);
+    return newest;
+  }
+
   // propose: the playbooks' best proposal, calibrated by their track record, then the guardrails.
   async function propose(rec: RemediationRecord): Promise<RemediationRecord> {
     const incident = await deps.incidents.get(rec.incidentId);
@@ -139,10 +145,16 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     for (const spec of seriesOf(ctx.watched.filter((w) => w.stackKey === rec.stackKey))) {
       recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
     }
+    // Diagnose again with the data that arrived since the incident last changed: an open
+    // incident lasts until now, even when its detectors got used to the new level.
+    const newest = await newestPoint(incident.incident.signals.map((s) => s.seriesId));
+    const ongoing = { ...incident.incident, lastAbnormalAt: Math.max(incident.incident.lastAbnormalAt, newest) };
+    const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== rec.incidentId);
+    const { causes } = diagnose(ongoing, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues });
     const id = parseStackKey(rec.stackKey);
     const input: PlaybookInput = {
       incident: incident.incident,
-      causes: incident.causes,
+      causes,
       stack: { stackKey: rec.stackKey, contract, configFile: `${id.project ? `${id.project}/` : ''}stacks/Pulumi.${id.stack}.yaml` },
       deployments: ctx.deployments.filter((d) => d.stackKey === rec.stackKey),
       recentValues,
@@ -158,7 +170,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
       const why = failures.length > 0 ? `no valid proposal (${failures.length} playbook(s) failed)` : 'no playbook had a proposal for this incident';
       const next = advance(rec, 'no-action', why);
       emit(timelineEvent('proposal', why, { ...fields(next), outcome: 'no-action' }));
-      await audit(next, 'no-action', why, { causes: incident.causes, failures: failures.map((f) => f.errors) });
+      await audit(next, 'no-action', why, { causes, failures: failures.map((f) => f.errors) });
       return next;
     }
 
@@ -182,7 +194,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
         details: { kind: proposal.kind, ...(proposal.kind === 'config-patch' ? { changes: proposal.changes } : { revert: proposal.commit }) },
       }),
     );
-    await audit(next, 'proposal', proposal.title, { causes: incident.causes, proposal, rawConfidence: proposal.confidence, confidence, alternatives: scored.slice(1).map((s) => ({ playbook: s.proposal.playbook, title: s.proposal.title, confidence: s.confidence })) });
+    await audit(next, 'proposal', proposal.title, { causes, proposal, rawConfidence: proposal.confidence, confidence, alternatives: scored.slice(1).map((s) => ({ playbook: s.proposal.playbook, title: s.proposal.title, confidence: s.confidence })) });
     await audit(next, 'guardrails', guardrails.filter((g) => !g.passed).map((g) => `${g.name}: ${g.reason}`).join('; ') || 'every guardrail passed', { guardrails });
 
     // The kill switch (a reject-on-fail guardrail) needs no policy check: nothing goes out.
@@ -509,6 +521,17 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     }
     try {
       let rec = await deps.store.get(data.remediationId);
+      if (!rec || rec.state === 'no-action') {
+        // Too early to judge: diagnosis gets a few periods of data after the onset first.
+        const incident = await deps.incidents.get(data.incidentId);
+        if (incident && incident.incident.status === 'open') {
+          const newest = await newestPoint(incident.incident.signals.map((s) => s.seriesId));
+          if (newest < incident.incident.onsetAt + deps.config.evidenceSeconds * 1000 && Date.now() - job.timestamp < 10 * 60_000) {
+            await job.moveToDelayed(Date.now() + 1000, token);
+            throw new DelayedError();
+          }
+        }
+      }
       if (!rec) {
         const now = new Date().toISOString();
         rec = advance(

@@ -153,7 +153,9 @@ export async function startService(config: ServiceConfig, options: ServiceOption
               onIncident: async (event) => {
                 if (event.type === 'resolved') return;
                 const inc = event.incident;
-                await remediationQueue.add({ remediationId: remediationIdOf(inc.id), incidentId: inc.id, stackKey: inc.stackKey, cause: 'incident' }, String(inc.updatedAt));
+                // Content id: the incident as it now stands (several anomalies of one minute are several updates).
+                const points = inc.signals.reduce((n, s) => n + s.points, 0);
+                await remediationQueue.add({ remediationId: remediationIdOf(inc.id), incidentId: inc.id, stackKey: inc.stackKey, cause: 'incident' }, `${inc.updatedAt}-${inc.signals.length}-${points}-${inc.alarms.length}`);
               },
             }
           : {}),
