@@ -228,20 +228,43 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
     });
     // Tail the event log while the engine runs, and once more after it exits.
     let offset = 0;
-    let partial = '';
+    let partial = Buffer.alloc(0);
+    const seen = new Set<number>();
     const drain = async () => {
       const handle = await openFile(eventLog, 'r').catch(() => undefined);
       if (!handle) return;
       try {
+        // A log that shrank was started again by the engine: read it from the top (events
+        // already seen are recognised by their sequence number).
+        if ((await handle.stat()).size < offset) {
+          offset = 0;
+          partial = Buffer.alloc(0);
+        }
         for (;;) {
           const buf = Buffer.alloc(64 * 1024);
           const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
           if (bytesRead === 0) break;
           offset += bytesRead;
-          partial += buf.subarray(0, bytesRead).toString('utf8');
-          const lines = partial.split('\n');
-          partial = lines.pop() ?? '';
-          for (const line of lines) if (line.trim()) onEvent(JSON.parse(line) as EngineEvent);
+          // Split on bytes, not characters: a chunk may end inside a multi-byte character.
+          partial = Buffer.concat([partial, buf.subarray(0, bytesRead)]);
+          let nl: number;
+          while ((nl = partial.indexOf(0x0a)) >= 0) {
+            const line = partial.subarray(0, nl).toString('utf8');
+            partial = partial.subarray(nl + 1);
+            if (!line.trim()) continue;
+            let event: EngineEvent;
+            try {
+              event = JSON.parse(line) as EngineEvent;
+            } catch {
+              // Half a line from a log that was started again; its whole copy follows.
+              continue;
+            }
+            if (typeof event.sequence === 'number') {
+              if (seen.has(event.sequence)) continue;
+              seen.add(event.sequence);
+            }
+            onEvent(event);
+          }
         }
       } finally {
         await handle.close();

@@ -17,6 +17,8 @@ export interface LiveMetricsOptions {
   fleet: FleetSimulator;
   /** Requests per minute at live minute `m` (0 is the first live minute). */
   demand: (minute: number) => number;
+  /** CPU points that no capacity relieves (a runaway process) at live minute `m`; default none. */
+  cpuHog?: (minute: number) => number;
   /** Default 240 healthy minutes before the live part. */
   historyMinutes?: number;
   /** Default 1000 ms of real time per simulated minute. */
@@ -31,6 +33,8 @@ export interface LiveMetrics {
   minute(): number;
   /** Epoch ms of a live minute. */
   timeOf(minute: number): number;
+  /** When a live minute's points were sent to CloudWatch (epoch ms of the wall clock), once they were. */
+  publishedAt(minute: number): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,10 +52,11 @@ export async function startLiveMetrics(options: LiveMetricsOptions): Promise<Liv
   const dims = [{ Name: 'ServiceName', Value: options.serviceName }];
 
   const sample = (m: number, demand: number): MetricDatum[] => {
+    const hog = m >= 0 ? (options.cpuHog?.(m) ?? 0) : 0;
     const svc = options.fleet.services()[0];
     const capacity = svc?.capacity ?? 2;
     const badVersion = svc !== undefined && svc.version !== 'v1.0.0';
-    const cpu = cpuAt(demand, capacity) * (0.97 + rand() * 0.06);
+    const cpu = Math.min(97, cpuAt(demand, capacity) + hog) * (0.97 + rand() * 0.06);
     const t = new Date(t0 + m * 60_000);
     return [
       { MetricName: 'CPUUtilization', Dimensions: dims, Timestamp: t, Value: cpu },
@@ -69,6 +74,7 @@ export async function startLiveMetrics(options: LiveMetricsOptions): Promise<Liv
   await put(history);
 
   let published = -1;
+  const sentAt: number[] = [];
   let stopped = false;
   const started = Date.now();
   const loop = (async () => {
@@ -77,6 +83,7 @@ export async function startLiveMetrics(options: LiveMetricsOptions): Promise<Liv
       while (published < due && !stopped) {
         published += 1;
         await put(sample(published, options.demand(published)));
+        sentAt[published] = Date.now();
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -84,6 +91,7 @@ export async function startLiveMetrics(options: LiveMetricsOptions): Promise<Liv
   return {
     minute: () => published,
     timeOf: (m) => t0 + m * 60_000,
+    publishedAt: (m) => sentAt[m],
     async stop() {
       stopped = true;
       await loop;

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
-import { createAuditLog } from '../../../orchestrator/audit/index.ts';
 import { createIncidentStore } from '../../../orchestrator/aiops/incident-store.ts';
-import { createRedis } from '../../../orchestrator/queue/redis.ts';
-import { createRemediationStore } from '../../../orchestrator/remediate/remediation-store.ts';
-import type { RemediationRecord, ReviewItem } from '../../../orchestrator/remediate/remediation-record.ts';
-import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
-import { formatTimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
+import type { ReviewItem } from '../../../orchestrator/remediate/remediation-record.ts';
 import { git } from '../../../orchestrator/source/git.ts';
-import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
-import { startLiveMetrics, type LiveMetrics } from '../../support/live-metrics.ts';
-import { testServices, uniqueId } from '../../support/services.ts';
+import { WEBHOOK_SECRET } from '../../support/gitops-fixture.ts';
+import { createRemediationFixture, type RemediationFixture } from '../../support/remediation-fixture.ts';
 import { waitFor } from '../../support/wait.ts';
-import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
-
-const AWS_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
-/** Demand doubles at live minute 4 and stays there: the service saturates until it has more capacity. */
-const SPIKE = (m: number) => (m < 4 ? 1000 : 2000);
 
 /**
  * The whole loop on the sandbox stack, for real: metrics in moto → anomaly →
@@ -24,76 +13,16 @@ const SPIKE = (m: number) => (m < 4 ? 1000 : 2000);
  */
 describe('remediation: incident → proposal → policy → Git → deploy → verification', function () {
   this.timeout(900_000);
-  let fx: GitopsFixture;
-  let service: RunningService | undefined;
-  let metrics: LiveMetrics | undefined;
-  const saved: Record<string, string | undefined> = {};
-  let redis: ReturnType<typeof createRedis>;
-
-  before(() => {
-    for (const [k, v] of Object.entries(AWS_ENV)) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
-    redis = createRedis(testServices().redisUrl);
-  });
-  after(async () => {
-    await redis.quit();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
+  let f: RemediationFixture | undefined;
   afterEach(async () => {
-    await metrics?.stop();
-    metrics = undefined;
-    await service?.stop();
-    service = undefined;
-    await fx?.cleanup();
+    await f?.cleanup();
+    f = undefined;
   });
-
-  /** A fixture with telemetry on moto and remediation on, the stack deployed, and the live metrics started. */
-  async function deployed(remediation: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<{ hook: string; initial: string }> {
-    fx = await createGitopsFixture({
-      telemetry: {
-        enabled: true,
-        endpoint: testServices().motoUrl,
-        pollIntervalSeconds: 0.5,
-        initialLookbackSeconds: 8 * 3600,
-        settleSeconds: 0,
-        // Simulated minutes run in seconds, hours behind the wall clock: incidents end by verification, not by the clock.
-        incidentQuietSeconds: 6 * 3600,
-      },
-      remediation: { enabled: true, verificationSeconds: 8, verificationPoints: 4, bot: { name: 'Homeostat Bot', email: 'bot@homeostat.test' }, ...remediation },
-      ...extra,
-    });
-    fx.setStackConfig('sandbox:serviceName', uniqueId('svc'));
-    // HOMEOSTAT_TEST_TIMELINE=1 prints the service's timeline, to follow a failing case.
-    service = await startService(fx.config, process.env.HOMEOSTAT_TEST_TIMELINE ? { emit: (e) => console.log(formatTimelineEvent(e)) } : {});
-    const initial = await fx.repo.commitAndPush('initial stacks');
-    const hook = `${service.url}/webhooks/infra`;
-    await sendGithubWebhook(hook, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', ZERO_SHA, initial) });
-    await fx.waitForRun(initial, 'applied');
-    const serviceName = fx.fleet.services()[0]!.name;
-    metrics = await startLiveMetrics({ motoUrl: testServices().motoUrl, serviceName, fleet: fx.fleet, demand: SPIKE });
-    return { hook, initial };
-  }
-
-  const remediations = () => createRemediationStore(redis, fx.prefix);
-  const mainLog = (format: string) => git(['log', '--format=' + format, 'main'], { cwd: fx.repo.remote });
-
-  async function remediationIn(states: RemediationRecord['state'][], timeoutMs = 300_000): Promise<RemediationRecord> {
-    try {
-      return await waitFor(`a remediation in ${states.join('/')}`, async () => (await remediations().list()).find((r) => states.includes(r.state)), timeoutMs, 250);
-    } catch (err) {
-      const seen = (await remediations().list()).map((r) => `${r.id} ${r.state}: ${r.events.map((e) => `${e.state}: ${e.message}`).join(' | ')}`);
-      throw new Error(`${(err as Error).message}; remediations:\n${seen.join('\n')}`, { cause: err });
-    }
-  }
 
   it('saturation: scale-out is committed with trailers, deployed, verified effective, and the incident resolves with a valid audit chain', async () => {
-    const { initial } = await deployed({ confidenceThreshold: 0.5 });
-    const rec = await remediationIn(['effective', 'rolled-back', 'escalated', 'rejected', 'failed', 'no-action', 'review']);
+    f = await createRemediationFixture({ confidenceThreshold: 0.5 });
+    const { fx, initial, mainLog, service, redis } = f;
+    const rec = await f.remediationIn(['effective', 'rolled-back', 'escalated', 'rejected', 'failed', 'no-action', 'review']);
     assert.equal(rec.state, 'effective', rec.events.map((e) => `${e.state}: ${e.message}`).join('\n'));
     assert.equal(rec.playbook, 'scale-out');
     assert.equal(rec.mode, 'auto');
@@ -120,7 +49,7 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     }, 30_000);
     assert.ok(incident.incident.resolvedAt);
 
-    const audit = createAuditLog(redis, fx.prefix);
+    const audit = f.audit;
     const verdict = await audit.verify();
     assert.ok(verdict.ok, JSON.stringify(verdict));
     const types = (await audit.list({ incidentId: rec.incidentId, limit: 100 })).map((e) => e.type).reverse();
@@ -128,27 +57,28 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     const raw = JSON.stringify(await redis.lrange(`${fx.prefix}:audit:entries`, 0, -1));
     for (const secret of [WEBHOOK_SECRET, 'test-passphrase']) assert.ok(!raw.includes(secret), 'no secret in the audit log');
 
-    const api = (await (await fetch(`${service!.url}/api/audit/verify`)).json()) as { ok: boolean };
+    const api = (await (await fetch(`${service.url}/api/audit/verify`)).json()) as { ok: boolean };
     assert.equal(api.ok, true);
   });
 
   it('below the threshold: a review item; approving it merges the branch, deploys it, and verifies it', async () => {
-    await deployed({ confidenceThreshold: 0.99 });
-    const rec = await remediationIn(['review', 'rejected', 'no-action', 'failed']);
+    f = await createRemediationFixture({ confidenceThreshold: 0.99 });
+    const { fx, mainLog, service, store } = f;
+    const rec = await f.remediationIn(['review', 'rejected', 'no-action', 'failed']);
     assert.equal(rec.state, 'review', rec.message);
     const before = await mainLog('%H');
-    const { reviews } = (await (await fetch(`${service!.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
+    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
     assert.equal(reviews.length, 1);
     const review = reviews[0]!;
     assert.match(review.reasons.join(' '), /below the stack's threshold/);
     assert.ok((await git(['ls-remote', '--heads', fx.repo.remote, review.branch])).length > 0, 'the branch is on the remote');
 
-    const res = await fetch(`${service!.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'alice' }) });
+    const res = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'alice' }) });
     assert.equal(res.status, 200, await res.clone().text());
-    const again = await fetch(`${service!.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'bob' }) });
+    const again = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'bob' }) });
     assert.equal(again.status, 409, 'a second decision is refused');
 
-    const done = await remediationIn(['effective', 'rolled-back', 'escalated', 'failed']);
+    const done = await f.remediationIn(['effective', 'rolled-back', 'escalated', 'failed']);
     assert.equal(done.state, 'effective', done.events.map((e) => `${e.state}: ${e.message}`).join('\n'));
     assert.equal(done.mode, 'review');
     const merged = (await mainLog('%H %s')).split('\n')[0]!;
@@ -156,44 +86,46 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     assert.match(merged, /Merge homeostat\//);
     assert.notEqual(before.split('\n')[0], done.commit);
     assert.ok(fx.fleet.services()[0]!.capacity > 2);
-    const decided = (await remediations().review(review.id))!;
+    const decided = (await store.review(review.id))!;
     assert.equal(decided.status, 'approved');
     assert.equal(decided.decidedBy, 'alice');
-    const audit = await createAuditLog(redis, fx.prefix).list({ type: 'review-approved' });
+    const audit = await f.audit.list({ type: 'review-approved' });
     assert.equal(audit[0]?.actor, 'alice');
     assert.equal((await git(['ls-remote', '--heads', fx.repo.remote, review.branch])).length, 0, 'the branch is gone after the merge');
   });
 
   it('rejecting a review item deletes its branch and leaves Git and the stack as they were', async () => {
-    await deployed({ confidenceThreshold: 0.99 });
-    const rec = await remediationIn(['review', 'rejected', 'no-action', 'failed']);
+    f = await createRemediationFixture({ confidenceThreshold: 0.99 });
+    const { fx, mainLog, service, store } = f;
+    const rec = await f.remediationIn(['review', 'rejected', 'no-action', 'failed']);
     assert.equal(rec.state, 'review', rec.message);
     const head = await mainLog('%H');
-    const { reviews } = (await (await fetch(`${service!.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
+    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
     const review = reviews[0]!;
-    const res = await fetch(`${service!.url}/api/reviews/${review.id}/reject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'carol', reason: 'not during the sale' }) });
+    const res = await fetch(`${service.url}/api/reviews/${review.id}/reject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'carol', reason: 'not during the sale' }) });
     assert.equal(res.status, 200, await res.clone().text());
-    assert.equal((await remediations().get(rec.id))?.state, 'rejected');
+    assert.equal((await store.get(rec.id))?.state, 'rejected');
     assert.equal((await git(['ls-remote', '--heads', fx.repo.remote, review.branch])).length, 0, 'the branch is deleted');
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(await mainLog('%H'), head, 'main did not move');
     assert.equal(fx.fleet.services()[0]!.capacity, 2, 'the stack did not change');
-    const audit = await createAuditLog(redis, fx.prefix).list({ type: 'review-rejected' });
+    const audit = await f.audit.list({ type: 'review-rejected' });
     assert.equal(audit[0]?.actor, 'carol');
     assert.match(audit[0]!.summary, /not during the sale/);
   });
 
   it('a proposal that breaks a mandatory policy is rejected with the policy message, and nothing is committed', async () => {
-    await deployed({ confidenceThreshold: 0.5 }, { policy: { config: { 'capacity-within-bounds': { maxCapacity: 2 } } } });
+    f = await createRemediationFixture({ confidenceThreshold: 0.5 }, { extra: { policy: { config: { 'capacity-within-bounds': { maxCapacity: 2 } } } } });
+    const { fx, mainLog } = f;
     const head = await mainLog('%H');
-    const rec = await remediationIn(['rejected', 'effective', 'review', 'no-action', 'failed']);
+    const rec = await f.remediationIn(['rejected', 'effective', 'review', 'no-action', 'failed']);
     assert.equal(rec.state, 'rejected', rec.message);
     assert.match(rec.message ?? '', /mandatory policy capacity-within-bounds/);
     assert.equal(rec.policy?.passed, false);
     assert.ok(rec.policy?.violations.some((v) => v.level === 'mandatory' && v.policy === 'capacity-within-bounds'));
     assert.equal(await mainLog('%H'), head, 'nothing was committed');
     assert.equal((await git(['ls-remote', '--heads', fx.repo.remote, 'homeostat/*'])).length, 0, 'the proposal branch is gone');
-    const decision = (await createAuditLog(redis, fx.prefix).list({ type: 'decision' }))[0];
+    const decision = (await f.audit.list({ type: 'decision' }))[0];
     assert.match(decision?.summary ?? '', /capacity-within-bounds/);
     // The stack is not stalled by the failed check of a proposal branch.
     assert.equal((await fx.store.status('infra/./sandbox')).conditions.Stalled.status, false);
