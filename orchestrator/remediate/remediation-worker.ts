@@ -19,7 +19,8 @@ import type { RunRecord } from '../records/run-record.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { seriesOf } from '../telemetry/index.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
-import { verifyEffect, type SignalWindow } from '../verify/verify-effect.ts';
+import { checkSignal, verifyEffect, type SignalWindow } from '../verify/verify-effect.ts';
+import type { Incident } from '../correlate/index.ts';
 import { remediationCommitMessage, revertCommitMessage } from './commit-message.ts';
 import { StaleProposalError, type GitWriter, type RepoRef } from './git-writer.ts';
 import type { GuardrailLedger } from './guardrail-ledger.ts';
@@ -131,6 +132,30 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     return newest;
   }
 
+  /**
+   * Whether every abnormal signal of the incident is back near its level
+   * before the onset, judged on the points after its last anomaly (at least
+   * three). A second incident about a problem already fixed ends here.
+   */
+  async function recoveredSince(incident: Incident, contract: StackContract): Promise<string | undefined> {
+    const windows: SignalWindow[] = [];
+    for (const s of incident.signals) {
+      const signal = contract.healthSignals.find((h) => h.id === s.signalId);
+      if (!signal || s.stackKey !== incident.stackKey) continue;
+      const points = await deps.incidents.recent(s.seriesId);
+      const after = points.filter((p) => p.timestamp > incident.lastAbnormalAt).map((p) => p.value).slice(-5);
+      if (after.length < 3) return undefined;
+      windows.push({
+        effect: { signalId: s.signalId, direction: signal.higherIsWorse ? 'down' : 'up' },
+        before: points.filter((p) => p.timestamp < incident.onsetAt).map((p) => p.value),
+        during: points.filter((p) => p.timestamp >= incident.onsetAt && p.timestamp <= incident.lastAbnormalAt).map((p) => p.value),
+        after,
+      });
+    }
+    const checks = windows.map((w) => checkSignal(w, { settlePoints: 0 }));
+    return checks.length > 0 && checks.every((c) => c.verdict === 'improved') ? checks.map((c) => c.note).join('; ') : undefined;
+  }
+
   // propose: the playbooks' best proposal, calibrated by their track record, then the guardrails.
   async function propose(rec: RemediationRecord): Promise<RemediationRecord> {
     const incident = await deps.incidents.get(rec.incidentId);
@@ -138,6 +163,13 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     if (incident.incident.status === 'resolved') return advance(rec, 'no-action', 'the incident resolved before any action');
     const contract = await contractOf(rec.stackKey);
     if (!contract) return advance(rec, 'no-action', `${rec.stackKey} declares no contract (no homeostat output)`);
+    const recovered = await recoveredSince(incident.incident, contract);
+    if (recovered) {
+      const next = advance(rec, 'no-action', `its signals are back to their levels before the incident: ${recovered}`);
+      emit(timelineEvent('proposal', next.message!, { ...fields(next), outcome: 'no-action' }));
+      await audit(next, 'no-action', next.message!);
+      return next;
+    }
 
     const [statuses, runs] = await Promise.all([deps.runs.statuses(), deps.runs.list({ limit: 200 })]);
     const ctx = contextFrom(statuses, runs);

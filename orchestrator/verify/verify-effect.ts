@@ -80,12 +80,15 @@ export function checkSignal(w: SignalWindow, options: VerifyOptions = {}): Signa
   return { signalId: id, verdict: 'unchanged', ...levels, note: `${id} did not recover enough: ${moved}` };
 }
 
-/** The verdict on a whole change: effective when at least one named signal improved and none got worse. */
+/**
+ * The verdict on a whole change: effective when its primary signal (the
+ * first named: the one the change is aimed at) improved and none got worse.
+ * The other signals are expected to follow, and only count against it.
+ */
 export function verifyEffect(windows: readonly SignalWindow[], options: VerifyOptions = {}): Verification {
   const signals = windows.map((w) => checkSignal(w, options));
-  const improved = signals.filter((s) => s.verdict === 'improved');
   const worse = signals.filter((s) => s.verdict === 'worse');
-  const outcome = improved.length > 0 && worse.length === 0 ? 'effective' : 'not-effective';
+  const outcome = signals[0]?.verdict === 'improved' && worse.length === 0 ? 'effective' : 'not-effective';
   const summary =
     signals.length === 0
       ? 'no signal was named to verify'

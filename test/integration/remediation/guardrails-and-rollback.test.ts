@@ -80,7 +80,7 @@ describe('remediation: a change that does not help is reverted; the rollback lim
   });
 
   // A runaway process eats CPU from minute 4: more instances do not relieve it.
-  const HOG = { demand: () => 1000, cpuHog: (m: number) => (m < 4 ? 0 : 50) };
+  const HOG = { demand: () => 1000, cpuHog: (m: number) => (m < 4 ? 0 : 65) };
 
   it('scale-out does not relieve a CPU hog: the commit is reverted with git revert and the revert is deployed', async () => {
     f = await createRemediationFixture({ confidenceThreshold: 0.2 }, { metrics: HOG });
@@ -145,5 +145,7 @@ describe('remediation: two incidents on one stack at once', function () {
     const commits = (await fixture.mainLog('%H %P')).split('\n').map((l) => l.split(' '));
     for (let i = 0; i + 1 < commits.length; i++) assert.equal(commits[i]![1], commits[i + 1]![0], 'linear history');
     assert.ok(done.filter((r) => r.mode === 'auto' && r.commit).length <= 1, done.map((r) => `${r.id} ${r.state} ${r.mode ?? ''}`).join('\n'));
+    // The second incident was about the problem the first change fixed: nothing more to do.
+    assert.equal(b!.state, 'no-action', trail(b!));
   });
 });
