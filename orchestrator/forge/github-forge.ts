@@ -19,8 +19,8 @@ export function createGithubForge(options: GithubForgeOptions): ForgeAdapter {
     request: { retries: 0 },
   });
   const ownerRepo = (repoName: string): { owner: string; repo: string } => {
-    const [owner, repo] = repoName.split('/');
-    if (!owner || !repo) throw new Error(`not a GitHub repository name: ${repoName} (expected owner/repo)`);
+    const [owner, repo, ...rest] = repoName.split('/');
+    if (!owner || !repo || rest.length > 0) throw new Error(`not a GitHub repository name: ${repoName} (expected owner/repo)`);
     return { owner, repo };
   };
   return {

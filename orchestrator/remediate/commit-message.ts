@@ -47,6 +47,7 @@ export function remediationCommitMessage(input: RemediationCommitInput): string 
     `Homeostat-Confidence: ${input.confidence.toFixed(2)}`,
     ...proposal.evidence.slice(0, 5).map((e) => `Homeostat-Evidence: ${oneLine(e)}`),
     `Homeostat-Policy: ${policyLine(input.policy)}`,
+    `Homeostat-Decision: ${input.decision.decision}${input.decision.reasons.length > 0 ? ` (${oneLine(input.decision.reasons.join('; '))})` : ''}`,
     `Homeostat-Preview: ${previewLine(input.previewCounts)}${input.previewRunId ? ` (run ${input.previewRunId})` : ''}`,
   ];
   return `${oneLine(proposal.title, 72)}\n\n${body.join('\n')}\n\n${trailers.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ProposalSchema } from '../../remediations/proposal.ts';
 
@@ -111,7 +112,12 @@ export function advance(record: RemediationRecord, state: RemediationState, mess
   return { ...record, state, message, updatedAt: at, events: [...record.events, { at, state, message }].slice(-50) };
 }
 
-/** `rm-<incident id>` with the characters job ids and branch names dislike replaced. */
+/**
+ * `rm-<incident id>-<hash>`: readable, with only the characters job ids and
+ * Git branch names accept (no `..`, no `:`), and a short hash of the exact id
+ * so that two incident ids that read alike stay apart.
+ */
 export function remediationIdOf(incidentId: string): string {
-  return `rm-${incidentId.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
+  const readable = incidentId.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  return `rm-${readable}-${createHash('sha256').update(incidentId).digest('hex').slice(0, 8)}`;
 }

@@ -73,9 +73,10 @@ export function checkSignal(w: SignalWindow, options: VerifyOptions = {}): Signa
   const levels = { ...(before !== undefined ? { before } : {}), during, after };
   const moved = `${fmt(during)} → ${fmt(after)}${before !== undefined ? ` (before the incident ${fmt(before)})` : ''}`;
   // Measured against the way back when the incident moved the signal; else against its own size.
-  const scale = gap > 0 ? gap : Math.abs(during) || 1;
-  const needed = gap > 0 ? recoverShare : relativeChange;
-  if (gain >= needed * scale) return { signalId: id, verdict: 'improved', ...levels, note: `${id} improved: ${moved}` };
+  // Half the way back when the incident moved the signal, and never less than a 10% move: a
+  // signal the incident barely moved does not "improve" on noise.
+  const needed = Math.max(gap > 0 ? recoverShare * gap : 0, relativeChange * (Math.abs(during) || 1));
+  if (gain >= needed) return { signalId: id, verdict: 'improved', ...levels, note: `${id} improved: ${moved}` };
   if (-gain >= relativeChange * (Math.abs(during) || 1)) return { signalId: id, verdict: 'worse', ...levels, note: `${id} got worse: ${moved}` };
   return { signalId: id, verdict: 'unchanged', ...levels, note: `${id} did not recover enough: ${moved}` };
 }
