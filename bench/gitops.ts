@@ -27,20 +27,10 @@ import { createLocalRepo } from '../orchestrator/sandbox/local-repo.ts';
 import { startService } from '../orchestrator/service/service.ts';
 import { git } from '../orchestrator/source/git.ts';
 import { pullRequestPayload, pushPayload, sendGithubWebhook, ZERO_SHA } from '../test/support/webhooks.ts';
+import { percentile, wholeNumberArg } from './cli-args.ts';
 
 const run = promisify(execFile);
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number >= 1`);
-  return v;
-}
-
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 async function waitForRun(find: () => Promise<RunRecord | undefined>, timeoutMs = 300_000): Promise<RunRecord> {
   const deadline = Date.now() + timeoutMs;
@@ -59,8 +49,8 @@ function setCapacity(dir: string, capacity: number): void {
 }
 
 const SECRET = 'bench-webhook-secret';
-const pushes = arg('pushes', 100);
-const rounds = arg('rounds', 3);
+const pushes = wholeNumberArg('pushes', 100);
+const rounds = wholeNumberArg('rounds', 3);
 const dir = mkdtempSync(join(tmpdir(), 'homeostat-bench-gitops-'));
 const redis = await startRedis();
 const fleet = await startFleetSimulator();

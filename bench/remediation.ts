@@ -18,19 +18,10 @@
  */
 import { startMoto, startRedis } from '../orchestrator/runtime/local-services.ts';
 import { createRemediationFixture } from '../test/support/remediation-fixture.ts';
+import { percentile, wholeNumberArg } from './cli-args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number >= 1`);
-  return v;
-}
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-const rounds = arg('rounds', 5);
+const rounds = wholeNumberArg('rounds', 5);
 const EVIDENCE_SECONDS = 180;
 const FAULT_MINUTE = 4;
 

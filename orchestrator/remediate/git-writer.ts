@@ -100,6 +100,23 @@ export function createGitWriter(options: GitWriterOptions): GitWriter {
     }
   }
 
+  /**
+   * Makes a commit on top of the deploy branch's head and pushes it there,
+   * only if the head is still the one it was made on; when someone pushed
+   * in between, fetches and makes it again (a few times).
+   */
+  async function onDeployHead(dir: string, deployBranch: string, what: string, make: () => Promise<void>): Promise<string> {
+    for (let tries = 0; tries < 5; tries++) {
+      await fetch(dir);
+      const head = await run(dir, ['rev-parse', `refs/remotes/origin/${deployBranch}`]);
+      await checkout(dir, head);
+      await make();
+      const commit = await run(dir, ['rev-parse', 'HEAD']);
+      if (await push(dir, commit, deployBranch, head)) return commit;
+    }
+    throw new Error(`${deployBranch} kept moving; could not ${what}`);
+  }
+
   return {
     head: (repo, branch) =>
       serial(repo, async (dir) => {
@@ -144,29 +161,20 @@ export function createGitWriter(options: GitWriterOptions): GitWriter {
     advance: ({ repo, branch, expected, commit }) => serial(repo, (dir) => push(dir, commit, branch, expected)),
 
     merge: ({ repo, deployBranch, branch, message }) =>
-      serial(repo, async (dir) => {
-        for (let tries = 0; tries < 5; tries++) {
-          await fetch(dir);
-          const head = await run(dir, ['rev-parse', `refs/remotes/origin/${deployBranch}`]);
-          await checkout(dir, head);
+      serial(repo, (dir) =>
+        onDeployHead(dir, deployBranch, `merge ${branch}`, async () => {
           try {
             await run(dir, ['merge', '-q', '--no-ff', '--no-verify', '-m', message, `refs/remotes/origin/${branch}`]);
           } catch (err) {
             await run(dir, ['merge', '--abort']).catch(() => undefined);
             throw new StaleProposalError(`${branch} does not merge cleanly into ${deployBranch}: ${(err as Error).message}`);
           }
-          const commit = await run(dir, ['rev-parse', 'HEAD']);
-          if (await push(dir, commit, deployBranch, head)) return commit;
-        }
-        throw new Error(`${deployBranch} kept moving; could not merge ${branch}`);
-      }),
+        }),
+      ),
 
     revert: ({ repo, deployBranch, commit, message }) =>
-      serial(repo, async (dir) => {
-        for (let tries = 0; tries < 5; tries++) {
-          await fetch(dir);
-          const head = await run(dir, ['rev-parse', `refs/remotes/origin/${deployBranch}`]);
-          await checkout(dir, head);
+      serial(repo, (dir) =>
+        onDeployHead(dir, deployBranch, `revert ${commit.slice(0, 12)}`, async () => {
           try {
             await run(dir, ['revert', '--no-commit', commit]);
           } catch (err) {
@@ -174,11 +182,8 @@ export function createGitWriter(options: GitWriterOptions): GitWriter {
             throw new StaleProposalError(`cannot revert ${commit.slice(0, 12)} on ${deployBranch}: ${(err as Error).message}`);
           }
           await run(dir, ['commit', '-q', '--no-verify', '-m', message]);
-          const revert = await run(dir, ['rev-parse', 'HEAD']);
-          if (await push(dir, revert, deployBranch, head)) return revert;
-        }
-        throw new Error(`${deployBranch} kept moving; could not revert ${commit.slice(0, 12)}`);
-      }),
+        }),
+      ),
 
     deleteBranch: (repo, branch) =>
       serial(repo, async (dir) => {
