@@ -19,7 +19,11 @@ const PURE = [
   'orchestrator/intake/repo-match.ts',
   'orchestrator/webhooks/**',
   'orchestrator/telemetry/**',
+  'orchestrator/sandbox/alarm-rules.ts',
   'orchestrator/sandbox/fleet-model.ts',
+  'orchestrator/sandbox/sandbox-config.ts',
+  'orchestrator/sandbox/scenario-plan.ts',
+  'orchestrator/sandbox/scenario-verdict.ts',
   'orchestrator/sandbox/scenarios.ts',
   'orchestrator/sandbox/sim-clock.ts',
 ];

@@ -1,7 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CorrelationInputSchema, closeIncident, step, withRoles, type CorrelationInput, type IncidentEvent } from '../correlate/index.ts';
-import { diagnose, type SignalSeries } from '../diagnose/index.ts';
+import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { seriesOf } from '../telemetry/index.ts';
@@ -22,6 +22,8 @@ export interface AnalysisWorkerDeps {
   onIncident?: (event: IncidentEvent, record: IncidentRecord) => Promise<void> | void;
   /** Incident grouping window and quiet period, ms; defaults from the tracker. */
   tracker?: { windowMs?: number; quietMs?: number };
+  /** Windows of the diagnosis rules; defaults from diagnose/diagnosis-options.ts. */
+  diagnosis?: DiagnosisOptions;
 }
 
 /**
@@ -42,13 +44,14 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps) {
 
     for (const event of result.incidentEvents) {
       const incident = event.incident;
-      const stacks = new Set(incident.signals.map((s) => s.stackKey));
+      // Every stack of the incident: one opened by an alarm alone has no signals yet, but its values are evidence.
+      const stacks = new Set([...incident.stacks, ...incident.signals.map((s) => s.stackKey)]);
       const recentValues: SignalSeries[] = [];
       for (const spec of seriesOf(ctx.watched.filter((w) => stacks.has(w.stackKey)))) {
         recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
       }
       const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
-      const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues });
+      const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
       const record: IncidentRecord = { incident, causes: diagnosis.causes, summary: diagnosis.summary, updatedAt: new Date().toISOString() };
       await deps.incidents.save(record);
       const top = diagnosis.causes[0];

@@ -98,9 +98,20 @@ export const ServiceConfigSchema = z
         incidentWindowSeconds: z.number().int().min(1).default(600),
         /** An incident resolves after its signals are normal this long, in seconds; default 900. */
         incidentQuietSeconds: z.number().int().min(1).default(900),
+        /** Windows of the diagnosis rules, in seconds; each defaults to diagnose/diagnosis-options.ts. */
+        diagnosis: z
+          .object({
+            lookbackSeconds: z.number().min(0).optional(),
+            afterOnsetGraceSeconds: z.number().min(0).optional(),
+            leadSeconds: z.number().min(0).optional(),
+            baselineSeconds: z.number().min(0).optional(),
+            dependencyWindowSeconds: z.number().min(0).optional(),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
-      .default({ enabled: false, pollIntervalSeconds: 60, initialLookbackSeconds: 3600, settleSeconds: 60, incidentWindowSeconds: 600, incidentQuietSeconds: 900 }),
+      .default({ enabled: false, pollIntervalSeconds: 60, initialLookbackSeconds: 3600, settleSeconds: 60, incidentWindowSeconds: 600, incidentQuietSeconds: 900, diagnosis: {} }),
     remediation: z
       .object({
         /** Turn incidents into proposals, policy checks, commits or review items, and verify them. Default false (needs telemetry). */

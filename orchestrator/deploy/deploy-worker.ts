@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -221,6 +222,11 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       } catch (err) {
         if (err instanceof GitError) throw Object.assign(new Error(err.message), { reason: 'SourceUnavailable' as RunReason });
         throw err;
+      }
+
+      // A commit without the project (a revert of the commit that added it) is not a program to run.
+      if (!existsSync(join(artifact.dir, data.target.project, 'Pulumi.yaml'))) {
+        throw new StalledRun('InvalidProgram', `no Pulumi.yaml in ${data.target.project || 'the repository root'} at ${data.commit.slice(0, 12)}`);
       }
 
       // preview (+ policy), then apply on the deploy branch

@@ -271,16 +271,21 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       }
     };
     let done = false;
+    let tailError: unknown;
+    // Never an unhandled rejection: a failure of the tail is reported when the engine has exited.
     const tail = (async () => {
       while (!done) {
         await drain();
         await sleep(50);
       }
-    })();
+    })().catch((err: unknown) => {
+      tailError = err;
+    });
     try {
       const code = await exited;
       done = true;
       await tail;
+      if (tailError) throw tailError;
       await drain();
       if (code !== 0) {
         const err = new Error(`pulumi up exited with code ${code}`) as Error & { commandResult: { stderr: string; stdout: string } };

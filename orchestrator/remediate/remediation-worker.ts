@@ -9,7 +9,7 @@ import { contextFrom } from '../aiops/context-store.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
 import type { ServiceConfig } from '../config/service-config.ts';
 import { calibratedConfidence, changeFingerprint, decide, evaluateGuardrails, promotable, type PolicyResult } from '../decide/index.ts';
-import { diagnose, type SignalSeries } from '../diagnose/index.ts';
+import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
@@ -51,6 +51,8 @@ export interface RemediationWorkerDeps {
   /** One remediation per stack at a time, across processes (its own keys, apart from the deploy lock). */
   lock: StackLock;
   config: ServiceConfig['remediation'];
+  /** Windows of the diagnosis rules, as the analysis worker uses them; defaults from diagnose/diagnosis-options.ts. */
+  diagnosis?: DiagnosisOptions;
   emit?: TimelineSink;
   playbooks?: readonly Playbook[];
   /** How long to wait for the policy check and for the deploy of a change; default 15 min each. */
@@ -182,7 +184,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     const newest = await newestPoint(incident.incident.signals.map((s) => s.seriesId));
     const ongoing = { ...incident.incident, lastAbnormalAt: Math.max(incident.incident.lastAbnormalAt, newest) };
     const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== rec.incidentId);
-    const { causes } = diagnose(ongoing, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues });
+    const { causes } = diagnose(ongoing, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
     const id = parseStackKey(rec.stackKey);
     const input: PlaybookInput = {
       incident: incident.incident,
@@ -557,7 +559,10 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
         // Too early to judge: diagnosis gets a few periods of data after the onset first.
         const incident = await deps.incidents.get(data.incidentId);
         if (incident && incident.incident.status === 'open') {
-          const newest = await newestPoint(incident.incident.signals.map((s) => s.seriesId));
+          // All the stack's series: an incident opened by an alarm alone has no signals of its own.
+          const contract = await contractOf(data.stackKey);
+          const stackSeries = contract ? seriesOf([{ stackKey: data.stackKey, healthSignals: contract.healthSignals, alarms: contract.alarms }]).map((x) => x.seriesId) : [];
+          const newest = await newestPoint([...incident.incident.signals.map((s) => s.seriesId), ...stackSeries]);
           if (newest < incident.incident.onsetAt + deps.config.evidenceSeconds * 1000 && Date.now() - job.timestamp < 10 * 60_000) {
             await job.moveToDelayed(Date.now() + 1000, token);
             throw new DelayedError();

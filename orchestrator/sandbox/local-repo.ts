@@ -14,6 +14,8 @@ export interface LocalRepo {
   workDir: string;
   /** Commits every change in the clone and pushes it; returns the new commit id. */
   commitAndPush(message: string, author?: { name: string; email: string }): Promise<string>;
+  /** Brings the clone up to the remote's branch (others, Homeostat among them, push too); returns its head. */
+  pull(): Promise<string>;
 }
 
 const PROJECT_FILES = ['Pulumi.yaml', 'package.json', 'package-lock.json', 'stacks', 'policies'];
@@ -41,6 +43,10 @@ export async function createLocalRepo(dir: string, projectRoot: string, branch =
       await git(['add', '-A'], { cwd: workDir });
       await git(['commit', '-q', '-m', message], { cwd: workDir, env });
       await git(['push', '-q', 'origin', `HEAD:${branch}`], { cwd: workDir });
+      return git(['rev-parse', 'HEAD'], { cwd: workDir });
+    },
+    async pull() {
+      await git(['pull', '-q', '--ff-only', 'origin', branch], { cwd: workDir });
       return git(['rev-parse', 'HEAD'], { cwd: workDir });
     },
   };

@@ -11,13 +11,14 @@ import { timestampOfMinute, type SimTimeline } from './sim-clock.ts';
  * dimension `ServiceName=<service name>`, the sandbox stack's health signals:
  * `CPUUtilization` (Percent), `LatencyP95` (Milliseconds), `ErrorRate`
  * (Percent) and `RequestCount` (Count). One datum per metric per simulated
- * minute, so reading back with period 60 s gives the sample's value for any
- * statistic (Average, Sum, Minimum, Maximum).
+ * minute, so reading back with the timeline's period gives the sample's
+ * value for any statistic (Average, Sum, Minimum, Maximum).
  *
  * Timestamps: simulated minute `m` is published at
- * `timeline.originMs + m·60 s`, where `originMs = T0 − H·60 s` for a run
- * started at wall time T0 (whole minute) with H minutes of headroom; see
- * {@link SimTimeline} in sim-clock.ts. Backfilled history is minutes
+ * `timeline.originMs + m·period`: with a live timeline (the sandbox's) at
+ * the real time the minute starts, one period of the minute's real length;
+ * with a headroom timeline at `T0 − H·60 s + m·60 s`. See {@link SimTimeline}
+ * in sim-clock.ts. Backfilled history is minutes
  * −N … −1. Create the client with `disableRequestCompression: true` when the
  * endpoint is moto, which cannot read the gzipped bodies the SDK sends above
  * 10 KB.
@@ -43,15 +44,20 @@ export const SANDBOX_METRICS = {
 
 export const SANDBOX_DIMENSION = 'ServiceName';
 
-/** The four datums of one sample, stamped at `timestampMs`. */
-export function sampleDatums(sample: ServiceSample, timestampMs: number): MetricDatum[] {
+/**
+ * The four datums of one sample, stamped at `timestampMs`; high-resolution
+ * (`StorageResolution: 1`) when `periodMs` is under a minute, as CloudWatch
+ * needs to keep sub-minute periods apart.
+ */
+export function sampleDatums(sample: ServiceSample, timestampMs: number, periodMs = 60_000): MetricDatum[] {
   const Dimensions = [{ Name: SANDBOX_DIMENSION, Value: sample.serviceName }];
   const Timestamp = new Date(timestampMs);
+  const resolution = periodMs < 60_000 ? { StorageResolution: 1 } : {};
   return [
-    { MetricName: SANDBOX_METRICS.cpu, Dimensions, Timestamp, Value: sample.cpu, Unit: 'Percent' },
-    { MetricName: SANDBOX_METRICS.latencyP95, Dimensions, Timestamp, Value: sample.latencyP95, Unit: 'Milliseconds' },
-    { MetricName: SANDBOX_METRICS.errorRate, Dimensions, Timestamp, Value: sample.errorRate, Unit: 'Percent' },
-    { MetricName: SANDBOX_METRICS.requestCount, Dimensions, Timestamp, Value: sample.requestCount, Unit: 'Count' },
+    { MetricName: SANDBOX_METRICS.cpu, Dimensions, Timestamp, Value: sample.cpu, Unit: 'Percent', ...resolution },
+    { MetricName: SANDBOX_METRICS.latencyP95, Dimensions, Timestamp, Value: sample.latencyP95, Unit: 'Milliseconds', ...resolution },
+    { MetricName: SANDBOX_METRICS.errorRate, Dimensions, Timestamp, Value: sample.errorRate, Unit: 'Percent', ...resolution },
+    { MetricName: SANDBOX_METRICS.requestCount, Dimensions, Timestamp, Value: sample.requestCount, Unit: 'Count', ...resolution },
   ];
 }
 
@@ -102,7 +108,7 @@ export function createMetricsPublisher(options: MetricsPublisherOptions): Metric
   const { client, timeline } = options;
   const timestampOf = (minute: number) => timestampOfMinute(timeline, minute);
   async function publish(samples: readonly ServiceSample[]): Promise<PublishResult> {
-    const datums = samples.flatMap((s) => sampleDatums(s, timestampOf(s.minute)));
+    const datums = samples.flatMap((s) => sampleDatums(s, timestampOf(s.minute), timeline.periodMs));
     const batches = chunk(datums, batchSize);
     for (const MetricData of batches) {
       await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData }));

@@ -1,106 +1,277 @@
-import { untilSignalled } from '../runtime/signals.ts';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { patchConfigValue } from '../../remediations/yaml-patch.ts';
+import { StackContractSchema } from '../../stacks/contract.ts';
 import { loadServiceConfig } from '../config/service-config.ts';
 import { createRedis } from '../queue/redis.ts';
-import { createRunStore } from '../records/run-store.ts';
 import type { RunRecord } from '../records/run-record.ts';
-import { startRedis } from '../runtime/local-services.ts';
+import { createRunStore, type RunStore } from '../records/run-store.ts';
+import { startMoto, startRedis } from '../runtime/local-services.ts';
+import { untilSignalled } from '../runtime/signals.ts';
 import { PROJECT_ROOT } from '../runtime/toolchain.ts';
 import { startService } from '../service/service.ts';
-import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { createCloudWatchClient } from '../telemetry/cloudwatch-reader.ts';
+import { timelineEvent, type TimelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { createAlarmEvaluator } from './alarm-rules.ts';
+import { createCloudAlarms } from './cloud-alarms.ts';
+import { createFleetModel } from './fleet-model.ts';
 import { startFleetSimulator } from './fleet-simulator.ts';
-import { createLocalRepo } from './local-repo.ts';
+import { remediationCommits } from './git-history.ts';
+import { createLocalRepo, type LocalRepo } from './local-repo.ts';
+import { createMetricsPublisher } from './metrics-publisher.ts';
+import { announcePush, ZERO_COMMIT } from './push-webhook.ts';
+import { SANDBOX_REPO_ID, SANDBOX_STACK_KEY, sandboxConfigDoc } from './sandbox-config.ts';
+import { startSandboxOperator, type SandboxOperator } from './sandbox-operator.ts';
+import { startScenarioPlayer, type ScenarioPlayer } from './scenario-player.ts';
+import { sandboxPlan, type SandboxPlan } from './scenario-plan.ts';
+import { judge, type MinuteRecord, type Verdict } from './scenario-verdict.ts';
+import { clockOfTimeline, liveTimeline, MINUTE_MS, parseMinuteLength, type SimClock } from './sim-clock.ts';
+
+export const DEFAULT_SCENARIO = 'traffic-spike';
+
+/** Healthy history published before the run: more than the detectors' warm-up (150 points). */
+export const DEFAULT_BACKFILL_MINUTES = 240;
 
 export interface SandboxOptions {
   /** Data folder for this run (repositories, state); default `<project>/.homeostat/sandbox`. */
   dataDir?: string;
-  /** Exit once the initial deploy is done, instead of serving until Ctrl-C. */
+  /** Exit once the scenario's outcome is known, instead of serving until Ctrl-C. */
   once?: boolean;
+  /** Scenario to play (scenarios.ts `SCENARIO_NAMES`); default `traffic-spike`. */
+  scenario?: string;
+  /** Real seconds per simulated minute: 1, 5, 10, 30 or 60; default 1. */
+  minuteSeconds?: number;
+  /** Minutes of healthy history published before the run; default {@link DEFAULT_BACKFILL_MINUTES}. */
+  backfillMinutes?: number;
+  /** Seed of the fleet model's noise; default 1. */
+  seed?: number;
+  /** Where the stacks, policies and package files are copied from; default the project. */
+  projectRoot?: string;
   emit: TimelineSink;
 }
 
+const STACK_FILE = join('stacks', 'Pulumi.sandbox.yaml');
+const PERIOD_KEY = 'sandbox:metricPeriodSeconds';
+const PERSON = { name: 'Dana Developer', email: 'dana@sandbox.local' };
+/** Who decides review items in a scripted run. */
+const ON_CALL = 'Sam (on call)';
+/** Dummy credentials for moto; the SDK's standard chain reads them, in this process and the engine's. */
+const MOTO_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
+
+/** Sets environment variables; returns how to put them back. */
+function setEnv(vars: Record<string, string>): () => void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+/** Sets `key` in a stack file: changes its line, or adds one at the top of `config:`. */
+function setStackConfig(text: string, key: string, value: number | string): string {
+  if (new RegExp(`^\\s*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`, 'm').test(text)) return patchConfigValue(text, key, value);
+  if (!/^config:\s*$/m.test(text)) throw new Error(`${STACK_FILE} has no config: section`);
+  return text.replace(/^config:\s*$/m, (line) => `${line}\n  ${key}: ${value}`);
+}
+
+/** Waits for the sandbox stack's finished deploy of `commit`. */
+async function waitForDeploy(store: RunStore, commit: string, timeoutMs: number): Promise<RunRecord> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(200)) {
+    const run = (await store.list({ stackKey: SANDBOX_STACK_KEY, limit: 20 })).find((r) => r.commit === commit && r.mode === 'deploy' && r.status !== 'running' && r.status !== 'skipped');
+    if (run) return run;
+  }
+  throw new Error(`the deploy of ${commit.slice(0, 12)} did not finish within ${Math.round(timeoutMs / 60_000)} minutes`);
+}
+
 /**
- * The sandbox, as far as it goes today: Redis, a fleet simulator playing the
- * cloud, a local Git remote with the stacks, and the Homeostat service itself
- * (webhooks, queues, workers, the real engine on a file backend). The initial
- * stacks are pushed and announced with a signed webhook, as a forge would;
- * the service previews them with the policy pack and applies them.
+ * The sandbox: the whole loop on this machine. Redis, moto (CloudWatch), a
+ * fleet simulator playing the cloud, a local Git remote with the stacks, and
+ * the Homeostat service itself (webhooks, queues, workers, the real engine
+ * on a file backend, telemetry and remediation). The stacks are pushed and
+ * deployed; then a simulated clock starts, the fleet's metrics flow to
+ * CloudWatch, and a scenario plays. The run is judged from the timeline, the
+ * fleet's metrics and the Git history (scenario-verdict.ts).
+ *
+ * @returns the exit code: 0 when the scenario ended as expected, 1 when not, 130 when interrupted.
  */
 export async function runSandbox(options: SandboxOptions): Promise<number> {
-  const { emit } = options;
+  // Bad input is refused before anything starts.
+  const plan: SandboxPlan = sandboxPlan(options.scenario ?? DEFAULT_SCENARIO);
+  const minuteSeconds = parseMinuteLength(options.minuteSeconds ?? 1);
+  const backfillMinutes = options.backfillMinutes ?? DEFAULT_BACKFILL_MINUTES;
+  if (!Number.isInteger(backfillMinutes) || backfillMinutes < 0) throw new Error(`invalid backfill: ${backfillMinutes} minutes`);
   const dataDir = options.dataDir ?? join(PROJECT_ROOT, '.homeostat', 'sandbox');
-  const started: { stop(): Promise<void> | void }[] = [];
-  const stopAll = async () => {
-    for (const s of started.reverse()) await s.stop();
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+
+  const events: TimelineEvent[] = [];
+  let clock: SimClock | undefined;
+  // Every event is kept for the verdict; once the clock runs, each carries its simulated minute.
+  const emit: TimelineSink = (e) => {
+    events.push(e);
+    const simMinute = clock ? Math.floor(clock.simMsAt(Date.parse(e.at)) / MINUTE_MS) : undefined;
+    options.emit(simMinute === undefined ? e : { ...e, details: { ...e.details, simMinute } });
   };
+
+  const started: { stop(): Promise<void> | void }[] = [];
+  // Temporary files (Redis's folder, the engine's event logs) stay in the data folder too.
+  const tmp = join(dataDir, 'tmp');
+  const restoreEnv = setEnv({ ...MOTO_ENV, TMPDIR: tmp });
+  let player: ScenarioPlayer | undefined;
+  let operator: SandboxOperator | undefined;
   try {
     // Every sandbox starts from nothing: no state, no repositories left from a previous one.
     await rm(dataDir, { recursive: true, force: true });
-    const redis = await startRedis();
-    started.push(redis);
+    await mkdir(tmp, { recursive: true });
+    const [redis, moto] = await Promise.all([startRedis(), startMoto()]);
+    started.push(redis, moto);
     const fleet = await startFleetSimulator();
     started.push({ stop: () => fleet.close() });
-    emit(timelineEvent('service', `redis on ${redis.url}, fleet simulator on ${fleet.url}`));
+    emit(timelineEvent('service', `redis on ${redis.url}, CloudWatch (moto) on ${moto.url}, fleet simulator on ${fleet.url}`));
 
-    const repo = await createLocalRepo(join(dataDir, 'git'), PROJECT_ROOT);
+    // The Git remote, with the stacks; the sandbox stack reports one metric period per simulated minute.
+    const repo: LocalRepo = await createLocalRepo(join(dataDir, 'git'), projectRoot);
+    const stackFile = join(repo.workDir, STACK_FILE);
+    await writeFile(stackFile, setStackConfig(await readFile(stackFile, 'utf8'), PERIOD_KEY, minuteSeconds));
+
     // A fresh sandbox gets fresh secrets; they live in this process only.
     const secrets = { SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('base64url'), SANDBOX_PASSPHRASE: randomBytes(24).toString('base64url') };
-    const config = loadServiceConfig(
-      {
-        redisUrl: redis.url,
-        redisPrefix: 'sandbox',
-        listen: { host: '127.0.0.1', port: 0 },
-        dataDir: join(dataDir, 'data'),
-        pulumi: { backendUrl: `file://${join(dataDir, 'state')}`, passphrase: { env: 'SANDBOX_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
-        repositories: [{ id: 'sandbox', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'SANDBOX_WEBHOOK_SECRET' }, pollIntervalSeconds: 2, stacks: ['sandbox'] }],
-      },
-      secrets,
-    );
+    const doc = sandboxConfigDoc({
+      redisUrl: redis.url,
+      motoUrl: moto.url,
+      dataDir: join(dataDir, 'data'),
+      stateDir: join(dataDir, 'state'),
+      fleetUrl: fleet.url,
+      remote: repo.remote,
+      minuteSeconds,
+      backfillMinutes,
+      secretEnv: { webhook: 'SANDBOX_WEBHOOK_SECRET', passphrase: 'SANDBOX_PASSPHRASE' },
+    });
+    const config = loadServiceConfig({ ...doc, shutdownGraceSeconds: 5 }, secrets);
     const service = await startService(config, { emit });
     started.push(service);
-    emit(timelineEvent('service', `homeostat serving on ${service.url} (API: ${service.url}/api/runs, metrics: ${service.url}/metrics)`));
+    const dashboard = `${service.url}/dashboard`;
+    emit(timelineEvent('service', `homeostat serving on ${service.url} (dashboard: ${dashboard}, API: ${service.url}/api/runs)`));
 
-    // push
-    const commit = await repo.commitAndPush('Initial stacks');
-    emit(timelineEvent('push', 'initial stacks pushed to main', { commit }));
-    const body = JSON.stringify({
-      ref: 'refs/heads/main',
-      before: '0'.repeat(40),
-      after: commit,
-      repository: { full_name: 'sandbox/infra', clone_url: repo.remote, ssh_url: '', html_url: '' },
-    });
-    const res = await fetch(`${service.url}/webhooks/sandbox`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': randomUUID(),
-        'x-hub-signature-256': `sha256=${createHmac('sha256', secrets.SANDBOX_WEBHOOK_SECRET).update(body).digest('hex')}`,
-      },
-      body,
-    });
-    if (res.status !== 202) throw new Error(`the service refused the sandbox's webhook: ${res.status} ${await res.text()}`);
+    const announce = (before: string, after: string) =>
+      announcePush({ serviceUrl: service.url!, repoId: SANDBOX_REPO_ID, secret: secrets.SANDBOX_WEBHOOK_SECRET, remote: repo.remote, branch: 'main', before, after });
 
-    // Wait for the sandbox stack's run of that commit.
+    // push → preview → policy → apply of the initial stacks.
+    const initial = await repo.commitAndPush('Initial stacks');
+    emit(timelineEvent('push', 'initial stacks pushed to main', { commit: initial }));
+    await announce(ZERO_COMMIT, initial);
     const storeRedis = createRedis(redis.url);
     started.push({ stop: () => storeRedis.quit().then(() => undefined) });
     const store = createRunStore(storeRedis, 'sandbox');
-    let run: RunRecord | undefined;
-    for (const deadline = Date.now() + 10 * 60_000; Date.now() < deadline && !run; await sleep(200)) {
-      run = (await store.list({ stackKey: 'sandbox/./sandbox', limit: 10 })).find((r) => r.commit === commit && r.status !== 'running' && r.status !== 'skipped');
-    }
-    if (!run) throw new Error('the initial deploy did not finish within 10 minutes');
+    const run = await waitForDeploy(store, initial, 10 * 60_000);
+    if (run.status !== 'applied') throw new Error(`the initial deploy ${run.status}: ${run.reason ?? ''} ${run.message ?? ''}`.trim());
     emit(timelineEvent('service', `fleet runs ${fleet.services().map((s) => `${s.name} (capacity ${s.capacity}, ${s.instanceSize}, ${s.version})`).join(', ') || 'nothing'}`));
 
-    if (!options.once) {
-      emit(timelineEvent('service', `sandbox running: push to ${repo.workDir} and see it deployed; Ctrl-C stops everything`));
-      await untilSignalled();
+    // The metrics must come in the period the stack tells Homeostat to read.
+    const contract = StackContractSchema.safeParse((await store.status(SANDBOX_STACK_KEY)).outputs?.homeostat);
+    const periods = contract.success ? [...new Set(contract.data.healthSignals.map((s) => s.period))] : [];
+    if (periods.length !== 1 || periods[0] !== minuteSeconds) {
+      throw new Error(`the sandbox stack declares health signals with period ${periods.join(', ') || '(none)'} s, but a simulated minute lasts ${minuteSeconds} s here (${PERIOD_KEY})`);
     }
-    return run.status === 'applied' ? 0 : 1;
+
+    // The clock starts: healthy history first, so the detectors have a baseline, then one minute at a time.
+    const cw = createCloudWatchClient({ endpoint: moto.url, region: MOTO_ENV.AWS_REGION, disableRequestCompression: true });
+    started.push({ stop: () => cw.destroy() });
+    const timeline = liveTimeline(Date.now(), minuteSeconds);
+    const simClock = clockOfTimeline(timeline, Date.now);
+    const model = createFleetModel({ seed: options.seed ?? 1 });
+    const publisher = createMetricsPublisher({ client: cw, timeline });
+    const alarms = createCloudAlarms({ client: cw, periodSeconds: minuteSeconds });
+    const names = fleet.services().map((s) => s.name);
+    await alarms.define(names);
+    await publisher.backfill(model, fleet.services(), backfillMinutes);
+    clock = simClock;
+    const sc = plan.scenario;
+    emit(
+      timelineEvent('service', `clock started: one simulated minute every ${minuteSeconds} s, ${backfillMinutes} minutes of healthy history published; scenario ${sc.name}: ${sc.description}, from minute ${sc.release?.atMinute ?? sc.onsetMinute}; expected: ${plan.expected.description}`, {
+        details: { scenario: sc.name, minuteSeconds, backfillMinutes, expected: plan.expected },
+      }),
+    );
+
+    // Nobody watches the dashboard in a scripted run: a stand-in decides review items.
+    if (options.once) {
+      operator = startSandboxOperator({ serviceUrl: service.url!, plan, emit, name: ON_CALL, thinkMs: 3 * minuteSeconds * 1000 });
+      emit(timelineEvent('service', `review items are decided by ${ON_CALL}, a stand-in for the person at the dashboard: approves ${plan.expected.kind === 'remedy' ? plan.expected.playbooks.join(' or ') : 'nothing'}, rejects anything else`));
+    }
+
+    // The scenario plays; each minute the run is judged, until its outcome is known.
+    const minutes: MinuteRecord[] = [];
+    let verdict: Verdict | undefined;
+    let decided: (v: Verdict) => void = () => {};
+    const outcome = new Promise<Verdict>((resolve) => (decided = resolve));
+    const startedAt = Date.now();
+    const bad = new Set(sc.badVersions);
+    player = startScenarioPlayer({
+      clock: simClock,
+      model,
+      scenario: sc,
+      services: () => fleet.services(),
+      publish: (samples) => publisher.publish(samples),
+      alarms: { evaluator: createAlarmEvaluator(), apply: (t) => alarms.apply(t) },
+      // A person releases the scenario's version: a commit to the stack file, pushed and announced like any other.
+      release: async (version, minute) => {
+        const before = await repo.pull();
+        await writeFile(stackFile, patchConfigValue(await readFile(stackFile, 'utf8'), 'sandbox:version', version));
+        const commit = await repo.commitAndPush(`Release ${version}`, PERSON);
+        emit(timelineEvent('push', `${PERSON.name} released ${version} (sandbox:version) at minute ${minute}`, { stack: 'sandbox', commit }));
+        await announce(before, commit);
+      },
+      onError: (what, err) => emit(timelineEvent('error', `${what}: ${err.message}`)),
+      onMinute: async (record, transitions) => {
+        const prev = minutes.at(-1);
+        minutes.push(record);
+        if (!sc.release && record.minute === sc.onsetMinute) emit(timelineEvent('service', `fault: ${sc.description} (minute ${record.minute})`, { stack: 'sandbox' }));
+        if (record.services.some((s) => bad.has(s.version)) && !prev?.services.some((s) => bad.has(s.version))) {
+          emit(timelineEvent('service', `fault: the fleet runs ${record.services.map((s) => s.version).join(', ')} (minute ${record.minute})`, { stack: 'sandbox' }));
+        }
+        for (const t of transitions) emit(timelineEvent('service', `CloudWatch alarm ${t.alarmName} is ${t.state}: ${t.reason}`, { stack: 'sandbox', outcome: t.state }));
+        if (verdict && verdict.status !== 'pending') return;
+        const obs = { plan, minuteMs: minuteSeconds * 1000, events: [...events], minutes };
+        let v = judge(obs);
+        if (v.needsGit || events.some((e) => e.type === 'commit')) v = judge({ ...obs, git: await remediationCommits(repo.remote) });
+        verdict = v;
+        if (v.status !== 'pending') {
+          emit(
+            timelineEvent('service', v.summary, {
+              outcome: v.status,
+              durationMs: Date.now() - startedAt,
+              details: { scenario: sc.name, expected: plan.expected.description, measurements: v.measurements, reasons: v.reasons, minuteSeconds },
+            }),
+          );
+          decided(v);
+        }
+      },
+    });
+
+    if (options.once) {
+      const v = await Promise.race([outcome, untilSignalled().then(() => undefined)]);
+      return v === undefined ? 130 : v.status === 'passed' ? 0 : 1;
+    }
+    emit(timelineEvent('service', `sandbox running: dashboard ${dashboard}; push to ${repo.workDir} and see it deployed; Ctrl-C stops everything`));
+    await untilSignalled();
+    return verdict?.status === 'passed' ? 0 : verdict?.status === 'failed' ? 1 : 130;
+  } catch (err) {
+    emit(timelineEvent('error', `sandbox: ${err instanceof Error ? err.message : String(err)}`));
+    throw err;
   } finally {
-    await stopAll();
+    await operator?.stop();
+    await player?.stop();
+    for (const s of started.reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        options.emit(timelineEvent('error', `stopping the sandbox: ${(err as Error).message}`));
+      }
+    }
+    restoreEnv();
   }
 }

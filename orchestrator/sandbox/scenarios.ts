@@ -64,7 +64,8 @@ export const ScenarioOverridesSchema = z
 export type ScenarioOverrides = z.infer<typeof ScenarioOverridesSchema>;
 
 interface Defaults {
-  description: string;
+  /** What the scenario does, from its effective parameters. */
+  describe(p: { durationMinutes: number | null; rampMinutes: number; peak: MinuteEffect; badVersion?: string }): string;
   onsetMinute: number;
   durationMinutes: number | null;
   rampMinutes: number;
@@ -81,7 +82,7 @@ export const BAD_VERSION_EFFECT: VersionEffect = Object.freeze({ errorRateAdd: 6
 
 const DEFAULTS: Record<ScenarioName, Defaults> = {
   'traffic-spike': {
-    description: 'demand × 2.5 for 20 minutes, then back to normal',
+    describe: (p) => `demand × ${p.peak.demandMultiplier} for ${p.durationMinutes ?? 'ever'} minutes, then back to normal`,
     onsetMinute: DEFAULT_ONSET_MINUTE,
     durationMinutes: 20,
     rampMinutes: 0,
@@ -89,7 +90,7 @@ const DEFAULTS: Record<ScenarioName, Defaults> = {
     expectedRemedy: 'capacity',
   },
   'bad-release': {
-    description: `release ${BAD_RELEASE_VERSION}, which raises errors and latency while it runs`,
+    describe: (p) => `release ${p.badVersion ?? BAD_RELEASE_VERSION}, which raises errors and latency while it runs`,
     onsetMinute: DEFAULT_ONSET_MINUTE,
     durationMinutes: null,
     rampMinutes: 0,
@@ -98,7 +99,7 @@ const DEFAULTS: Record<ScenarioName, Defaults> = {
     expectedRemedy: 'version',
   },
   'slow-saturation': {
-    description: 'demand grows steadily for 40 minutes to × 2.4 and stays there, until CPU nears its limit',
+    describe: (p) => `demand grows steadily for ${p.rampMinutes} minutes to × ${p.peak.demandMultiplier} and stays there, until CPU nears its limit`,
     onsetMinute: DEFAULT_ONSET_MINUTE,
     durationMinutes: null,
     rampMinutes: 40,
@@ -106,7 +107,7 @@ const DEFAULTS: Record<ScenarioName, Defaults> = {
     expectedRemedy: 'capacity',
   },
   'false-alarm': {
-    description: 'one blip of 2 minutes (a burst of demand, latency and errors) that needs no action',
+    describe: (p) => `one blip of ${p.durationMinutes ?? 1} minute${p.durationMinutes === 1 ? '' : 's'} (a burst of demand, latency and errors) that needs no action`,
     onsetMinute: DEFAULT_ONSET_MINUTE,
     durationMinutes: 2,
     rampMinutes: 0,
@@ -166,7 +167,7 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
 
   return Object.freeze({
     name: scenarioName,
-    description: d.description,
+    description: d.describe({ durationMinutes, rampMinutes, peak, ...(bad ? { badVersion: bad.version } : {}) }),
     onsetMinute,
     durationMinutes,
     rampMinutes,

@@ -82,7 +82,41 @@ export function createSimClock(options: SimClockOptions): SimClock {
 }
 
 /**
+ * Real seconds one simulated minute may last in the live sandbox: the
+ * metric periods CloudWatch accepts (1, 5, 10 and 30 s for high-resolution
+ * metrics, 60 s for standard ones), since each simulated minute is published
+ * as one period (see {@link liveTimeline}).
+ */
+export const MINUTE_LENGTHS_SECONDS = [1, 5, 10, 30, 60] as const;
+export type MinuteLengthSeconds = (typeof MINUTE_LENGTHS_SECONDS)[number];
+
+/** Validates a minute length; a wrong one gets an error that lists the valid ones. */
+export function parseMinuteLength(value: number | string): MinuteLengthSeconds {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if ((MINUTE_LENGTHS_SECONDS as readonly unknown[]).includes(n)) return n as MinuteLengthSeconds;
+  throw new Error(`invalid minute length ${JSON.stringify(value)}: real seconds per simulated minute, one of ${MINUTE_LENGTHS_SECONDS.join(', ')}`);
+}
+
+/** The clock speed (simulated ms per real ms) at which a simulated minute lasts `seconds` real seconds. */
+export function speedForMinuteLength(seconds: number): number {
+  return assertSpeed(MINUTE_MS / (seconds * 1000));
+}
+
+/**
  * Where simulated minutes land on CloudWatch's time line.
+ *
+ * Two layouts:
+ * - {@link simTimeline}: one standard 60 s period per simulated minute,
+ *   placed far enough in the past (headroom) that a fast run stays there.
+ *   Signal time then runs ahead of the wall clock, so only readers that know
+ *   the layout can relate the two.
+ * - {@link liveTimeline}: one period of the minute's real length per
+ *   simulated minute, stamped at the real time it starts. Signal time is
+ *   wall time, so a service watching the metrics needs no knowledge of the
+ *   simulation: its windows, deploy times and verification all share one
+ *   clock. The live sandbox uses this one.
+ *
+ * The first layout:
  *
  * A run started at wall time T0 (floored to a whole minute) with a headroom
  * of H minutes publishes simulated minute `m` at
@@ -101,24 +135,42 @@ export function createSimClock(options: SimClockOptions): SimClock {
  * (and CloudWatch beyond two hours) do not see.
  */
 export interface SimTimeline {
-  /** Wall time (ms) of simulated minute 0: T0 − H·60 s, a whole minute. */
+  /** Timestamp (ms) of simulated minute 0: T0 − H·60 s, a whole minute; for a live timeline the start itself. */
   readonly originMs: number;
+  /** The CloudWatch period one simulated minute is published as; 60 000 unless live. */
+  readonly periodMs: number;
 }
 
 /** The timeline of a run started at wall time `t0Ms` with `headroomMinutes` of headroom. */
 export function simTimeline(t0Ms: number, headroomMinutes: number): SimTimeline {
   if (!Number.isInteger(headroomMinutes) || headroomMinutes < 0) throw new Error(`invalid headroomMinutes: ${headroomMinutes} (a whole number of minutes, 0 or more)`);
-  return { originMs: Math.floor(t0Ms / MINUTE_MS) * MINUTE_MS - headroomMinutes * MINUTE_MS };
+  return { originMs: Math.floor(t0Ms / MINUTE_MS) * MINUTE_MS - headroomMinutes * MINUTE_MS, periodMs: MINUTE_MS };
+}
+
+/**
+ * The live timeline of a run whose simulated minutes last `minuteSeconds`
+ * real seconds: minute `m` is stamped at `start + m·minuteSeconds`, the real
+ * time it starts (`start` is `nowMs` floored to a whole period), and published
+ * as one period of that length. Backfilled history lies just before the start.
+ */
+export function liveTimeline(nowMs: number, minuteSeconds: number): SimTimeline {
+  const periodMs = parseMinuteLength(minuteSeconds) * 1000;
+  return { originMs: Math.floor(nowMs / periodMs) * periodMs, periodMs };
+}
+
+/** The sim clock that runs in step with a live timeline: minute `m` starts at the real time it is stamped with. */
+export function clockOfTimeline(timeline: SimTimeline, now: () => number): SimClock {
+  return createSimClock({ now, speed: MINUTE_MS / timeline.periodMs, startRealMs: timeline.originMs });
 }
 
 /** The CloudWatch timestamp (ms) of simulated minute `m`. */
 export function timestampOfMinute(timeline: SimTimeline, m: number): number {
-  return timeline.originMs + m * MINUTE_MS;
+  return timeline.originMs + m * timeline.periodMs;
 }
 
 /** The simulated minute published at CloudWatch timestamp `ms` (floored). */
 export function minuteOfTimestamp(timeline: SimTimeline, ms: number): number {
-  return Math.floor((ms - timeline.originMs) / MINUTE_MS);
+  return Math.floor((ms - timeline.originMs) / timeline.periodMs);
 }
 
 /**

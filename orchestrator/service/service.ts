@@ -140,6 +140,14 @@ export async function startService(config: ServiceConfig, options: ServiceOption
     });
     if (config.telemetry.enabled) {
       const t = config.telemetry;
+      const d = t.diagnosis;
+      const diagnosis = {
+        ...(d.lookbackSeconds !== undefined ? { lookbackMs: d.lookbackSeconds * 1000 } : {}),
+        ...(d.afterOnsetGraceSeconds !== undefined ? { afterOnsetGraceMs: d.afterOnsetGraceSeconds * 1000 } : {}),
+        ...(d.leadSeconds !== undefined ? { leadMs: d.leadSeconds * 1000 } : {}),
+        ...(d.baselineSeconds !== undefined ? { baselineMs: d.baselineSeconds * 1000 } : {}),
+        ...(d.dependencyWindowSeconds !== undefined ? { dependencyWindowMs: d.dependencyWindowSeconds * 1000 } : {}),
+      };
       const analysis = startAnalysisWorker({
         connection: redis,
         prefix,
@@ -148,6 +156,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
         lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
         emit,
         tracker: { windowMs: t.incidentWindowSeconds * 1000, quietMs: t.incidentQuietSeconds * 1000 },
+        diagnosis,
         ...(config.remediation.enabled
           ? {
               onIncident: async (event) => {
@@ -190,6 +199,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
           forge: (id) => (repoById.get(id)?.forge === 'github' ? github : undefined),
           lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
           config: config.remediation,
+          diagnosis,
           emit,
           resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
           ...(options.workerId ? { workerId: `remediate-${options.workerId}` } : {}),

@@ -5,7 +5,8 @@ import type { ExpectedEffect, Proposal } from '../proposal.ts';
 
 /**
  * A deployment (or a config change) is the leading cause and names its
- * commit: revert that commit.
+ * commit: revert that commit — unless that deployment created the stack's
+ * resources (its revert would remove the stack, not fix it).
  *
  *   confidence = cause x fit
  *     fit = 1 when the commit is the stack's latest deployment; 0.75 when
@@ -23,6 +24,9 @@ export const rollbackDeploy: Playbook = {
     const commit = cause.commit;
     const ours = (input.deployments ?? []).filter((d) => d.stackKey === input.stack.stackKey);
     const at = ours.findIndex((d) => d.commit === commit);
+    // A deployment that only created resources brought the stack up: reverting it would take the stack down.
+    const created = at >= 0 && ours[at]!.changes.length > 0 && ours[at]!.changes.every((c) => c.op === 'create');
+    if (created) return [];
     const later = at >= 0 ? ours.slice(at + 1).filter((d) => d.appliedAt >= ours[at]!.appliedAt && d.commit !== commit) : [];
     const fit = at < 0 ? 0.85 : later.length > 0 ? 0.75 : 1;
     const fitNote =

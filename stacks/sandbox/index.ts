@@ -17,6 +17,8 @@ export const SandboxConfigShape = {
   version: z.string().min(1),
   /** Largest factor by which one change may grow or shrink capacity. */
   maxStepRatio: z.number().positive().default(2),
+  /** Period of the health signals, seconds: 60, or 1, 5, 10, 30 for high-resolution metrics (the sandbox's fast clock). */
+  metricPeriodSeconds: z.union([z.literal(1), z.literal(5), z.literal(10), z.literal(30), z.literal(60)]).default(60),
 };
 
 /** The sandbox service: one fleet service, sized by `sandbox:*` config. */
@@ -40,7 +42,7 @@ export function sandboxProgram(tags: Record<string, string>): Record<string, pul
     metricName,
     dimensions: dims,
     stat,
-    period: 60,
+    period: cfg.metricPeriodSeconds,
     role,
     higherIsWorse: role !== 'demand',
     ...(limit === undefined ? {} : { limit }),

@@ -3,7 +3,7 @@ import type { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { createFleetModel } from '../../../orchestrator/sandbox/fleet-model.ts';
 import { chunk, createMetricsPublisher, MAX_DATUMS_PER_CALL, SANDBOX_METRICS_NAMESPACE, sampleDatums } from '../../../orchestrator/sandbox/metrics-publisher.ts';
 import { historySamples } from '../../../orchestrator/sandbox/scenarios.ts';
-import { simTimeline } from '../../../orchestrator/sandbox/sim-clock.ts';
+import { liveTimeline, simTimeline } from '../../../orchestrator/sandbox/sim-clock.ts';
 import { SANDBOX_NAMESPACE } from '../../../stacks/sandbox/index.ts';
 
 /** A client that records the PutMetricData inputs it is sent. */
@@ -68,5 +68,16 @@ describe('sandbox: metrics publisher', () => {
     assert.throws(() => createMetricsPublisher({ client, timeline: simTimeline(0, 0), batchSize: MAX_DATUMS_PER_CALL + 1 }), /batchSize/);
     assert.deepEqual(chunk([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
     assert.throws(() => chunk([1], 0), /chunk size/);
+  });
+
+  it('publishes high-resolution datums when a simulated minute is shorter than a real one', async () => {
+    assert.ok(sampleDatums({ serviceName: 'checkout', minute: 0, requestCount: 1, cpu: 1, latencyP95: 1, errorRate: 0 }, 0).every((d) => d.StorageResolution === undefined));
+    const { client, inputs } = recordingClient();
+    const timeline = liveTimeline(Date.UTC(2025, 5, 1, 10, 0, 17, 250), 1);
+    const pub = createMetricsPublisher({ client, timeline });
+    await pub.publish([{ serviceName: 'checkout', minute: 3, requestCount: 120, cpu: 55.5, latencyP95: 170.2, errorRate: 0.12 }]);
+    const data = inputs[0]!.MetricData!;
+    assert.ok(data.every((d) => d.StorageResolution === 1));
+    assert.equal(data[0]!.Timestamp?.getTime(), Date.UTC(2025, 5, 1, 10, 0, 20));
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   createSimClock, DEFAULT_SPEED, MINUTE_MS, minuteOfTimestamp, publishableMinutes, realMsPerSimMinute, realToSimMs,
   simTimeline, simToRealMs, speedFromMinutesPerSecond, timestampOfMinute,
+  clockOfTimeline, liveTimeline, parseMinuteLength, speedForMinuteLength,
 } from '../../../orchestrator/sandbox/sim-clock.ts';
 
 describe('sandbox: sim clock', () => {
@@ -79,5 +80,29 @@ describe('sandbox: sim clock', () => {
     const clock = createSimClock({ now: () => t0, startRealMs: t0 });
     assert.ok(timestampOfMinute(tl, m) <= clock.realMsAtMinute(m));
     assert.ok(timestampOfMinute(tl, m + 1) > clock.realMsAtMinute(m + 1));
+  });
+
+  it('live timeline: each simulated minute is one period of its real length, stamped when it starts', () => {
+    const now = Date.UTC(2025, 0, 1, 12, 0, 30, 400);
+    const tl = liveTimeline(now, 1);
+    assert.deepEqual(tl, { originMs: Date.UTC(2025, 0, 1, 12, 0, 30), periodMs: 1000 });
+    assert.equal(timestampOfMinute(tl, 35), tl.originMs + 35_000);
+    assert.equal(timestampOfMinute(tl, -240), tl.originMs - 240_000, 'backfill lies just before the start');
+    assert.equal(minuteOfTimestamp(tl, tl.originMs + 35_999), 35);
+    const clock = clockOfTimeline(tl, () => now + 10_000);
+    assert.equal(clock.speed, 60);
+    assert.equal(clock.minute(), 10);
+    assert.equal(clock.realMsAtMinute(35), timestampOfMinute(tl, 35), 'signal time is wall time');
+    const slow = liveTimeline(now, 5);
+    assert.equal(slow.originMs, Date.UTC(2025, 0, 1, 12, 0, 30));
+    assert.equal(clockOfTimeline(slow, () => now).speed, 12);
+  });
+
+  it('accepts the minute lengths CloudWatch has periods for, and names them otherwise', () => {
+    assert.equal(parseMinuteLength('1'), 1);
+    assert.equal(parseMinuteLength(30), 30);
+    assert.equal(speedForMinuteLength(1), 60);
+    for (const bad of ['2', 0, '', 'abc', 120]) assert.throws(() => parseMinuteLength(bad), /one of 1, 5, 10, 30, 60/);
+    assert.throws(() => liveTimeline(0, 2), /one of 1, 5, 10, 30, 60/);
   });
 });

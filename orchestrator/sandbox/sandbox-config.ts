@@ -1,0 +1,133 @@
+/**
+ * The service config the sandbox runs Homeostat with: Redis, the local Git
+ * remote, the file backend, CloudWatch at moto, and every time window of the
+ * AIOps half scaled to the sandbox's clock. Pure: it builds the document that
+ * `loadServiceConfig` validates, exactly as a config file would be.
+ *
+ * The sandbox publishes each simulated minute as one CloudWatch period of
+ * the minute's real length, stamped at the real time it starts (sim-clock.ts
+ * `liveTimeline`). Signal time is therefore wall time, and a window of "N
+ * simulated minutes" is simply N × the minute's length in real seconds: the
+ * service needs no notion of simulated time. What stays in real time is what
+ * the engine takes: a deploy lasts its real seconds, whatever the clock.
+ */
+
+/** Windows of the service, in real seconds unless named otherwise. */
+export interface SandboxWindows {
+  telemetry: {
+    pollIntervalSeconds: number;
+    initialLookbackSeconds: number;
+    settleSeconds: number;
+    incidentWindowSeconds: number;
+    incidentQuietSeconds: number;
+  };
+  /** Diagnosis rules' windows (diagnose/diagnosis-options.ts), in seconds. */
+  diagnosis: {
+    lookbackSeconds: number;
+    afterOnsetGraceSeconds: number;
+    leadSeconds: number;
+    baselineSeconds: number;
+    dependencyWindowSeconds: number;
+  };
+  remediation: {
+    evidenceSeconds: number;
+    verificationSeconds: number;
+    verificationPoints: number;
+    guardrails: { cooldownMs: number; maxChangesPerHourPerStack: number; maxChangesPerHourGlobal: number };
+  };
+}
+
+/**
+ * The production defaults (service-config.ts, diagnosis-options.ts,
+ * guardrail-config.ts) in simulated minutes, scaled to a minute of
+ * `minuteSeconds` real seconds, so the service behaves as it would in
+ * production, only faster.
+ *
+ * @param backfillMinutes - history published before the run; the first poll must reach back over it.
+ */
+export function sandboxWindows(minuteSeconds: number, backfillMinutes: number): SandboxWindows {
+  if (!(minuteSeconds > 0)) throw new Error(`invalid minute length: ${minuteSeconds} s`);
+  const min = (m: number) => m * minuteSeconds;
+  return {
+    telemetry: {
+      // One poll per simulated minute: each brings the minute that just ended.
+      pollIntervalSeconds: minuteSeconds,
+      // CloudWatch aggregates nothing late here: every datum is the period's only one.
+      settleSeconds: 0,
+      initialLookbackSeconds: Math.max(60, Math.ceil(min(backfillMinutes + 5))),
+      incidentWindowSeconds: Math.max(1, Math.round(min(10))),
+      incidentQuietSeconds: Math.max(1, Math.round(min(15))),
+    },
+    diagnosis: {
+      lookbackSeconds: min(30),
+      // A deploy's run finishes some real seconds after the fleet changed; that part does not scale.
+      afterOnsetGraceSeconds: min(1) + 10,
+      leadSeconds: min(5),
+      baselineSeconds: min(60),
+      dependencyWindowSeconds: min(30),
+    },
+    remediation: {
+      evidenceSeconds: min(3),
+      verificationSeconds: min(25),
+      verificationPoints: 5,
+      guardrails: { cooldownMs: Math.round(min(30) * 1000), maxChangesPerHourPerStack: 10, maxChangesPerHourGlobal: 20 },
+    },
+  };
+}
+
+export interface SandboxConfigInput {
+  redisUrl: string;
+  motoUrl: string;
+  /** The service's data folder (mirrors, checkouts). */
+  dataDir: string;
+  /** The Pulumi file backend's folder. */
+  stateDir: string;
+  fleetUrl: string;
+  /** The bare Git remote. */
+  remote: string;
+  minuteSeconds: number;
+  backfillMinutes: number;
+  /** Environment variable names holding the webhook secret and the passphrase. */
+  secretEnv: { webhook: string; passphrase: string };
+}
+
+/** The repository id and stack the sandbox watches. */
+export const SANDBOX_REPO_ID = 'sandbox';
+export const SANDBOX_STACK = 'sandbox';
+export const SANDBOX_STACK_KEY = `${SANDBOX_REPO_ID}/./${SANDBOX_STACK}`;
+
+/** Who the sandbox's remediation commits are by. */
+export const SANDBOX_BOT = { name: 'Homeostat', email: 'homeostat@sandbox.local' } as const;
+
+/** The config document (as a YAML file would hold it) for the sandbox's service. */
+export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unknown> {
+  const w = sandboxWindows(input.minuteSeconds, input.backfillMinutes);
+  return {
+    redisUrl: input.redisUrl,
+    redisPrefix: 'sandbox',
+    listen: { host: '127.0.0.1', port: 0 },
+    dataDir: input.dataDir,
+    pulumi: { backendUrl: `file://${input.stateDir}`, passphrase: { env: input.secretEnv.passphrase }, env: { HOMEOSTAT_FLEET_URL: input.fleetUrl } },
+    telemetry: { enabled: true, endpoint: input.motoUrl, region: 'us-east-1', ...w.telemetry, diagnosis: w.diagnosis },
+    remediation: {
+      enabled: true,
+      evidenceSeconds: w.remediation.evidenceSeconds,
+      verificationSeconds: w.remediation.verificationSeconds,
+      verificationPoints: w.remediation.verificationPoints,
+      bot: { ...SANDBOX_BOT },
+      guardrails: w.remediation.guardrails,
+    },
+    repositories: [
+      {
+        id: SANDBOX_REPO_ID,
+        url: input.remote,
+        deployBranch: 'main',
+        forge: 'github',
+        webhookSecret: { env: input.secretEnv.webhook },
+        // A fallback: the sandbox announces its pushes with webhooks.
+        pollIntervalSeconds: 2,
+        stacks: [SANDBOX_STACK],
+      },
+    ],
+  };
+}

@@ -1,0 +1,109 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import type { SandboxPlan } from './scenario-plan.ts';
+
+/**
+ * The on-call person of a scripted sandbox run (`--once`). Homeostat applies
+ * only confident, low-risk fixes by itself; anything else waits for a person
+ * as a review item. In an interactive sandbox that person is you, at the
+ * dashboard. In a scripted run nobody is there, so this stand-in reads the
+ * open review items through the API, as the dashboard does, and after a
+ * moment's thought approves the one the scenario calls for and rejects any
+ * other, saying why.
+ */
+
+/** A review item as the API serves it (the fields the operator reads). */
+export interface ReviewView {
+  readonly id: string;
+  readonly status: string;
+  readonly playbook: string;
+  readonly title: string;
+}
+
+export interface OperatorDecision {
+  readonly approve: boolean;
+  readonly reason: string;
+}
+
+/** What a person who knows the scenario decides about a review item. Pure. */
+export function operatorDecision(plan: SandboxPlan, review: Pick<ReviewView, 'playbook' | 'title'>): OperatorDecision {
+  const expected = plan.expected;
+  if (expected.kind === 'no-action') return { approve: false, reason: 'the blip is over and the service is healthy: nothing to do' };
+  if (expected.playbooks.includes(review.playbook)) return { approve: true, reason: `${review.playbook} is the right fix for this incident` };
+  return { approve: false, reason: `${review.playbook} does not address this incident (expected ${expected.playbooks.join(' or ')})` };
+}
+
+export interface SandboxOperatorOptions {
+  serviceUrl: string;
+  plan: SandboxPlan;
+  emit: TimelineSink;
+  /** Who decides, as the review records it. */
+  name: string;
+  /** How long the person looks at an item before deciding, ms. */
+  thinkMs: number;
+  /** Between two looks at the review list, ms; default 500. */
+  pollMs?: number;
+}
+
+export interface SandboxOperator {
+  stop(): Promise<void>;
+}
+
+export function startSandboxOperator(options: SandboxOperatorOptions): SandboxOperator {
+  const { serviceUrl, plan, emit, name, thinkMs } = options;
+  const stopping = new AbortController();
+  const seen = new Map<string, number>();
+  const decided = new Set<string>();
+
+  async function look(): Promise<void> {
+    const res = await fetch(`${serviceUrl}/api/reviews?status=open`, { signal: stopping.signal });
+    if (!res.ok) throw new Error(`GET /api/reviews: ${res.status}`);
+    const { reviews } = (await res.json()) as { reviews: ReviewView[] };
+    const now = Date.now();
+    for (const r of reviews) {
+      if (decided.has(r.id)) continue;
+      const since = seen.get(r.id) ?? now;
+      seen.set(r.id, since);
+      if (now - since < thinkMs) continue;
+      decided.add(r.id);
+      const d = operatorDecision(plan, r);
+      const verb = d.approve ? 'approve' : 'reject';
+      const post = await fetch(`${serviceUrl}/api/reviews/${encodeURIComponent(r.id)}/${verb}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ by: name, ...(d.approve ? {} : { reason: d.reason }) }),
+        signal: stopping.signal,
+      });
+      emit(
+        timelineEvent('service', `${name} ${d.approve ? 'approves' : 'rejects'} review ${r.id} (${r.title}): ${d.reason}${post.ok ? '' : ` — the API said ${post.status}`}`, {
+          stack: 'sandbox',
+          playbook: r.playbook,
+          outcome: d.approve ? 'approved' : 'rejected',
+        }),
+      );
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await look();
+      } catch (err) {
+        if (stopping.signal.aborted) break;
+        emit(timelineEvent('error', `sandbox operator: ${(err as Error).message}`));
+      }
+      try {
+        await sleep(options.pollMs ?? 500, undefined, { signal: stopping.signal });
+      } catch {
+        break;
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopping.abort();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DIAGNOSIS_DEFAULTS } from '../../../orchestrator/diagnose/index.ts';
+import { operatorDecision } from '../../../orchestrator/sandbox/sandbox-operator.ts';
+import { SANDBOX_ONSET_MINUTE, sandboxPlan } from '../../../orchestrator/sandbox/scenario-plan.ts';
+import { SCENARIO_NAMES } from '../../../orchestrator/sandbox/scenarios.ts';
+
+describe('sandbox: scenario plans', () => {
+  it('has a plan for every scenario, and names the valid ones for an unknown name', () => {
+    for (const n of SCENARIO_NAMES) assert.equal(sandboxPlan(n).scenario.name, n);
+    assert.throws(() => sandboxPlan('meteor'), /unknown scenario "meteor": valid scenarios are traffic-spike, bad-release, slow-saturation, false-alarm/);
+  });
+
+  it('starts every fault after the deployment lookback of diagnosis, so the initial deploy is no suspect', () => {
+    assert.ok(SANDBOX_ONSET_MINUTE * 60_000 > DIAGNOSIS_DEFAULTS.lookbackMs);
+    for (const n of SCENARIO_NAMES) {
+      const sc = sandboxPlan(n).scenario;
+      assert.equal(sc.release?.atMinute ?? sc.onsetMinute, SANDBOX_ONSET_MINUTE);
+    }
+  });
+
+  it('expects capacity for load, a revert for a bad release, nothing for a blip', () => {
+    const kinds = Object.fromEntries(SCENARIO_NAMES.map((n) => [n, sandboxPlan(n).expected]));
+    assert.deepEqual(kinds['traffic-spike'], { kind: 'remedy', playbooks: ['scale-out'], beforeErrors: false, description: 'a scale-out, verified effective' });
+    assert.deepEqual(kinds['bad-release']!.kind === 'remedy' && kinds['bad-release']!.playbooks, ['rollback-deploy']);
+    assert.ok(kinds['slow-saturation']!.kind === 'remedy' && kinds['slow-saturation']!.beforeErrors);
+    assert.equal(kinds['false-alarm']!.kind, 'no-action');
+    assert.match(sandboxPlan('slow-saturation').scenario.description, /180 minutes/, 'the description tells the effective ramp');
+  });
+
+  it('the stand-in on call approves the expected fix and rejects anything else', () => {
+    assert.deepEqual(operatorDecision(sandboxPlan('bad-release'), { playbook: 'rollback-deploy', title: 'Revert' }).approve, true);
+    assert.deepEqual(operatorDecision(sandboxPlan('bad-release'), { playbook: 'scale-out', title: 'Scale out' }).approve, false);
+    assert.deepEqual(operatorDecision(sandboxPlan('false-alarm'), { playbook: 'scale-out', title: 'Scale out' }).approve, false);
+    assert.deepEqual(operatorDecision(sandboxPlan('slow-saturation'), { playbook: 'scale-up', title: 'Scale up' }).approve, true);
+  });
+
+  it('the pure sandbox files do no I/O', () => {
+    const dir = join(import.meta.dirname, '../../../orchestrator/sandbox');
+    for (const file of ['alarm-rules.ts', 'scenario-plan.ts', 'scenario-verdict.ts', 'sandbox-config.ts']) {
+      const src = readFileSync(join(dir, file), 'utf8');
+      const imports = [...src.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
+      for (const spec of imports) {
+        assert.ok(['./alarm-rules.ts', './scenario-plan.ts', './scenarios.ts', './fleet-model.ts', './scenario-verdict.ts', '../timeline/timeline-event.ts', '../../stacks/sandbox/instance-sizes.ts'].includes(spec), `${file} imports ${spec}`);
+      }
+      assert.doesNotMatch(src, /Date\.now\(|Math\.random\(|new Date\(/, `${file} reads no clock and no randomness of its own`);
+    }
+  });
+});
