@@ -143,7 +143,8 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     const windows: SignalWindow[] = [];
     for (const s of incident.signals) {
       const signal = contract.healthSignals.find((h) => h.id === s.signalId);
-      if (!signal || s.stackKey !== incident.stackKey) continue;
+      // Demand is the world, not the stack's health: it may stay high after a fix.
+      if (!signal || signal.role === 'demand' || s.stackKey !== incident.stackKey) continue;
       const points = await deps.incidents.recent(s.seriesId);
       const after = points.filter((p) => p.timestamp > incident.lastAbnormalAt).map((p) => p.value).slice(-5);
       if (after.length < 3) return undefined;
@@ -297,13 +298,14 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     next = { ...next, decision: { ...decision, ...(promoted ? { promoted } : {}) } };
     if (decision.decision === 'reject') return reject(next, decision.reasons);
 
+    // The same change again, its message now carrying the policy result, preview and decision.
     const repo = repoOf(next);
-    if (decision.decision === 'review') return openReview(next, repo, decision.reasons);
-
-    // auto: the proposal's commit becomes the deploy branch's head, if nothing moved it meanwhile.
     const message = remediationCommitMessage({ proposal, confidence: next.confidence ?? proposal.confidence, policy, decision, previewCounts: counts, previewRunId: run.id });
     const base = next.baseCommit!;
     const final = await deps.git.commitProposal({ repo, base, branch: next.branch!, proposal, message });
+    if (decision.decision === 'review') return openReview({ ...next, proposalCommit: final }, repo, decision.reasons);
+
+    // auto: the proposal's commit becomes the deploy branch's head, if nothing moved it meanwhile.
     if (!(await deps.git.advance({ repo, branch: repo.deployBranch, expected: base, commit: final }))) {
       // The deploy branch moved: start again from its new head (and a new policy check).
       const again = advance({ ...next, proposalCommit: undefined, branch: undefined }, 'proposing', `${repo.deployBranch} moved while the proposal was checked; proposing again`);

@@ -107,7 +107,9 @@ export async function createRemediationFixture(
         return await waitFor(`a remediation in ${states.join('/')}`, async () => (await store.list()).find((r) => states.includes(r.state)), timeoutMs, 250);
       } catch (err) {
         const seen = (await store.list()).map((r) => `${r.id} ${r.state}: ${r.events.map((e) => `${e.state}: ${e.message}`).join(' | ')}`);
-        throw new Error(`${(err as Error).message}; remediations:\n${seen.join('\n')}`, { cause: err });
+        // The service's own timeline says where the loop stopped (no incident, no proposal, …).
+        const timeline = events.slice(-40).map((e) => formatTimelineEvent(e).slice(0, 300));
+        throw new Error(`${(err as Error).message}; remediations:\n${seen.join('\n')}\ntimeline:\n${timeline.join('\n')}`, { cause: err });
       }
     },
     async setControls(change: { dryRun?: boolean; killSwitch?: boolean }) {

@@ -72,6 +72,10 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     const review = reviews[0]!;
     assert.match(review.reasons.join(' '), /below the stack's threshold/);
     assert.ok((await git(['ls-remote', '--heads', fx.repo.remote, review.branch])).length > 0, 'the branch is on the remote');
+    // The branch's commit carries the policy result and why a person decides.
+    const branchMessage = await git(['log', '-1', '--format=%B', review.commit], { cwd: fx.repo.remote });
+    assert.match(branchMessage, /^Homeostat-Policy: passed$/m);
+    assert.match(branchMessage, /^Homeostat-Decision: review \(confidence .* below the stack's threshold/m);
 
     const res = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'alice' }) });
     assert.equal(res.status, 200, await res.clone().text());
