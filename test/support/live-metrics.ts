@@ -35,6 +35,8 @@ export interface LiveMetrics {
   timeOf(minute: number): number;
   /** When a live minute's points were sent to CloudWatch (epoch ms of the wall clock), once they were. */
   publishedAt(minute: number): number | undefined;
+  /** Calls to CloudWatch that failed (and were made again). */
+  failures(): string[];
   stop(): Promise<void>;
 }
 
@@ -75,14 +77,22 @@ export async function startLiveMetrics(options: LiveMetricsOptions): Promise<Liv
 
   let published = -1;
   const sentAt: number[] = [];
+  const failures: string[] = [];
   let stopped = false;
   const started = Date.now();
   const loop = (async () => {
     while (!stopped) {
       const due = Math.min(Math.floor((Date.now() - started) / minuteMs), Math.floor((Date.now() - t0) / 60_000));
       while (published < due && !stopped) {
-        published += 1;
-        await put(sample(published, options.demand(published)));
+        const next = published + 1;
+        try {
+          await put(sample(next, options.demand(next)));
+        } catch (err) {
+          // A busy moto may drop a call: the same minute is sent again, and the loop goes on.
+          failures.push(String((err as Error).message));
+          break;
+        }
+        published = next;
         sentAt[published] = Date.now();
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -92,6 +102,7 @@ export async function startLiveMetrics(options: LiveMetricsOptions): Promise<Liv
     minute: () => published,
     timeOf: (m) => t0 + m * 60_000,
     publishedAt: (m) => sentAt[m],
+    failures: () => failures.slice(),
     async stop() {
       stopped = true;
       await loop;

@@ -109,7 +109,8 @@ export async function createRemediationFixture(
         const seen = (await store.list()).map((r) => `${r.id} ${r.state}: ${r.events.map((e) => `${e.state}: ${e.message}`).join(' | ')}`);
         // The service's own timeline says where the loop stopped (no incident, no proposal, …).
         const timeline = events.slice(-40).map((e) => formatTimelineEvent(e).slice(0, 300));
-        throw new Error(`${(err as Error).message}; remediations:\n${seen.join('\n')}\ntimeline:\n${timeline.join('\n')}`, { cause: err });
+        const sent = metrics ? `metrics: minute ${metrics.minute()} sent, ${metrics.failures().length} failed calls ${metrics.failures().slice(-3).join('; ')}` : 'metrics: not started';
+        throw new Error(`${(err as Error).message}; remediations:\n${seen.join('\n')}\n${sent}\ntimeline:\n${timeline.join('\n')}`, { cause: err });
       }
     },
     async setControls(change: { dryRun?: boolean; killSwitch?: boolean }) {
