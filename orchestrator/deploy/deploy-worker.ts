@@ -288,6 +288,11 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       return run.status;
     } catch (err) {
       const e = err as Error & { reason?: RunReason; kind?: string };
+      // A lock left by an engine that is gone (a run cancelled by a shutdown) is cleared the way
+      // crash recovery does it; a live holder makes recover refuse, and the job waits as before.
+      if (e.reason === 'StackLocked' && artifact) {
+        await deps.runner.recover({ workDir: join(artifact.dir, data.target.project), stack: data.target.stack }).catch(() => undefined);
+      }
       const final = !(err instanceof StalledRun) && e.kind !== 'waiting' && attempt >= MAX_ATTEMPTS;
       run.reason = err instanceof StalledRun ? err.reason : final ? 'RetriesExhausted' : e.reason ?? 'EngineError';
       // Cancelled by shutdown is not the commit's fault: the next worker takes the job again.
