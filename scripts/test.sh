@@ -11,6 +11,15 @@ echo "== lint";        npx eslint .
 echo "== types";       npx tsc -p tsconfig.json --noEmit
 echo "== cycles";      npx madge --circular --no-spinner --extensions ts --ts-config tsconfig.json orchestrator remediations policies stacks bench
 
+# Our own Node.js language host (scripts/pulumi-engine) has Go tests against
+# real Node.js and @pulumi/pulumi; they need the Go toolchain that built it.
+if command -v go >/dev/null 2>&1; then
+  echo "== language host (go test)"
+  (cd scripts/pulumi-engine && CGO_ENABLED=0 GOFLAGS=-mod=mod go test -count=1 ./cmd/...)
+else
+  echo "== language host: no Go toolchain, its tests are skipped (an installed Pulumi CLI brings its own host)"
+fi
+
 echo "== tests"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

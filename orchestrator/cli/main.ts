@@ -6,9 +6,11 @@ import { runSandbox } from '../sandbox/run-sandbox.ts';
 import { parseScenarioName, SCENARIO_NAMES } from '../sandbox/scenarios.ts';
 import { MINUTE_LENGTHS_SECONDS, parseMinuteLength } from '../sandbox/sim-clock.ts';
 import { untilSignalled } from '../runtime/signals.ts';
+import { resolveToolchain } from '../runtime/toolchain.ts';
 import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
 import { createApiClient } from './api-client.ts';
+import { parsePulumiInvocation, PULUMI_USAGE, runPulumiForPerson } from './pulumi-command.ts';
 import type { IncidentRecord } from '../aiops/incident-store.ts';
 import { listPlaybooks } from '../../remediations/index.ts';
 import { formatIncidents, formatRemediations, formatReviews, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
@@ -40,7 +42,7 @@ program
     const config = loadServiceConfigFile(opts.config);
     const emit = (e: TimelineEvent) => console.log(json() ? JSON.stringify(e) : formatTimelineEvent(e));
     const service = await startService(config, { http: opts.http, workers: opts.workers, emit });
-    console.error(`homeostat: serving${service.url ? ` on ${service.url}` : ''}${service.workerId ? `, worker ${service.workerId}` : ''}`);
+    console.error(`homeostat: serving${service.url ? ` on ${service.url}` : ''}${service.workerId ? `, worker ${service.workerId}` : ''} (Node.js ${service.runtime.node}, Pulumi ${service.runtime.engine})`);
     await untilSignalled();
     console.error('homeostat: shutting down (running updates may finish within the grace period)');
     await service.stop();
@@ -194,7 +196,29 @@ program
     process.exitCode = await runSandbox({ once: opts.once ?? false, emit, scenario: opts.scenario, minuteSeconds, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   });
 
-await program.parseAsync(process.argv).catch((err: unknown) => {
+program
+  .command('version')
+  .description('the versions of Homeostat, of the Node.js it runs on and of the Pulumi engine it drives')
+  .action(() => {
+    const toolchain = resolveToolchain();
+    const versions = { homeostat: toolchain.homeostatVersion, node: toolchain.node.version, pulumi: toolchain.pulumiVersion };
+    print(versions, () => `homeostat ${versions.homeostat}\nNode.js ${versions.node}\nPulumi ${versions.pulumi}`);
+  });
+
+program
+  .command('pulumi')
+  .description(`the engine Homeostat runs, with the service's backend and passphrase from -c: ${PULUMI_USAGE}`)
+  .helpOption(false);
+
+// `homeostat pulumi …` is dispatched before commander, so that every flag after it reaches pulumi as it is.
+const [command, ...rest] = process.argv.slice(2);
+const main =
+  command === 'pulumi'
+    ? Promise.resolve(rest)
+        .then((args) => runPulumiForPerson(parsePulumiInvocation(args)))
+        .then((code) => void (process.exitCode = code))
+    : program.parseAsync(process.argv);
+await main.catch((err: unknown) => {
   console.error(err instanceof ConfigError ? `homeostat: ${err.message}` : `homeostat: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 2;
 });

@@ -9,6 +9,7 @@ import {
   type EngineEvent,
   type Stack,
 } from '@pulumi/pulumi/automation/index.js';
+import { engineEnvVars, engineHome, type EngineEnvSettings } from './engine-env.ts';
 import { summarizeEvents, type RunSummary } from './run-summary.ts';
 
 /**
@@ -20,19 +21,11 @@ import { summarizeEvents, type RunSummary } from './run-summary.ts';
  */
 
 /** How to reach the engine and its state; built once per service. */
-export interface EngineSettings {
+export interface EngineSettings extends EngineEnvSettings {
   /** Folder holding `pulumi` and `pulumi-language-nodejs`; it must be named `bin`. */
   pulumiDir: string;
-  /** Self-managed backend, for example `file:///var/lib/homeostat/state`. */
-  backendUrl: string;
-  /** Passphrase of the passphrase secrets provider. Never logged. */
-  passphrase: string;
   /** Policy pack folders passed to every preview and update, besides each run's own. */
   policyPacks: string[];
-  /** Engine home (plugins, workspace settings); default: a `pulumi-home` folder beside a file backend, else the user's. */
-  pulumiHome?: string;
-  /** More environment for the engine, the program and its providers. */
-  env?: Record<string, string>;
 }
 
 /** One stack of one checked-out project. */
@@ -111,18 +104,9 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
     throw new Error(`the Pulumi engine folder must be named bin (got ${settings.pulumiDir})`);
   }
   const pulumiCommand = await PulumiCommand.get({ root: dirname(settings.pulumiDir) });
-  const pulumiHome =
-    settings.pulumiHome ??
-    (settings.backendUrl.startsWith('file://') ? join(new URL(settings.backendUrl).pathname, '..', 'pulumi-home') : undefined);
+  const pulumiHome = engineHome(settings);
   if (pulumiHome) await mkdir(pulumiHome, { recursive: true });
-  const envVars: Record<string, string> = {
-    ...settings.env,
-    PULUMI_BACKEND_URL: settings.backendUrl,
-    PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
-    PULUMI_SKIP_UPDATE_CHECK: 'true',
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    ...(pulumiHome ? { PULUMI_HOME: pulumiHome } : {}),
-  };
+  const envVars = engineEnvVars(settings);
 
   async function open(ref: StackRef): Promise<Stack> {
     return LocalWorkspace.createOrSelectStack(

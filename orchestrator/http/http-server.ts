@@ -41,6 +41,8 @@ export interface HttpDeps {
   signalHealth?: () => SignalHealth[];
   /** Review items, remediations, the audit log and run-time controls. */
   remediation?: RemediationApiDeps;
+  /** What the service runs on, reported by `/healthz`. */
+  runtime?: { node: string; engine: string };
   /** Extra routes (the dashboard), tried before a 404. */
   extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
@@ -189,7 +191,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     let m: RegExpExecArray | null;
 
     if (method === 'POST' && (m = /^\/webhooks\/([^/]+)$/.exec(path))) return webhook(req, res, decodeURIComponent(m[1]!));
-    if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok', ...(deps.runtime ? { details: deps.runtime } : {}) });
     if (method === 'GET' && path === '/readyz') {
       const ok = await deps.ready().catch(() => false);
       return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });

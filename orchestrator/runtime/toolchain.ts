@@ -8,6 +8,7 @@ import { z } from 'zod';
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const PackageJsonSchema = z.object({
+  version: z.string(),
   dependencies: z.object({ '@pulumi/pulumi': z.string() }),
   homeostat: z.object({ motoVersion: z.string() }),
 });
@@ -18,7 +19,9 @@ const PackageJsonSchema = z.object({
  * code started without that script still finds them.
  */
 export interface Toolchain {
-  /** Pinned engine version, for example `v3.248.0`. */
+  /** Homeostat's own version (package.json). */
+  homeostatVersion: string;
+  /** Pinned engine version, for example `v3.276.0`. */
   pulumiVersion: string;
   /** Folder holding `pulumi` and `pulumi-language-nodejs`. */
   pulumiDir: string;
@@ -26,9 +29,12 @@ export interface Toolchain {
   motoServer: string;
   /** The `redis-server` executable (found on PATH). */
   redisServer: string;
+  /** The Node.js that runs Homeostat, and so the programs and policy packs the engine starts. */
+  node: { version: string; executable: string };
   /**
-   * Environment for any process that runs the engine: PATH with the engine,
-   * its language host and the dynamic-provider launcher, and Pulumi Cloud off.
+   * Environment for any process that runs the engine: PATH with this very
+   * Node.js, the engine, its language host and the dynamic-provider
+   * launcher, and Pulumi Cloud off.
    */
   engineEnv: Record<string, string>;
 }
@@ -53,15 +59,20 @@ export function resolveToolchain(env: NodeJS.ProcessEnv = process.env): Toolchai
   if (!existsSync(join(pulumiDir, 'pulumi'))) throw missing(`the Pulumi engine (${join(pulumiDir, 'pulumi')})`);
   if (!existsSync(join(pulumiDir, 'pulumi-language-nodejs'))) throw missing('pulumi-language-nodejs');
 
+  // The language host starts `node` from PATH: it must be the one running us
+  // (>= 22), even when the shell that started us has an older one first.
+  const nodeDir = dirname(process.execPath);
   const launcherDir = join(PROJECT_ROOT, 'node_modules', '@pulumi', 'pulumi');
-  const path = [pulumiDir, launcherDir, env.PATH ?? ''].join(delimiter);
+  const path = [nodeDir, pulumiDir, launcherDir, env.PATH ?? ''].join(delimiter);
   const redisServer = findOnPath('redis-server', path) ?? '';
 
   return {
+    homeostatVersion: pkg.version,
     pulumiVersion,
     pulumiDir,
     motoServer,
     redisServer,
+    node: { version: process.version, executable: process.execPath },
     engineEnv: {
       PATH: path,
       PULUMI_SKIP_UPDATE_CHECK: 'true',

@@ -155,7 +155,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     const service = await startService(config, { emit });
     started.push(service);
     const dashboard = `${service.url}/dashboard`;
-    emit(timelineEvent('service', `homeostat serving on ${service.url} (dashboard: ${dashboard}, API: ${service.url}/api/runs)`));
+    emit(timelineEvent('service', `homeostat serving on ${service.url} (dashboard: ${dashboard}, API: ${service.url}/api/runs; Node.js ${service.runtime.node}, Pulumi ${service.runtime.engine})`, { details: { node: service.runtime.node, engine: service.runtime.engine } }));
 
     const announce = (before: string, after: string) =>
       announcePush({ serviceUrl: service.url!, repoId: SANDBOX_REPO_ID, secret: secrets.SANDBOX_WEBHOOK_SECRET, remote: repo.remote, branch: 'main', before, after });

@@ -46,6 +46,8 @@ export interface ServiceOptions {
 }
 
 export interface RunningService {
+  /** The Node.js and engine versions it runs on. */
+  runtime: { node: string; engine: string };
   /** Address of the HTTP server, when it runs. */
   address?: AddressInfo;
   url?: string;
@@ -62,6 +64,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   const emit = options.emit ?? (() => {});
   const prefix = config.redisPrefix;
   const toolchain = resolveToolchain(config.pulumi.pulumiDir ? { ...process.env, HOMEOSTAT_PULUMI_DIR: config.pulumi.pulumiDir } : process.env);
+  const runtime = { node: toolchain.node.version, engine: toolchain.pulumiVersion };
   await mkdir(config.dataDir, { recursive: true });
   if (config.pulumi.backendUrl.startsWith('file://')) await mkdir(new URL(config.pulumi.backendUrl).pathname, { recursive: true });
 
@@ -226,6 +229,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       remediation: { store: remediations, reviews, ledger, audit, configured: { dryRun: config.remediation.guardrails.dryRun, killSwitch: config.remediation.guardrails.killSwitch } },
       signalHealth: () => telemetry?.signalHealth() ?? [],
       extra: createDashboardRoutes({ incidents }),
+      runtime,
       ready: async () => (await redis.ping()) === 'PONG',
     });
     address = await listen(server, config.listen.host, config.listen.port);
@@ -239,6 +243,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   }
 
   return {
+    runtime,
     ...(address ? { address, url: `http://${address.address}:${address.port}` } : {}),
     ...(deployWorker ? { workerId: deployWorker.id } : {}),
     async stop() {

@@ -10,8 +10,25 @@ export HOMEOSTAT_ROOT
 pkg_field() { node -p "const p=require('$HOMEOSTAT_ROOT/package.json'); $1"; }
 PULUMI_VERSION="v$(pkg_field "p.dependencies['@pulumi/pulumi']")"
 MOTO_VERSION="$(pkg_field "p.homeostat.motoVersion")"
-export PULUMI_VERSION MOTO_VERSION
+NODE_VERSION="$(pkg_field "p.homeostat.node.version")"
+export PULUMI_VERSION MOTO_VERSION NODE_VERSION
 export HOMEOSTAT_CACHE="${HOMEOSTAT_CACHE:-$HOME/.cache/homeostat}"
+
+# Node.js: Homeostat needs 22 or newer (@pulumi/pulumi since 3.249 and the
+# AWS SDK from 2027 require it; 20 is past its end of life). A machine whose
+# own node is that new is used as it is. Otherwise the pinned Node.js 24 in
+# the cache goes first on PATH (setup installs it there), so that npm, npx,
+# the CLI, the service and the engine's language host all run on it.
+# HOMEOSTAT_NODE_DIR is empty when the machine's own node is used.
+node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+cached_node_dir="$HOMEOSTAT_CACHE/node-v$NODE_VERSION/bin"
+if [ "$(command -v node)" != "$cached_node_dir/node" ] && [ "$(node_major)" -ge 22 ]; then
+  export HOMEOSTAT_NODE_DIR=""
+else
+  export HOMEOSTAT_NODE_DIR="$cached_node_dir"
+  export PATH="$HOMEOSTAT_NODE_DIR:$PATH"
+fi
+unset cached_node_dir
 
 # HOMEOSTAT_PULUMI_DIR names a folder holding `pulumi` and
 # `pulumi-language-nodejs` of the pinned version; by default, our cached build.

@@ -14,7 +14,7 @@ export function previewRun(overrides: Partial<RunRecord> = {}): RunRecord {
     phase: 'done',
     status: 'previewed',
     attempt: 1,
-    engineVersion: 'v3.248.0',
+    engineVersion: 'v3.276.0',
     previewSummary: {
       counts: { create: 0, update: 1, replace: 0, delete: 0, same: 0 },
       resources: [
