@@ -49,6 +49,8 @@ export async function runPulumiForPerson(invocation: PulumiInvocation): Promise<
   let backend: Record<string, string> = {};
   if (config) {
     const settings = { backendUrl: config.pulumi.backendUrl, passphrase: config.pulumi.passphrase.reveal(), env: config.pulumi.env };
+    // As the service does at start-up: a file backend and its engine home exist before the engine looks.
+    if (settings.backendUrl.startsWith('file://')) await mkdir(new URL(settings.backendUrl).pathname, { recursive: true });
     const home = engineHome(settings);
     if (home) await mkdir(home, { recursive: true });
     backend = engineEnvVars(settings);

@@ -99,8 +99,7 @@ describe('runtime: Node.js 22+ and the pinned engine, for the service and for a 
     });
 
     it('names a missing secret and runs nothing', async () => {
-      const env = { ...process.env, TEST_PASSPHRASE: '' };
-      delete env.TEST_PASSPHRASE;
+      const { TEST_PASSPHRASE: _unset, ...env } = process.env;
       const out = await homeostat(process.execPath, ['pulumi', '-c', join(dir, 'homeostat.yaml'), '--', 'stack', 'ls'], env);
       assert.equal(out.code, 2);
       assert.match(out.stderr, /pulumi\.passphrase: environment variable TEST_PASSPHRASE is not set/);
