@@ -597,9 +597,12 @@ func (h *nodeHost) GetProgramDependencies(
 	if !ok {
 		return resp, nil
 	}
+	// The program's dependencies are those its own package.json declares: the
+	// nearest one at or above the program folder. In an npm workspace that is
+	// the program's, not the workspace root's next to the shared node_modules.
 	declared := map[string]bool{}
-	if root, err := readPackageJSON(filepath.Join(filepath.Dir(nm), "package.json")); err == nil {
-		for name := range root.Dependencies {
+	if own, ok := nearestPackageJSON(dir, filepath.Dir(nm)); ok {
+		for name := range own.Dependencies {
 			declared[name] = true
 		}
 	}
@@ -609,6 +612,19 @@ func (h *nodeHost) GetProgramDependencies(
 		}
 	}
 	return resp, nil
+}
+
+// nearestPackageJSON reads the first package.json found from dir upwards,
+// looking no higher than top.
+func nearestPackageJSON(dir, top string) (*packageJSON, bool) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if p, err := readPackageJSON(filepath.Join(d, "package.json")); err == nil {
+			return p, true
+		}
+		if d == top || filepath.Dir(d) == d {
+			return nil, false
+		}
+	}
 }
 
 func (h *nodeHost) About(ctx context.Context, _ *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {

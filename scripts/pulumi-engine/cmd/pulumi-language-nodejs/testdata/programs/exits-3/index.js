@@ -1,0 +1,3 @@
+require("@pulumi/pulumi");
+
+process.exit(3);
