@@ -82,6 +82,13 @@ export function formatScore(score: number): string {
   return Number.isFinite(score) ? String(score) : '0';
 }
 
+/** The text of a result CSV: `timestamp,value,anomaly_score`, timestamp and value copied through as text so the output lines up with the input exactly. */
+export function scoreCsvText(rawTimestamps: readonly string[], rawValues: readonly string[], scores: readonly number[]): string {
+  const lines = ['timestamp,value,anomaly_score'];
+  for (let i = 0; i < scores.length; i++) lines.push(`${rawTimestamps[i]},${rawValues[i]},${formatScore(scores[i]!)}`);
+  return `${lines.join('\n')}\n`;
+}
+
 /** Labelled windows per file key (`category/name.csv`), as inclusive [start, end] ms timestamps. */
 export function readWindows(file: string): Map<string, [number, number][]> {
   const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
