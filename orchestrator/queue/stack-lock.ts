@@ -15,7 +15,19 @@ export interface StackLease {
   readonly fence: number;
   /** Whether the lease is still ours (false once lost or released). */
   held(): boolean;
+  /**
+   * Aborted when the lease is lost while held: another holder has the key, or
+   * no renewal got through for a whole lease (Redis unreachable). Whatever
+   * runs under the lease must stop then; its reason is a {@link LeaseLostError}.
+   */
+  readonly signal: AbortSignal;
   release(): Promise<void>;
+}
+
+/** The stack's lease ran out or passed to another worker while a run held it. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  readonly reason = 'LeaseLost';
 }
 
 export interface StackLockOptions {
@@ -49,11 +61,22 @@ export function createStackLock(redis: Redis, options: StackLockOptions = {}) {
       if (fence === 0) return undefined;
       const token = `${owner}#${fence}`;
       let held = true;
+      let renewedAt = Date.now();
+      const lost = new AbortController();
+      const lose = (why: string) => {
+        if (!held) return;
+        held = false;
+        clearInterval(timer);
+        lost.abort(new LeaseLostError(`lost the lease of ${stack} (fence ${fence}): ${why}`));
+      };
       const timer = setInterval(() => {
+        // Past a whole lease without a renewal, another worker may hold the stack already.
+        if (Date.now() - renewedAt > leaseMs) return lose(`no renewal reached Redis for ${leaseMs} ms`);
         redis
           .eval(RENEW, 1, lockKey(stack), token, String(leaseMs))
           .then((r) => {
-            if (r !== 1) held = false;
+            if (r === 1) renewedAt = Date.now();
+            else lose('another worker holds it');
           })
           .catch(() => {
             // A failed renewal is retried on the next tick; the lease runs out on its own if Redis stays away.
@@ -64,6 +87,7 @@ export function createStackLock(redis: Redis, options: StackLockOptions = {}) {
         key: stack,
         fence,
         held: () => held,
+        signal: lost.signal,
         async release() {
           clearInterval(timer);
           if (!held) return;
