@@ -24,7 +24,7 @@ import { createRemediationQueue } from '../remediate/remediation-queue.ts';
 import { createRemediationStore } from '../remediate/remediation-store.ts';
 import { startRemediationWorker, type RemediationRepo } from '../remediate/remediation-worker.ts';
 import { createReviewActions } from '../remediate/review-actions.ts';
-import { createRedis } from '../queue/redis.ts';
+import { assertDurableRedis, createRedis } from '../queue/redis.ts';
 import { createStackLock } from '../queue/stack-lock.ts';
 import { createRunStore } from '../records/run-store.ts';
 import { PROJECT_ROOT, resolveToolchain } from '../runtime/toolchain.ts';
@@ -69,6 +69,12 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   if (config.pulumi.backendUrl.startsWith('file://')) await mkdir(new URL(config.pulumi.backendUrl).pathname, { recursive: true });
 
   const redis = createRedis(config.redisUrl);
+  try {
+    await assertDurableRedis(redis);
+  } catch (err) {
+    await redis.quit().catch(() => undefined);
+    throw err;
+  }
   const store = createRunStore(redis, prefix);
   const deployQueue = createDeployQueue(redis, prefix);
   const intake = createIntakeQueue(redis, prefix);
