@@ -66,8 +66,14 @@ export interface DeployWorkerDeps {
 
 export interface DeployWorker {
   readonly id: string;
-  /** Stops taking jobs; lets running updates finish within the grace period, then cancels them. */
+  /**
+   * Stops taking jobs; lets running updates finish within the grace period,
+   * less the engine's interrupt grace, then interrupts them: so that every
+   * engine has stopped by the end of the grace period.
+   */
   close(): Promise<void>;
+  /** Interrupts every running engine now (a shutdown that ran out of time). */
+  abort(): void;
 }
 
 /** Thrown inside a job when the run ended in a way that should not be retried. */
@@ -483,11 +489,14 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     id: workerId,
     async close() {
       const closing = worker.close();
-      const grace = deps.shutdownGraceMs ?? 60_000;
+      const grace = Math.max(0, (deps.shutdownGraceMs ?? 60_000) - interruptGraceMs);
       const timer = setTimeout(() => shutdown.abort(), grace);
       await closing;
       clearTimeout(timer);
       await heartbeat.stop();
+    },
+    abort() {
+      shutdown.abort();
     },
   };
 }
