@@ -46,6 +46,8 @@ program
     await untilSignalled();
     console.error('homeostat: shutting down (running updates may finish within the grace period)');
     await service.stop();
+    // Whatever still waits (a connection retrying an unreachable Redis) must not keep us alive.
+    process.exit(process.exitCode ?? 0);
   });
 
 program

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { EngineEvent } from '@pulumi/pulumi/automation/index.js';
-import type { RunResult, StackRunner } from '../engine/stack-runner.ts';
+import type { EngineIdentity } from '../engine/engine-lock.ts';
+import type { RunOptions, RunResult, StackRunner } from '../engine/stack-runner.ts';
 import { changedResources, type RunSummary } from '../engine/run-summary.ts';
 import { policyConfigFor, type PolicyConfig } from '../plan/policy-config.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
@@ -37,8 +38,12 @@ export interface DeployStackInput {
   beforeApply?: () => Promise<void>;
   /** Called with every engine event of the preview and the update (the run log). */
   onEngineEvent?: (event: EngineEvent) => void;
-  /** Aborts the engine (graceful shutdown past its grace period). */
+  /** Aborts the engine (graceful shutdown past its grace period, a lost lease). */
   signal?: AbortSignal;
+  /** After `signal`, how long the engine has to stop before it is killed. */
+  interruptGraceMs?: number;
+  /** Called when an engine process that may take the stack's lock starts: the run records it. */
+  onEngineStarted?: (engine: EngineIdentity) => void;
   /** Refresh before preview and update, so drift is undone (drift reconcile). */
   refresh?: boolean;
 }
@@ -66,10 +71,12 @@ export function describeChanges(summary: RunSummary, applied = false): string {
   return parts.length === 0 ? 'no changes' : `${parts.join(', ')}${props.length ? ` (${props.join('; ')})` : ''}`;
 }
 
-function engineOptions(input: DeployStackInput): { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal; refresh?: boolean } {
+function engineOptions(input: DeployStackInput): RunOptions {
   return {
     ...(input.onEngineEvent ? { onEvent: input.onEngineEvent } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.interruptGraceMs !== undefined ? { interruptGraceMs: input.interruptGraceMs } : {}),
+    ...(input.onEngineStarted ? { onEngineStarted: input.onEngineStarted } : {}),
     ...(input.refresh ? { refresh: true } : {}),
   };
 }

@@ -1,18 +1,21 @@
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { classifyEngineError } from '../engine/engine-errors.ts';
 import { changedResources } from '../engine/run-summary.ts';
 import { engineEventLine } from '../engine/event-log.ts';
-import type { StackRunner } from '../engine/stack-runner.ts';
+import type { EngineIdentity } from '../engine/engine-lock.ts';
+import { ForeignLockError, type StackRef, type StackRunner } from '../engine/stack-runner.ts';
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { PolicyConfig } from '../plan/policy-config.ts';
 import { parseDeployJobData, type DeployJobData } from '../queue/deploy-job.ts';
 import { DEPLOY_QUEUE, MAX_ATTEMPTS, type DeployQueue } from '../queue/deploy-queue.ts';
 import { stackKey } from '../queue/stack-key.ts';
-import type { StackLease, StackLock } from '../queue/stack-lock.ts';
+import { LeaseLostError, type StackLease, type StackLock } from '../queue/stack-lock.ts';
+import { aliveWorkers, startWorkerHeartbeat } from '../queue/worker-heartbeat.ts';
 import type { RunReason, RunRecord } from '../records/run-record.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { applyRun, isStalledFor, startRun } from '../records/stack-status.ts';
@@ -63,8 +66,14 @@ export interface DeployWorkerDeps {
 
 export interface DeployWorker {
   readonly id: string;
-  /** Stops taking jobs; lets running updates finish within the grace period, then cancels them. */
+  /**
+   * Stops taking jobs; lets running updates finish within the grace period,
+   * less the engine's interrupt grace, then interrupts them: so that every
+   * engine has stopped by the end of the grace period.
+   */
   close(): Promise<void>;
+  /** Interrupts every running engine now (a shutdown that ran out of time). */
+  abort(): void;
 }
 
 /** Thrown inside a job when the run ended in a way that should not be retried. */
@@ -97,6 +106,12 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     for (const ac of running) ac.abort();
   });
   const running = new Set<AbortController>();
+  const leaseMs = deps.jobLockMs ?? 30_000;
+  // A worker cut off from Redis stops its engine within ¾ of a lease (lost at half a lease
+  // without renewal, then this grace); its heartbeat outlives that, so a heartbeat gone means
+  // no engine of this worker runs any more.
+  const interruptGraceMs = Math.min(10_000, Math.floor(leaseMs / 4));
+  const heartbeat = startWorkerHeartbeat(deps.connection, { prefix, worker: workerId, host: hostname(), ttlMs: Math.floor(leaseMs * 1.5) });
 
   async function processJob(job: Job<DeployJobData>, token?: string): Promise<string> {
     let data: DeployJobData;
@@ -210,6 +225,9 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     let outcome: DeployOutcome | undefined;
     const cancel = new AbortController();
     running.add(cancel);
+    // A lost lease stops the engine: another worker may own the stack now.
+    const onLeaseLost = () => cancel.abort(lease.signal.reason);
+    lease.signal.addEventListener('abort', onLeaseLost, { once: true });
     try {
       for (const r of crashed) {
         await recoverCrashed(r, repo, data);
@@ -256,6 +274,10 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
             const line = engineEventLine(e);
             if (line) log.push(line);
           },
+          interruptGraceMs,
+          onEngineStarted: (engine) => {
+            void recordEngine(key, engine, run).then(save).catch((err: unknown) => cancel.abort(err instanceof LeaseLostError ? err : new LeaseLostError(String(err))));
+          },
         },
         sink,
       );
@@ -275,6 +297,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
         const failedRun = outcome.apply ?? outcome.preview;
         const text = failedRun.error ?? failedRun.summary.errors.join('\n');
         const c = classifyEngineError(text);
+        if (lease.signal.aborted) throw lease.signal.reason as LeaseLostError;
         if (shutdown.signal.aborted) throw Object.assign(new Error('cancelled by shutdown'), { reason: 'Cancelled' as RunReason, kind: 'waiting' });
         if (c.kind === 'stalled') throw new StalledRun(c.reason, firstLine(text));
         throw Object.assign(new Error(firstLine(text)), { reason: c.reason, kind: c.kind });
@@ -287,11 +310,22 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       await finish(run, outputs);
       return run.status;
     } catch (err) {
+      if (lease.signal.aborted) return await leaseLost(job, run, lease, token);
       const e = err as Error & { reason?: RunReason; kind?: string };
-      // A lock left by an engine that is gone (a run cancelled by a shutdown) is cleared the way
-      // crash recovery does it; a live holder makes recover refuse, and the job waits as before.
+      let waitMs = 2000;
+      // Locked: our own stale locks are cleared (and the job comes back soon); anyone else's
+      // lock is waited for with a backoff that grows with its age, and named on the stack.
       if (e.reason === 'StackLocked' && artifact) {
-        await deps.runner.recover({ workDir: join(artifact.dir, data.target.project), stack: data.target.stack }).catch(() => undefined);
+        const blocked = await recoverStack(key, { workDir: join(artifact.dir, data.target.project), stack: data.target.stack }, run).then(
+          () => undefined,
+          (x: unknown) => x as Error,
+        );
+        if (blocked instanceof ForeignLockError) {
+          e.message = blocked.message;
+          waitMs = lockBackoffMs(blocked.holders.map((h) => h.since));
+        } else if (blocked) {
+          e.message = blocked.message;
+        }
       }
       const final = !(err instanceof StalledRun) && e.kind !== 'waiting' && attempt >= MAX_ATTEMPTS;
       run.reason = err instanceof StalledRun ? err.reason : final ? 'RetriesExhausted' : e.reason ?? 'EngineError';
@@ -303,11 +337,12 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: run.status }));
       if (err instanceof StalledRun || final) throw new UnrecoverableError(run.message);
       if (e.kind === 'waiting') {
-        await job.moveToDelayed(Date.now() + 2000, token);
+        await job.moveToDelayed(Date.now() + waitMs, token);
         throw new DelayedError();
       }
       throw err;
     } finally {
+      lease.signal.removeEventListener('abort', onLeaseLost);
       running.delete(cancel);
       await flushLog().catch(() => undefined);
       if (artifact) await deps.fetcher.release(artifact).catch(() => undefined);
@@ -323,6 +358,26 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       deps.onRunFinished?.(r);
       if (r.trigger.kind === 'pull_request') await postPreview(r);
     }
+  }
+
+  /**
+   * The lease went while the run held it: the engine has been interrupted.
+   * The run says so while its record is still ours to write (a newer holder's
+   * crash recovery wins otherwise); the stack's status is left to the new
+   * holder, and the job comes back later without counting an attempt.
+   */
+  async function leaseLost(job: Job<DeployJobData>, run: RunRecord, lease: StackLease, token?: string): Promise<string> {
+    const lost = lease.signal.reason as LeaseLostError;
+    run.status = 'aborted';
+    run.reason = 'LeaseLost';
+    run.phase = 'done';
+    run.message = lost.message;
+    run.timings.finishedAt = new Date().toISOString();
+    await deps.store.saveIfStillRunning(run).catch(() => false);
+    emit(timelineEvent('error', `LeaseLost: ${lost.message}; the engine was interrupted`, { stack: run.target.stack, commit: run.commit, outcome: 'aborted' }));
+    deps.onRunFinished?.(run);
+    await job.moveToDelayed(Date.now() + 2000, token).catch(() => undefined);
+    throw new DelayedError();
   }
 
   /** A pull request's preview goes back to its forge; a forge that fails does not fail the run. */
@@ -380,12 +435,34 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     }
   }
 
+  /**
+   * The engine's recovery for a stack whose lease we hold: pending operations
+   * cleared, and the engine locks that are provably ours and stale removed.
+   * Throws a waiting error naming the holder when the lock is anyone else's.
+   */
+  async function recoverStack(key: string, ref: StackRef, run?: RunRecord): Promise<void> {
+    const ours = await deps.store.engines(key);
+    const alive = await aliveWorkers(deps.connection, prefix, ours.flatMap((e) => (e.worker ? [e.worker] : [])));
+    await deps.runner.recover(ref, {
+      ours,
+      workerAlive: (w) => alive.has(w),
+      onEngineStarted: (engine) => void recordEngine(key, engine, run),
+    });
+  }
+
+  /** Remembers an engine we started, before it can take the stack's lock (the only lock we may clear later). */
+  async function recordEngine(key: string, engine: EngineIdentity, run?: RunRecord): Promise<void> {
+    const ours = { ...engine, worker: workerId };
+    if (run) run.engines = [...(run.engines ?? []), ours];
+    await deps.store.recordEngine(key, ours).catch(() => undefined);
+  }
+
   /** An in-flight run of a dead worker: aborted on purpose, the engine's lock and pending operations cleared. */
   async function recoverCrashed(r: RunRecord, repo: WatchedRepo, data: DeployJobData): Promise<void> {
     // The engine first (it may still be busy: then wait and come back), the record after.
     const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
     try {
-      await deps.runner.recover({ workDir: join(artifact.dir, data.target.project), stack: data.target.stack });
+      await recoverStack(stackKey(data.target), { workDir: join(artifact.dir, data.target.project), stack: data.target.stack });
     } finally {
       await deps.fetcher.release(artifact);
     }
@@ -412,12 +489,23 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     id: workerId,
     async close() {
       const closing = worker.close();
-      const grace = deps.shutdownGraceMs ?? 60_000;
+      const grace = Math.max(0, (deps.shutdownGraceMs ?? 60_000) - interruptGraceMs);
       const timer = setTimeout(() => shutdown.abort(), grace);
       await closing;
       clearTimeout(timer);
+      await heartbeat.stop();
+    },
+    abort() {
+      shutdown.abort();
     },
   };
+}
+
+/** How long to wait before trying a stack someone else has locked again: a quarter of the lock's age, 2 s to 60 s. */
+export function lockBackoffMs(since: readonly string[], now = Date.now()): number {
+  const oldest = Math.min(...since.map((t) => Date.parse(t)).filter(Number.isFinite));
+  const age = Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
+  return Math.min(60_000, Math.max(2000, Math.floor(age / 4)));
 }
 
 function firstLine(text: string): string {

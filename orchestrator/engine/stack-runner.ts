@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, open as openFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open as openFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname, tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 import {
   LocalWorkspace,
   PulumiCommand,
@@ -10,6 +12,8 @@ import {
   type Stack,
 } from '@pulumi/pulumi/automation/index.js';
 import { engineEnvVars, engineHome, type EngineEnvSettings } from './engine-env.ts';
+import { describeHolders, judgeLocks, parseLockHolders, type EngineIdentity, type EngineLockHolder } from './engine-lock.ts';
+import { classifyEngineError } from './engine-errors.ts';
 import { summarizeEvents, type RunSummary } from './run-summary.ts';
 
 /**
@@ -56,6 +60,23 @@ export interface RunOptions {
   /** Preview and up: refresh first, so the diff is against the cloud as it is (drift reconcile). */
   refresh?: boolean;
   signal?: AbortSignal;
+  /** After `signal` aborts, how long the engine has to stop on SIGINT before it is killed; default 10 000 ms. */
+  interruptGraceMs?: number;
+  /**
+   * Called as soon as an engine process that may take the stack's lock has
+   * started, so that the run can record it: later, only a lock that matches
+   * a recorded engine of ours may be cleared.
+   */
+  onEngineStarted?: (engine: EngineIdentity) => void;
+}
+
+/** What {@link StackRunner.recover} may clear, and who to tell about its own engine. */
+export interface RecoverOptions {
+  /** Engines that workers of ours started for this stack. */
+  ours: EngineIdentity[];
+  /** Whether a worker's heartbeat is fresh (its engines may still run on its host). */
+  workerAlive(worker: string): boolean;
+  onEngineStarted?: (engine: EngineIdentity) => void;
 }
 
 export interface RunResult {
@@ -74,19 +95,41 @@ export interface StackRunner {
   /** The stack's outputs as last applied. */
   outputs(ref: StackRef): Promise<Record<string, unknown>>;
   /**
-   * After a crash during an update: clears the engine's stale lock (`pulumi
-   * cancel`) and pending creates (a refresh that also reads back what the
-   * cloud really has). Throws {@link StackBusyError} while an engine process
-   * of this machine still holds the lock: it is not stale yet.
+   * After a crash or a lost lease: clears pending creates with a refresh
+   * (which also reads back what the cloud really has) and, when the stack is
+   * locked, the locks that are provably ours and stale (see
+   * `engine-lock.ts`). Throws {@link StackBusyError} while an engine of ours
+   * on this host still holds the lock, and {@link ForeignLockError} when
+   * anyone else does: those are waited for, never cleared.
    */
-  recover(ref: StackRef): Promise<void>;
+  recover(ref: StackRef, options: RecoverOptions): Promise<void>;
 }
 
-/** The stack's engine lock belongs to a process that is still running. */
+/** The stack's engine lock belongs to an engine of ours that is still running. */
 export class StackBusyError extends Error {
   override readonly name = 'StackBusyError';
   readonly reason = 'StackLocked';
   readonly kind = 'waiting';
+}
+
+/** Someone else holds the stack's engine lock: Homeostat waits, shows who, and never clears it. */
+export class ForeignLockError extends Error {
+  override readonly name = 'ForeignLockError';
+  readonly reason = 'StackLocked';
+  readonly kind = 'waiting';
+  constructor(readonly holders: EngineLockHolder[]) {
+    super(holders.length > 0 ? `Locked by ${describeHolders(holders)}` : 'Locked by an engine the backend does not name');
+  }
+}
+
+const DEFAULT_INTERRUPT_GRACE_MS = 10_000;
+
+/** `setpriv` (util-linux), where the platform has it: it ties an engine's life to its worker's. */
+const SETPRIV = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) : undefined;
+
+/** This host's engine process `pid`, started now. */
+function engineIdentity(pid: number): EngineIdentity {
+  return { host: hostname(), pid, startedAt: new Date().toISOString() };
 }
 
 function processAlive(pid: number): boolean {
@@ -107,6 +150,53 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
   const pulumiHome = engineHome(settings);
   if (pulumiHome) await mkdir(pulumiHome, { recursive: true });
   const envVars = engineEnvVars(settings);
+
+  /**
+   * Starts an engine process that may take the stack's lock. On Linux it is
+   * started through `setpriv --pdeathsig KILL`, so that it dies with this
+   * process: a worker that crashes leaves no engine behind, and the lock it
+   * leaves is provably stale once the worker's heartbeat is gone.
+   */
+  function spawnEngine(ref: StackRef, args: string[], extraEnv: Record<string, string> = {}) {
+    const env = { ...process.env, ...envVars, ...extraEnv };
+    const options = { cwd: ref.workDir, env, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
+    // setpriv execs the engine: the pid is the engine's own, the one its lock records.
+    return SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', pulumiCommand.command, ...args], options) : spawn(pulumiCommand.command, args, options);
+  }
+
+  /** Runs one engine command to its end, for recovery; output kept for the error. */
+  async function engineCommand(ref: StackRef, args: string[], onStarted?: (engine: EngineIdentity) => void): Promise<{ code: number; stdout: string; stderr: string }> {
+    const child = spawnEngine(ref, args);
+    if (child.pid !== undefined) onStarted?.(engineIdentity(child.pid));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+    const code = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
+    });
+    return { code, stdout, stderr };
+  }
+
+  /**
+   * Removes exactly the lock files judged stale. On a file backend that is
+   * each named file (and only inside the backend's lock folder); other
+   * backends offer only `pulumi cancel`, which removes every lock of the
+   * stack — safe here because every lock was just judged ours and stale.
+   */
+  async function clearLocks(ref: StackRef, holders: EngineLockHolder[]): Promise<void> {
+    if (!settings.backendUrl.startsWith('file://')) {
+      await (await open(ref)).cancel();
+      return;
+    }
+    const locksDir = join(fileURLToPath(settings.backendUrl), '.pulumi', 'locks') + sep;
+    for (const h of holders) {
+      const file = h.where.startsWith('file://') ? fileURLToPath(h.where) : h.where;
+      if (!resolvePath(file).startsWith(locksDir)) throw new Error(`refusing to remove ${file}: not a lock file of backend ${settings.backendUrl}`);
+      await rm(file, { force: true });
+    }
+  }
 
   async function open(ref: StackRef): Promise<Stack> {
     return LocalWorkspace.createOrSelectStack(
@@ -195,16 +285,18 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
     for (const c of policy.policyPackConfigs) args.push('--policy-pack-config', c);
     if (options.refresh) args.push('--refresh');
     if (options.message) args.push('--message', options.message);
-    const child = spawn(pulumiCommand.command, args, {
-      cwd: ref.workDir,
-      env: { ...process.env, ...envVars, PULUMI_DEBUG_COMMANDS: 'true', PULUMI_AUTOMATION_API: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnEngine(ref, args, { PULUMI_DEBUG_COMMANDS: 'true', PULUMI_AUTOMATION_API: 'true' });
+    if (child.pid !== undefined) options.onEngineStarted?.(engineIdentity(child.pid));
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
-    const onAbort = () => child.kill('SIGINT');
+    // Interrupted first, so that the engine can write its checkpoint and release its lock; killed if it does not stop.
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      child.kill('SIGINT');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS);
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const exited = new Promise<number>((resolve, reject) => {
       child.once('error', reject);
@@ -278,6 +370,7 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
       await rm(dir, { recursive: true, force: true });
     }
   }
@@ -289,21 +382,22 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       const outs = await stack.outputs();
       return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
     },
-    async recover(ref) {
-      const stack = await open(ref);
-      if (settings.backendUrl.startsWith('file://')) {
-        // The file backend's lock names the process that took it; only a dead one's lock is stale.
-        const project = (await stack.workspace.projectSettings()).name;
-        const dir = join(new URL(settings.backendUrl).pathname, '.pulumi', 'locks', 'organization', project, ref.stack);
-        for (const file of await readdir(dir).catch(() => [] as string[])) {
-          const lock = JSON.parse(await readFile(join(dir, file), 'utf8').catch(() => '{}')) as { pid?: number; hostname?: string };
-          if (lock.hostname === hostname() && typeof lock.pid === 'number' && processAlive(lock.pid)) {
-            throw new StackBusyError(`stack ${ref.stack} is locked by engine process ${lock.pid}, which is still running`);
-          }
+    async recover(ref, options) {
+      // Each pass clears what it proved stale; a lock of ours taken again in between is judged afresh.
+      for (let pass = 0; pass < 3; pass++) {
+        const result = await engineCommand(ref, ['refresh', '--yes', '--skip-preview', '--non-interactive', '--clear-pending-creates', '--stack', ref.stack], options.onEngineStarted);
+        if (result.code === 0) return;
+        const text = result.stderr || result.stdout;
+        if (classifyEngineError(text).reason !== 'StackLocked') throw Object.assign(new Error(`recovery refresh failed: ${text.trim()}`), { commandResult: result });
+        const verdict = judgeLocks(parseLockHolders(text), options.ours, { host: hostname(), alive: processAlive, workerAlive: options.workerAlive });
+        if (verdict.kind === 'ours-running') {
+          throw new StackBusyError(`stack ${ref.stack} is locked by engine process ${verdict.holder.pid} of ours, which is still running`);
         }
+        if (verdict.kind === 'foreign') throw new ForeignLockError(verdict.holders);
+        if (verdict.kind === 'unknown') throw new ForeignLockError([]);
+        await clearLocks(ref, verdict.holders);
       }
-      await stack.cancel();
-      await stack.refresh({ clearPendingCreates: true });
+      throw new StackBusyError(`stack ${ref.stack} was locked again after its stale locks were cleared`);
     },
   };
 }

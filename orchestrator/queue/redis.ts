@@ -7,3 +7,28 @@ import { Redis } from 'ioredis';
 export function createRedis(url: string, options: { lazyConnect?: boolean } = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: options.lazyConnect ?? false });
 }
+
+/** Redis is not set up to keep queued jobs: starting would risk losing pushes silently. */
+export class RedisConfigError extends Error {
+  override readonly name = 'RedisConfigError';
+}
+
+/** Reads one field of `INFO <section>` (works where `CONFIG GET` is disabled, as on managed Redis). */
+export function infoField(info: string, field: string): string | undefined {
+  const line = info.split(/\r?\n/).find((l) => l.startsWith(`${field}:`));
+  return line?.slice(field.length + 1).trim();
+}
+
+/**
+ * BullMQ keeps every queued job in Redis: an eviction policy other than
+ * `noeviction` lets Redis drop them under memory pressure, and a push would
+ * be lost without a trace. The service refuses to start on such a Redis.
+ */
+export async function assertDurableRedis(redis: Redis): Promise<void> {
+  const policy = infoField(await redis.info('memory'), 'maxmemory_policy');
+  if (policy !== undefined && policy !== 'noeviction') {
+    throw new RedisConfigError(
+      `Redis has maxmemory-policy ${policy}: it may evict queued jobs. Set maxmemory-policy noeviction (redis.conf or CONFIG SET maxmemory-policy noeviction) and start again`,
+    );
+  }
+}

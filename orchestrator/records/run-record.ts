@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TriggerSchema } from '../queue/deploy-job.ts';
 import { StackIdSchema } from '../queue/stack-key.ts';
+import { EngineIdentitySchema } from '../engine/engine-lock.ts';
 
 /** Where a run is; `applying` is saved before `up` starts (intent before side effects). */
 export const RunPhaseSchema = z.enum(['queued', 'fetching', 'previewing', 'applying', 'done']);
@@ -37,6 +38,8 @@ export const RunReasonSchema = z.enum([
   'WorkerCrashed',
   'RetriesExhausted',
   'Cancelled',
+  /** The worker lost the stack's lease mid-run: its engine was interrupted, the next holder recovers. */
+  'LeaseLost',
 ]);
 export type RunReason = z.infer<typeof RunReasonSchema>;
 
@@ -73,6 +76,8 @@ export const RunRecordSchema = z.object({
   fence: z.number().int().optional(),
   worker: z.string().optional(),
   engineVersion: z.string().optional(),
+  /** Engine processes this run started that may take the stack's lock: the only locks it may later clear. */
+  engines: z.array(EngineIdentitySchema).optional(),
   previewSummary: RunSummarySchema.optional(),
   applySummary: RunSummarySchema.optional(),
   timings: z.object({

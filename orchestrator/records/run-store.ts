@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { EngineIdentitySchema, type EngineIdentity } from '../engine/engine-lock.ts';
 import { RunRecordSchema, type RunRecord } from './run-record.ts';
 import { StackStatusSchema, initialStatus, type StackStatus } from './stack-status.ts';
 
@@ -19,6 +20,15 @@ export interface RunStore {
   list(options?: { stackKey?: string; limit?: number }): Promise<RunRecord[]>;
   /** Runs saved as running: candidates for crash recovery. */
   inFlight(): Promise<RunRecord[]>;
+  /**
+   * Saves a run that lost its stack's lease, but only while its record still
+   * says running under its own fence: a newer holder's crash recovery wins.
+   */
+  saveIfStillRunning(run: RunRecord): Promise<boolean>;
+  /** Remembers an engine process a run of this stack started (the last 50 are kept). */
+  recordEngine(stackKey: string, engine: EngineIdentity): Promise<void>;
+  /** Engines started for this stack, newest first: the locks Homeostat may prove its own. */
+  engines(stackKey: string): Promise<EngineIdentity[]>;
   appendLog(id: string, lines: string[]): Promise<void>;
   log(id: string): Promise<string[]>;
   status(stackKey: string): Promise<StackStatus>;
@@ -36,6 +46,16 @@ if fence ~= tonumber(ARGV[1]) then return 0 end
 redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 1`;
 
+const SAVE_IF_RUNNING = `
+local raw = redis.call('get', KEYS[1])
+if not raw then return 0 end
+local run = cjson.decode(raw)
+if run.status ~= 'running' or tostring(run.fence) ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+const ENGINES_KEPT = 50;
+
 export function createRunStore(redis: Redis, prefix = 'homeostat'): RunStore {
   const runKey = (id: string) => `${prefix}:run:${id}`;
   const logKey = (id: string) => `${prefix}:runlog:${id}`;
@@ -44,6 +64,7 @@ export function createRunStore(redis: Redis, prefix = 'homeostat'): RunStore {
   const inFlightSet = `${prefix}:runs:in-flight`;
   const statusKey = (stack: string) => `${prefix}:status:${stack}`;
   const statusSet = `${prefix}:stacks`;
+  const enginesKey = (stack: string) => `${prefix}:engines:${stack}`;
 
   function parseRun(raw: string | null): RunRecord | undefined {
     if (raw === null) return undefined;
@@ -87,6 +108,23 @@ export function createRunStore(redis: Redis, prefix = 'homeostat'): RunStore {
       if (ids.length === 0) return [];
       const raws = await redis.mget(ids.map(runKey));
       return raws.flatMap((r) => parseRun(r) ?? []).filter((r) => r.status === 'running');
+    },
+    async saveIfStillRunning(run) {
+      const ok = await redis.eval(SAVE_IF_RUNNING, 1, runKey(run.id), String(run.fence ?? ''), JSON.stringify(RunRecordSchema.parse(run)), String(RETENTION_S));
+      if (ok !== 1) return false;
+      await index(run);
+      return true;
+    },
+    async recordEngine(stackKey, engine) {
+      await redis.multi().lpush(enginesKey(stackKey), JSON.stringify(EngineIdentitySchema.parse(engine))).ltrim(enginesKey(stackKey), 0, ENGINES_KEPT - 1).exec();
+    },
+    async engines(stackKey) {
+      const raws = await redis.lrange(enginesKey(stackKey), 0, -1);
+      // A corrupt entry proves nothing: it is skipped, so its lock is treated as someone else's.
+      return raws.flatMap((r) => {
+        const parsed = EngineIdentitySchema.safeParse(JSON.parse(r));
+        return parsed.success ? [parsed.data] : [];
+      });
     },
     async appendLog(id, lines) {
       if (lines.length === 0) return;

@@ -24,13 +24,13 @@ import { createRemediationQueue } from '../remediate/remediation-queue.ts';
 import { createRemediationStore } from '../remediate/remediation-store.ts';
 import { startRemediationWorker, type RemediationRepo } from '../remediate/remediation-worker.ts';
 import { createReviewActions } from '../remediate/review-actions.ts';
-import { createRedis } from '../queue/redis.ts';
+import { assertDurableRedis, createRedis } from '../queue/redis.ts';
 import { createStackLock } from '../queue/stack-lock.ts';
 import { createRunStore } from '../records/run-store.ts';
 import { PROJECT_ROOT, resolveToolchain } from '../runtime/toolchain.ts';
 import { createDependencyCache } from '../source/dependency-cache.ts';
 import { createSourceFetcher } from '../source/source-fetcher.ts';
-import type { TimelineSink } from '../timeline/timeline-event.ts';
+import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { startDriftScheduler } from './drift-scheduler.ts';
 import { startPoller } from './poller.ts';
 
@@ -60,6 +60,17 @@ export interface RunningService {
  * workers, the poller and drift scheduler, and the HTTP API. Every part can
  * run in several processes against the same Redis and backend.
  */
+/** Runs `step`; false when it had not finished by `deadline` (it is then left running). */
+async function beforeDeadline(step: () => Promise<unknown> | unknown, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([Promise.resolve().then(step).then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function startService(config: ServiceConfig, options: ServiceOptions = {}): Promise<RunningService> {
   const emit = options.emit ?? (() => {});
   const prefix = config.redisPrefix;
@@ -69,6 +80,12 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   if (config.pulumi.backendUrl.startsWith('file://')) await mkdir(new URL(config.pulumi.backendUrl).pathname, { recursive: true });
 
   const redis = createRedis(config.redisUrl);
+  try {
+    await assertDurableRedis(redis);
+  } catch (err) {
+    await redis.quit().catch(() => undefined);
+    throw err;
+  }
   const store = createRunStore(redis, prefix);
   const deployQueue = createDeployQueue(redis, prefix);
   const intake = createIntakeQueue(redis, prefix);
@@ -247,14 +264,18 @@ export async function startService(config: ServiceConfig, options: ServiceOption
     ...(address ? { address, url: `http://${address.address}:${address.port}` } : {}),
     ...(deployWorker ? { workerId: deployWorker.id } : {}),
     async stop() {
-      // The HTTP server first (no new work), then the workers (running updates finish), then the connections.
-      for (const stop of stops) await stop();
-      await deployQueue.close();
-      await intake.close();
-      await signals.close();
-      await remediationQueue.close();
-      await audit.close();
-      await redis.quit();
+      // The HTTP server first (no new work), then the workers (running updates finish), then the
+      // connections; all within the grace period, whatever is unreachable. A step that would
+      // wait past it (Redis gone: every command waits for a reconnect) is left to crash recovery.
+      const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
+      const steps = [...stops, () => deployQueue.close(), () => intake.close(), () => signals.close(), () => remediationQueue.close(), () => audit.close(), () => redis.quit()];
+      for (const step of steps) {
+        if (await beforeDeadline(step, deadline)) continue;
+        emit(timelineEvent('error', `shutdown: the grace period of ${config.shutdownGraceSeconds} s ran out (is Redis reachable?); stopping now, crash recovery takes over what was left`));
+        deployWorker?.abort();
+        redis.disconnect();
+        return;
+      }
     },
   };
 }

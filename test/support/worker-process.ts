@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../orchestrator/runtime/toolchain.ts';
 import { waitFor } from './wait.ts';
@@ -11,8 +11,15 @@ export interface ServiceProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServiceProcess(configFile: string, env: Record<string, string>, args: string[] = ['--no-http']): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'orchestrator/cli/bin.mjs'), 'serve', '-c', configFile, ...args], {
+/**
+ * Starts `homeostat serve`; with `host`, in a UTS namespace of its own under
+ * that host name (root only), so that it, its engines and their locks look
+ * like another machine's.
+ */
+export async function startServiceProcess(configFile: string, env: Record<string, string>, args: string[] = ['--no-http'], options: { host?: string } = {}): Promise<ServiceProcess> {
+  const command = [process.execPath, join(PROJECT_ROOT, 'orchestrator/cli/bin.mjs'), 'serve', '-c', configFile, ...args];
+  const [file, ...argv] = options.host ? ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', options.host, ...command] : command;
+  const child = spawn(file!, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -32,4 +39,9 @@ export async function startServiceProcess(configFile: string, env: Record<string
       await exited;
     },
   };
+}
+
+/** Whether this machine lets a test give a process a host name of its own (root, util-linux unshare). */
+export function canFakeHosts(): boolean {
+  return spawnSync('unshare', ['--uts', 'true']).status === 0;
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../../../orchestrator/queue/redis.ts';
-import { createStackLock } from '../../../orchestrator/queue/stack-lock.ts';
+import { assertDurableRedis, createRedis, RedisConfigError } from '../../../orchestrator/queue/redis.ts';
+import { createStackLock, LeaseLostError } from '../../../orchestrator/queue/stack-lock.ts';
+import { aliveWorkers, startWorkerHeartbeat } from '../../../orchestrator/queue/worker-heartbeat.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 
 describe('stack lock (real Redis)', () => {
@@ -51,5 +52,51 @@ describe('stack lock (real Redis)', () => {
     assert.equal(await crashed.tryAcquire('t', 'b'), undefined);
     await sleep(800);
     assert.ok(await crashed.tryAcquire('t', 'b'));
+  });
+
+  it('tells its holder at once when another worker has taken the stack', async () => {
+    const lock = createStackLock(redis, { prefix, leaseMs: 600 });
+    const a = await lock.tryAcquire('s', 'a');
+    await redis.set(`${prefix}:lock:s`, 'b#99', 'PX', 5000);
+    const reason = await new Promise<unknown>((resolve) => a!.signal.addEventListener('abort', () => resolve(a!.signal.reason), { once: true }));
+    assert.ok(reason instanceof LeaseLostError);
+    assert.match(reason.message, /another worker holds it/);
+    assert.equal(a!.held(), false);
+    await a!.release();
+    assert.equal(await redis.get(`${prefix}:lock:s`), 'b#99', 'releasing a lost lease leaves the new holder alone');
+  });
+
+  it('gives up its lease before it can expire when Redis stops answering', async () => {
+    const lock = createStackLock(redis, { prefix, leaseMs: 900 });
+    const a = await lock.tryAcquire('s', 'a');
+    const started = Date.now();
+    // Renewals (writes) hang from now on, as with a Redis that went away.
+    await redis.client('PAUSE', 3000, 'WRITE');
+    try {
+      const lostAfter = await new Promise<number>((resolve) => a!.signal.addEventListener('abort', () => resolve(Date.now() - started), { once: true }));
+      assert.ok(lostAfter < 900, `lost after ${lostAfter} ms, before the 900 ms lease could run out`);
+      assert.match((a!.signal.reason as Error).message, /no renewal reached Redis/);
+    } finally {
+      await redis.client('UNPAUSE');
+    }
+  });
+
+  it('names a Redis that may evict queued jobs, and accepts one that will not', async () => {
+    await assertDurableRedis(redis);
+    const before = (await redis.config('GET', 'maxmemory-policy'))[1] as string;
+    try {
+      await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      await assert.rejects(assertDurableRedis(redis), (err: Error) => err instanceof RedisConfigError && /maxmemory-policy allkeys-lru.*noeviction/.test(err.message));
+    } finally {
+      await redis.config('SET', 'maxmemory-policy', before);
+    }
+  });
+
+  it('knows which workers still beat', async () => {
+    const beat = startWorkerHeartbeat(redis, { prefix, worker: 'w-alive', host: 'h1', ttlMs: 1000 });
+    await sleep(50);
+    assert.deepEqual([...(await aliveWorkers(redis, prefix, ['w-alive', 'w-gone', 'w-alive']))], ['w-alive']);
+    await beat.stop();
+    assert.deepEqual([...(await aliveWorkers(redis, prefix, ['w-alive']))], []);
   });
 });
