@@ -69,9 +69,14 @@ export const S = {
   visitWeeklySum: 26,
   /** Observations in the current hour. */
   visitCount: 27,
+  /**
+   * Variance the short-term shift mean would have if the standardised residuals were independent with unit variance:
+   * rate / (2 - rate) when points come at the usual step, up to 1 right after a long gap (the mean is then one point).
+   */
+  shiftVariance: 28,
 } as const;
 
-const SCALARS = 28;
+const SCALARS = 29;
 /** Offset of the daily profile (per-hour mean offset from the level). */
 export const DAILY_OFFSET = SCALARS;
 /** Offset of the daily profile's per-hour weights (days seen, capped at its memory). */
@@ -84,7 +89,7 @@ export const WEEKLY_WEIGHT_OFFSET = WEEKLY_OFFSET + WEEKLY_BUCKETS;
 export const STATE_LENGTH = WEEKLY_WEIGHT_OFFSET + WEEKLY_BUCKETS;
 
 /** Format version of {@link DetectorSnapshot}; bump when the layout changes. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 /** A fresh state: nothing observed yet. */
 export function createDetectorState(): Float64Array {
