@@ -69,9 +69,22 @@ export const S = {
   visitWeeklySum: 26,
   /** Observations in the current hour. */
   visitCount: 27,
+  /**
+   * Variance the short-term shift mean would have if the standardised residuals were independent with unit variance:
+   * rate / (2 - rate) when points come at the usual step, up to 1 right after a long gap (the mean is then one point).
+   */
+  shiftVariance: 28,
+  /** Effective number of residuals more than the tail base above the forecast (peaks over threshold, upper side). */
+  excessUpCount: 29,
+  /** Effective sum of their (capped) excesses over the base, in the series' units. */
+  excessUpSum: 30,
+  /** As {@link S.excessUpCount}, lower side. */
+  excessDownCount: 31,
+  /** As {@link S.excessUpSum}, lower side. */
+  excessDownSum: 32,
 } as const;
 
-const SCALARS = 28;
+const SCALARS = 33;
 /** Offset of the daily profile (per-hour mean offset from the level). */
 export const DAILY_OFFSET = SCALARS;
 /** Offset of the daily profile's per-hour weights (days seen, capped at its memory). */
@@ -84,7 +97,7 @@ export const WEEKLY_WEIGHT_OFFSET = WEEKLY_OFFSET + WEEKLY_BUCKETS;
 export const STATE_LENGTH = WEEKLY_WEIGHT_OFFSET + WEEKLY_BUCKETS;
 
 /** Format version of {@link DetectorSnapshot}; bump when the layout changes. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 3;
 
 /** A fresh state: nothing observed yet. */
 export function createDetectorState(): Float64Array {

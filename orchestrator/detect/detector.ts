@@ -26,6 +26,7 @@ import { advanceClock, decay } from './sampling-clock.ts';
 import { dailyBucket, hourOf, seasonalOffset, updateSeasonalProfiles, weeklyBucket } from './seasonal-profile.ts';
 import { combineSurprises, natsForScore, squash, suppressRepeats } from './surprise-score.ts';
 import { narrowEnvelopes, recordSurprise, updateEnvelopes } from './tail-envelope.ts';
+import { excessSurprise, updateExcess } from './tail-excess.ts';
 
 /** What the detector says about one observation. */
 export interface DetectorResult {
@@ -103,7 +104,9 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
     const residual = y - forecast;
 
     // 3. evidence
-    const record = recordSurprise(state, residual, scale, o.minEnvelope);
+    // A spike must be surprising under both models of the tail: record-breaking and peaks over threshold.
+    const points = state[S.envelopeWeight]!;
+    const record = Math.min(recordSurprise(state, residual, scale, o.minEnvelope), excessSurprise(state, residual, scale, points));
     const shift = shiftSurprise(state, residual / scale, keepShort, keepLevel, o.huberClip, shiftMinWeight);
     const flat = flatLineSurprise(state, value, keepEnvelope, alarmNats);
     const nats = combineSurprises(record, shift, flat);
@@ -118,6 +121,7 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
     updateLevel(state, y, steps, keepLevel, o.levelHorizon, o.huberClip);
     updateFastMean(state, y, keepShort);
     updateEnvelopes(state, y - state[S.level]!, keepEnvelope);
+    updateExcess(state, residual, scale, points, keepEnvelope, alarmNats);
     updateSeasonalProfiles(state, hour, day, week, value, forecast, scale, o.huberClip, one ? unit.season : decay(steps, seasonHorizon));
     state[S.previous] = value;
 

@@ -20,12 +20,19 @@ export function shiftSurprise(state: Float64Array, z: number, keepShort: number,
   const rate = 1 - keepShort;
   const mean = state[S.shift]! + rate * (Math.max(-clip, Math.min(clip, z)) - state[S.shift]!);
   state[S.shift] = mean;
-  // Standard deviation of an exponential average of independent unit-variance values.
-  const independentSpread = Math.sqrt(rate / (2 - rate));
-  const spread = Math.max(Math.sqrt(state[S.shiftSpread]!), independentSpread);
+  // Variance of the exponential average of independent unit-variance values, tracked through the actual
+  // steps: after a long gap the old values have decayed away and the "mean" is the latest point alone, so
+  // its spread is that of one point, not of an average (a single spike must not count as a shift as well).
+  const variance = keepShort * keepShort * state[S.shiftVariance]! + rate * rate;
+  state[S.shiftVariance] = variance;
+  // The empirical spread is measured in units of the regular-step variance, so irregular steps neither
+  // inflate it nor hide in it; it is scaled back to this point's variance.
+  const regular = rate / (2 - rate);
+  const inflation = Math.sqrt(variance / Math.max(regular, 1e-300));
+  const spread = Math.max(Math.sqrt(state[S.shiftSpread]!) * inflation, Math.sqrt(variance));
   const surprise = state[S.shiftWeight]! > minWeight ? twoSidedNormalNats(mean / spread) : 0;
   // Clipped so that the shift being measured does not widen the yardstick it is measured with.
-  const clipped = Math.max(-clip * spread, Math.min(clip * spread, mean));
+  const clipped = Math.max(-clip * spread, Math.min(clip * spread, mean)) / inflation;
   const weight = state[S.shiftWeight]! * keepLong + 1;
   state[S.shiftWeight] = weight;
   state[S.shiftSpread] = state[S.shiftSpread]! + (clipped * clipped - state[S.shiftSpread]!) / weight;

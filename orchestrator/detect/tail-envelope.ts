@@ -5,10 +5,14 @@
  * A metric's tails are rarely Gaussian: CPU spikes, request bursts and
  * byte counters jump by orders of magnitude as a matter of routine. Instead of
  * a z-score, each side keeps a slowly decaying envelope of its largest
- * excursion. With an exponential tail anchored at the level, a point at r
- * envelopes out has probability about (n/2)^-r among n recent points, so its
- * surprise is r * ln(n / 2) nats: one envelope out is "the largest in n", twice
- * as far is far rarer, whatever the units.
+ * excursion. With an exponential tail of scale b anchored at the level, the
+ * largest of n excursions is typically b * ln(n / ln 2) (its median: (1 -
+ * e^(-E/b))^n = 1/2), so a point at r envelopes out is r * ln(n / ln 2) scales
+ * out and has surprise x / b = r * ln(n / ln 2) nats: one envelope out is "the
+ * largest in n", twice as far is far rarer, whatever the units. (The factor is
+ * the median of the maximum, not ln(n / 2): with few points the envelope is a
+ * smaller multiple of b, and scoring it as if it were b * ln(n / 2) understated
+ * the evidence of short series most.)
  */
 import { S } from './detector-state.ts';
 
@@ -19,7 +23,7 @@ import { S } from './detector-state.ts';
 export function recordSurprise(state: Float64Array, r: number, scale: number, minEnvelope: number): number {
   const floor = minEnvelope * scale;
   const ratio = r >= 0 ? r / Math.max(state[S.envelopeUp]!, floor) : -r / Math.max(state[S.envelopeDown]!, floor);
-  return ratio * Math.log(Math.max(2, state[S.envelopeWeight]! / 2));
+  return ratio * Math.log(Math.max(2, state[S.envelopeWeight]! / Math.LN2));
 }
 
 /** Decays the envelopes by `keep` (exp(-steps / horizon)) and widens the side that `r` (value minus the updated level) exceeds. */
