@@ -5,20 +5,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
-import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { pushCapacity } from '../../support/gitops-runs.ts';
 import { testServices } from '../../support/services.ts';
-import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+import { ZERO_SHA } from '../../support/webhooks.ts';
 import { waitFor } from '../../support/wait.ts';
 
 const STACK = 'infra/./sandbox';
-
-async function pushCapacity(fx: GitopsFixture, hook: string, capacity: number, before: string): Promise<string> {
-  fx.setStackConfig('sandbox:capacity', String(capacity));
-  const commit = await fx.repo.commitAndPush(`capacity ${capacity}`);
-  const res = await sendGithubWebhook(hook, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', before, commit) });
-  assert.equal(res.status, 202, JSON.stringify(res.body));
-  return commit;
-}
 
 /** Writes a lock file the way the engine does (pkg/backend/diy/lock.go), as if another engine held the stack. */
 function writeEngineLock(fx: GitopsFixture, name: string, holder: { pid: number; username: string; hostname: string; timestamp: string }): string {

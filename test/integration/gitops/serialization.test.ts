@@ -1,35 +1,10 @@
 import assert from 'node:assert/strict';
-import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
-import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
-import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { assertNoOverlap, pushCapacity } from '../../support/gitops-runs.ts';
+import { ZERO_SHA } from '../../support/webhooks.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait.ts';
-
-/** Runs that held the stack (skips never take the lock). */
-function heldRuns(runs: RunRecord[]): RunRecord[] {
-  return runs.filter((r) => r.status !== 'skipped' && r.timings.startedAt && r.timings.finishedAt);
-}
-
-function assertNoOverlap(runs: RunRecord[]): void {
-  const spans = heldRuns(runs)
-    .map((r) => ({ id: r.id, start: Date.parse(r.timings.startedAt!), end: Date.parse(r.timings.finishedAt!) }))
-    .sort((a, b) => a.start - b.start);
-  for (let i = 1; i < spans.length; i++) {
-    assert.ok(
-      spans[i]!.start >= spans[i - 1]!.end,
-      `run ${spans[i]!.id} started before ${spans[i - 1]!.id} finished:\n${runs.map((r) => `${r.id} ${r.commit.slice(0, 7)} ${r.status}/${r.reason ?? ''} ${r.worker} fence=${r.fence} ${r.timings.startedAt}..${r.timings.finishedAt}`).join('\n')}`,
-    );
-  }
-}
-
-async function pushCapacity(fx: GitopsFixture, hook: string, capacity: number, before: string): Promise<string> {
-  fx.setStackConfig('sandbox:capacity', String(capacity));
-  const commit = await fx.repo.commitAndPush(`capacity ${capacity}`);
-  const res = await sendGithubWebhook(hook, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', before, commit) });
-  assert.equal(res.status, 202, JSON.stringify(res.body));
-  return commit;
-}
 
 describe('gitops: one update per stack at a time, and crash safety', function () {
   this.timeout(900_000);

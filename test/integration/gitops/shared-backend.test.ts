@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
-import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { assertNoOverlap, pushCapacity } from '../../support/gitops-runs.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
-import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+import { ZERO_SHA } from '../../support/webhooks.ts';
 import { canFakeHosts, startServiceProcess, type ServiceProcess } from '../../support/worker-process.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -24,22 +24,6 @@ async function s3(method: 'PUT' | 'GET' | 'DELETE', path: string, body?: string)
   const res = await fetch(`${testServices().motoUrl}/${path}`, { method, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}) });
   if (!res.ok && res.status !== 404) throw new Error(`S3 ${method} ${path}: ${res.status} ${await res.text()}`);
   return res;
-}
-
-async function pushCapacity(fx: GitopsFixture, hook: string, capacity: number, before: string): Promise<string> {
-  fx.setStackConfig('sandbox:capacity', String(capacity));
-  const commit = await fx.repo.commitAndPush(`capacity ${capacity}`);
-  const res = await sendGithubWebhook(hook, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', before, commit) });
-  assert.equal(res.status, 202, JSON.stringify(res.body));
-  return commit;
-}
-
-function assertNoOverlap(runs: RunRecord[]): void {
-  const spans = runs
-    .filter((r) => r.status !== 'skipped' && r.timings.startedAt && r.timings.finishedAt)
-    .map((r) => ({ id: r.id, worker: r.worker, start: Date.parse(r.timings.startedAt!), end: Date.parse(r.timings.finishedAt!) }))
-    .sort((a, b) => a.start - b.start);
-  for (let i = 1; i < spans.length; i++) assert.ok(spans[i]!.start >= spans[i - 1]!.end, `run ${spans[i]!.id} (${spans[i]!.worker}) overlapped ${spans[i - 1]!.id} (${spans[i - 1]!.worker})`);
 }
 
 describe('a shared S3 backend and two hosts', function () {
