@@ -4,7 +4,7 @@ import { affectedStacks } from '../plan/affected-stacks.ts';
 import { discoverProjects, type ProjectLayout } from '../plan/project-layout.ts';
 import type { Trigger } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
-import { stackKey, type StackId } from '../queue/stack-key.ts';
+import { StackIdSchema, stackKey, type StackId } from '../queue/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { branchOf, GitEventSchema, type GitEvent } from '../source/git-event.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
@@ -37,6 +37,8 @@ export interface IntakePlan {
   commit?: string;
   apply: boolean;
   targets: { target: StackId; reason: string; jobId: string; added: boolean }[];
+  /** Stacks of the commit whose names are not safe to run (a `..` folder, a hidden name): never queued. */
+  refused?: { project: string; stack: string; reason: string }[];
   ignored?: string;
 }
 
@@ -85,10 +87,17 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
   // plan: each stack against its own base; stacks sharing a base share one diff.
   const diffs = new Map<string, string[]>();
   const targets: IntakePlan['targets'] = [];
+  const refused: NonNullable<IntakePlan['refused']> = [];
   for (const project of projects) {
     for (const stack of project.stacks) {
       if (repo.stacks && !repo.stacks.includes(stack)) continue;
-      const target: StackId = { repo: repo.id, project: project.dir, stack };
+      // The commit names its projects and stacks: names that could leave the checkout are refused here.
+      const named = StackIdSchema.safeParse({ repo: repo.id, project: project.dir, stack });
+      if (!named.success) {
+        refused.push({ project: project.dir, stack, reason: named.error.issues.map((i) => i.message).join('; ') });
+        continue;
+      }
+      const target: StackId = named.data;
       const status = await deps.store.status(stackKey(target));
       const base = apply ? status.appliedCommit ?? undefined : fallbackBase;
       let reason: string | undefined;
@@ -112,7 +121,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
       targets.push({ target, reason, jobId, added });
     }
   }
-  return { repo: repo.id, commit, apply, targets };
+  return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}) };
 }
 
 export interface IntakeWorker {
@@ -133,6 +142,9 @@ export function startIntakeWorker(deps: IntakeDeps): IntakeWorker {
       } else {
         const stacks = plan.targets.map((t) => `${t.target.stack} (${t.reason})`).join(', ') || 'none';
         emit(timelineEvent('push', `${what} (${event.forge}): affects ${stacks}`, { ...(plan.commit ? { commit: plan.commit } : {}), details: { targets: plan.targets.length } }));
+      }
+      for (const r of plan.refused ?? []) {
+        emit(timelineEvent('error', `${what}: stack ${r.stack} in ${r.project || 'the root'} is not run: ${r.reason}`, { ...(plan.commit ? { commit: plan.commit } : {}), outcome: 'refused' }));
       }
       return plan;
     },

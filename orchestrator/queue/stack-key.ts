@@ -6,12 +6,21 @@ import { z } from 'zod';
  * Redis keys, job ids and the API; it never contains `:`, which BullMQ
  * forbids in job ids.
  */
+// A name starts with a letter or digit, so `.` and `..` (and hidden names) are never one.
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const name = (what: string) => z.string().regex(NAME, `${what}: letters, digits, '_', '.' and '-', starting with a letter or digit`);
+
 export const StackIdSchema = z.object({
   /** Id of the watched repository in the service config. */
-  repo: z.string().regex(/^[a-zA-Z0-9_.-]+$/),
-  /** Project folder in the repository ('' for the root). */
-  project: z.string().regex(/^[a-zA-Z0-9_./-]*$/),
-  stack: z.string().regex(/^[a-zA-Z0-9_.-]+$/),
+  repo: name('repository id'),
+  /**
+   * Project folder in the repository ('' for the root): relative, one or
+   * more names joined by `/`, so that it can never leave the checkout.
+   */
+  project: z.string().refine((p) => p === '' || p.split('/').every((segment) => NAME.test(segment)), {
+    message: "project folder: names joined by '/', each starting with a letter or digit (no '..', no absolute path)",
+  }),
+  stack: name('stack name'),
 });
 export type StackId = z.infer<typeof StackIdSchema>;
 
@@ -24,5 +33,7 @@ export function parseStackKey(key: string): StackId {
   const last = key.lastIndexOf('/');
   if (first < 0 || first === last) throw new Error(`not a stack key: ${key} (expected <repo>/<project>/<stack>)`);
   const project = key.slice(first + 1, last);
-  return StackIdSchema.parse({ repo: key.slice(0, first), project: project === '.' ? '' : project, stack: key.slice(last + 1) });
+  const parsed = StackIdSchema.safeParse({ repo: key.slice(0, first), project: project === '.' ? '' : project, stack: key.slice(last + 1) });
+  if (!parsed.success) throw new Error(`not a stack key: ${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
 }

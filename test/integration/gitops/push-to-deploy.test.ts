@@ -165,7 +165,22 @@ describe('gitops: a push, signed webhook over loopback, preview and apply by the
     const one = (await (await fetch(`${service.url}/api/runs/${runs.runs[0]!.id}`)).json()) as { run: { id: string }; log: string[] };
     assert.equal(one.run.id, runs.runs[0]!.id);
     assert.ok(one.log.length > 0, 'the run log holds engine events');
-    assert.equal((await fetch(`${service.url}/healthz`)).status, 200);
+    const health = (await (await fetch(`${service.url}/healthz`)).json()) as { status: string; details: { node: string; engine: string } };
+    assert.equal(health.status, 'ok');
+    assert.equal(health.details.node, process.version, 'the service reports the Node.js it runs on');
+    assert.match(health.details.engine, /^v3\.\d+\.\d+$/);
     assert.equal((await fetch(`${service.url}/readyz`)).status, 200);
+  });
+
+  it('refuses stack keys that could leave the checkout, naming the part, and queues nothing', async () => {
+    const before = (await fx.runs()).length;
+    for (const key of ['infra/../sandbox', 'infra/../../etc/sandbox', 'infra/./..', '../infra/sandbox']) {
+      for (const action of ['preview', 'up', 'drift']) {
+        const res = await fetch(`${service.url}/api/stacks/${encodeURIComponent(key)}/${action}`, { method: 'POST' });
+        assert.equal(res.status, 400, `${action} ${key}`);
+        assert.match(((await res.json()) as { error: string }).error, /not a stack key: .*(project folder|stack name|repository id)/);
+      }
+    }
+    assert.equal((await fx.runs()).length, before);
   });
 });
