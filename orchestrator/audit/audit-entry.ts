@@ -20,6 +20,8 @@ export const AUDIT_TYPES = [
   'escalated',
   'no-action',
   'control-changed',
+  /** A person removed a stack's engine locks by force. */
+  'lock-cleared',
 ] as const;
 
 export const AuditTypeSchema = z.enum(AUDIT_TYPES);

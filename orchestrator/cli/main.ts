@@ -184,6 +184,19 @@ program
   });
 
 program
+  .command('unlock <stack>')
+  .description("remove a stack's engine locks, whoever holds them (pulumi cancel), when you know the holder is gone; audited")
+  .option('--force', 'required: Homeostat itself never clears a lock it cannot prove its own')
+  .option('--by <name>', 'who decides (default: $USER)')
+  .action(async (stack: string, opts: { force?: boolean; by?: string }) => {
+    if (!opts.force) throw new Error(`unlock removes every engine lock of ${stack}, whoever holds it: say --force if the holder is gone`);
+    const by = opts.by ?? process.env.USER ?? 'cli';
+    const res = await api().post<{ stackKey: string; commit: string; holders?: { user: string; host: string; pid: number; since: string }[] }>(`/api/stacks/${encodeURIComponent(stack)}/unlock`, { force: true, by });
+    const holders = res.holders === undefined ? 'the backend does not list its locks' : res.holders.length === 0 ? 'there was no lock' : res.holders.map((h) => `${h.user}@${h.host} (pid ${h.pid}) since ${h.since}`).join(', ');
+    print(res, () => `${res.stackKey}: engine locks removed (${holders}); recorded in the audit log`);
+  });
+
+program
   .command('sandbox')
   .description('run the whole loop on this machine: a local Git remote, the real engine, a simulated fleet publishing to CloudWatch (moto), and a scenario')
   .addOption(new Option('--scenario <name>', `what happens to the fleet: ${SCENARIO_NAMES.join(', ')}`).default('traffic-spike'))

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open as openFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open as openFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -103,6 +103,13 @@ export interface StackRunner {
    * anyone else does: those are waited for, never cleared.
    */
   recover(ref: StackRef, options: RecoverOptions): Promise<void>;
+  /**
+   * The engine locks on the stack, where the backend lets us list them (a
+   * file backend); undefined elsewhere.
+   */
+  locks(ref: StackRef): Promise<EngineLockHolder[] | undefined>;
+  /** `pulumi cancel`: removes every engine lock of the stack, whoever holds it. Only a person asks for this. */
+  forceUnlock(ref: StackRef): Promise<void>;
 }
 
 /** The stack's engine lock belongs to an engine of ours that is still running. */
@@ -381,6 +388,21 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       const stack = await open(ref);
       const outs = await stack.outputs();
       return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
+    },
+    async locks(ref) {
+      if (!settings.backendUrl.startsWith('file://')) return undefined;
+      const project = (await (await open(ref)).workspace.projectSettings()).name;
+      const dir = join(fileURLToPath(settings.backendUrl), '.pulumi', 'locks', 'organization', project, ref.stack);
+      const holders: EngineLockHolder[] = [];
+      for (const file of (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort()) {
+        const where = join(dir, file);
+        const raw = JSON.parse(await readFile(where, 'utf8').catch(() => '{}')) as { pid?: unknown; username?: unknown; hostname?: unknown; timestamp?: unknown };
+        holders.push({ where, user: String(raw.username ?? '?'), host: String(raw.hostname ?? '?'), pid: Number(raw.pid ?? 0), since: String(raw.timestamp ?? '?') });
+      }
+      return holders;
+    },
+    async forceUnlock(ref) {
+      await (await open(ref)).cancel();
     },
     async recover(ref, options) {
       // Each pass clears what it proved stale; a lock of ours taken again in between is judged afresh.

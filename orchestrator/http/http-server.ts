@@ -4,6 +4,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Secret } from '../config/secret.ts';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
 import { matchRepo } from '../intake/repo-match.ts';
+import { StackBusyForUnlockError, type ForceUnlock } from '../deploy/force-unlock.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import { parseStackKey } from '../queue/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
@@ -41,6 +42,8 @@ export interface HttpDeps {
   signalHealth?: () => SignalHealth[];
   /** Review items, remediations, the audit log and run-time controls. */
   remediation?: RemediationApiDeps;
+  /** Removes a stack's engine locks by force, for a person (only where workers run). */
+  unlock?: ForceUnlock;
   /** What the service runs on, reported by `/healthz`. */
   runtime?: { node: string; engine: string };
   /** Extra routes (the dashboard), tried before a 404. */
@@ -173,6 +176,30 @@ export function createHttpServer(deps: HttpDeps): Server {
     sendJson(res, 202, { status: result.added ? 'queued' : 'duplicate', jobId: result.jobId, commit });
   }
 
+  /** POST /api/stacks/<key>/unlock with `{"force": true}`: a person clears the stack's engine locks. */
+  async function unlock(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    requireToken(req);
+    const target = targetOf(key);
+    if (!deps.unlock) throw new HttpError(503, 'this process runs no workers (--no-workers): ask one that does');
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send {"force": true} as application/json');
+    let body: unknown;
+    try {
+      body = JSON.parse((await readBody(req, 4096)).toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'body is not valid JSON');
+    }
+    const fields = (body ?? {}) as { force?: unknown; by?: unknown };
+    if (fields.force !== true) throw new HttpError(400, 'force: must be true: this removes every engine lock of the stack, whoever holds it');
+    if (fields.by !== undefined && (typeof fields.by !== 'string' || fields.by.length === 0)) throw new HttpError(400, 'by: expected a non-empty string');
+    const by = typeof fields.by === 'string' ? fields.by : String(req.headers['x-homeostat-user'] ?? 'api');
+    try {
+      sendJson(res, 200, { status: 'unlocked', ...(await deps.unlock(target, by)) });
+    } catch (err) {
+      if (err instanceof StackBusyForUnlockError) throw new HttpError(409, err.message);
+      throw err;
+    }
+  }
+
   /** POST /api/stacks/<key>/drift: a drift check of the commit last applied, now. */
   async function driftCheck(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     requireToken(req);
@@ -217,6 +244,7 @@ export function createHttpServer(deps: HttpDeps): Server {
       return manualRun(req, res, decodeURIComponent(m[1]!), m[2] === 'up');
     }
     if (method === 'POST' && (m = /^\/api\/stacks\/(.+)\/drift$/.exec(path))) return driftCheck(req, res, decodeURIComponent(m[1]!));
+    if (method === 'POST' && (m = /^\/api\/stacks\/(.+)\/unlock$/.exec(path))) return unlock(req, res, decodeURIComponent(m[1]!));
     if (method === 'GET' && path === '/api/incidents') return sendJson(res, 200, { incidents: (await deps.incidents?.list(Number(url.searchParams.get('limit') ?? 50))) ?? [] });
     if (method === 'GET' && (m = /^\/api\/incidents\/([^/]+)$/.exec(path))) {
       const record = await deps.incidents?.get(decodeURIComponent(m[1]!));

@@ -5,6 +5,7 @@ import type { ServiceConfig } from '../config/service-config.ts';
 import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
 import { createStackRunner } from '../engine/stack-runner.ts';
 import { createGithubForge } from '../forge/github-forge.ts';
+import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
 import { createHttpServer, listen } from '../http/http-server.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { createSignalQueue } from '../aiops/aiops-queue.ts';
@@ -123,6 +124,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
 
   const stops: (() => Promise<void> | void)[] = [];
   let deployWorker: DeployWorker | undefined;
+  let unlock: ForceUnlock | undefined;
   if (options.workers ?? true) {
     const runner = await createStackRunner({
       pulumiDir: toolchain.pulumiDir,
@@ -130,6 +132,14 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       passphrase: config.pulumi.passphrase.reveal(),
       policyPacks: [],
       env: { ...toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
+    });
+    unlock = createForceUnlock({
+      runner,
+      fetcher,
+      store,
+      audit,
+      lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
+      repo: (id) => repoById.get(id),
     });
     const intakeWorker = startIntakeWorker({ connection: redis, prefix, repos: config.repositories, fetcher, store, deployQueue, emit });
     deployWorker = startDeployWorker({
@@ -247,6 +257,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       signalHealth: () => telemetry?.signalHealth() ?? [],
       extra: createDashboardRoutes({ incidents }),
       runtime,
+      ...(unlock ? { unlock } : {}),
       ready: async () => (await redis.ping()) === 'PONG',
     });
     address = await listen(server, config.listen.host, config.listen.port);

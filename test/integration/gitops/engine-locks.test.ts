@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
+import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { pushCapacity } from '../../support/gitops-runs.ts';
@@ -74,6 +75,34 @@ describe('gitops: engine locks are cleared only when provably ours and gone', fu
     // The people finish: their engines remove their locks, and the waiting push is applied.
     rmSync(laptop);
     rmSync(local);
+    await fx.waitForRun(before, 'applied', 180_000);
+    assert.equal(fx.fleet.services()[0]?.capacity, 4);
+  });
+
+  it('a person clears a lock by force: unlock --force removes it, the audit log names who and whose, and the push goes through', async () => {
+    const hook = `${service!.url}/webhooks/infra`;
+    let before = await pushCapacity(fx, hook, 2, ZERO_SHA);
+    await fx.waitForRun(before, 'applied');
+    const lock = writeEngineLock(fx, 'crashed-laptop', { pid: 4242, username: 'alice', hostname: 'laptop-7.corp.example', timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
+    before = await pushCapacity(fx, hook, 4, before);
+    await waitFor('a run refused by the lock', async () => (await fx.runs()).find((r) => r.commit === before && r.reason === 'StackLocked'), 180_000, 200);
+
+    const url = `${service!.url}/api/stacks/${encodeURIComponent(STACK)}/unlock`;
+    const noForce = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(noForce.status, 400);
+    const asForm = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'force=true' });
+    assert.equal(asForm.status, 415);
+    assert.ok(existsSync(lock), 'nothing was removed without force');
+
+    const cli = spawnSync(process.execPath, [join(PROJECT_ROOT, 'orchestrator/cli/bin.mjs'), '--url', service!.url!, 'unlock', STACK, '--force', '--by', 'sam'], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /engine locks removed \(alice@laptop-7\.corp\.example \(pid 4242\) since /);
+    assert.ok(!existsSync(lock));
+    const { entries } = (await (await fetch(`${service!.url}/api/audit?stack=${encodeURIComponent(STACK)}`)).json()) as { entries: { type: string; actor: string; summary: string }[] };
+    const cleared = entries.find((e) => e.type === 'lock-cleared');
+    assert.equal(cleared?.actor, 'sam');
+    assert.match(cleared?.summary ?? '', /alice@laptop-7\.corp\.example \(pid 4242\)/);
+
     await fx.waitForRun(before, 'applied', 180_000);
     assert.equal(fx.fleet.services()[0]?.capacity, 4);
   });
