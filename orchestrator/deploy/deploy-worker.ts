@@ -68,8 +68,9 @@ export interface DeployWorker {
   readonly id: string;
   /**
    * Stops taking jobs; lets running updates finish within the grace period,
-   * less the engine's interrupt grace, then interrupts them: so that every
-   * engine has stopped by the end of the grace period.
+   * less the engine's interrupt grace and a second to record, then interrupts
+   * them: so that every engine has stopped, and its run is recorded, by the
+   * end of the grace period.
    */
   close(): Promise<void>;
   /** Interrupts every running engine now (a shutdown that ran out of time). */
@@ -489,7 +490,8 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     id: workerId,
     async close() {
       const closing = worker.close();
-      const grace = Math.max(0, (deps.shutdownGraceMs ?? 60_000) - interruptGraceMs);
+      // Interrupted early enough that the engine has stopped, and the run is recorded, by the end of the grace.
+      const grace = Math.max(0, (deps.shutdownGraceMs ?? 60_000) - interruptGraceMs - RECORD_MARGIN_MS);
       const timer = setTimeout(() => shutdown.abort(), grace);
       await closing;
       clearTimeout(timer);
@@ -500,6 +502,9 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     },
   };
 }
+
+/** Time kept at the end of a shutdown for recording how the interrupted runs ended. */
+const RECORD_MARGIN_MS = 1000;
 
 /** How long to wait before trying a stack someone else has locked again: a quarter of the lock's age, 2 s to 60 s. */
 export function lockBackoffMs(since: readonly string[], now = Date.now()): number {

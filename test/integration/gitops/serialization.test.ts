@@ -123,7 +123,8 @@ describe('gitops: one update per stack at a time, and crash safety', function ()
     this.retries(1);
     service = await startService(fx.config, { workers: false });
     const hook = `${service.url}/webhooks/infra`;
-    fx.configDoc.shutdownGraceSeconds = 1;
+    // Long enough to interrupt the engine and record it (lease/4 to stop, a second to record), shorter than the apply.
+    fx.configDoc.shutdownGraceSeconds = 3;
     const config = fx.writeConfigFile();
     const worker = await startServiceProcess(config, fx.env);
     others.push(worker);
