@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditLog } from '../audit/index.ts';
 import { describeHolders, type EngineLockHolder } from '../engine/engine-lock.ts';
 import type { StackRunner } from '../engine/stack-runner.ts';
@@ -34,6 +35,8 @@ export interface ForceUnlockDeps {
   store: RunStore;
   audit: AuditLog;
   repo(id: string): { url: string; deployBranch: string } | undefined;
+  /** How long to wait for the stack's lease while a run holds it; default 60 000 ms. */
+  leaseWaitMs?: number;
 }
 
 export function createForceUnlock(deps: ForceUnlockDeps) {
@@ -41,8 +44,14 @@ export function createForceUnlock(deps: ForceUnlockDeps) {
     const key = stackKey(target);
     const repo = deps.repo(target.repo);
     if (!repo) throw new Error(`no watched repository with id ${target.repo}`);
-    const lease = await deps.lock.tryAcquire(key, `unlock-by-${by}`);
-    if (!lease) throw new StackBusyForUnlockError(`a run of Homeostat holds ${key} now: its engine lock is its own; wait for it to finish`);
+    // A run waiting on the lock holds the lease only while it tries again; take it between tries.
+    const deadline = Date.now() + (deps.leaseWaitMs ?? 60_000);
+    let lease = await deps.lock.tryAcquire(key, `unlock-by-${by}`);
+    while (!lease && Date.now() < deadline) {
+      await sleep(200);
+      lease = await deps.lock.tryAcquire(key, `unlock-by-${by}`);
+    }
+    if (!lease) throw new StackBusyForUnlockError(`a run of Homeostat has held ${key} for a minute: its engine lock is its own; wait for it to finish`);
     try {
       const status = await deps.store.status(key);
       const commit = status.appliedCommit ?? (await deps.fetcher.resolve(repo.url, repo.deployBranch));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { ZERO_SHA } from '../../support/webhooks.ts';
 import { waitFor } from '../../support/wait.ts';
 
 const STACK = 'infra/./sandbox';
+const run = promisify(execFile);
 
 /** Writes a lock file the way the engine does (pkg/backend/diy/lock.go), as if another engine held the stack. */
 function writeEngineLock(fx: GitopsFixture, name: string, holder: { pid: number; username: string; hostname: string; timestamp: string }): string {
@@ -94,8 +96,8 @@ describe('gitops: engine locks are cleared only when provably ours and gone', fu
     assert.equal(asForm.status, 415);
     assert.ok(existsSync(lock), 'nothing was removed without force');
 
-    const cli = spawnSync(process.execPath, [join(PROJECT_ROOT, 'orchestrator/cli/bin.mjs'), '--url', service!.url!, 'unlock', STACK, '--force', '--by', 'sam'], { encoding: 'utf8' });
-    assert.equal(cli.status, 0, cli.stderr);
+    // Asynchronously: the service answering the CLI runs in this very process.
+    const cli = await run(process.execPath, [join(PROJECT_ROOT, 'orchestrator/cli/bin.mjs'), '--url', service!.url!, 'unlock', STACK, '--force', '--by', 'sam'], { encoding: 'utf8', timeout: 120_000 });
     assert.match(cli.stdout, /engine locks removed \(alice@laptop-7\.corp\.example \(pid 4242\) since /);
     assert.ok(!existsSync(lock));
     const { entries } = (await (await fetch(`${service!.url}/api/audit?stack=${encodeURIComponent(STACK)}`)).json()) as { entries: { type: string; actor: string; summary: string }[] };
