@@ -97,17 +97,8 @@ export interface FoldResult {
   readonly heldOut: readonly NabProfileResult[];
 }
 
-/** A corpus-level NAB score assembled from parts. */
-export interface CombinedScore {
-  readonly profile: string;
-  readonly raw: number;
-  readonly null: number;
-  readonly perfect: number;
-  readonly normalised: number;
-  readonly windowsDetected: number;
-  readonly windows: number;
-  readonly falsePositiveRows: number;
-}
+/** A corpus-level NAB score assembled from parts: a profile's result without one threshold or per-file detail. */
+export type CombinedScore = Omit<NabProfileResult, 'threshold' | 'perFile'>;
 
 /** Everything one cross-validation run yields. */
 export interface CrossValidation {

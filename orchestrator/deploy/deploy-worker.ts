@@ -298,7 +298,6 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
         const failedRun = outcome.apply ?? outcome.preview;
         const text = failedRun.error ?? failedRun.summary.errors.join('\n');
         const c = classifyEngineError(text);
-        if (lease.signal.aborted) throw lease.signal.reason as LeaseLostError;
         if (shutdown.signal.aborted) throw Object.assign(new Error('cancelled by shutdown'), { reason: 'Cancelled' as RunReason, kind: 'waiting' });
         if (c.kind === 'stalled') throw new StalledRun(c.reason, firstLine(text));
         throw Object.assign(new Error(firstLine(text)), { reason: c.reason, kind: c.kind });
