@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { EngineEvent } from '@pulumi/pulumi/automation/index.js';
+import { applyMessage } from '../engine/applied-commit.ts';
 import type { EngineIdentity } from '../engine/engine-lock.ts';
 import type { RunOptions, RunResult, StackRunner } from '../engine/stack-runner.ts';
 import { changedResources, type RunSummary } from '../engine/run-summary.ts';
@@ -107,7 +108,7 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
   // only when its preview passed, as a person's `pulumi up` does.
   await input.beforeApply?.();
   input.onPreviewStart?.();
-  const run = await runner.run('apply', ref, { ...options, message: `homeostat: ${input.artifact.commit.slice(0, 12)}` });
+  const run = await runner.run('apply', ref, { ...options, message: applyMessage(input.artifact.commit) });
   emit(timelineEvent('preview', describeChanges(run.summary), { ...at, outcome: run.ok ? 'ok' : 'failed', details: { counts: run.summary.counts } }));
   const verdict = policyVerdict(run, at, emit);
   if (verdict) return verdict;

@@ -8,11 +8,13 @@ import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path'
 import {
   LocalWorkspace,
   PulumiCommand,
+  StackNotFoundError,
   type EngineEvent,
   type Stack,
 } from '@pulumi/pulumi/automation/index.js';
 import { engineEnvVars, engineHome, type EngineEnvSettings } from './engine-env.ts';
 import { describeHolders, judgeLocks, parseLockHolders, type EngineIdentity, type EngineLockHolder } from './engine-lock.ts';
+import { appliedCommitOf } from './applied-commit.ts';
 import { classifyEngineError } from './engine-errors.ts';
 import { summarizeEvents, type RunSummary } from './run-summary.ts';
 
@@ -94,6 +96,8 @@ export interface StackRunner {
   run(kind: RunKind, ref: StackRef, options?: RunOptions): Promise<RunResult>;
   /** The stack's outputs as last applied. */
   outputs(ref: StackRef): Promise<Record<string, unknown>>;
+  /** The commit Homeostat last applied to the stack, read from the backend's update history; undefined if none. */
+  appliedCommit(ref: StackRef): Promise<string | undefined>;
   /**
    * After a crash or a lost lease: clears pending creates with a refresh
    * (which also reads back what the cloud really has) and, when the stack is
@@ -388,6 +392,18 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       const stack = await open(ref);
       const outs = await stack.outputs();
       return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
+    },
+    async appliedCommit(ref) {
+      let stack: Stack;
+      try {
+        // Selected, never created: looking must not leave an empty stack in the backend.
+        stack = await LocalWorkspace.selectStack({ workDir: ref.workDir, stackName: ref.stack }, { pulumiCommand, envVars, secretsProvider: 'passphrase' });
+      } catch (err) {
+        if (err instanceof StackNotFoundError) return undefined;
+        throw err;
+      }
+      // A page of recent updates is enough: refreshes and failed attempts since the last apply are few.
+      return appliedCommitOf(await stack.history(50));
     },
     async locks(ref) {
       if (!settings.backendUrl.startsWith('file://')) return undefined;

@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { affectedStacks } from '../plan/affected-stacks.ts';
-import { discoverProjects, type ProjectLayout } from '../plan/project-layout.ts';
+import type { ProjectLayout } from '../plan/project-layout.ts';
 import type { Trigger } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import { StackIdSchema, stackKey, type StackId } from '../queue/stack-key.ts';
@@ -10,6 +10,7 @@ import { branchOf, GitEventSchema, type GitEvent } from '../source/git-event.ts'
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { INTAKE_QUEUE } from './intake-queue.ts';
+import { projectsAtCommit } from './projects-at-commit.ts';
 import { matchRepo } from './repo-match.ts';
 
 export interface IntakeRepo {
@@ -74,12 +75,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
 
   // source: make the commit (and its branches) known to the mirror.
   await deps.fetcher.resolve(repo.url, commit);
-  const files = await deps.fetcher.listFiles(repo.url, commit);
-  const yamlTexts = new Map<string, string>();
-  for (const f of files.filter((p) => p === 'Pulumi.yaml' || p.endsWith('/Pulumi.yaml'))) {
-    yamlTexts.set(f, await deps.fetcher.readFile(repo.url, commit, f));
-  }
-  const projects = discoverProjects(files, (p) => yamlTexts.get(p) ?? '');
+  const projects = await projectsAtCommit(deps.fetcher, repo.url, commit);
   if (event.kind === 'pull_request') {
     fallbackBase = event.baseSha ?? (await deps.fetcher.mergeBase(repo.url, `refs/heads/${event.baseRef}`, commit));
   }

@@ -88,3 +88,25 @@ export function applyRun(status: StackStatus, run: RunRecord, at: string, output
 export function isStalledFor(status: StackStatus | undefined, commit: string): boolean {
   return status !== undefined && status.conditions.Stalled.status && status.observedCommit === commit;
 }
+
+/**
+ * A status with no record of its stack (Redis was lost) learns the commit the
+ * state backend says was applied last: the stack is Ready at that commit, so
+ * that the next plan compares against it instead of applying everything.
+ */
+export function restoreApplied(status: StackStatus, commit: string, at: string, outputs?: Record<string, unknown>): StackStatus {
+  const c = status.conditions;
+  return {
+    ...status,
+    observedCommit: commit,
+    appliedCommit: commit,
+    appliedAt: at,
+    ...(outputs ? { outputs } : {}),
+    conditions: { ...c, Ready: cond(true, 'Restored', `commit ${commit.slice(0, 12)} read back from the state backend's history`, at, c.Ready) },
+  };
+}
+
+/** Whether Redis knows nothing of the stack: no run was ever recorded for it. */
+export function isBlank(status: StackStatus): boolean {
+  return status.appliedCommit === undefined && status.observedCommit === undefined && status.lastRunId === undefined;
+}

@@ -6,6 +6,7 @@ import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts
 import { createStackRunner } from '../engine/stack-runner.ts';
 import { createGithubForge } from '../forge/github-forge.ts';
 import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
+import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '../deploy/restore-from-backend.ts';
 import { createHttpServer, listen } from '../http/http-server.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { createSignalQueue } from '../aiops/aiops-queue.ts';
@@ -53,6 +54,8 @@ export interface RunningService {
   address?: AddressInfo;
   url?: string;
   workerId?: string;
+  /** The start-up restore from the state backend (see `deploy/restore-from-backend.ts`); undefined when there was nothing to look at. */
+  restored: Promise<RestoreReport | undefined>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +127,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
 
   const stops: (() => Promise<void> | void)[] = [];
   let deployWorker: DeployWorker | undefined;
+  let restored: Promise<RestoreReport | undefined> = Promise.resolve(undefined);
   let unlock: ForceUnlock | undefined;
   if (options.workers ?? true) {
     const runner = await createStackRunner({
@@ -240,6 +244,14 @@ export async function startService(config: ServiceConfig, options: ServiceOption
     const poller = startPoller({ redis, prefix, repos: config.repositories, intake, emit });
     const drift = startDriftScheduler({ repos: config.repositories, store, queue: deployQueue, emit });
     stops.push(() => poller.stop(), () => drift.stop(), () => intakeWorker.close(), () => deployWorker!.close());
+    // Redis lost entirely: each stack's applied commit is read back from the backend, and the deploy branches caught up with.
+    if (backendMayHoldStacks(config.pulumi.backendUrl)) {
+      restored = restoreFromBackend({ repos: config.repositories, fetcher, store, runner, intake, emit }).catch((err: unknown) => {
+        emit(timelineEvent('error', `restore from the state backend failed: ${err instanceof Error ? err.message : String(err)}`));
+        return undefined;
+      });
+      stops.push(() => restored.then(() => undefined));
+    }
   }
 
   let address: AddressInfo | undefined;
@@ -274,6 +286,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
     runtime,
     ...(address ? { address, url: `http://${address.address}:${address.port}` } : {}),
     ...(deployWorker ? { workerId: deployWorker.id } : {}),
+    restored,
     async stop() {
       // The HTTP server first (no new work), then the workers (running updates finish), then the
       // connections; all within the grace period, whatever is unreachable. A step that would
