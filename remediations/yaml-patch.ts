@@ -1,3 +1,4 @@
+import { Composer, CST, isScalar, LineCounter, Parser, visit, type Pair, type Scalar } from 'yaml';
 import type { ConfigPatchProposal, ConfigValue } from './proposal.ts';
 
 /** Why a stack file could not be patched. */
@@ -32,66 +33,59 @@ export function formatConfigValue(value: ConfigValue, preferQuotes = false): str
   return JSON.stringify(value);
 }
 
-/** The scalar written on a line, unquoted, as text. */
-function scalarText(raw: string): string {
-  if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) {
-    try {
-      return String(JSON.parse(raw));
-    } catch {
-      return raw.slice(1, -1);
-    }
-  }
-  if (raw.length >= 2 && raw.startsWith("'") && raw.endsWith("'")) return raw.slice(1, -1).replaceAll("''", "'");
-  return raw;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
- * Changes the value of one `key: value` line of a Pulumi stack file and
+ * Changes the value of one `key: value` entry of a Pulumi stack file and
  * nothing else: comments, order, indentation, line endings and every other
- * line stay as they were, and a comment after the value is kept.
+ * line stay as they were, and a comment after the value is kept. The file is
+ * read with the `yaml` package's parser (its concrete syntax tree keeps every
+ * byte), the value token is rewritten in place, and the tree is written back.
  *
  * Refuses, with a {@link YamlPatchError} naming the key, when the key is
  * missing, appears more than once, holds a nested value (a list, a map, a
- * `secure:` secret), or (with `expectFrom`) no longer holds the value the
- * proposal was made against. Pure string transform.
+ * `secure:` secret, an alias, a tagged or block scalar), or (with
+ * `expectFrom`) no longer holds the value the proposal was made against.
+ * Pure string transform.
  */
 export function patchConfigValue(text: string, key: string, value: ConfigValue, options: { expectFrom?: ConfigValue } = {}): string {
-  const lines = text.split('\n');
-  const pattern = new RegExp(`^(\\s*)(${escapeRegExp(key)}|"${escapeRegExp(key)}"|'${escapeRegExp(key)}')(\\s*:)(.*?)(\\r?)$`);
-  const hits: number[] = [];
-  lines.forEach((line, i) => {
-    if (pattern.test(line)) hits.push(i);
-  });
-  if (hits.length === 0) throw new YamlPatchError(key, 'missing', `${key}: not found in the stack file; a playbook only changes keys the file already sets`);
-  if (hits.length > 1) throw new YamlPatchError(key, 'duplicate', `${key}: appears ${hits.length} times (lines ${hits.map((i) => i + 1).join(', ')}); refusing to guess which one to change`);
-
-  const at = hits[0]!;
-  const m = pattern.exec(lines[at]!)!;
-  const [, indent = '', name = '', colon = '', rest = '', cr = ''] = m;
-  // Split `  value   # comment` into the value and what follows it.
-  const vm = /^(\s*)("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^#]*?)(\s+#.*)?$/.exec(rest);
-  const gap = vm?.[1] ?? ' ';
-  const raw = (vm?.[2] ?? '').trim();
-  const comment = vm?.[3] ?? '';
-  if (raw === '' || raw === '|' || raw === '>' || raw.startsWith('[') || raw.startsWith('{') || raw.startsWith('&') || raw.startsWith('*') || raw.startsWith('!')) {
-    throw new YamlPatchError(key, 'not-scalar', `${key} (line ${at + 1}): holds a nested or special value (a list, a map, a secret, an anchor or a block); only one-line plain values can be patched`);
+  const lines = new LineCounter();
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
+  // Duplicate keys are reported below with their lines, so the composer must not stop at them.
+  const docs = Array.from(new Composer({ keepSourceTokens: true, uniqueKeys: false }).compose(tokens));
+  const lineOf = (node: { range?: [number, number, number] | null }) => lines.linePos(node.range?.[0] ?? 0).line;
+  const hits: Pair[] = [];
+  for (const doc of docs) {
+    visit(doc, {
+      Pair(_, pair) {
+        if (isScalar(pair.key) && String(pair.key.value) === key) hits.push(pair);
+      },
+    });
   }
-  if (options.expectFrom !== undefined && scalarText(raw) !== String(options.expectFrom)) {
-    throw new YamlPatchError(key, 'stale', `${key} (line ${at + 1}): is ${raw} in the file, not ${String(options.expectFrom)} as the proposal expects; the file changed since`);
+  if (hits.length === 0) throw new YamlPatchError(key, 'missing', `${key}: not found in the stack file; a playbook only changes keys the file already sets`);
+  if (hits.length > 1) {
+    throw new YamlPatchError(key, 'duplicate', `${key}: appears ${hits.length} times (lines ${hits.map((p) => lineOf(p.key as Scalar)).join(', ')}); refusing to guess which one to change`);
+  }
+
+  const pair = hits[0]!;
+  const line = lineOf(pair.key as Scalar);
+  const node = pair.value;
+  const plainOrQuoted = isScalar(node) && !node.anchor && !node.tag && node.srcToken && CST.isScalar(node.srcToken) && !(node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED');
+  if (!plainOrQuoted || node.source === '' || node.value === null) {
+    throw new YamlPatchError(key, 'not-scalar', `${key} (line ${line}): holds a nested or special value (a list, a map, a secret, an anchor or a block); only one-line plain values can be patched`);
+  }
+  const current = CST.resolveAsScalar(node.srcToken as CST.FlowScalar).value;
+  if (options.expectFrom !== undefined && current !== String(options.expectFrom)) {
+    throw new YamlPatchError(key, 'stale', `${key} (line ${line}): is ${current} in the file, not ${String(options.expectFrom)} as the proposal expects; the file changed since`);
   }
   let formatted: string;
   try {
-    formatted = formatConfigValue(value, typeof value === 'string' && raw.startsWith('"'));
+    formatted = formatConfigValue(value, typeof value === 'string' && node.type === 'QUOTE_DOUBLE');
   } catch (err) {
     throw new YamlPatchError(key, 'bad-value', `${key}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const out = [...lines];
-  out[at] = `${indent}${name}${colon}${gap === '' ? ' ' : gap}${formatted}${comment}${cr}`;
-  return out.join('\n');
+  // formatConfigValue decided the style: bare, or double quoted as JSON writes it (which YAML reads the same).
+  if (formatted.startsWith('"')) CST.setScalarValue(node.srcToken as CST.FlowScalar, JSON.parse(formatted) as string, { type: 'QUOTE_DOUBLE' });
+  else CST.setScalarValue(node.srcToken as CST.FlowScalar, formatted, { type: 'PLAIN' });
+  return tokens.map((t) => CST.stringify(t)).join('');
 }
 
 /**

@@ -38,6 +38,8 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
       assert.match(message!, new RegExp(`^${trailer}`, 'm'), `trailer ${trailer} in\n${message}`);
     }
     assert.equal(rest[0]?.split('\x1f')[0], initial);
+    // The change is one line of the stack file: comments, order and every other line kept.
+    assert.equal((await git(['show', '--numstat', '--format=', sha!], { cwd: fx.repo.remote })).trim(), '1\t1\tstacks/Pulumi.sandbox.yaml');
 
     // The ordinary deploy path applied it, and the fleet has more capacity.
     const run = await fx.waitForRun(rec.commit!, 'applied');

@@ -75,6 +75,12 @@ describe('stack file patching', () => {
     },
     { name: 'a list value', text: 'config:\n  web:subnetIds:\n    - subnet-1\n', key: 'web:subnetIds', reason: 'not-scalar', message: /web:subnetIds \(line 2\): holds a nested/ },
     { name: 'a secret', text: 'config:\n  app:token:\n    secure: AAABAx==\n', key: 'app:token', reason: 'not-scalar', message: /app:token \(line 2\)/ },
+    { name: 'an anchored value', text: 'config:\n  app:replicas: &r 3\n  app:min: *r\n', key: 'app:replicas', reason: 'not-scalar', message: /app:replicas \(line 2\)/ },
+    { name: 'an alias', text: 'config:\n  app:replicas: &r 3\n  app:min: *r\n', key: 'app:min', reason: 'not-scalar', message: /app:min \(line 3\)/ },
+    { name: 'a tagged value', text: 'config:\n  app:replicas: !!str 3\n', key: 'app:replicas', reason: 'not-scalar', message: /app:replicas \(line 2\)/ },
+    { name: 'a block scalar', text: 'config:\n  app:motd: |\n    hello\n', key: 'app:motd', reason: 'not-scalar', message: /app:motd \(line 2\)/ },
+    { name: 'a flow map', text: 'config:\n  app:limits: {cpu: 1}\n', key: 'app:limits', reason: 'not-scalar', message: /app:limits \(line 2\)/ },
+    { name: 'an empty value', text: 'config:\n  app:replicas:\n', key: 'app:replicas', reason: 'not-scalar', message: /app:replicas \(line 2\)/ },
     { name: 'a value changed since the proposal', text: SANDBOX, key: 'sandbox:capacity', expectFrom: 3, reason: 'stale', message: /is 2 in the file, not 3/ },
     { name: 'a value that is not a number', text: SANDBOX, key: 'sandbox:capacity', to: Number.NaN, reason: 'bad-value', message: /cannot write NaN/ },
   ];
@@ -96,6 +102,11 @@ describe('stack file patching', () => {
     text = patchConfigValue(text, 'sandbox:serviceName', 'yes');
     const config = (parse(text) as { config: Record<string, unknown> }).config;
     assert.deepEqual([config['sandbox:capacity'], config['sandbox:version'], config['sandbox:serviceName'], config['sandbox:maxCapacity']], [4, '2026-11-29T01:00:00.000Z', 'yes', 16]);
+  });
+
+  it('patches a single-quoted value under a quoted key, keeping the comment', () => {
+    const text = "config:\n  'app:tier': 'gold'  # billing\n";
+    assert.equal(patchConfigValue(text, 'app:tier', 'silver', { expectFrom: 'gold' }), "config:\n  'app:tier': silver  # billing\n");
   });
 
   it('does not match a key that only starts the same', () => {
