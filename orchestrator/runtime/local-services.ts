@@ -83,22 +83,28 @@ function redisPing(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a throw-away redis-server (no persistence) on a free loopback port. */
-export async function startRedis(): Promise<LocalService> {
+/**
+ * Starts a redis-server on a free loopback port: throw-away (no persistence)
+ * by default; with `aof`, persisted to an append-only file in `dir` (kept by
+ * `stop()`), so that a Redis stopped and started again on the same port and
+ * folder comes back with its data, as a production Redis configured for
+ * BullMQ does.
+ */
+export async function startRedis(options: { aof?: boolean; port?: number; dir?: string } = {}): Promise<LocalService & { dir: string }> {
   const { redisServer } = resolveToolchain();
   if (!redisServer) throw new Error("redis-server is not installed: run 'npm run setup' (scripts/setup.sh)");
-  const dir = mkdtempSync(join(tmpdir(), 'homeostat-redis-'));
-  const port = await freePort();
-  const { child, output } = spawnService(redisServer, [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
-  ]);
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'homeostat-redis-'));
+  const port = options.port ?? (await freePort());
+  const persistence = options.aof ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no'];
+  const { child, output } = spawnService(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir]);
   await waitUntil('redis-server', child, () => redisPing(port), 10_000, output);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    dir,
     async stop() {
       await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.aof) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

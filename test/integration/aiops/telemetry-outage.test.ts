@@ -1,49 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { createIncidentStore } from '../../../orchestrator/aiops/incident-store.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import type { SignalHealth } from '../../../orchestrator/telemetry/index.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { cuttableRelay, type CuttableRelay } from '../../support/cuttable-relay.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
-
-/**
- * A TCP relay in front of moto that can be cut: while it is down, every
- * connection is reset, as when CloudWatch is unreachable. moto itself keeps
- * running (other tests share it) and keeps taking the metrics published to it.
- */
-async function cuttableRelay(target: URL): Promise<{ url: string; down: boolean; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const relay = { url: '', down: false, close: async () => {} };
-  const server: Server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    if (relay.down) {
-      client.resetAndDestroy();
-      return;
-    }
-    const upstream = connect(Number(target.port), target.hostname);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end);
-    upstream.on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  relay.url = `http://127.0.0.1:${port}`;
-  relay.close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-  return relay;
-}
 
 const MINUTE = 60_000;
 
@@ -51,7 +16,7 @@ describe('aiops: a CloudWatch outage through the service', function () {
   this.timeout(600_000);
   let fx: GitopsFixture;
   let service: RunningService | undefined;
-  let relay: Awaited<ReturnType<typeof cuttableRelay>>;
+  let relay: CuttableRelay;
   const saved: Record<string, string | undefined> = {};
 
   before(async () => {
@@ -110,7 +75,7 @@ describe('aiops: a CloudWatch outage through the service', function () {
     }, 240_000, 500);
 
     // CloudWatch goes away; the minutes keep coming into it meanwhile.
-    relay.down = true;
+    relay.cut();
     const stale = await waitFor('the signals stale', async () => {
       const all = await signals();
       return all.length > 0 && all.every((s) => s.status === 'stale') ? all : undefined;
@@ -120,7 +85,7 @@ describe('aiops: a CloudWatch outage through the service', function () {
     // A while down, polled every second: no incident comes of an outage.
     await new Promise((r) => setTimeout(r, 5000));
 
-    relay.down = false;
+    relay.mend();
     await waitFor('every signal fresh again, up to the last published minute', async () => {
       const all = await signals();
       return all.length > 0 && all.every((s) => s.status === 'ok' && s.lastPointAt === last * MINUTE) ? all : undefined;
