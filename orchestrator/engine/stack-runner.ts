@@ -14,7 +14,7 @@ import {
 } from '@pulumi/pulumi/automation/index.js';
 import { engineEnvVars, engineHome, type EngineEnvSettings } from './engine-env.ts';
 import { describeHolders, judgeLocks, parseLockHolders, type EngineIdentity, type EngineLockHolder } from './engine-lock.ts';
-import { appliedCommitOf } from './applied-commit.ts';
+import { appliedCommitOf, type HistoryEntry } from './applied-commit.ts';
 import { classifyEngineError } from './engine-errors.ts';
 import { summarizeEvents, type RunSummary } from './run-summary.ts';
 
@@ -98,6 +98,8 @@ export interface StackRunner {
   outputs(ref: StackRef): Promise<Record<string, unknown>>;
   /** The commit Homeostat last applied to the stack, read from the backend's update history; undefined if none. */
   appliedCommit(ref: StackRef): Promise<string | undefined>;
+  /** The stack's update history, newest first (at most `pageSize` entries); empty when the stack does not exist. */
+  history(ref: StackRef, pageSize?: number): Promise<HistoryEntry[]>;
   /**
    * After a crash or a lost lease: clears pending creates with a refresh
    * (which also reads back what the cloud really has) and, when the stack is
@@ -214,6 +216,18 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       { workDir: ref.workDir, stackName: ref.stack },
       { pulumiCommand, envVars, secretsProvider: 'passphrase' },
     );
+  }
+
+  async function history(ref: StackRef, pageSize = 50): Promise<HistoryEntry[]> {
+    let stack: Stack;
+    try {
+      // Selected, never created: looking must not leave an empty stack in the backend.
+      stack = await LocalWorkspace.selectStack({ workDir: ref.workDir, stackName: ref.stack }, { pulumiCommand, envVars, secretsProvider: 'passphrase' });
+    } catch (err) {
+      if (err instanceof StackNotFoundError) return [];
+      throw err;
+    }
+    return (await stack.history(pageSize)).map((u) => ({ kind: u.kind, result: u.result, message: u.message ?? '' }));
   }
 
   async function withPolicyConfig<T>(
@@ -394,17 +408,10 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
     },
     async appliedCommit(ref) {
-      let stack: Stack;
-      try {
-        // Selected, never created: looking must not leave an empty stack in the backend.
-        stack = await LocalWorkspace.selectStack({ workDir: ref.workDir, stackName: ref.stack }, { pulumiCommand, envVars, secretsProvider: 'passphrase' });
-      } catch (err) {
-        if (err instanceof StackNotFoundError) return undefined;
-        throw err;
-      }
       // A page of recent updates is enough: refreshes and failed attempts since the last apply are few.
-      return appliedCommitOf(await stack.history(50));
+      return appliedCommitOf(await history(ref, 50));
     },
+    history,
     async locks(ref) {
       if (!settings.backendUrl.startsWith('file://')) return undefined;
       const project = (await (await open(ref)).workspace.projectSettings()).name;
