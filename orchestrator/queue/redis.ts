@@ -5,7 +5,17 @@ import { Redis } from 'ioredis';
  * instead of failing after a few retries (`maxRetriesPerRequest: null`).
  */
 export function createRedis(url: string, options: { lazyConnect?: boolean } = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: options.lazyConnect ?? false });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: options.lazyConnect ?? false });
+  // ioredis reconnects by itself; without a listener it prints a stack trace per failed attempt.
+  // One line per kind of error and minute says the same.
+  const said = new Map<string, number>();
+  redis.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - (said.get(err.message) ?? 0) < 60_000) return;
+    said.set(err.message, now);
+    console.error(`homeostat: Redis ${redis.options.host ?? ''}:${redis.options.port ?? ''}: ${err.message} (reconnecting)`);
+  });
+  return redis;
 }
 
 /** Redis is not set up to keep queued jobs: starting would risk losing pushes silently. */
