@@ -52,9 +52,7 @@ const RoleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
  * port (a loopback `listen.host`); otherwise named API tokens, each with a
  * role, and optionally a reverse proxy that names the person in a header.
  */
-const AuthSchema = z.union([
-  z.literal('none'),
-  z
+const TokenAuthSchema = z
     .object({
       tokens: z
         .array(
@@ -82,8 +80,9 @@ const AuthSchema = z.union([
       /** `token`: /metrics needs a viewer token; default `open`. */
       metrics: z.enum(['open', 'token']).default('open'),
     })
-    .strict(),
-]);
+    .strict();
+// A string is `none` and nothing else; a mapping is checked field by field (so a wrong role is named as such).
+const AuthSchema = z.union([z.literal('none'), TokenAuthSchema]);
 
 /** Whether a listen host is reachable only from this machine. */
 export function isLoopbackHost(host: string): boolean {
@@ -257,7 +256,13 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
   }
   const parsed = ServiceConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`));
+    // A union reports only "Invalid input"; for an `auth` mapping, say which of its fields is wrong.
+    const issues = parsed.error.issues.flatMap((i) =>
+      i.path.length === 1 && i.path[0] === 'auth' && i.code === 'invalid_union' && raw.auth && typeof raw.auth === 'object'
+        ? (TokenAuthSchema.safeParse(raw.auth).error?.issues.map((sub) => ({ ...sub, path: ['auth', ...sub.path] })) ?? [i])
+        : [i],
+    );
+    throw new ConfigError(issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`));
   }
   const cfg = parsed.data;
   const problems: string[] = [];
