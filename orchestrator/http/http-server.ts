@@ -89,6 +89,13 @@ function fieldsOf(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** The status of an error: ours, or Fastify's own (unsupported media type, body too large, invalid JSON); else 500. */
+function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  const code = (err as { statusCode?: unknown }).statusCode;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+}
+
 // The webhook scope's marker of a delivery that came without a Content-Type (the parser needs one to run).
 const NO_CONTENT_TYPE = 'application/x-homeostat-none';
 
@@ -107,9 +114,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err: unknown, _req, reply) => {
-    // Fastify's own errors (unsupported media type, body too large, invalid JSON) carry their status.
-    const status = err instanceof HttpError ? err.status : typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
-    return sendJson(reply, status, { error: err instanceof Error ? err.message : String(err) });
+    return sendJson(reply, statusOf(err), { error: err instanceof Error ? err.message : String(err) });
   });
   app.setNotFoundHandler((req, reply) => sendJson(reply, 404, { error: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
@@ -124,7 +129,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       );
     });
     scope.addHook('onRequest', async (req) => {
-      if (req.headers['content-type'] === undefined) req.headers['content-type'] = NO_CONTENT_TYPE;
+      // An absent or blank Content-Type is receiveWebhook's to judge, not the parser's (which would refuse it).
+      if (!req.headers['content-type']?.trim()) req.headers['content-type'] = NO_CONTENT_TYPE;
     });
     scope.setErrorHandler((err: unknown, _req, reply) => {
       if (err instanceof HttpError && err.status === 413) {
@@ -134,8 +140,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         reply.header('connection', 'close');
         return sendJson(reply, 413, { error: 'body-too-large', message: err.message });
       }
-      const status = err instanceof HttpError ? err.status : 500;
-      return sendJson(reply, status, { error: err instanceof Error ? err.message : String(err) });
+      return sendJson(reply, statusOf(err), { error: err instanceof Error ? err.message : String(err) });
     });
     scope.post<{ Params: { repoId: string } }>('/webhooks/:repoId', { config: { access: 'open' } }, async (req, reply) => {
       const repoId = req.params.repoId;

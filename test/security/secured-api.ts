@@ -6,7 +6,7 @@ import { createAuditLog, type AuditEntry } from '../../orchestrator/audit/index.
 import { Secret } from '../../orchestrator/config/secret.ts';
 import { createDashboardRoutes } from '../../orchestrator/dashboard/dashboard-routes.ts';
 import type { AuthSettings } from '../../orchestrator/http/auth.ts';
-import { createHttpServer, listen, type HttpServer } from '../../orchestrator/http/http-server.ts';
+import { createHttpServer, listen, type HttpRepo, type HttpServer } from '../../orchestrator/http/http-server.ts';
 import { createMetrics } from '../../orchestrator/http/metrics.ts';
 import { createIntakeQueue, type IntakeQueue } from '../../orchestrator/intake/intake-queue.ts';
 import type { GitEvent } from '../../orchestrator/source/git-event.ts';
@@ -64,7 +64,14 @@ export interface SecuredApi {
  * Only the edges that would reach an engine are stand-ins: unlock records
  * its calls, and the source fetcher has no repository to read.
  */
-export async function startSecuredApi(redisUrl: string, options: { proxy?: { trustedAddresses: string[] }; metrics?: 'open' | 'token' } = {}): Promise<SecuredApi> {
+export interface SecuredApiOptions {
+  proxy?: { trustedAddresses: string[] };
+  metrics?: 'open' | 'token';
+  /** The watched repositories (id, clone URL, forge, webhook secret); default three that no delivery matches. */
+  repos?: HttpRepo[];
+}
+
+export async function startSecuredApi(redisUrl: string, options: SecuredApiOptions = {}): Promise<SecuredApi> {
   const prefix = uniqueId('hs-sec');
   const redis = createRedis(redisUrl);
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-security-'));
@@ -97,7 +104,7 @@ export async function startSecuredApi(redisUrl: string, options: { proxy?: { tru
     ...(options.proxy ? { proxy: { header: 'x-forwarded-user', trustedAddresses: options.proxy.trustedAddresses, role: 'viewer' as const } } : {}),
   };
   const server: HttpServer = createHttpServer({
-    repos: [
+    repos: options.repos ?? [
       { id: 'infra', url: join(dir, 'no-such-remote.git'), deployBranch: 'main', forge: 'github', webhookSecret: new Secret(WEBHOOK_SECRETS.infra) },
       { id: 'lab', url: join(dir, 'lab.git'), deployBranch: 'main', forge: 'gitlab', webhookSecret: new Secret(WEBHOOK_SECRETS.lab) },
       { id: 'tea', url: join(dir, 'tea.git'), deployBranch: 'main', forge: 'gitea', webhookSecret: new Secret(WEBHOOK_SECRETS.tea) },
