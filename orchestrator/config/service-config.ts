@@ -53,34 +53,34 @@ const RoleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
  * role, and optionally a reverse proxy that names the person in a header.
  */
 const TokenAuthSchema = z
-    .object({
-      tokens: z
-        .array(
-          z
-            .object({
-              /** Who the token is: the name the audit log records. */
-              name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9 _.@()'-]{0,99}$/, "a name: letters, digits, spaces and _ . @ ( ) ' -"),
-              role: RoleSchema,
-              token: SecretRefSchema,
-            })
-            .strict(),
-        )
-        .default([]),
-      proxy: z
-        .object({
-          /** Header in which the proxy names the person; default `x-forwarded-user`. */
-          header: z.string().regex(/^[a-zA-Z0-9-]+$/).default('x-forwarded-user'),
-          /** Socket addresses of the proxy; the header from any other address is ignored. */
-          trustedAddresses: z.array(z.string().min(1)).min(1, 'name the proxy\'s address(es)'),
-          /** Role of a person named by the proxy who sends no token; default viewer. */
-          role: RoleSchema.default('viewer'),
-        })
-        .strict()
-        .optional(),
-      /** `token`: /metrics needs a viewer token; default `open`. */
-      metrics: z.enum(['open', 'token']).default('open'),
-    })
-    .strict();
+  .object({
+    tokens: z
+      .array(
+        z
+          .object({
+            /** Who the token is: the name the audit log records. */
+            name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9 _.@()'-]{0,99}$/, "a name: letters, digits, spaces and _ . @ ( ) ' -"),
+            role: RoleSchema,
+            token: SecretRefSchema,
+          })
+          .strict(),
+      )
+      .default([]),
+    proxy: z
+      .object({
+        /** Header in which the proxy names the person; default `x-forwarded-user`. */
+        header: z.string().regex(/^[a-zA-Z0-9-]+$/).default('x-forwarded-user'),
+        /** Socket addresses of the proxy; the header from any other address is ignored. */
+        trustedAddresses: z.array(z.string().min(1)).min(1, 'name the proxy\'s address(es)'),
+        /** Role of a person named by the proxy who sends no token; default viewer. */
+        role: RoleSchema.default('viewer'),
+      })
+      .strict()
+      .optional(),
+    /** `token`: /metrics needs a viewer token; default `open`. */
+    metrics: z.enum(['open', 'token']).default('open'),
+  })
+  .strict();
 // A string is `none` and nothing else; a mapping is checked field by field (so a wrong role is named as such).
 const AuthSchema = z.union([z.literal('none'), TokenAuthSchema]);
 
