@@ -66,6 +66,8 @@ const config = loadServiceConfig(
     pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'BENCH_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
     // The sandbox stack only: the others cannot deploy here (no provider plugins) and would compete for the CPU.
     repositories: [{ id: 'infra', url: repo.remote, forge: 'github', webhookSecret: { env: 'BENCH_SECRET' }, stacks: ['sandbox'] }],
+    // Loopback only, and the bench calls no API route.
+    auth: 'none',
   },
   { BENCH_PASSPHRASE: 'bench', BENCH_SECRET: SECRET },
 );

@@ -25,7 +25,7 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
 npx mocha --require test/hooks/services.ts --timeout 180000 \
-  'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' "$@" 2>&1 | tee "$log" || status=$?
+  'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/security/**/*.test.ts' "$@" 2>&1 | tee "$log" || status=$?
 passed="$(grep -Eo '^ *[0-9]+ passing' "$log" | grep -Eo '[0-9]+' || echo 0)"
 failed="$(grep -Eo '^ *[0-9]+ failing' "$log" | grep -Eo '[0-9]+' || echo 0)"
 skipped="$(grep -Eo '^ *[0-9]+ pending' "$log" | grep -Eo '[0-9]+' || echo 0)"

@@ -9,7 +9,7 @@ import { untilSignalled } from '../runtime/signals.ts';
 import { resolveToolchain } from '../runtime/toolchain.ts';
 import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
-import { createApiClient } from './api-client.ts';
+import { createApiClient, readApiToken } from './api-client.ts';
 import { parsePulumiInvocation, PULUMI_USAGE, runPulumiForPerson } from './pulumi-command.ts';
 import type { IncidentRecord } from '../aiops/incident-store.ts';
 import { listPlaybooks } from '../../remediations/index.ts';
@@ -23,11 +23,12 @@ const program = new Command('homeostat')
   .description('Closes the loop between GitOps and AIOps for Pulumi infrastructure')
   .showHelpAfterError()
   .addOption(new Option('--url <url>', 'address of a running service (default HOMEOSTAT_URL or http://127.0.0.1:8080)'))
+  .addOption(new Option('--token-file <path>', 'file holding your API token (default: the HOMEOSTAT_TOKEN environment variable)'))
   .addOption(new Option('--json', 'print JSON for scripts'));
 
 function api() {
-  const url = program.opts<{ url?: string }>().url;
-  return createApiClient(url ? { url } : {});
+  const { url, tokenFile } = program.opts<{ url?: string; tokenFile?: string }>();
+  return createApiClient({ ...(url ? { url } : {}), token: readApiToken({ ...(tokenFile ? { tokenFile } : {}) }) });
 }
 const json = () => program.opts<{ json?: boolean }>().json === true;
 const print = (value: unknown, text: () => string) => console.log(json() ? JSON.stringify(value, null, 2) : text());
@@ -139,12 +140,11 @@ for (const verb of ['approve', 'reject'] as const) {
   program
     .command(`${verb} <review>`)
     .description(verb === 'approve' ? 'approve a review item: its branch is merged and deployed, then verified' : 'reject a review item: its branch is deleted, nothing changes')
-    .option('--by <name>', 'who decides (default: $USER)')
     .option('--reason <text>', 'why (recorded in the audit log)')
-    .action(async (id: string, opts: { by?: string; reason?: string }) => {
-      const by = opts.by ?? process.env.USER ?? 'cli';
-      const { review } = await api().post<{ review: ReviewItem }>(`/api/reviews/${encodeURIComponent(id)}/${verb}`, { by, ...(opts.reason ? { reason: opts.reason } : {}) });
-      print(review, () => `${review.id}: ${review.status} by ${review.decidedBy ?? by}${verb === 'approve' ? `; the merge and deploy follow ('homeostat remediations')` : ''}`);
+    .action(async (id: string, opts: { reason?: string }) => {
+      // Who decides is the token's principal, as the service records it.
+      const { review } = await api().post<{ review: ReviewItem }>(`/api/reviews/${encodeURIComponent(id)}/${verb}`, { ...(opts.reason ? { reason: opts.reason } : {}) });
+      print(review, () => `${review.id}: ${review.status} by ${review.decidedBy ?? '(you)'}${verb === 'approve' ? `; the merge and deploy follow ('homeostat remediations')` : ''}`);
     });
 }
 
@@ -179,7 +179,7 @@ program
   .command('drift <stack>')
   .description('check a stack for drift now: a refresh-only preview of the commit last applied')
   .action(async (stack: string) => {
-    const res = await api().post<{ status: string; jobId: string; commit: string }>(`/api/stacks/${encodeURIComponent(stack)}/drift`);
+    const res = await api().post<{ status: string; jobId: string; commit: string }>(`/api/stacks/${encodeURIComponent(stack)}/drift`, {});
     print(res, () => `${res.status}: drift check of ${stack} at ${res.commit.slice(0, 12)}; the result appears in 'homeostat runs --stack ${stack}'`);
   });
 
@@ -187,11 +187,9 @@ program
   .command('unlock <stack>')
   .description("remove a stack's engine locks, whoever holds them (pulumi cancel), when you know the holder is gone; audited")
   .option('--force', 'required: Homeostat itself never clears a lock it cannot prove its own')
-  .option('--by <name>', 'who decides (default: $USER)')
-  .action(async (stack: string, opts: { force?: boolean; by?: string }) => {
+  .action(async (stack: string, opts: { force?: boolean }) => {
     if (!opts.force) throw new Error(`unlock removes every engine lock of ${stack}, whoever holds it: say --force if the holder is gone`);
-    const by = opts.by ?? process.env.USER ?? 'cli';
-    const res = await api().post<{ stackKey: string; commit: string; holders?: { user: string; host: string; pid: number; since: string }[] }>(`/api/stacks/${encodeURIComponent(stack)}/unlock`, { force: true, by });
+    const res = await api().post<{ stackKey: string; commit: string; holders?: { user: string; host: string; pid: number; since: string }[] }>(`/api/stacks/${encodeURIComponent(stack)}/unlock`, { force: true });
     const holders = res.holders === undefined ? 'the backend does not list its locks' : res.holders.length === 0 ? 'there was no lock' : res.holders.map((h) => `${h.user}@${h.host} (pid ${h.pid}) since ${h.since}`).join(', ');
     print(res, () => `${res.stackKey}: engine locks removed (${holders}); recorded in the audit log`);
   });

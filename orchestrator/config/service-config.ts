@@ -45,6 +45,50 @@ const RepoSchema = z
   })
   .strict();
 
+const RoleSchema = z.enum(['viewer', 'operator', 'approver', 'admin']);
+
+/**
+ * Who may use the HTTP API. `none` only where nobody else can reach the
+ * port (a loopback `listen.host`); otherwise named API tokens, each with a
+ * role, and optionally a reverse proxy that names the person in a header.
+ */
+const TokenAuthSchema = z
+  .object({
+    tokens: z
+      .array(
+        z
+          .object({
+            /** Who the token is: the name the audit log records. */
+            name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9 _.@()'-]{0,99}$/, "a name: letters, digits, spaces and _ . @ ( ) ' -"),
+            role: RoleSchema,
+            token: SecretRefSchema,
+          })
+          .strict(),
+      )
+      .default([]),
+    proxy: z
+      .object({
+        /** Header in which the proxy names the person; default `x-forwarded-user`. */
+        header: z.string().regex(/^[a-zA-Z0-9-]+$/).default('x-forwarded-user'),
+        /** Socket addresses of the proxy; the header from any other address is ignored. */
+        trustedAddresses: z.array(z.string().min(1)).min(1, 'name the proxy\'s address(es)'),
+        /** Role of a person named by the proxy who sends no token; default viewer. */
+        role: RoleSchema.default('viewer'),
+      })
+      .strict()
+      .optional(),
+    /** `token`: /metrics needs a viewer token; default `open`. */
+    metrics: z.enum(['open', 'token']).default('open'),
+  })
+  .strict();
+// A string is `none` and nothing else; a mapping is checked field by field (so a wrong role is named as such).
+const AuthSchema = z.union([z.literal('none'), TokenAuthSchema]);
+
+/** Whether a listen host is reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export const ServiceConfigSchema = z
   .object({
     redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
@@ -147,9 +191,24 @@ export const ServiceConfigSchema = z
       .strict()
       .default({}),
     repositories: z.array(RepoSchema).min(1, 'watch at least one repository'),
+    /** Who may use the HTTP API: `none` (loopback only) or `{tokens: [...]}`; required by a service that serves HTTP. */
+    auth: AuthSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    // A missing section is refused where it matters, when the HTTP API starts (see AUTH_REQUIRED).
+    if (cfg.auth === 'none' && !isLoopbackHost(cfg.listen.host)) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: `none is allowed only on a loopback listen.host (127.0.0.1, ::1, localhost), not ${cfg.listen.host}: anyone who reaches the port could approve and apply changes` });
+    } else if (cfg.auth && cfg.auth !== 'none' && cfg.auth.tokens.length === 0 && !cfg.auth.proxy) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'tokens'], message: 'configure at least one API token (or a proxy), or `auth: none` on a loopback listen.host' });
+    }
+    if (cfg.auth && cfg.auth !== 'none') {
+      const names = new Set<string>();
+      cfg.auth.tokens.forEach((t, i) => {
+        if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['auth', 'tokens', i, 'name'], message: `duplicate token name ${t.name}` });
+        names.add(t.name);
+      });
+    }
     const seen = new Set<string>();
     cfg.repositories.forEach((r, i) => {
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['repositories', i, 'id'], message: `duplicate repository id ${r.id}` });
@@ -160,7 +219,11 @@ export type ServiceConfigFile = z.infer<typeof ServiceConfigSchema>;
 export type RepoConfig = z.infer<typeof RepoSchema>;
 
 /** The config with its secrets read. */
-export interface ServiceConfig extends Omit<ServiceConfigFile, 'pulumi' | 'repositories' | 'forge'> {
+export type AuthConfig = 'none' | (Omit<Exclude<NonNullable<ServiceConfigFile['auth']>, 'none'>, 'tokens'> & { tokens: { name: string; role: z.infer<typeof RoleSchema>; token: Secret }[] });
+
+export interface ServiceConfig extends Omit<ServiceConfigFile, 'pulumi' | 'repositories' | 'forge' | 'auth'> {
+  /** Undefined when the file has no `auth` section: only a service without HTTP may start so. */
+  auth?: AuthConfig;
   pulumi: Omit<ServiceConfigFile['pulumi'], 'passphrase'> & { passphrase: Secret };
   repositories: (Omit<RepoConfig, 'webhookSecret'> & { webhookSecret?: Secret })[];
   forge: { github?: { token: Secret; apiUrl?: string } };
@@ -193,7 +256,13 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
   }
   const parsed = ServiceConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`));
+    // A union reports only "Invalid input"; for an `auth` mapping, say which of its fields is wrong.
+    const issues = parsed.error.issues.flatMap((i) =>
+      i.path.length === 1 && i.path[0] === 'auth' && i.code === 'invalid_union' && raw.auth && typeof raw.auth === 'object'
+        ? (TokenAuthSchema.safeParse(raw.auth).error?.issues.map((sub) => ({ ...sub, path: ['auth', ...sub.path] })) ?? [i])
+        : [i],
+    );
+    throw new ConfigError(issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`));
   }
   const cfg = parsed.data;
   const problems: string[] = [];
@@ -211,8 +280,9 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
       return new Secret('');
     }
   };
+  const { auth, ...rest } = cfg;
   const result: ServiceConfig = {
-    ...cfg,
+    ...rest,
     dataDir: resolve(baseDir, cfg.dataDir),
     pulumi: { ...cfg.pulumi, passphrase: read(cfg.pulumi.passphrase, 'pulumi.passphrase') },
     repositories: cfg.repositories.map((r, i) => {
@@ -222,9 +292,32 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
     forge: cfg.forge.github
       ? { github: { token: read(cfg.forge.github.token, 'forge.github.token'), ...(cfg.forge.github.apiUrl ? { apiUrl: cfg.forge.github.apiUrl } : {}) } }
       : {},
+    ...(auth ? { auth: readAuth(auth, read, problems) } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return result;
+}
+
+/** Why a service that serves HTTP refuses a config without an `auth` section. */
+export const AUTH_REQUIRED =
+  "auth: say who may use the HTTP API: `auth: {tokens: [{name, role, token: {env: NAME}}]}`, or `auth: none` on a loopback listen.host; the service does not start open by default";
+
+/** Smallest API token accepted: a short one can be guessed. */
+const MIN_TOKEN_LENGTH = 16;
+
+function readAuth(auth: NonNullable<ServiceConfigFile['auth']>, read: (ref: SecretRef, path: string) => Secret, problems: string[]): AuthConfig {
+  if (auth === 'none') return 'none';
+  const tokens = auth.tokens.map((t, i) => {
+    const token = read(t.token, `auth.tokens.${i}.token`);
+    const length = token.reveal().length;
+    if (length > 0 && length < MIN_TOKEN_LENGTH) problems.push(`auth.tokens.${i}.token: ${length} characters; use at least ${MIN_TOKEN_LENGTH} (for example: openssl rand -hex 32)`);
+    return { name: t.name, role: t.role, token };
+  });
+  const values = tokens.map((t) => t.token.reveal());
+  tokens.forEach((t, i) => {
+    if (values.indexOf(values[i]!) !== i) problems.push(`auth.tokens.${i}.token: the same value as another token's (${t.name}): each principal needs its own`);
+  });
+  return { ...auth, tokens };
 }
 
 /** Reads and validates a config file. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { IncidentStore } from '../aiops/incident-store.ts';
-import { sendJson } from '../http/http-server.ts';
+import { sendJson } from '../http/send-json.ts';
 import { incidentSeries } from './incident-series.ts';
 
 export interface DashboardDeps {
@@ -9,8 +9,8 @@ export interface DashboardDeps {
   incidents?: IncidentStore;
 }
 
-/** A route handler in the shape of `HttpDeps.extra`: true when it answered. */
-export type DashboardRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+/** Registers the dashboard's routes, in the shape of `HttpDeps.extra`. */
+export type DashboardRoutes = (app: FastifyInstance) => void;
 
 const ASSET_FILES: Record<string, { file: string; type: string }> = {
   '/dashboard': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -32,51 +32,32 @@ const SECURITY_HEADERS = {
 /**
  * The operator's dashboard: the page and its static assets (read once, at
  * start; no build step), and `GET /api/incidents/:id/series` for its charts.
- * Everything else the page shows comes from the service's JSON API.
+ * Everything else the page shows comes from the service's JSON API. The
+ * assets are open (they hold no data); the page asks for an API token and
+ * sends it on each call.
  */
 export function createDashboardRoutes(deps: DashboardDeps): DashboardRoutes {
   const assets = new Map(
     Object.entries(ASSET_FILES).map(([path, { file, type }]) => [path, { type, body: readFileSync(new URL(`./assets/${file}`, import.meta.url)) }]),
   );
 
-  return async (req, res, url) => {
-    const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD') return false;
-    const path = url.pathname;
-    if (path === '/') {
-      res.writeHead(302, { location: '/dashboard' }).end();
-      return true;
+  return (app) => {
+    app.get('/', { config: { access: 'open' } }, async (_req, reply) => reply.code(302).header('location', '/dashboard').send());
+    for (const [path, asset] of [...assets, ['/dashboard/', assets.get('/dashboard')!] as const]) {
+      // Fastify answers HEAD from the GET route, without the body.
+      app.get(path, { config: { access: 'open' } }, async (_req, reply) =>
+        reply.code(200).headers({ 'content-type': asset.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).send(asset.body),
+      );
     }
-    const asset = assets.get(path === '/dashboard/' ? '/dashboard' : path);
-    if (asset) {
-      res.writeHead(200, { 'content-type': asset.type, 'content-length': asset.body.length, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
-      res.end(method === 'HEAD' ? undefined : asset.body);
-      return true;
-    }
-    const m = /^\/api\/incidents\/([^/]+)\/series$/.exec(path);
-    if (m) {
-      let id: string;
-      try {
-        id = decodeURIComponent(m[1]!);
-      } catch {
-        sendJson(res, 400, { error: 'id: not a valid percent-encoded string' });
-        return true;
-      }
-      if (!deps.incidents) {
-        sendJson(res, 404, { error: 'incidents are not available: telemetry is off' });
-        return true;
-      }
+    app.get<{ Params: { id: string } }>('/api/incidents/:id/series', { config: { access: 'viewer' } }, async (req, reply) => {
+      const id = req.params.id;
+      if (!deps.incidents) return sendJson(reply, 404, { error: 'incidents are not available: telemetry is off' });
       const record = await deps.incidents.get(id);
-      if (!record) {
-        sendJson(res, 404, { error: `no incident ${id}` });
-        return true;
-      }
+      if (!record) return sendJson(reply, 404, { error: `no incident ${id}` });
       const ids = [...new Set(record.incident.signals.map((s) => s.seriesId))];
       const store = deps.incidents;
       const recent = new Map(await Promise.all(ids.map(async (sid) => [sid, await store.recent(sid)] as const)));
-      sendJson(res, 200, { signals: incidentSeries(record, recent) });
-      return true;
-    }
-    return false;
+      return sendJson(reply, 200, { signals: incidentSeries(record, recent) });
+    });
   };
 }

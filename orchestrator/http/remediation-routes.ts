@@ -1,10 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AuditTypeSchema, type AuditLog } from '../audit/index.ts';
 import type { GuardrailLedger } from '../remediate/guardrail-ledger.ts';
 import { RuntimeControlsSchema } from '../remediate/guardrail-ledger.ts';
 import type { RemediationStore } from '../remediate/remediation-store.ts';
 import { ReviewError, type ReviewActions } from '../remediate/review-actions.ts';
+import { HttpError, refuseBy } from './http-error.ts';
+import { sendJson } from './send-json.ts';
+import { principalOf } from './route-auth.ts';
 
 /** What the remediation API needs. */
 export interface RemediationApiDeps {
@@ -16,133 +19,92 @@ export interface RemediationApiDeps {
   configured: { dryRun: boolean; killSwitch: boolean };
 }
 
-/** An error with the HTTP status to answer with. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const DecisionBodySchema = z.object({ reason: z.string().max(2000).optional() }).strict();
 
-const DecisionBodySchema = z.object({ by: z.string().trim().min(1, 'say who decides').max(200), reason: z.string().max(2000).optional() }).strict();
-
-/** Parses a JSON body with a schema; every problem is named with its field. */
-export function parseBody<T>(raw: Buffer, schema: z.ZodType<T>): T {
-  let doc: unknown = {};
-  if (raw.length > 0) {
-    try {
-      doc = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new ApiError(400, 'body is not valid JSON');
-    }
-  }
-  const parsed = schema.safeParse(doc);
-  if (!parsed.success) throw new ApiError(422, parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+/** Checks a parsed JSON body against a schema; every problem is named with its field. */
+export function parseBody<T>(doc: unknown, schema: z.ZodType<T>): T {
+  if (doc !== undefined && doc !== null && typeof doc === 'object' && !Array.isArray(doc)) refuseBy(doc as Record<string, unknown>);
+  const parsed = schema.safeParse(doc ?? {});
+  if (!parsed.success) throw new HttpError(422, parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
   return parsed.data;
 }
 
-function limitOf(url: URL, max = 1000): number {
-  const n = Number(url.searchParams.get('limit') ?? 50);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError(400, `limit: expected a whole number from 1 to ${max}`);
+function limitOf(value: string | undefined, max = 1000): number {
+  const n = Number(value ?? 50);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new HttpError(400, `limit: expected a whole number from 1 to ${max}`);
   return n;
 }
+
+type Query = Record<string, string | undefined>;
 
 /**
  * The remediation API: review items and a person's decision on them,
  * remediation records, the audit log and its verification, the run-time
- * controls (dry-run, kill switch) and the playbooks' track record.
- * Returns false for paths it does not serve.
+ * controls (dry-run, kill switch) and the playbooks' track record. Who
+ * decides or changes a control is the authenticated principal.
  */
-export async function remediationRoute(
-  deps: RemediationApiDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  io: { send(status: number, body: unknown): void; body(): Promise<Buffer>; requireToken(): void },
-): Promise<boolean> {
-  const path = url.pathname;
-  const method = req.method ?? 'GET';
-  let m: RegExpExecArray | null;
-  const decideReview = async (id: string, approve: boolean) => {
-    io.requireToken();
-    const body = parseBody(await io.body(), DecisionBodySchema);
+export function registerRemediationRoutes(app: FastifyInstance, deps: RemediationApiDeps): void {
+  const decideReview = (approve: boolean) => async (req: FastifyRequest<{ Params: { id: string }; Body: unknown }>, reply: FastifyReply) => {
+    const body = parseBody(req.body, DecisionBodySchema);
+    const by = principalOf(req).name;
     try {
-      const review = approve ? await deps.reviews.approve(id, body.by) : await deps.reviews.reject(id, body.by, body.reason);
-      io.send(200, { review });
+      const review = approve ? await deps.reviews.approve(req.params.id, by) : await deps.reviews.reject(req.params.id, by, body.reason);
+      return sendJson(reply, 200, { review });
     } catch (err) {
-      if (err instanceof ReviewError) throw new ApiError(err.status, err.message);
+      if (err instanceof ReviewError) throw new HttpError(err.status, err.message);
       throw err;
     }
   };
 
-  if (method === 'GET' && path === '/api/reviews') {
-    const status = url.searchParams.get('status');
+  app.get<{ Querystring: Query }>('/api/reviews', { config: { access: 'viewer' } }, async (req, reply) => {
+    const status = req.query.status;
     const parsed = z.enum(['open', 'approved', 'rejected', 'superseded']).optional().safeParse(status ?? undefined);
-    if (!parsed.success) throw new ApiError(400, 'status: expected open, approved, rejected or superseded');
-    io.send(200, { reviews: await deps.store.reviews({ ...(parsed.data ? { status: parsed.data } : {}), limit: limitOf(url) }) });
-    return true;
-  }
-  if (method === 'GET' && (m = /^\/api\/reviews\/([^/]+)$/.exec(path))) {
-    const review = await deps.store.review(decodeURIComponent(m[1]!));
-    if (!review) throw new ApiError(404, `no review item ${m[1]}`);
-    io.send(200, { review });
-    return true;
-  }
-  if (method === 'POST' && (m = /^\/api\/reviews\/([^/]+)\/(approve|reject)$/.exec(path))) {
-    await decideReview(decodeURIComponent(m[1]!), m[2] === 'approve');
-    return true;
-  }
-  if (method === 'GET' && path === '/api/remediations') {
-    const incidentId = url.searchParams.get('incident') ?? undefined;
-    const stackKey = url.searchParams.get('stack') ?? undefined;
-    io.send(200, { remediations: await deps.store.list({ limit: limitOf(url), ...(incidentId ? { incidentId } : {}), ...(stackKey ? { stackKey } : {}) }) });
-    return true;
-  }
-  if (method === 'GET' && (m = /^\/api\/remediations\/([^/]+)$/.exec(path))) {
-    const remediation = await deps.store.get(decodeURIComponent(m[1]!));
-    if (!remediation) throw new ApiError(404, `no remediation ${m[1]}`);
-    io.send(200, { remediation });
-    return true;
-  }
-  if (method === 'GET' && path === '/api/audit') {
-    const type = url.searchParams.get('type') ?? undefined;
+    if (!parsed.success) throw new HttpError(400, 'status: expected open, approved, rejected or superseded');
+    return sendJson(reply, 200, { reviews: await deps.store.reviews({ ...(parsed.data ? { status: parsed.data } : {}), limit: limitOf(req.query.limit) }) });
+  });
+  app.get<{ Params: { id: string } }>('/api/reviews/:id', { config: { access: 'viewer' } }, async (req, reply) => {
+    const review = await deps.store.review(req.params.id);
+    if (!review) throw new HttpError(404, `no review item ${req.params.id}`);
+    return sendJson(reply, 200, { review });
+  });
+  app.post('/api/reviews/:id/approve', { config: { access: 'approver' } }, decideReview(true));
+  app.post('/api/reviews/:id/reject', { config: { access: 'approver' } }, decideReview(false));
+  app.get<{ Querystring: Query }>('/api/remediations', { config: { access: 'viewer' } }, async (req, reply) => {
+    const incidentId = req.query.incident || undefined;
+    const stackKey = req.query.stack || undefined;
+    return sendJson(reply, 200, { remediations: await deps.store.list({ limit: limitOf(req.query.limit), ...(incidentId ? { incidentId } : {}), ...(stackKey ? { stackKey } : {}) }) });
+  });
+  app.get<{ Params: { id: string } }>('/api/remediations/:id', { config: { access: 'viewer' } }, async (req, reply) => {
+    const remediation = await deps.store.get(req.params.id);
+    if (!remediation) throw new HttpError(404, `no remediation ${req.params.id}`);
+    return sendJson(reply, 200, { remediation });
+  });
+  app.get<{ Querystring: Query }>('/api/audit', { config: { access: 'viewer' } }, async (req, reply) => {
+    const type = req.query.type || undefined;
     const parsedType = AuditTypeSchema.optional().safeParse(type);
-    if (!parsedType.success) throw new ApiError(400, `type: not an audit entry type: ${type}`);
-    const before = url.searchParams.get('before');
-    const incidentId = url.searchParams.get('incident') ?? undefined;
-    const stackKey = url.searchParams.get('stack') ?? undefined;
+    if (!parsedType.success) throw new HttpError(400, `type: not an audit entry type: ${type}`);
+    const before = req.query.before;
+    const incidentId = req.query.incident || undefined;
+    const stackKey = req.query.stack || undefined;
     const entries = await deps.audit.list({
-      limit: limitOf(url),
+      limit: limitOf(req.query.limit),
       ...(before ? { beforeSeq: Number(before) } : {}),
       ...(incidentId ? { incidentId } : {}),
       ...(stackKey ? { stackKey } : {}),
       ...(parsedType.data ? { type: parsedType.data } : {}),
     });
-    io.send(200, { entries });
-    return true;
-  }
-  if (method === 'GET' && path === '/api/audit/verify') {
-    io.send(200, await deps.audit.verify());
-    return true;
-  }
-  if (method === 'GET' && path === '/api/controls') {
-    io.send(200, { controls: { ...deps.configured, ...(await deps.ledger.controls()) } });
-    return true;
-  }
-  if ((method === 'PUT' || method === 'POST') && path === '/api/controls') {
-    io.requireToken();
-    const change = parseBody(await io.body(), RuntimeControlsSchema);
-    const by = String(req.headers['x-homeostat-user'] ?? 'api');
+    return sendJson(reply, 200, { entries });
+  });
+  app.get('/api/audit/verify', { config: { access: 'viewer' } }, async (_req, reply) => sendJson(reply, 200, await deps.audit.verify()));
+  app.get('/api/controls', { config: { access: 'viewer' } }, async (_req, reply) => sendJson(reply, 200, { controls: { ...deps.configured, ...(await deps.ledger.controls()) } }));
+  const setControls = async (req: FastifyRequest, reply: FastifyReply) => {
+    const change = parseBody(req.body, RuntimeControlsSchema);
+    const by = principalOf(req).name;
     const controls = await deps.ledger.setControls(change);
     await deps.audit.append({ type: 'control-changed', actor: by, summary: Object.entries(change).map(([k, v]) => `${k} ${v ? 'on' : 'off'}`).join(', ') || 'no change', data: { change, controls } });
-    io.send(200, { controls: { ...deps.configured, ...controls } });
-    return true;
-  }
-  if (method === 'GET' && path === '/api/track-record') {
-    io.send(200, await deps.ledger.trackRecord());
-    return true;
-  }
-  return false;
+    return sendJson(reply, 200, { controls: { ...deps.configured, ...controls } });
+  };
+  app.put('/api/controls', { config: { access: 'operator' } }, setControls);
+  app.post('/api/controls', { config: { access: 'operator' } }, setControls);
+  app.get('/api/track-record', { config: { access: 'viewer' } }, async (_req, reply) => sendJson(reply, 200, await deps.ledger.trackRecord()));
 }

@@ -139,7 +139,13 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     await writeFile(stackFile, setStackConfig(await readFile(stackFile, 'utf8'), PERIOD_KEY, minuteSeconds));
 
     // A fresh sandbox gets fresh secrets; they live in this process only.
-    const secrets = { SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('base64url'), SANDBOX_PASSPHRASE: randomBytes(24).toString('base64url') };
+    // The API tokens too: one for you at the dashboard (printed once, below), one for the scripted stand-in approver.
+    const secrets = {
+      SANDBOX_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
+      SANDBOX_PASSPHRASE: randomBytes(24).toString('base64url'),
+      SANDBOX_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+      SANDBOX_ON_CALL_TOKEN: randomBytes(24).toString('base64url'),
+    };
     const doc = sandboxConfigDoc({
       redisUrl: redis.url,
       motoUrl: moto.url,
@@ -149,12 +155,15 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       remote: repo.remote,
       minuteSeconds,
       backfillMinutes,
-      secretEnv: { webhook: 'SANDBOX_WEBHOOK_SECRET', passphrase: 'SANDBOX_PASSPHRASE' },
+      secretEnv: { webhook: 'SANDBOX_WEBHOOK_SECRET', passphrase: 'SANDBOX_PASSPHRASE', adminToken: 'SANDBOX_ADMIN_TOKEN', onCallToken: 'SANDBOX_ON_CALL_TOKEN' },
+      onCallName: ON_CALL,
     });
     const config = loadServiceConfig({ ...doc, shutdownGraceSeconds: 5 }, secrets);
     const service = await startService(config, { emit });
     started.push(service);
     const dashboard = `${service.url}/dashboard`;
+    // The admin token goes to the terminal only (stderr), never into the timeline, logs or audit log.
+    process.stderr.write(`homeostat sandbox: dashboard ${dashboard}, API token (admin, this run only): ${secrets.SANDBOX_ADMIN_TOKEN}\n`);
     emit(timelineEvent('service', `homeostat serving on ${service.url} (dashboard: ${dashboard}, API: ${service.url}/api/runs; Node.js ${service.runtime.node}, Pulumi ${service.runtime.engine})`, { details: { node: service.runtime.node, engine: service.runtime.engine } }));
 
     const announce = (before: string, after: string) =>
@@ -199,7 +208,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
 
     // Nobody watches the dashboard in a scripted run: a stand-in decides review items.
     if (options.once) {
-      operator = startSandboxOperator({ serviceUrl: service.url!, plan, emit, name: ON_CALL, thinkMs: 3 * minuteSeconds * 1000 });
+      operator = startSandboxOperator({ serviceUrl: service.url!, token: secrets.SANDBOX_ON_CALL_TOKEN, plan, emit, name: ON_CALL, thinkMs: 3 * minuteSeconds * 1000 });
       emit(timelineEvent('service', `review items are decided by ${ON_CALL}, a stand-in for the person at the dashboard: approves ${plan.expected.kind === 'remedy' ? plan.expected.playbooks.join(' or ') : 'nothing'}, rejects anything else`));
     }
 

@@ -87,8 +87,14 @@ export interface SandboxConfigInput {
   remote: string;
   minuteSeconds: number;
   backfillMinutes: number;
-  /** Environment variable names holding the webhook secret and the passphrase. */
-  secretEnv: { webhook: string; passphrase: string };
+  /**
+   * Environment variable names holding the webhook secret, the passphrase
+   * and the API tokens: `admin` for the person at the dashboard, `onCall` for
+   * the scripted run's stand-in approver. Without tokens the API is `auth: none` (loopback).
+   */
+  secretEnv: { webhook: string; passphrase: string; adminToken?: string; onCallToken?: string };
+  /** Name of the stand-in approver's token (what review decisions record); default `on-call`. */
+  onCallName?: string;
 }
 
 /** The repository id and stack the sandbox watches. */
@@ -117,6 +123,14 @@ export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unkn
       bot: { ...SANDBOX_BOT },
       guardrails: w.remediation.guardrails,
     },
+    auth: input.secretEnv.adminToken
+      ? {
+          tokens: [
+            { name: 'sandbox-admin', role: 'admin', token: { env: input.secretEnv.adminToken } },
+            ...(input.secretEnv.onCallToken ? [{ name: input.onCallName ?? 'on-call', role: 'approver', token: { env: input.secretEnv.onCallToken } }] : []),
+          ],
+        }
+      : 'none',
     repositories: [
       {
         id: SANDBOX_REPO_ID,

@@ -37,8 +37,10 @@ export interface SandboxOperatorOptions {
   serviceUrl: string;
   plan: SandboxPlan;
   emit: TimelineSink;
-  /** Who decides, as the review records it. */
+  /** Who decides: the name of the API token's principal, which the review records. */
   name: string;
+  /** The stand-in's API token (an approver's). */
+  token: string;
   /** How long the person looks at an item before deciding, ms. */
   thinkMs: number;
   /** Between two looks at the review list, ms; default 500. */
@@ -56,7 +58,8 @@ export function startSandboxOperator(options: SandboxOperatorOptions): SandboxOp
   const decided = new Set<string>();
 
   async function look(): Promise<void> {
-    const res = await fetch(`${serviceUrl}/api/reviews?status=open`, { signal: stopping.signal });
+    const auth = { authorization: `Bearer ${options.token}` };
+    const res = await fetch(`${serviceUrl}/api/reviews?status=open`, { headers: auth, signal: stopping.signal });
     if (!res.ok) throw new Error(`GET /api/reviews: ${res.status}`);
     const { reviews } = (await res.json()) as { reviews: ReviewView[] };
     const now = Date.now();
@@ -70,8 +73,8 @@ export function startSandboxOperator(options: SandboxOperatorOptions): SandboxOp
       const verb = d.approve ? 'approve' : 'reject';
       const post = await fetch(`${serviceUrl}/api/reviews/${encodeURIComponent(r.id)}/${verb}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ by: name, ...(d.approve ? {} : { reason: d.reason }) }),
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(d.approve ? {} : { reason: d.reason }),
         signal: stopping.signal,
       });
       emit(

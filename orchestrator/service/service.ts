@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ServiceConfig } from '../config/service-config.ts';
+import { AUTH_REQUIRED, ConfigError, type ServiceConfig } from '../config/service-config.ts';
 import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
 import { createStackRunner } from '../engine/stack-runner.ts';
 import { createGithubForge } from '../forge/github-forge.ts';
 import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
 import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '../deploy/restore-from-backend.ts';
+import { authSettings } from '../http/auth-settings.ts';
 import { createHttpServer, listen } from '../http/http-server.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { createSignalQueue } from '../aiops/aiops-queue.ts';
@@ -76,6 +77,9 @@ async function beforeDeadline(step: () => Promise<unknown> | unknown, deadline: 
 }
 
 export async function startService(config: ServiceConfig, options: ServiceOptions = {}): Promise<RunningService> {
+  // Refused before anything starts: an HTTP API nobody said who may use is never served open.
+  const auth = (options.http ?? true) ? config.auth : 'none';
+  if (!auth) throw new ConfigError([AUTH_REQUIRED]);
   const emit = options.emit ?? (() => {});
   const prefix = config.redisPrefix;
   const toolchain = resolveToolchain(config.pulumi.pulumiDir ? { ...process.env, HOMEOSTAT_PULUMI_DIR: config.pulumi.pulumiDir } : process.env);
@@ -270,16 +274,12 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       extra: createDashboardRoutes({ incidents }),
       runtime,
       ...(unlock ? { unlock } : {}),
+      auth: authSettings(auth),
       ready: async () => (await redis.ping()) === 'PONG',
     });
     address = await listen(server, config.listen.host, config.listen.port);
-    stops.unshift(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
+    // The server closes its connections, idle keep-alive ones included (forceCloseConnections).
+    stops.unshift(() => server.close());
   }
 
   return {

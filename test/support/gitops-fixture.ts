@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { TEST_TOKEN_ENV, tokenAuthDoc } from './test-tokens.ts';
 import { loadServiceConfig, type ServiceConfig } from '../../orchestrator/config/service-config.ts';
 import { createRedis } from '../../orchestrator/queue/redis.ts';
 import { createRunStore, type RunStore } from '../../orchestrator/records/run-store.ts';
@@ -46,7 +47,7 @@ export async function createGitopsFixture(overrides: Record<string, unknown> = {
   const repo = await createLocalRepo(join(dir, 'git'), PROJECT_ROOT);
   const fleet = await startFleetSimulator();
   const prefix = uniqueId('hs');
-  const env = { TEST_WEBHOOK_SECRET: WEBHOOK_SECRET, TEST_PASSPHRASE: 'test-passphrase', TEST_GITHUB_TOKEN: 'ghp_test_token' };
+  const env = { TEST_WEBHOOK_SECRET: WEBHOOK_SECRET, TEST_PASSPHRASE: 'test-passphrase', TEST_GITHUB_TOKEN: 'ghp_test_token', ...TEST_TOKEN_ENV };
   const configDoc: Record<string, unknown> = {
     redisUrl: testServices().redisUrl,
     redisPrefix: prefix,
@@ -54,6 +55,8 @@ export async function createGitopsFixture(overrides: Record<string, unknown> = {
     dataDir: join(dir, 'data'),
     pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'TEST_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
     repositories: [{ id: 'infra', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'TEST_WEBHOOK_SECRET' }, ...repoOverrides }],
+    // The API as the test principals call it (test-tokens.ts); a case may override it with `auth: 'none'`.
+    auth: tokenAuthDoc(),
     ...overrides,
   };
   const config = loadServiceConfig(configDoc, env);

@@ -12,6 +12,7 @@ import { startLiveMetrics, type LiveMetrics, type LiveMetricsOptions } from './l
 import { testServices, uniqueId } from './services.ts';
 import { waitFor } from './wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from './webhooks.ts';
+import { as } from './test-tokens.ts';
 
 /** Demand doubles at live minute 4 and stays there: the service saturates until it has more capacity. */
 export const SPIKE = (m: number) => (m < 4 ? 1000 : 2000);
@@ -114,7 +115,7 @@ export async function createRemediationFixture(
       }
     },
     async setControls(change: { dryRun?: boolean; killSwitch?: boolean }) {
-      const res = await fetch(`${service.url}/api/controls`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-homeostat-user': 'test-operator' }, body: JSON.stringify(change) });
+      const res = await fetch(`${service.url}/api/controls`, { method: 'PUT', headers: as('test-operator'), body: JSON.stringify(change) });
       if (res.status !== 200) throw new Error(`PUT /api/controls: ${res.status} ${await res.text()}`);
     },
   };

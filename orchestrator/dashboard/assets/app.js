@@ -1,4 +1,4 @@
-/* global localStorage, sessionStorage, history, location, URLSearchParams */
+/* global sessionStorage, history, location, URLSearchParams */
 /**
  * The dashboard page: polls the service's JSON API every two seconds and
  * renders each section with the pure helpers of render.js. A section is
@@ -22,15 +22,16 @@ const state = {
 
 // --- who is acting --------------------------------------------------------------
 
-const operatorInput = $('operator');
-operatorInput.value = localStorage.getItem('homeostat.operator') || 'operator';
-operatorInput.addEventListener('input', () => localStorage.setItem('homeostat.operator', operatorInput.value.trim()));
-const operator = () => operatorInput.value.trim() || 'operator';
-
-// A token is a secret: kept for this tab only.
+// The API token says who acts: the service records its name, never one typed here.
+// A token is a secret: kept for this tab only (sessionStorage), and sent only as a
+// bearer header, never as a cookie, so no other site's page can use it.
 const tokenInput = $('api-token');
 tokenInput.value = sessionStorage.getItem('homeostat.token') ?? '';
-tokenInput.addEventListener('input', () => sessionStorage.setItem('homeostat.token', tokenInput.value));
+tokenInput.addEventListener('input', () => {
+  sessionStorage.setItem('homeostat.token', tokenInput.value.trim());
+  void tick();
+});
+const authHeaders = () => (tokenInput.value.trim() ? { authorization: `Bearer ${tokenInput.value.trim()}` } : {});
 
 // --- DOM ----------------------------------------------------------------------------
 
@@ -71,13 +72,14 @@ async function getJson(path) {
   const known = absent.get(endpoint);
   if (known && known.until > Date.now()) return known.result;
   try {
-    const res = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    const res = await fetch(path, { headers: { accept: 'application/json', ...authHeaders() }, cache: 'no-store' });
     const body = await res.json().catch(() => undefined);
     if (res.status === 404 && (!body?.error || /^no route /.test(body.error))) {
       const result = { ok: false, why: 'not offered by this service', status: 404 };
       absent.set(endpoint, { until: Date.now() + ABSENT_RETRY_MS, result });
       return result;
     }
+    if (res.status === 401) return { ok: false, why: `${body?.error ?? 'authentication required'}: enter an API token above`, status: 401 };
     if (!res.ok) return { ok: false, why: body?.error ?? `HTTP ${res.status}`, status: res.status };
     return { ok: true, data: body };
   } catch (err) {
@@ -86,8 +88,7 @@ async function getJson(path) {
 }
 
 async function postJson(path, body) {
-  const headers = { 'content-type': 'application/json', 'x-homeostat-user': operator() };
-  if (tokenInput.value) headers.authorization = `Bearer ${tokenInput.value}`;
+  const headers = { 'content-type': 'application/json', ...authHeaders() };
   const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(data.error ?? data.message ?? `HTTP ${res.status}`);
@@ -173,7 +174,7 @@ async function decide(action, id, button) {
   buttons.forEach((b) => (b.disabled = true));
   if (error) error.textContent = action === 'approve' ? 'approving…' : 'rejecting…';
   try {
-    const body = { by: operator() };
+    const body = {};
     const reason = card?.querySelector('[data-reason-for]')?.value.trim();
     if (action === 'reject' && reason) body.reason = reason;
     await postJson(`/api/reviews/${enc(id)}/${action}`, body);

@@ -10,6 +10,7 @@ import { testServices, uniqueId } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 import { appliedDeployRun } from './recorded-deploy.ts';
+import { as } from '../../support/test-tokens.ts';
 
 const MIN = 60_000;
 const STACK = 'infra/./sandbox';
@@ -140,7 +141,7 @@ describe('aiops: a deploy recorded just before a step change → incident with t
     assert.match(record.summary, new RegExp(`Most likely \\(0\\.84\\): deployment of commit ${short} to ${STACK.replace(/\./g, '\\.')}`));
     // The initial apply, minutes after the onset, is no suspect.
     assert.ok(!record.causes.some((c) => c.commit === initial.commit), ranking(record));
-    const api = (await (await fetch(`${service.url}/api/incidents`)).json()) as { incidents: IncidentRecord[] };
+    const api = (await (await fetch(`${service.url}/api/incidents`, { headers: as('viewer', false) })).json()) as { incidents: IncidentRecord[] };
     assert.equal(api.incidents[0]?.incident.id, record.incident.id);
     assert.equal(api.incidents[0]?.causes[0]?.commit, commit);
   });

@@ -7,6 +7,7 @@ import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../s
 import { testServices, uniqueId } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+import { as } from '../../support/test-tokens.ts';
 
 /** A seeded PRNG, so the generated metrics are the same on every run. */
 function prng(seed: number): () => number {
@@ -81,7 +82,7 @@ describe('aiops: CloudWatch (moto) → anomaly → incident with a probable caus
       await new Promise((r) => setTimeout(r, 3000));
       const all = (await incidents.list()).filter((r) => r.incident.signals.some((s) => s.stackKey === 'infra/./sandbox'));
       assert.equal(all.length, 1);
-      const api = (await (await fetch(`${service.url}/api/incidents`)).json()) as { incidents: { incident: { id: string } }[] };
+      const api = (await (await fetch(`${service.url}/api/incidents`, { headers: as('viewer', false) })).json()) as { incidents: { incident: { id: string } }[] };
       assert.equal(api.incidents[0]?.incident.id, record.incident.id);
     } finally {
       await redis.quit();

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -7,7 +6,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { createIncidentStore, type IncidentStore } from '../../../orchestrator/aiops/incident-store.ts';
 import { createAuditLog, type AuditLog } from '../../../orchestrator/audit/index.ts';
 import { createDashboardRoutes } from '../../../orchestrator/dashboard/dashboard-routes.ts';
-import { createHttpServer, listen } from '../../../orchestrator/http/http-server.ts';
+import { Secret } from '../../../orchestrator/config/secret.ts';
+import { TEST_PRINCIPALS, TEST_TOKENS } from '../../support/test-tokens.ts';
+import { createHttpServer, listen, type HttpServer } from '../../../orchestrator/http/http-server.ts';
 import { createMetrics } from '../../../orchestrator/http/metrics.ts';
 import { createIntakeQueue } from '../../../orchestrator/intake/intake-queue.ts';
 import { createDeployQueue } from '../../../orchestrator/queue/deploy-queue.ts';
@@ -61,7 +62,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
   const remediationQueue = createRemediationQueue(redis, prefix);
   const git = createGitWriter({ dir: join(dir, 'remediate'), bot: { name: 'Homeostat', email: 'homeostat@localhost' } });
   const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git, audit, repo: () => undefined });
-  const server: Server = createHttpServer({
+  const server: HttpServer = createHttpServer({
     repos: [],
     intake,
     deployQueue,
@@ -72,6 +73,8 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     remediation: { store: remediations, reviews, ledger, audit, configured: { dryRun: false, killSwitch: false } },
     ready: async () => (await redis.ping()) === 'PONG',
     extra: createDashboardRoutes({ incidents }),
+    // The test principals' tokens (test-tokens.ts): the page must send one.
+    auth: { mode: 'tokens', metrics: 'open', tokens: Object.entries(TEST_PRINCIPALS).map(([name, role]) => ({ name, role, token: new Secret(TEST_TOKENS[name]!) })) },
   });
   const address = await listen(server, '127.0.0.1', 0);
   return {
@@ -83,8 +86,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     remediations,
     audit,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await deployQueue.close();
       await intake.close();
       await remediationQueue.close();

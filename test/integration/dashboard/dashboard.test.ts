@@ -12,6 +12,7 @@ import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fi
 import { previewRun } from '../../support/run-records.ts';
 import { testServices } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
+import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
 import { launchChromium, startDashboardServer, type DashboardServer } from './dashboard-server.ts';
 
 const STACK = 'infra/./sandbox';
@@ -156,6 +157,8 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
     server = await startDashboardServer();
     await seed(server);
     page = await browser.newPage();
+    // A viewer's token, as a person would have typed it into the page (kept for the tab only).
+    await page.addInitScript((token) => sessionStorage.setItem('homeostat.token', token), TEST_TOKENS.viewer!);
     pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });
@@ -251,10 +254,10 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
     assert.deepEqual(pageErrors, []);
   });
 
-  it('rejects a review item with the person’s name and reason, and records it in the audit log', async () => {
+  it('rejects a review item as the principal of the token typed in, with the reason, and records it in the audit log', async () => {
     const review = await openReview(server.remediations, 'homeostat/scale-out-x', PROPOSED, APPLIED);
     await page.goto(`${server.url}/dashboard`);
-    await page.fill('#operator', 'bob');
+    await page.fill('#api-token', TEST_TOKENS.bob!);
     await page.fill(`[data-reason-for="${review.id}"]`, 'wait for the sale to end');
     await page.click(`[data-review="${review.id}"] button.reject`);
     await page.waitForSelector(`[data-review="${review.id}"]`, { state: 'detached', timeout: 10_000 });
@@ -266,7 +269,7 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
   });
 
   it('serves an incident’s series as JSON, and 404 for an unknown incident', async () => {
-    const res = await fetch(`${server.url}/api/incidents/${encodeURIComponent(INCIDENT_ID)}/series`);
+    const res = await fetch(`${server.url}/api/incidents/${encodeURIComponent(INCIDENT_ID)}/series`, { headers: as('viewer', false) });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { signals: { stackKey: string; signalId: string; seriesId: string; points: { t: number; v: number }[]; anomalies: { t: number; score: number }[] }[] };
     assert.equal(body.signals.length, 1);
@@ -274,7 +277,7 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
     assert.deepEqual([s!.stackKey, s!.signalId, s!.seriesId], [STACK, 'cpu', 'sandbox/cpu']);
     assert.deepEqual(s!.points.map((p) => p.v), CPU);
     assert.deepEqual(s!.anomalies.map((a) => [a.t - T0, a.score]), [[6 * MIN, 0.9], [7 * MIN, 0.99], [8 * MIN, 0.9]]);
-    assert.equal((await fetch(`${server.url}/api/incidents/nope/series`)).status, 404);
+    assert.equal((await fetch(`${server.url}/api/incidents/nope/series`, { headers: as('viewer', false) })).status, 404);
     const css = await fetch(`${server.url}/dashboard/app.css`);
     assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
     assert.match((await fetch(`${server.url}/dashboard`)).headers.get('content-security-policy') ?? '', /script-src 'self'/);
@@ -366,18 +369,18 @@ describe('dashboard: approving a review item through the real service', function
     const redis = createRedis(fx.config.redisUrl);
     const review = await openReview(createRemediationStore(redis, fx.prefix), branch, proposal, base).finally(() => redis.quit());
 
-    await page.fill('#operator', 'alice');
+    await page.fill('#api-token', TEST_TOKENS.alice!);
     await page.waitForSelector(`[data-review="${review.id}"] button.approve`, { timeout: 10_000 });
     assert.match((await page.textContent(`[data-review="${review.id}"]`)) ?? '', /Scale checkout out to 3.*confidence 0\.6 · risk medium/s);
     await page.click(`[data-review="${review.id}"] button.approve`);
     await page.waitForSelector(`[data-review="${review.id}"]`, { state: 'detached', timeout: 10_000 });
     assert.match((await page.textContent('#reviews-body')) ?? '', /nothing waiting for review/);
 
-    const open = (await (await fetch(`${service.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
+    const open = (await (await fetch(`${service.url}/api/reviews?status=open`, { headers: as('viewer', false) })).json()) as { reviews: ReviewItem[] };
     assert.deepEqual(open.reviews.map((r) => r.id), []);
     // The remediation worker merges the approved branch into the deploy branch.
     const decided = await waitFor('the merge of the approved branch', async () => {
-      const { review: r } = (await (await fetch(`${service.url}/api/reviews/${encodeURIComponent(review.id)}`)).json()) as { review: ReviewItem };
+      const { review: r } = (await (await fetch(`${service.url}/api/reviews/${encodeURIComponent(review.id)}`, { headers: as('viewer', false) })).json()) as { review: ReviewItem };
       return r.mergedCommit ? r : undefined;
     }, 60_000, 250);
     assert.equal(decided.status, 'approved');
@@ -386,7 +389,8 @@ describe('dashboard: approving a review item through the real service', function
     assert.equal(decided.mergedCommit, main, 'the deploy branch is at the merge');
     await git(['merge-base', '--is-ancestor', proposal, main], { cwd: fx.repo.remote });
     assert.match(await git(['show', '-s', '--format=%B', main], { cwd: fx.repo.remote }), /Homeostat-Approved-By: alice/);
-    assert.equal(await page.evaluate(() => localStorage.getItem('homeostat.operator')), 'alice', 'the name is remembered');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('homeostat.token')), TEST_TOKENS.alice, 'the token is kept for the tab');
+    assert.equal(await page.evaluate(() => localStorage.length + document.cookie.length), 0, 'and nowhere else: no local storage, no cookie');
     await page.close();
   });
 });

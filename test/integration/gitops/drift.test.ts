@@ -3,6 +3,7 @@ import { startService, type RunningService } from '../../../orchestrator/service
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+import { as } from '../../support/test-tokens.ts';
 
 describe('gitops: drift', function () {
   this.timeout(600_000);
@@ -26,7 +27,7 @@ describe('gitops: drift', function () {
 
         // Someone scales the service by hand, behind Git's back.
         fx.fleet.tamper(fx.fleet.services()[0]!.id, { capacity: 9 });
-        const res = await fetch(`${service.url}/api/stacks/${encodeURIComponent('infra/./sandbox')}/drift`, { method: 'POST' });
+        const res = await fetch(`${service.url}/api/stacks/${encodeURIComponent('infra/./sandbox')}/drift`, { method: 'POST', headers: as('sam'), body: '{}' });
         assert.equal(res.status, 202);
         const drift = await waitFor('a drift record', async () => (await fx.runs()).find((r) => r.mode === 'drift' && r.status !== 'running'));
         assert.equal(drift.status, 'drifted', drift.message);

@@ -12,6 +12,7 @@ import { pushCapacity } from '../../support/gitops-runs.ts';
 import { testServices } from '../../support/services.ts';
 import { ZERO_SHA } from '../../support/webhooks.ts';
 import { waitFor } from '../../support/wait.ts';
+import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
 
 const STACK = 'infra/./sandbox';
 const run = promisify(execFile);
@@ -90,17 +91,17 @@ describe('gitops: engine locks are cleared only when provably ours and gone', fu
     await waitFor('a run refused by the lock', async () => (await fx.runs()).find((r) => r.commit === before && r.reason === 'StackLocked'), 180_000, 200);
 
     const url = `${service!.url}/api/stacks/${encodeURIComponent(STACK)}/unlock`;
-    const noForce = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const noForce = await fetch(url, { method: 'POST', headers: as('sam'), body: '{}' });
     assert.equal(noForce.status, 400);
-    const asForm = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'force=true' });
+    const asForm = await fetch(url, { method: 'POST', headers: { ...as('sam'), 'content-type': 'application/x-www-form-urlencoded' }, body: 'force=true' });
     assert.equal(asForm.status, 415);
     assert.ok(existsSync(lock), 'nothing was removed without force');
 
     // Asynchronously: the service answering the CLI runs in this very process.
-    const cli = await run(process.execPath, [join(PROJECT_ROOT, 'orchestrator/cli/bin.mjs'), '--url', service!.url!, 'unlock', STACK, '--force', '--by', 'sam'], { encoding: 'utf8', timeout: 120_000 });
+    const cli = await run(process.execPath, [join(PROJECT_ROOT, 'orchestrator/cli/bin.mjs'), '--url', service!.url!, 'unlock', STACK, '--force'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, HOMEOSTAT_TOKEN: TEST_TOKENS.sam } });
     assert.match(cli.stdout, /engine locks removed \(alice@laptop-7\.corp\.example \(pid 4242\) since /);
     assert.ok(!existsSync(lock));
-    const { entries } = (await (await fetch(`${service!.url}/api/audit?stack=${encodeURIComponent(STACK)}`)).json()) as { entries: { type: string; actor: string; summary: string }[] };
+    const { entries } = (await (await fetch(`${service!.url}/api/audit?stack=${encodeURIComponent(STACK)}`, { headers: as('viewer', false) })).json()) as { entries: { type: string; actor: string; summary: string }[] };
     const cleared = entries.find((e) => e.type === 'lock-cleared');
     assert.equal(cleared?.actor, 'sam');
     assert.match(cleared?.summary ?? '', /alice@laptop-7\.corp\.example \(pid 4242\)/);

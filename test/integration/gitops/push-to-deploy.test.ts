@@ -8,6 +8,7 @@ import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../s
 import { startFakeGithub, type FakeGithub } from '../../support/fake-github.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pullRequestPayload, pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+import { as } from '../../support/test-tokens.ts';
 
 describe('gitops: a push, signed webhook over loopback, preview and apply by the real engine', function () {
   this.timeout(600_000);
@@ -158,11 +159,11 @@ describe('gitops: a push, signed webhook over loopback, preview and apply by the
   });
 
   it('serves stacks and runs over the API', async () => {
-    const stacks = (await (await fetch(`${service.url}/api/stacks`)).json()) as { stacks: { stackKey: string; appliedCommit?: string }[] };
+    const stacks = (await (await fetch(`${service.url}/api/stacks`, { headers: as('viewer', false) })).json()) as { stacks: { stackKey: string; appliedCommit?: string }[] };
     assert.ok(stacks.stacks.some((s) => s.stackKey === 'infra/./sandbox' && s.appliedCommit));
-    const runs = (await (await fetch(`${service.url}/api/runs?stack=infra/./sandbox`)).json()) as { runs: { id: string }[] };
+    const runs = (await (await fetch(`${service.url}/api/runs?stack=infra/./sandbox`, { headers: as('viewer', false) })).json()) as { runs: { id: string }[] };
     assert.ok(runs.runs.length >= 3);
-    const one = (await (await fetch(`${service.url}/api/runs/${runs.runs[0]!.id}`)).json()) as { run: { id: string }; log: string[] };
+    const one = (await (await fetch(`${service.url}/api/runs/${runs.runs[0]!.id}`, { headers: as('viewer', false) })).json()) as { run: { id: string }; log: string[] };
     assert.equal(one.run.id, runs.runs[0]!.id);
     assert.ok(one.log.length > 0, 'the run log holds engine events');
     const health = (await (await fetch(`${service.url}/healthz`)).json()) as { status: string; details: { node: string; engine: string } };
@@ -176,7 +177,7 @@ describe('gitops: a push, signed webhook over loopback, preview and apply by the
     const before = (await fx.runs()).length;
     for (const key of ['infra/../sandbox', 'infra/../../etc/sandbox', 'infra/./..', '../infra/sandbox']) {
       for (const action of ['preview', 'up', 'drift']) {
-        const res = await fetch(`${service.url}/api/stacks/${encodeURIComponent(key)}/${action}`, { method: 'POST' });
+        const res = await fetch(`${service.url}/api/stacks/${encodeURIComponent(key)}/${action}`, { method: 'POST', headers: as('sam'), body: '{}' });
         assert.equal(res.status, 400, `${action} ${key}`);
         assert.match(((await res.json()) as { error: string }).error, /not a stack key: .*(project folder|stack name|repository id)/);
       }

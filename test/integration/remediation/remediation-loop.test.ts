@@ -5,6 +5,7 @@ import { git } from '../../../orchestrator/source/git.ts';
 import { WEBHOOK_SECRET } from '../../support/gitops-fixture.ts';
 import { createRemediationFixture, type RemediationFixture } from '../../support/remediation-fixture.ts';
 import { waitFor } from '../../support/wait.ts';
+import { as } from '../../support/test-tokens.ts';
 
 /**
  * The whole loop on the sandbox stack, for real: metrics in moto → anomaly →
@@ -61,7 +62,7 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     const raw = JSON.stringify(await redis.lrange(`${fx.prefix}:audit:entries`, 0, -1));
     for (const secret of [WEBHOOK_SECRET, 'test-passphrase']) assert.ok(!raw.includes(secret), 'no secret in the audit log');
 
-    const api = (await (await fetch(`${service.url}/api/audit/verify`)).json()) as { ok: boolean };
+    const api = (await (await fetch(`${service.url}/api/audit/verify`, { headers: as('viewer', false) })).json()) as { ok: boolean };
     assert.equal(api.ok, true);
   });
 
@@ -71,7 +72,7 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     const rec = await f.remediationIn(['review', 'rejected', 'no-action', 'failed']);
     assert.equal(rec.state, 'review', rec.message);
     const before = await mainLog('%H');
-    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
+    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`, { headers: as('viewer', false) })).json()) as { reviews: ReviewItem[] };
     assert.equal(reviews.length, 1);
     const review = reviews[0]!;
     assert.match(review.reasons.join(' '), /below the stack's threshold/);
@@ -81,9 +82,9 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     assert.match(branchMessage, /^Homeostat-Policy: passed$/m);
     assert.match(branchMessage, /^Homeostat-Decision: review \(confidence .* below the stack's threshold/m);
 
-    const res = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'alice' }) });
+    const res = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: as('alice'), body: '{}' });
     assert.equal(res.status, 200, await res.clone().text());
-    const again = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'bob' }) });
+    const again = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: as('bob'), body: '{}' });
     assert.equal(again.status, 409, 'a second decision is refused');
 
     const done = await f.remediationIn(['effective', 'rolled-back', 'escalated', 'failed']);
@@ -108,9 +109,9 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     const rec = await f.remediationIn(['review', 'rejected', 'no-action', 'failed']);
     assert.equal(rec.state, 'review', rec.message);
     const head = await mainLog('%H');
-    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
+    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`, { headers: as('viewer', false) })).json()) as { reviews: ReviewItem[] };
     const review = reviews[0]!;
-    const res = await fetch(`${service.url}/api/reviews/${review.id}/reject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'carol', reason: 'not during the sale' }) });
+    const res = await fetch(`${service.url}/api/reviews/${review.id}/reject`, { method: 'POST', headers: as('carol'), body: JSON.stringify({ reason: 'not during the sale' }) });
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal((await store.get(rec.id))?.state, 'rejected');
     assert.equal((await git(['ls-remote', '--heads', fx.repo.remote, review.branch])).length, 0, 'the branch is deleted');
