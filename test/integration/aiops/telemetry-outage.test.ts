@@ -7,6 +7,7 @@ import type { SignalHealth } from '../../../orchestrator/telemetry/index.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { cuttableRelay, type CuttableRelay } from '../../support/cuttable-relay.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
+import { as } from '../../support/test-tokens.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 
@@ -43,7 +44,7 @@ describe('aiops: a CloudWatch outage through the service', function () {
     const serviceName = uniqueId('svc');
     fx.setStackConfig('sandbox:serviceName', serviceName);
     service = await startService(fx.config);
-    const signals = async () => ((await (await fetch(`${service!.url}/api/signals`)).json()) as { signals: SignalHealth[] }).signals.filter((s) => s.stackKey === 'infra/./sandbox');
+    const signals = async () => ((await (await fetch(`${service!.url}/api/signals`, { headers: as('viewer', false) })).json()) as { signals: SignalHealth[] }).signals.filter((s) => s.stackKey === 'infra/./sandbox');
     const commit = await fx.repo.commitAndPush('initial stacks');
     await sendGithubWebhook(`${service.url}/webhooks/infra`, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', ZERO_SHA, commit) });
     await fx.waitForRun(commit, 'applied');
