@@ -17,6 +17,9 @@ const SecretRefSchema = z.union([
 ]);
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
+/** Names of environment variables handed to the engine (and so to the programs and policy packs it runs). */
+const EnvNamesSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'));
+
 const RepoSchema = z
   .object({
     /** Short id used in stack keys and the API. */
@@ -33,6 +36,14 @@ const RepoSchema = z
     stacks: z.array(z.string().min(1)).optional(),
     /** Policy pack folders in the repository. Default `[policies]`. */
     policyPacks: z.array(z.string()).default(['policies']),
+    /**
+     * Variables of the service's environment the engine gets for this
+     * repository's stacks (for example the cloud credentials of its
+     * providers): a list for every stack, or lists by stack name. Default
+     * none: the engine sees only the allow-listed basics and the backend
+     * settings. The program and the policy packs see them too.
+     */
+    engineEnv: z.union([EnvNamesSchema, z.record(z.string().min(1), EnvNamesSchema)]).optional(),
     drift: z
       .object({
         /** Refresh-only preview of every stack at this interval, in seconds; 0 turns drift detection off. */
@@ -61,6 +72,12 @@ export const ServiceConfigSchema = z
         pulumiDir: z.string().optional(),
         /** More environment for the engine and the programs. */
         env: z.record(z.string(), z.string()).default({}),
+        /**
+         * Variables of the service's environment that every engine gets (for
+         * example the shared backend's credentials); default none. The
+         * programs see them too.
+         */
+        engineEnv: EnvNamesSchema.default([]),
       })
       .strict(),
     policy: z
@@ -154,6 +171,23 @@ export const ServiceConfigSchema = z
     cfg.repositories.forEach((r, i) => {
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['repositories', i, 'id'], message: `duplicate repository id ${r.id}` });
       seen.add(r.id);
+    });
+    // The service's own secrets are never handed to a commit's code, even by mistake.
+    const own = new Map<string, string>();
+    if ('env' in cfg.pulumi.passphrase) own.set(cfg.pulumi.passphrase.env, 'pulumi.passphrase');
+    if (cfg.forge.github && 'env' in cfg.forge.github.token) own.set(cfg.forge.github.token.env, 'forge.github.token');
+    cfg.repositories.forEach((r, i) => {
+      if (r.webhookSecret && 'env' in r.webhookSecret) own.set(r.webhookSecret.env, `repositories.${i}.webhookSecret`);
+    });
+    const check = (names: readonly string[], path: (string | number)[]) =>
+      names.forEach((name, j) => {
+        const secret = own.get(name) ?? (/^HOMEOSTAT_/.test(name) ? 'a Homeostat setting' : undefined);
+        if (secret) ctx.addIssue({ code: 'custom', path: [...path, j], message: `${name} holds ${secret}: it must not reach the engine and the programs` });
+      });
+    check(cfg.pulumi.engineEnv, ['pulumi', 'engineEnv']);
+    cfg.repositories.forEach((r, i) => {
+      if (Array.isArray(r.engineEnv)) check(r.engineEnv, ['repositories', i, 'engineEnv']);
+      else for (const [stack, names] of Object.entries(r.engineEnv ?? {})) check(names, ['repositories', i, 'engineEnv', stack]);
     });
   });
 export type ServiceConfigFile = z.infer<typeof ServiceConfigSchema>;

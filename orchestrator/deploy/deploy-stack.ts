@@ -25,6 +25,8 @@ export interface DeployStackInput {
   apply: boolean;
   /** Policy pack folders, relative to the repository root: the commit's own packs are enforced. */
   policyPacks: string[];
+  /** Names of the service's environment variables the stack's engine gets (the repository's `engineEnv`). */
+  passEnv?: readonly string[];
   /** Base policy config (levels, thresholds) from the service config. */
   policyConfig?: PolicyConfig;
   /**
@@ -86,7 +88,7 @@ function engineOptions(input: DeployStackInput): RunOptions {
  * asked and the preview is clean, apply. It reads only the artifact's folder.
  */
 export async function deployStack(runner: StackRunner, input: DeployStackInput, emit: TimelineSink = () => {}): Promise<DeployOutcome> {
-  const ref = { workDir: join(input.artifact.dir, input.project), stack: input.stack };
+  const ref = { workDir: join(input.artifact.dir, input.project), stack: input.stack, ...(input.passEnv ? { passEnv: input.passEnv } : {}) };
   const at = { stack: input.stack, commit: input.artifact.commit };
   const deployed = input.deployedOutputs ?? (await runner.outputs(ref).catch(() => undefined));
   const policyConfig = policyConfigFor(deployed, input.policyConfig);

@@ -68,4 +68,27 @@ describe('service config', () => {
   it('refuses a document that is not a mapping', () => {
     assert.deepEqual(problems(['a list']), ['(document): expected a mapping']);
   });
+
+  describe('engineEnv: what a repository\'s engines may get from the service\'s environment', () => {
+    it('takes a list for every stack, or lists by stack, and the service-wide names under pulumi', () => {
+      const cfg = loadServiceConfig({
+        ...VALID,
+        pulumi: { ...VALID.pulumi, engineEnv: ['BACKEND_AWS_KEY'] },
+        repositories: [{ ...VALID.repositories[0], engineEnv: { 'web-prod': ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] } }],
+      }, ENV);
+      assert.deepEqual(cfg.pulumi.engineEnv, ['BACKEND_AWS_KEY']);
+      assert.deepEqual(cfg.repositories[0]?.engineEnv, { 'web-prod': ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] });
+      assert.deepEqual(loadServiceConfig(VALID, ENV).pulumi.engineEnv, []);
+    });
+
+    it('refuses to hand the service\'s own secrets to a commit\'s code, naming the field', () => {
+      const own = problems({ ...VALID, pulumi: { ...VALID.pulumi, engineEnv: ['PASS'] }, repositories: [{ ...VALID.repositories[0], engineEnv: ['AWS_REGION', 'HOOK', 'HOMEOSTAT_API_TOKEN', 'not a name'] }] });
+      assert.deepEqual(own, [
+        'repositories.0.engineEnv.3: an environment variable name',
+        'pulumi.engineEnv.0: PASS holds pulumi.passphrase: it must not reach the engine and the programs',
+        'repositories.0.engineEnv.1: HOOK holds repositories.0.webhookSecret: it must not reach the engine and the programs',
+        'repositories.0.engineEnv.2: HOMEOSTAT_API_TOKEN holds a Homeostat setting: it must not reach the engine and the programs',
+      ]);
+    });
+  });
 });
