@@ -44,6 +44,8 @@ const RepoSchema = z
      * settings. The program and the policy packs see them too.
      */
     engineEnv: z.union([EnvNamesSchema, z.record(z.string().min(1), EnvNamesSchema)]).optional(),
+    /** Pull requests whose head lives in another repository (a fork): `ignore` (default) runs nothing, `preview` previews them like any other. */
+    pullRequests: z.object({ forks: z.enum(['preview', 'ignore']).default('ignore') }).strict().default({ forks: 'ignore' }),
     drift: z
       .object({
         /** Refresh-only preview of every stack at this interval, in seconds; 0 turns drift detection off. */

@@ -43,6 +43,13 @@ export const PullRequestEventSchema = EventBase.extend({
   /** Base commit, when the forge gives it. */
   baseSha: sha.optional(),
   merged: z.boolean().default(false),
+  /** The repository the head branch lives in, as the forge names it, when it says. */
+  headRepo: z.string().min(1).optional(),
+  /**
+   * The head branch lives in another repository than the base (a fork), or
+   * the forge does not say where (a deleted fork): its code is anyone's.
+   */
+  fork: z.boolean().default(false),
 });
 export type PullRequestEvent = z.infer<typeof PullRequestEventSchema>;
 

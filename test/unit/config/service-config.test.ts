@@ -91,4 +91,13 @@ describe('service config', () => {
       ]);
     });
   });
+
+  it('ignores pull requests from forks unless a repository opts in', () => {
+    assert.deepEqual(loadServiceConfig(VALID, ENV).repositories[0]?.pullRequests, { forks: 'ignore' });
+    const opted = loadServiceConfig({ ...VALID, repositories: [{ ...VALID.repositories[0], pullRequests: { forks: 'preview' } }] }, ENV);
+    assert.deepEqual(opted.repositories[0]?.pullRequests, { forks: 'preview' });
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...VALID.repositories[0], pullRequests: { forks: 'run' } }] }), [
+      'repositories.0.pullRequests.forks: Invalid option: expected one of "preview"|"ignore"',
+    ]);
+  });
 });
