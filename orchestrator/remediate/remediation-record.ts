@@ -62,6 +62,8 @@ export const RemediationRecordSchema = z.object({
   branch: z.string().optional(),
   /** The proposal's commit on its branch (before it reached the deploy branch). */
   proposalCommit: z.string().optional(),
+  /** The commit the engine previewed in the policy check that passed: what an approval may merge (by its tree). */
+  checkedCommit: z.string().optional(),
   /** The commit on the deploy branch that carries the change (the proposal's, or the merge of a review). */
   commit: z.string().optional(),
   baseCommit: z.string().optional(),
@@ -99,7 +101,10 @@ export const ReviewItemSchema = z.object({
   confidence: z.number(),
   risk: z.string(),
   branch: z.string(),
+  /** The branch's head when the item opened: the only commit approving it merges. */
   commit: z.string(),
+  /** The commit whose policy check passed; `commit` carries its tree (with the policy result in its message). */
+  checkedCommit: z.string().optional(),
   /** Why it was not applied automatically. */
   reasons: z.array(z.string()),
   pullRequest: z.object({ number: z.number(), url: z.string() }).optional(),

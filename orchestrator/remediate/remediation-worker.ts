@@ -22,7 +22,7 @@ import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts'
 import { checkSignal, verifyEffect, type SignalWindow } from '../verify/verify-effect.ts';
 import type { Incident } from '../correlate/index.ts';
 import { remediationCommitMessage, revertCommitMessage } from './commit-message.ts';
-import { StaleProposalError, type GitWriter, type RepoRef } from './git-writer.ts';
+import { ProposalMovedError, StaleProposalError, type GitWriter, type RepoRef } from './git-writer.ts';
 import type { GuardrailLedger } from './guardrail-ledger.ts';
 import { advance, FINAL_STATES, type RemediationRecord } from './remediation-record.ts';
 import { REMEDIATION_QUEUE, RemediationJobSchema, type RemediationJob } from './remediation-queue.ts';
@@ -288,7 +288,8 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
         details: { runId: run.id, counts },
       }),
     );
-    let next: RemediationRecord = { ...rec, policy: { passed: policy.passed, violations, runId: run.id, counts } };
+    // The commit the engine actually previewed: what a person's approval may merge later (by its tree).
+    let next: RemediationRecord = { ...rec, policy: { passed: policy.passed, violations, runId: run.id, counts }, ...(policy.passed ? { checkedCommit: run.commit } : {}) };
     await audit(next, 'policy-check', policy.passed ? 'passed' : `failed: ${violations.map((v) => `${v.policy}: ${v.message}`).join('; ') || run.message || run.status}`, { policy, previewSummary: summary, runId: run.id });
 
     const counts_ = await deps.ledger.counts(proposal.playbook, rec.stackKey);
@@ -370,6 +371,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
       risk: proposal.risk,
       branch: rec.branch!,
       commit: rec.proposalCommit!,
+      ...(rec.checkedCommit ? { checkedCommit: rec.checkedCommit } : {}),
       reasons,
       ...(pullRequest ? { pullRequest } : {}),
     });
@@ -386,9 +388,11 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     const base = await deps.git.head(repo, repo.deployBranch);
     let commit: string;
     try {
-      commit = await deps.git.merge({ repo, deployBranch: repo.deployBranch, branch: rec.branch!, message: `Merge ${rec.branch}: ${rec.proposal?.title ?? rec.id}\n\nApproved by ${review?.decidedBy ?? 'a person'}.\n\nHomeostat-Incident: ${rec.incidentId}\nHomeostat-Playbook: ${rec.playbook ?? ''}\nHomeostat-Approved-By: ${review?.decidedBy ?? 'unknown'}\n` });
+      // Exactly the commit the person approved, and only while its branch still is that commit.
+      const approved = review?.commit ?? rec.proposalCommit!;
+      commit = await deps.git.merge({ repo, deployBranch: repo.deployBranch, branch: rec.branch!, commit: approved, ...(rec.checkedCommit ? { checked: rec.checkedCommit } : {}), message: `Merge ${rec.branch}: ${rec.proposal?.title ?? rec.id}\n\nApproved by ${review?.decidedBy ?? 'a person'}.\n\nHomeostat-Incident: ${rec.incidentId}\nHomeostat-Playbook: ${rec.playbook ?? ''}\nHomeostat-Approved-By: ${review?.decidedBy ?? 'unknown'}\n` });
     } catch (err) {
-      if (err instanceof StaleProposalError) {
+      if (err instanceof StaleProposalError || err instanceof ProposalMovedError) {
         const next = advance(rec, 'escalated', err.message);
         await audit(next, 'escalated', err.message);
         return next;
