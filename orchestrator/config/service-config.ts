@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { GuardrailConfigSchema } from '../decide/guardrail-config.ts';
@@ -84,11 +84,19 @@ export const ServiceConfigSchema = z
       .strict(),
     policy: z
       .object({
+        /**
+         * Mandatory policy packs, pinned by the service: folders outside every
+         * watched repository (for example a checkout of the platform team's
+         * policy repository at a reviewed commit), relative to the config
+         * file. Each runs on every preview and update besides the commit's own
+         * packs, which can add rules but never remove these. Default none.
+         */
+        packs: z.array(z.object({ path: z.string().min(1) }).strict()).default([]),
         /** Policy config by policy name, for example `{max-capacity-step: {maxStepRatio: 2}}`. */
         config: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
       })
       .strict()
-      .default({ config: {} }),
+      .default({ packs: [], config: {} }),
     concurrency: z.object({ deploy: z.number().int().min(1).max(64).default(4) }).strict().default({ deploy: 4 }),
     /**
      * Lease of a worker on a stack and on a job, in seconds; default 30. A
@@ -247,9 +255,18 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
       return new Secret('');
     }
   };
+  const dataDir = resolve(baseDir, cfg.dataDir);
+  // Pinned packs are the service's own: they must hold a pack, and not live where commits are checked out.
+  const packs = cfg.policy.packs.map((p, i) => {
+    const path = resolve(baseDir, p.path);
+    if (!existsSync(join(path, 'PulumiPolicy.yaml'))) problems.push(`policy.packs.${i}.path: no policy pack (PulumiPolicy.yaml) in ${path}`);
+    if (path === dataDir || path.startsWith(dataDir + sep)) problems.push(`policy.packs.${i}.path: ${path} is inside dataDir, where commits are checked out`);
+    return { ...p, path };
+  });
   const result: ServiceConfig = {
     ...cfg,
-    dataDir: resolve(baseDir, cfg.dataDir),
+    dataDir,
+    policy: { ...cfg.policy, packs },
     pulumi: { ...cfg.pulumi, passphrase: read(cfg.pulumi.passphrase, 'pulumi.passphrase') },
     repositories: cfg.repositories.map((r, i) => {
       const { webhookSecret, ...rest } = r;

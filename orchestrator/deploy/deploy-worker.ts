@@ -48,6 +48,8 @@ export interface DeployWorkerDeps {
   lock: StackLock;
   repo(id: string): WatchedRepo | undefined;
   policyConfig?: PolicyConfig;
+  /** Pinned policy pack folders from the service config: enforced on every run, whatever the commit holds. */
+  pinnedPolicyPacks?: string[];
   engineVersion: string;
   /** Timeline of what happens, for the sandbox and the dashboard. */
   emit?: TimelineSink;
@@ -262,6 +264,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
           stack: data.target.stack,
           apply: data.apply,
           policyPacks: repo.policyPacks,
+          ...(deps.pinnedPolicyPacks ? { pinnedPolicyPacks: deps.pinnedPolicyPacks } : {}),
           passEnv: declaredEngineEnv(repo.engineEnv, data.target.stack),
           ...(deps.policyConfig ? { policyConfig: deps.policyConfig } : {}),
           signal: cancel.signal,
@@ -287,6 +290,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
         sink,
       );
       run.previewSummary = outcome.preview.summary;
+      run.policyPacks = outcome.policyPacks;
       if (outcome.apply) {
         // One engine process previewed and applied: its time is the apply's.
         run.applySummary = outcome.apply.summary;

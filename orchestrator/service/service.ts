@@ -157,6 +157,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
         return r ? { id: r.id, url: r.url, policyPacks: r.policyPacks, driftAction: r.drift.action, ...(r.engineEnv ? { engineEnv: r.engineEnv } : {}) } : undefined;
       },
       policyConfig: config.policy.config,
+      pinnedPolicyPacks: config.policy.packs.map((p) => p.path),
       engineVersion: toolchain.pulumiVersion,
       emit,
       concurrency: config.concurrency.deploy,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { join } from 'node:path';
 import { ConfigError, loadServiceConfig } from '../../../orchestrator/config/service-config.ts';
+import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
 
 const VALID = {
   pulumi: { backendUrl: 'file:///var/lib/homeostat/state', passphrase: { env: 'PASS' } },
@@ -98,6 +100,20 @@ describe('service config', () => {
     assert.deepEqual(opted.repositories[0]?.pullRequests, { forks: 'preview' });
     assert.deepEqual(problems({ ...VALID, repositories: [{ ...VALID.repositories[0], pullRequests: { forks: 'run' } }] }), [
       'repositories.0.pullRequests.forks: Invalid option: expected one of "preview"|"ignore"',
+    ]);
+  });
+
+  it('pins policy packs by folder, relative to the config file, and refuses one that holds no pack or lives in dataDir', () => {
+    const cfg = loadServiceConfig({ ...VALID, policy: { packs: [{ path: 'policies' }] } }, ENV, PROJECT_ROOT);
+    assert.deepEqual(cfg.policy.packs, [{ path: join(PROJECT_ROOT, 'policies') }]);
+    assert.deepEqual(loadServiceConfig(VALID, ENV).policy.packs, []);
+    assert.deepEqual(problems({ ...VALID, policy: { packs: [{ path: '/nowhere' }, { path: '.homeostat/data/source/x' }, { path: 'p', commit: 'abc' }] } }), [
+      'policy.packs.2: Unrecognized key: "commit"',
+    ]);
+    assert.deepEqual(problems({ ...VALID, policy: { packs: [{ path: '/nowhere' }, { path: '.homeostat/data/source/x' }] } }), [
+      'policy.packs.0.path: no policy pack (PulumiPolicy.yaml) in /nowhere',
+      'policy.packs.1.path: no policy pack (PulumiPolicy.yaml) in /etc/homeostat/.homeostat/data/source/x',
+      'policy.packs.1.path: /etc/homeostat/.homeostat/data/source/x is inside dataDir, where commits are checked out',
     ]);
   });
 });
