@@ -116,4 +116,24 @@ describe('service config', () => {
       'policy.packs.1.path: /etc/homeostat/.homeostat/data/source/x is inside dataDir, where commits are checked out',
     ]);
   });
+
+  describe('every section is strict: a misspelled key stops the service and is named', () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['top level', { redisURL: 'redis://x' }, '(document): Unrecognized key: "redisURL"'],
+      ['pulumi', { pulumi: { ...VALID.pulumi, backendURL: 'file:///x' } }, 'pulumi: Unrecognized key: "backendURL"'],
+      ['a repository', { repositories: [{ ...VALID.repositories[0], deploybranch: 'main' }] }, 'repositories.0: Unrecognized key: "deploybranch"'],
+      ['pullRequests', { repositories: [{ ...VALID.repositories[0], pullRequests: { fork: 'preview' } }] }, 'repositories.0.pullRequests: Unrecognized key: "fork"'],
+      ['policy', { policy: { pack: [] } }, 'policy: Unrecognized key: "pack"'],
+      ['guardrails', { remediation: { guardrails: { cooldownMS: 60_000 } } }, 'remediation.guardrails: Unrecognized key: "cooldownMS"'],
+      ['blast radius', { remediation: { guardrails: { blastRadius: { maxStep: 3 } } } }, 'remediation.guardrails.blastRadius: Unrecognized key: "maxStep"'],
+      ['a canary group', { remediation: { guardrails: { canaryGroups: [{ name: 'web', canary: 'a/./b', members: [], memebers: [] }] } } }, 'remediation.guardrails.canaryGroups.0: Unrecognized key: "memebers"'],
+    ];
+    for (const [where, doc, expected] of cases) {
+      it(where, () => assert.deepEqual(problems({ ...VALID, ...doc }), [expected]));
+    }
+    it('a freeze window with a misspelled key is refused, not read as a window without it', () => {
+      const found = problems({ ...VALID, remediation: { guardrails: { freezeWindows: [{ days: ['fri'], from: '18:00', to: '08:00', utcOffset: 60 }] } } });
+      assert.deepEqual(found, ['remediation.guardrails.freezeWindows.0: Unrecognized key: "utcOffset"']);
+    });
+  });
 });
