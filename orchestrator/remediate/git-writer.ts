@@ -56,6 +56,8 @@ export interface GitWriter {
   isAncestor(repo: RepoRef, ancestor: string, commit: string): Promise<boolean>;
   /** The full message of a commit. */
   message(repo: RepoRef, commit: string): Promise<string>;
+  /** A file's text at a commit (fetched), or undefined when the commit has no such file. */
+  readFile(repo: RepoRef, commit: string, path: string): Promise<string | undefined>;
 }
 
 export class StaleProposalError extends Error {
@@ -245,5 +247,14 @@ export function createGitWriter(options: GitWriterOptions): GitWriter {
       }),
 
     message: (repo, commit) => serial(repo, (dir) => run(dir, ['log', '-1', '--format=%B', commit])),
+
+    readFile: (repo, commit, path) =>
+      serial(repo, async (dir) => {
+        await fetch(dir);
+        return run(dir, ['show', `${commit}:${path}`]).catch((err: unknown) => {
+          if (err instanceof GitError) return undefined;
+          throw err;
+        });
+      }),
   };
 }

@@ -22,6 +22,7 @@ import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts'
 import { checkSignal, verifyEffect, type SignalWindow } from '../verify/verify-effect.ts';
 import type { Incident } from '../correlate/index.ts';
 import { remediationCommitMessage, revertCommitMessage } from './commit-message.ts';
+import { stackConfigFileOf } from '../plan/project-layout.ts';
 import { ProposalMovedError, StaleProposalError, type GitWriter, type RepoRef } from './git-writer.ts';
 import type { GuardrailLedger } from './guardrail-ledger.ts';
 import { advance, FINAL_STATES, type RemediationRecord } from './remediation-record.ts';
@@ -187,10 +188,11 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== rec.incidentId);
     const { causes } = diagnose(ongoing, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
     const id = parseStackKey(rec.stackKey);
+    const configFile = await stackConfigFileAtHead(repoOf(rec), id.project, id.stack);
     const input: PlaybookInput = {
       incident: incident.incident,
       causes,
-      stack: { stackKey: rec.stackKey, contract, configFile: `${id.project ? `${id.project}/` : ''}stacks/Pulumi.${id.stack}.yaml` },
+      stack: { stackKey: rec.stackKey, contract, configFile },
       deployments: ctx.deployments.filter((d) => d.stackKey === rec.stackKey),
       recentValues,
     };
@@ -379,6 +381,18 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     emit(timelineEvent('decision', `review: ${reasons.join('; ')}${pullRequest ? ` (pull request #${pullRequest.number})` : ` (review item ${reviewId})`}`, { ...fields(next), commit: rec.proposalCommit!, outcome: 'review' }));
     await audit(next, 'review-opened', `${proposal.title}: ${reasons.join('; ')}`, { decision: rec.decision, reviewId, branch: rec.branch, pullRequest, guardrails: rec.guardrails, policy: rec.policy });
     return next;
+  }
+
+  /**
+   * Where the stack's config file is on the deploy branch: its project's
+   * `Pulumi.yaml` says (`stackConfigDir`), not a fixed `stacks/` folder.
+   */
+  async function stackConfigFileAtHead(repo: RemediationRepo, project: string, stack: string): Promise<string> {
+    const head = await deps.git.head(repo, repo.deployBranch);
+    const yamlPath = project ? `${project}/Pulumi.yaml` : 'Pulumi.yaml';
+    const text = await deps.git.readFile(repo, head, yamlPath);
+    if (text === undefined) throw new Error(`${yamlPath} is missing at ${head.slice(0, 12)} of ${repo.deployBranch}`);
+    return stackConfigFileOf(project, text, stack);
   }
 
   // A person approved: merge the branch into the deploy branch.

@@ -67,4 +67,9 @@ describe('remediation: an approval merges exactly the commit that was checked', 
     await assert.rejects(writer.verifyProposal({ repo: ref(), branch: 'homeostat/rm-3', commit: other, checked }), /does not carry the tree of/);
     assert.equal(await remoteHead('main'), main);
   });
+
+  it('reads a file at a commit (the project\'s Pulumi.yaml, for its stackConfigDir), and says when there is none', async () => {
+    assert.match((await writer.readFile(ref(), main, 'Pulumi.yaml')) ?? '', /^stackConfigDir: stacks$/m);
+    assert.equal(await writer.readFile(ref(), main, 'no/such/Pulumi.yaml'), undefined);
+  });
 });
