@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { GuardrailConfigSchema } from '../decide/guardrail-config.ts';
+import { BranchNameSchema, RepoRelativePathSchema } from '../source/ref-name.ts';
 import { Secret } from './secret.ts';
 
 /**
@@ -22,11 +23,15 @@ const EnvNamesSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an 
 
 const RepoSchema = z
   .object({
-    /** Short id used in stack keys and the API. */
-    id: z.string().regex(/^[a-zA-Z0-9_.-]+$/),
+    /** Short id used in stack keys, URLs, folder and Redis key names: a letter or digit first, no '..'. */
+    id: z
+      .string()
+      .max(100)
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a repository id: letters, digits, _ . -, starting with a letter or digit')
+      .refine((id) => !id.includes('..'), "a repository id: no '..'"),
     url: z.string().min(1),
     /** Branch whose pushes are applied; other refs are previewed only (pull requests). */
-    deployBranch: z.string().min(1).default('main'),
+    deployBranch: BranchNameSchema.default('main'),
     webhookSecret: SecretRefSchema.optional(),
     /** Forge whose webhooks this repository receives. */
     forge: z.enum(['github', 'gitlab', 'gitea']).optional(),
@@ -35,7 +40,7 @@ const RepoSchema = z
     /** Stacks to manage, by name; default all stacks of every project in the repository. */
     stacks: z.array(z.string().min(1)).optional(),
     /** Policy pack folders in the repository. Default `[policies]`. */
-    policyPacks: z.array(z.string()).default(['policies']),
+    policyPacks: z.array(RepoRelativePathSchema).default(['policies']),
     /**
      * Variables of the service's environment the engine gets for this
      * repository's stacks (for example the cloud credentials of its

@@ -83,6 +83,16 @@ export const RemediationRecordSchema = z.object({
 });
 export type RemediationRecord = z.infer<typeof RemediationRecordSchema>;
 
+/**
+ * A remediation id as {@link remediationIdOf} makes it: it names a Git branch
+ * (`homeostat/<id>`), job ids and Redis keys, so one that arrives from outside
+ * (a job read back, an API path) must have exactly this shape.
+ */
+export const RemediationIdSchema = z.string().max(200).regex(/^rm-[A-Za-z0-9_-]+$/, 'a remediation id: rm- followed by letters, digits, _ and -');
+
+/** A review item's id (`rv-` and the remediation id's tail), checked the same way. */
+export const ReviewIdSchema = z.string().max(200).regex(/^rv-[A-Za-z0-9_-]+$/, 'a review id: rv- followed by letters, digits, _ and -');
+
 /** A proposal waiting for a person, as the API and the dashboard show it. */
 export const ReviewItemSchema = z.object({
   id: z.string(),

@@ -1,7 +1,7 @@
 import type { AuditEntryInput } from '../audit/index.ts';
 import { ProposalMovedError, type GitWriter } from './git-writer.ts';
 import type { GuardrailLedger } from './guardrail-ledger.ts';
-import { advance, type ReviewItem } from './remediation-record.ts';
+import { advance, ReviewIdSchema, type ReviewItem } from './remediation-record.ts';
 import type { RemediationQueue } from './remediation-queue.ts';
 import type { RemediationStore } from './remediation-store.ts';
 import type { RemediationRepo } from './remediation-worker.ts';
@@ -19,7 +19,7 @@ export interface ReviewActionsDeps {
 
 export class ReviewError extends Error {
   constructor(
-    readonly status: 404 | 409,
+    readonly status: 400 | 404 | 409,
     message: string,
   ) {
     super(message);
@@ -50,6 +50,13 @@ export function createReviewActions(deps: ReviewActionsDeps) {
    * nothing is merged: the item is closed as `superseded`, and the
    * remediation escalated, saying it needs a new policy check.
    */
+  /** A review id from a URL names a Redis key and, through its item, a branch: it must have the shape we make. */
+  function checkedId(id: string): string {
+    const parsed = ReviewIdSchema.safeParse(id);
+    if (!parsed.success) throw new ReviewError(400, `id: ${parsed.error.issues[0]?.message ?? 'not a review id'} (got ${JSON.stringify(id.slice(0, 100))})`);
+    return parsed.data;
+  }
+
   async function refuseMoved(id: string, by: string): Promise<void> {
     const open = await deps.store.review(id);
     if (!open || open.status !== 'open') return; // decided() below says why
@@ -71,6 +78,7 @@ export function createReviewActions(deps: ReviewActionsDeps) {
 
   return {
     async approve(id: string, by: string): Promise<ReviewItem> {
+      checkedId(id);
       await refuseMoved(id, by);
       const item = await decided(id, 'approved', by);
       const rec = await deps.store.get(item.remediationId);
@@ -84,6 +92,7 @@ export function createReviewActions(deps: ReviewActionsDeps) {
       return item;
     },
     async reject(id: string, by: string, reason?: string): Promise<ReviewItem> {
+      checkedId(id);
       const item = await decided(id, 'rejected', by, reason);
       const repo = deps.repo(item.repoId);
       if (repo) await deps.git.deleteBranch(repo, item.branch);

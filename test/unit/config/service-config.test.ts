@@ -136,4 +136,13 @@ describe('service config', () => {
       assert.deepEqual(found, ['remediation.guardrails.freezeWindows.0: Unrecognized key: "utcOffset"']);
     });
   });
+
+  it('refuses repository ids, deploy branches and pack folders that could escape, naming the field', () => {
+    const repo = VALID.repositories[0]!;
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, id: '..' }] }), ['repositories.0.id: a repository id: letters, digits, _ . -, starting with a letter or digit', "repositories.0.id: a repository id: no '..'"]);
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, id: 'a/b' }] }), ['repositories.0.id: a repository id: letters, digits, _ . -, starting with a letter or digit']);
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, deployBranch: '--upload-pack=evil' }] }), ["repositories.0.deployBranch: not a valid branch name: starts with '-' (it would read as an option)"]);
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, deployBranch: 'main..x' }] }), ["repositories.0.deployBranch: not a valid branch name: holds '..'"]);
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, policyPacks: ['../../etc'] }] }), ["repositories.0.policyPacks.0: a folder inside the repository: relative, without '..' parts"]);
+  });
 });

@@ -112,4 +112,13 @@ describe('webhooks: pull requests', () => {
       assert.equal(read('github', payload).fork, false);
     });
   });
+
+  it('a branch name git would refuse (traversal, option injection) is an invalid payload naming the field', () => {
+    const payload = githubPullRequest({ action: 'opened' });
+    payload.pull_request.head.ref = '--upload-pack=touch /tmp/x';
+    const outcome = receiveWebhook(forgeRequest('github', 'pull_request', payload), SECRETS);
+    assert.equal(outcome.kind, 'rejected');
+    assert.equal(outcome.kind === 'rejected' && outcome.status, 422);
+    assert.match(outcome.kind === 'rejected' ? outcome.message : '', /headRef: not a valid branch name: starts with '-'/);
+  });
 });
