@@ -44,12 +44,6 @@ export function createReviewActions(deps: ReviewActionsDeps) {
     return item;
   }
 
-  /**
-   * An approval merges exactly the commit that was checked. When the item's
-   * branch moved since (someone pushed to it), the approval is refused and
-   * nothing is merged: the item is closed as `superseded`, and the
-   * remediation escalated, saying it needs a new policy check.
-   */
   /** A review id from a URL names a Redis key and, through its item, a branch: it must have the shape we make. */
   function checkedId(id: string): string {
     const parsed = ReviewIdSchema.safeParse(id);
@@ -57,6 +51,12 @@ export function createReviewActions(deps: ReviewActionsDeps) {
     return parsed.data;
   }
 
+  /**
+   * An approval merges exactly the commit that was checked. When the item's
+   * branch moved since (someone pushed to it), the approval is refused and
+   * nothing is merged: the item is closed as `superseded`, and the
+   * remediation escalated, saying it needs a new policy check.
+   */
   async function refuseMoved(id: string, by: string): Promise<void> {
     const open = await deps.store.review(id);
     if (!open || open.status !== 'open') return; // decided() below says why
@@ -66,7 +66,7 @@ export function createReviewActions(deps: ReviewActionsDeps) {
       await deps.git.verifyProposal({ repo, branch: open.branch, commit: open.commit, ...(open.checkedCommit ? { checked: open.checkedCommit } : {}) });
     } catch (err) {
       if (!(err instanceof ProposalMovedError)) throw err;
-      const who = by.trim() || 'unknown';
+      const who = by.trim();
       const item = await deps.store.decideReview(id, { status: 'superseded', decidedBy: who, reason: err.message });
       const rec = await deps.store.get(open.remediationId);
       if (item && rec) await deps.store.save(advance(rec, 'escalated', `approval by ${who} refused: ${err.message}`));
@@ -79,6 +79,7 @@ export function createReviewActions(deps: ReviewActionsDeps) {
   return {
     async approve(id: string, by: string): Promise<ReviewItem> {
       checkedId(id);
+      if (!by.trim()) throw new ReviewError(409, 'say who decides: a non-empty "by"');
       await refuseMoved(id, by);
       const item = await decided(id, 'approved', by);
       const rec = await deps.store.get(item.remediationId);
