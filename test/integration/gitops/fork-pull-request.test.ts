@@ -28,10 +28,10 @@ describe('gitops: a pull request from a fork runs nothing unless the repository 
     await fx?.cleanup();
   });
 
+  /** The helper's pull request (head and base in acme/infra), its head moved to `headRepo`. */
   function payload(headRepo: { id: number; full_name: string } | null) {
     const p = pullRequestPayload(fx.repo.remote, 9, 'opened', { ref: 'feature/fork-change', sha: head }, { ref: 'main', sha: base });
-    const baseRepo = { id: 1, full_name: 'acme/infra' };
-    return { ...p, repository: { ...p.repository, id: 1 }, pull_request: { ...p.pull_request, head: { ...p.pull_request.head, repo: headRepo }, base: { ...p.pull_request.base, repo: baseRepo } } };
+    return { ...p, pull_request: { ...p.pull_request, head: { ...p.pull_request.head, repo: headRepo } } };
   }
 
   it('answers 202 ignored (fork-pull-request) and never starts the engine', async () => {
@@ -50,7 +50,7 @@ describe('gitops: a pull request from a fork runs nothing unless the repository 
   });
 
   it('the same pull request from a branch of the repository itself is previewed (the control)', async () => {
-    const res = await sendGithubWebhook(hook, { event: 'pull_request', secret: WEBHOOK_SECRET, payload: payload({ id: 1, full_name: 'acme/infra' }) });
+    const res = await sendGithubWebhook(hook, { event: 'pull_request', secret: WEBHOOK_SECRET, payload: pullRequestPayload(fx.repo.remote, 9, 'opened', { ref: 'feature/fork-change', sha: head }, { ref: 'main', sha: base }) });
     assert.equal(res.body.status, 'queued', JSON.stringify(res.body));
     const run = await fx.waitForRun(head, ['previewed', 'failed']);
     assert.equal(run.status, 'previewed', run.message);
