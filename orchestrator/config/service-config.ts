@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { GuardrailConfigSchema } from '../decide/guardrail-config.ts';
+import { BranchNameSchema, RepoRelativePathSchema } from '../source/ref-name.ts';
 import { Secret } from './secret.ts';
 
 /**
@@ -17,13 +18,20 @@ const SecretRefSchema = z.union([
 ]);
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
+/** Names of environment variables handed to the engine (and so to the programs and policy packs it runs). */
+const EnvNamesSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'));
+
 const RepoSchema = z
   .object({
-    /** Short id used in stack keys and the API. */
-    id: z.string().regex(/^[a-zA-Z0-9_.-]+$/),
+    /** Short id used in stack keys, URLs, folder and Redis key names: a letter or digit first, no '..'. */
+    id: z
+      .string()
+      .max(100)
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a repository id: letters, digits, _ . -, starting with a letter or digit')
+      .refine((id) => !id.includes('..'), "a repository id: no '..'"),
     url: z.string().min(1),
     /** Branch whose pushes are applied; other refs are previewed only (pull requests). */
-    deployBranch: z.string().min(1).default('main'),
+    deployBranch: BranchNameSchema.default('main'),
     webhookSecret: SecretRefSchema.optional(),
     /** Forge whose webhooks this repository receives. */
     forge: z.enum(['github', 'gitlab', 'gitea']).optional(),
@@ -32,7 +40,17 @@ const RepoSchema = z
     /** Stacks to manage, by name; default all stacks of every project in the repository. */
     stacks: z.array(z.string().min(1)).optional(),
     /** Policy pack folders in the repository. Default `[policies]`. */
-    policyPacks: z.array(z.string()).default(['policies']),
+    policyPacks: z.array(RepoRelativePathSchema).default(['policies']),
+    /**
+     * Variables of the service's environment the engine gets for this
+     * repository's stacks (for example the cloud credentials of its
+     * providers): a list for every stack, or lists by stack name. Default
+     * none: the engine sees only the allow-listed basics and the backend
+     * settings. The program and the policy packs see them too.
+     */
+    engineEnv: z.union([EnvNamesSchema, z.record(z.string().min(1), EnvNamesSchema)]).optional(),
+    /** Pull requests whose head lives in another repository (a fork): `ignore` (default) runs nothing, `preview` previews them like any other. */
+    pullRequests: z.object({ forks: z.enum(['preview', 'ignore']).default('ignore') }).strict().default({ forks: 'ignore' }),
     drift: z
       .object({
         /** Refresh-only preview of every stack at this interval, in seconds; 0 turns drift detection off. */
@@ -105,15 +123,29 @@ export const ServiceConfigSchema = z
         pulumiDir: z.string().optional(),
         /** More environment for the engine and the programs. */
         env: z.record(z.string(), z.string()).default({}),
+        /**
+         * Variables of the service's environment that every engine gets (for
+         * example the shared backend's credentials); default none. The
+         * programs see them too.
+         */
+        engineEnv: EnvNamesSchema.default([]),
       })
       .strict(),
     policy: z
       .object({
+        /**
+         * Mandatory policy packs, pinned by the service: folders outside every
+         * watched repository (for example a checkout of the platform team's
+         * policy repository at a reviewed commit), relative to the config
+         * file. Each runs on every preview and update besides the commit's own
+         * packs, which can add rules but never remove these. Default none.
+         */
+        packs: z.array(z.object({ path: z.string().min(1) }).strict()).default([]),
         /** Policy config by policy name, for example `{max-capacity-step: {maxStepRatio: 2}}`. */
         config: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
       })
       .strict()
-      .default({ config: {} }),
+      .default({ packs: [], config: {} }),
     concurrency: z.object({ deploy: z.number().int().min(1).max(64).default(4) }).strict().default({ deploy: 4 }),
     /**
      * Lease of a worker on a stack and on a job, in seconds; default 30. A
@@ -214,6 +246,23 @@ export const ServiceConfigSchema = z
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['repositories', i, 'id'], message: `duplicate repository id ${r.id}` });
       seen.add(r.id);
     });
+    // The service's own secrets are never handed to a commit's code, even by mistake.
+    const own = new Map<string, string>();
+    if ('env' in cfg.pulumi.passphrase) own.set(cfg.pulumi.passphrase.env, 'pulumi.passphrase');
+    if (cfg.forge.github && 'env' in cfg.forge.github.token) own.set(cfg.forge.github.token.env, 'forge.github.token');
+    cfg.repositories.forEach((r, i) => {
+      if (r.webhookSecret && 'env' in r.webhookSecret) own.set(r.webhookSecret.env, `repositories.${i}.webhookSecret`);
+    });
+    const check = (names: readonly string[], path: (string | number)[]) =>
+      names.forEach((name, j) => {
+        const secret = own.get(name) ?? (/^HOMEOSTAT_/.test(name) ? 'a Homeostat setting' : undefined);
+        if (secret) ctx.addIssue({ code: 'custom', path: [...path, j], message: `${name} holds ${secret}: it must not reach the engine and the programs` });
+      });
+    check(cfg.pulumi.engineEnv, ['pulumi', 'engineEnv']);
+    cfg.repositories.forEach((r, i) => {
+      if (Array.isArray(r.engineEnv)) check(r.engineEnv, ['repositories', i, 'engineEnv']);
+      else for (const [stack, names] of Object.entries(r.engineEnv ?? {})) check(names, ['repositories', i, 'engineEnv', stack]);
+    });
   });
 export type ServiceConfigFile = z.infer<typeof ServiceConfigSchema>;
 export type RepoConfig = z.infer<typeof RepoSchema>;
@@ -281,9 +330,18 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
     }
   };
   const { auth, ...rest } = cfg;
+  const dataDir = resolve(baseDir, cfg.dataDir);
+  // Pinned packs are the service's own: they must hold a pack, and not live where commits are checked out.
+  const packs = cfg.policy.packs.map((p, i) => {
+    const path = resolve(baseDir, p.path);
+    if (!existsSync(join(path, 'PulumiPolicy.yaml'))) problems.push(`policy.packs.${i}.path: no policy pack (PulumiPolicy.yaml) in ${path}`);
+    if (path === dataDir || path.startsWith(dataDir + sep)) problems.push(`policy.packs.${i}.path: ${path} is inside dataDir, where commits are checked out`);
+    return { ...p, path };
+  });
   const result: ServiceConfig = {
     ...rest,
-    dataDir: resolve(baseDir, cfg.dataDir),
+    dataDir,
+    policy: { ...cfg.policy, packs },
     pulumi: { ...cfg.pulumi, passphrase: read(cfg.pulumi.passphrase, 'pulumi.passphrase') },
     repositories: cfg.repositories.map((r, i) => {
       const { webhookSecret, ...rest } = r;

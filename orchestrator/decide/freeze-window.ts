@@ -19,7 +19,7 @@ export const OnceFreezeSchema = z.object({
   start: instant,
   end: instant,
   reason: z.string().optional(),
-});
+}).strict();
 
 /**
  * Every week, on each of `days`, from `from` to `to` (wall clock at
@@ -33,7 +33,7 @@ export const WeeklyFreezeSchema = z.object({
   to: clock,
   utcOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).default(0),
   reason: z.string().optional(),
-});
+}).strict();
 
 export const FreezeWindowSchema = z.union([OnceFreezeSchema, WeeklyFreezeSchema]);
 export type FreezeWindow = z.input<typeof FreezeWindowSchema>;

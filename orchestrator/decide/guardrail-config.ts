@@ -8,7 +8,7 @@ export const CanaryGroupSchema = z.object({
   canary: z.string().min(1),
   /** Stack keys that follow the canary (the canary itself may be listed too). */
   members: z.array(z.string().min(1)),
-});
+}).strict();
 export type CanaryGroup = z.infer<typeof CanaryGroupSchema>;
 
 /** How large one automated change may be. */
@@ -19,7 +19,7 @@ export const BlastRadiusSchema = z.object({
   maxLadderSteps: z.number().int().min(0).default(1),
   /** Most keys one change may touch; default 2. */
   maxKeys: z.number().int().min(1).default(2),
-});
+}).strict();
 export type BlastRadius = z.infer<typeof BlastRadiusSchema>;
 
 /**
@@ -46,7 +46,8 @@ export const GuardrailConfigSchema = z.object({
   dryRun: z.boolean().default(false),
   /** Stop every automated change: proposals are rejected; default false. */
   killSwitch: z.boolean().default(false),
-});
+  // Strict, like every section of the service config: a misspelled guardrail (`cooldownMS`) must stop the service, not be ignored.
+}).strict();
 export type GuardrailConfig = z.infer<typeof GuardrailConfigSchema>;
 export type GuardrailConfigInput = z.input<typeof GuardrailConfigSchema>;
 

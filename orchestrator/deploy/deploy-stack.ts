@@ -5,6 +5,8 @@ import type { EngineIdentity } from '../engine/engine-lock.ts';
 import type { RunOptions, RunResult, StackRunner } from '../engine/stack-runner.ts';
 import { changedResources, type RunSummary } from '../engine/run-summary.ts';
 import { policyConfigFor, type PolicyConfig } from '../plan/policy-config.ts';
+import { planPolicyPacks, type PolicyPackUse } from '../plan/policy-packs.ts';
+import { policyPackDigest } from '../source/pack-digest.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 
@@ -15,6 +17,8 @@ export interface DeployOutcome {
   status: DeployStatus;
   preview: RunResult;
   apply?: RunResult;
+  /** Which policy packs ran: the pinned ones, the commit's own, and how they differ. */
+  policyPacks: PolicyPackUse;
 }
 
 export interface DeployStackInput {
@@ -26,6 +30,10 @@ export interface DeployStackInput {
   apply: boolean;
   /** Policy pack folders, relative to the repository root: the commit's own packs are enforced. */
   policyPacks: string[];
+  /** The service's pinned pack folders (absolute): always enforced, whatever the commit holds. */
+  pinnedPolicyPacks?: string[];
+  /** Names of the service's environment variables the stack's engine gets (the repository's `engineEnv`). */
+  passEnv?: readonly string[];
   /** Base policy config (levels, thresholds) from the service config. */
   policyConfig?: PolicyConfig;
   /**
@@ -87,12 +95,17 @@ function engineOptions(input: DeployStackInput): RunOptions {
  * asked and the preview is clean, apply. It reads only the artifact's folder.
  */
 export async function deployStack(runner: StackRunner, input: DeployStackInput, emit: TimelineSink = () => {}): Promise<DeployOutcome> {
-  const ref = { workDir: join(input.artifact.dir, input.project), stack: input.stack };
+  const ref = { workDir: join(input.artifact.dir, input.project), stack: input.stack, ...(input.passEnv ? { passEnv: input.passEnv } : {}) };
   const at = { stack: input.stack, commit: input.artifact.commit };
   const deployed = input.deployedOutputs ?? (await runner.outputs(ref).catch(() => undefined));
   const policyConfig = policyConfigFor(deployed, input.policyConfig);
-  const policyPacks = input.policyPacks.map((p) => join(input.artifact.dir, p));
-  const options = { policyConfig, policyPacks, ...engineOptions(input) };
+  // policy packs: the pinned ones always; the commit's own besides them (they can add rules, never remove a pinned one).
+  const pinned = await Promise.all((input.pinnedPolicyPacks ?? []).map(async (path) => ({ path, digest: await policyPackDigest(path) })));
+  const own = await Promise.all(input.policyPacks.map(async (relative) => ({ relative, path: join(input.artifact.dir, relative), digest: await policyPackDigest(join(input.artifact.dir, relative)) })));
+  const packs = planPolicyPacks(pinned, own);
+  for (const note of packs.use.notes) emit(timelineEvent('policy', note, { ...at, outcome: 'note' }));
+  const options = { policyConfig, policyPacks: packs.run, ...engineOptions(input) };
+  const policyPacks = packs.use;
 
   if (!input.apply) {
     // preview (+ policy): pull requests and other refs
@@ -100,8 +113,8 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
     const preview = await runner.run('preview', ref, options);
     emit(timelineEvent('preview', describeChanges(preview.summary), { ...at, durationMs: preview.durationMs, outcome: preview.ok ? 'ok' : 'failed', details: { counts: preview.summary.counts } }));
     const verdict = policyVerdict(preview, at, emit);
-    if (verdict) return verdict;
-    return { status: 'previewed', preview };
+    if (verdict) return { ...verdict, policyPacks };
+    return { status: 'previewed', preview, policyPacks };
   }
 
   // preview (+ policy) and apply, in one engine process: the engine updates
@@ -111,14 +124,14 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
   const run = await runner.run('apply', ref, { ...options, message: applyMessage(input.artifact.commit) });
   emit(timelineEvent('preview', describeChanges(run.summary), { ...at, outcome: run.ok ? 'ok' : 'failed', details: { counts: run.summary.counts } }));
   const verdict = policyVerdict(run, at, emit);
-  if (verdict) return verdict;
+  if (verdict) return { ...verdict, policyPacks };
   const changed = changedResources(run.summary).length > 0;
   emit(timelineEvent('apply', changed ? describeChanges(run.summary, true) : 'nothing to apply', { ...at, durationMs: run.durationMs, outcome: changed ? 'ok' : 'unchanged' }));
-  return { status: changed ? 'applied' : 'unchanged', preview: run, apply: run };
+  return { status: changed ? 'applied' : 'unchanged', preview: run, apply: run, policyPacks };
 }
 
 /** Reports the policy result; returns the outcome when the run must stop here. */
-function policyVerdict(run: RunResult, at: { stack: string; commit: string }, emit: TimelineSink): DeployOutcome | undefined {
+function policyVerdict(run: RunResult, at: { stack: string; commit: string }, emit: TimelineSink): Omit<DeployOutcome, 'policyPacks'> | undefined {
   const mandatory = run.summary.policyViolations.filter((v) => v.level === 'mandatory');
   emit(
     timelineEvent(

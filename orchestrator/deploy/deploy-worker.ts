@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { declaredEngineEnv } from '../engine/engine-env.ts';
 import { classifyEngineError } from '../engine/engine-errors.ts';
 import { changedResources } from '../engine/run-summary.ts';
 import { engineEventLine } from '../engine/event-log.ts';
@@ -33,6 +34,8 @@ export interface WatchedRepo {
   policyPacks: string[];
   /** What a drift check does when it finds drift; default `report`. */
   driftAction?: 'report' | 'reconcile';
+  /** The repository's `engineEnv`: variables of the service's environment its stacks' engines get. */
+  engineEnv?: readonly string[] | Readonly<Record<string, readonly string[]>>;
 }
 
 export interface DeployWorkerDeps {
@@ -45,6 +48,8 @@ export interface DeployWorkerDeps {
   lock: StackLock;
   repo(id: string): WatchedRepo | undefined;
   policyConfig?: PolicyConfig;
+  /** Pinned policy pack folders from the service config: enforced on every run, whatever the commit holds. */
+  pinnedPolicyPacks?: string[];
   engineVersion: string;
   /** Timeline of what happens, for the sandbox and the dashboard. */
   emit?: TimelineSink;
@@ -259,6 +264,8 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
           stack: data.target.stack,
           apply: data.apply,
           policyPacks: repo.policyPacks,
+          ...(deps.pinnedPolicyPacks ? { pinnedPolicyPacks: deps.pinnedPolicyPacks } : {}),
+          passEnv: declaredEngineEnv(repo.engineEnv, data.target.stack),
           ...(deps.policyConfig ? { policyConfig: deps.policyConfig } : {}),
           signal: cancel.signal,
           refresh: data.trigger.kind === 'drift',
@@ -283,6 +290,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
         sink,
       );
       run.previewSummary = outcome.preview.summary;
+      run.policyPacks = outcome.policyPacks;
       if (outcome.apply) {
         // One engine process previewed and applied: its time is the apply's.
         run.applySummary = outcome.apply.summary;
@@ -316,7 +324,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       // Locked: our own stale locks are cleared (and the job comes back soon); anyone else's
       // lock is waited for with a backoff that grows with its age, and named on the stack.
       if (e.reason === 'StackLocked' && artifact) {
-        const blocked = await recoverStack(key, { workDir: join(artifact.dir, data.target.project), stack: data.target.stack }, run).then(
+        const blocked = await recoverStack(key, stackRef(repo, artifact, data), run).then(
           () => undefined,
           (x: unknown) => x as Error,
         );
@@ -404,7 +412,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     await deps.store.saveFenced(run, lease.fence);
     const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
     try {
-      const result = await deps.runner.run('refresh', { workDir: join(artifact.dir, data.target.project), stack: data.target.stack }, { previewOnly: true });
+      const result = await deps.runner.run('refresh', stackRef(repo, artifact, data), { previewOnly: true });
       run.previewSummary = result.summary;
       run.timings.previewMs = result.durationMs;
       run.phase = 'done';
@@ -462,7 +470,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     // The engine first (it may still be busy: then wait and come back), the record after.
     const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
     try {
-      await recoverStack(stackKey(data.target), { workDir: join(artifact.dir, data.target.project), stack: data.target.stack });
+      await recoverStack(stackKey(data.target), stackRef(repo, artifact, data));
     } finally {
       await deps.fetcher.release(artifact);
     }
@@ -500,6 +508,11 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       shutdown.abort();
     },
   };
+}
+
+/** The job's stack in a checked-out commit, with the variables its engine may have. */
+function stackRef(repo: WatchedRepo, artifact: SourceArtifact, data: DeployJobData): StackRef {
+  return { workDir: join(artifact.dir, data.target.project), stack: data.target.stack, passEnv: declaredEngineEnv(repo.engineEnv, data.target.stack) };
 }
 
 /** Time kept at the end of a shutdown for recording how the interrupted runs ended. */

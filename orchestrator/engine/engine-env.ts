@@ -4,6 +4,11 @@ import { join } from 'node:path';
  * The environment every engine process of Homeostat runs with: the service's
  * runs and a person's `homeostat pulumi …` alike, so that both see the same
  * backend, secrets provider and engine home. Pure: it only computes.
+ *
+ * The engine hands its environment on to the language host, the program,
+ * its dynamic providers and the policy packs, all of which come from a
+ * commit (untrusted code). So the service's runs get an allow-list
+ * ({@link engineEnvironment}), never the service's own `process.env`.
  */
 export interface EngineEnvSettings {
   /** Self-managed backend, for example `file:///var/lib/homeostat/state`. */
@@ -12,9 +17,22 @@ export interface EngineEnvSettings {
   passphrase: string;
   /** Engine home (plugins, workspace settings); default: a `pulumi-home` folder beside a file backend, else the user's. */
   pulumiHome?: string;
-  /** More environment for the engine, the program and its providers. */
+  /** More environment for the engine, the program and its providers (values). */
   env?: Record<string, string>;
+  /**
+   * Names of variables of the service's own environment that every engine
+   * gets (for example the shared backend's credentials); default none.
+   */
+  passEnv?: readonly string[];
 }
+
+/**
+ * Variables of the service's environment every engine gets: where its home
+ * and temporary files are, language and time zone, and `PATH` (which the
+ * service's own settings normally replace by the toolchain's). None of them
+ * authenticates anything.
+ */
+export const ENGINE_BASE_VARS: readonly string[] = ['PATH', 'HOME', 'USER', 'LOGNAME', 'TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ'];
 
 /**
  * Where the engine keeps its home: the settings' own, or beside a file
@@ -36,4 +54,44 @@ export function engineEnvVars(settings: EngineEnvSettings): Record<string, strin
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     ...(home ? { PULUMI_HOME: home } : {}),
   };
+}
+
+/** The named variables of `from` that are set, in the order named. */
+function pick(from: Readonly<Record<string, string | undefined>>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = from[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The whole environment of one engine process of the service, and nothing
+ * else: the basics ({@link ENGINE_BASE_VARS}) and the variables named in
+ * `settings.passEnv` and `declared` (the stack's own `engineEnv`), read from
+ * `from` (the service's environment); then the settings' values; then the
+ * backend settings, which nothing overrides.
+ */
+export function engineEnvironment(
+  settings: EngineEnvSettings,
+  from: Readonly<Record<string, string | undefined>>,
+  declared: readonly string[] = [],
+): Record<string, string> {
+  return {
+    ...pick(from, ENGINE_BASE_VARS),
+    ...pick(from, settings.passEnv ?? []),
+    ...pick(from, declared),
+    ...engineEnvVars(settings),
+  };
+}
+
+/**
+ * A repository's `engineEnv` for one of its stacks: a list applies to every
+ * stack, a map by stack name to the stacks it names (others get none).
+ */
+export function declaredEngineEnv(engineEnv: readonly string[] | Readonly<Record<string, readonly string[]>> | undefined, stack: string): readonly string[] {
+  if (engineEnv === undefined) return [];
+  if (Array.isArray(engineEnv)) return engineEnv as readonly string[];
+  return (engineEnv as Readonly<Record<string, readonly string[]>>)[stack] ?? [];
 }

@@ -12,7 +12,8 @@ import {
   type EngineEvent,
   type Stack,
 } from '@pulumi/pulumi/automation/index.js';
-import { engineEnvVars, engineHome, type EngineEnvSettings } from './engine-env.ts';
+import { engineEnvironment, engineHome, type EngineEnvSettings } from './engine-env.ts';
+import { sealEnvironment } from './sealed-command.ts';
 import { describeHolders, judgeLocks, parseLockHolders, type EngineIdentity, type EngineLockHolder } from './engine-lock.ts';
 import { appliedCommitOf, type HistoryEntry } from './applied-commit.ts';
 import { classifyEngineError } from './engine-errors.ts';
@@ -39,6 +40,12 @@ export interface StackRef {
   /** Folder holding the project's `Pulumi.yaml`. */
   workDir: string;
   stack: string;
+  /**
+   * Names of the service's environment variables this stack's engine gets
+   * besides the allow-listed ones (the repository's `engineEnv`, for example
+   * cloud credentials); default none.
+   */
+  passEnv?: readonly string[];
 }
 
 /**
@@ -159,10 +166,16 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
   if (basename(settings.pulumiDir) !== 'bin') {
     throw new Error(`the Pulumi engine folder must be named bin (got ${settings.pulumiDir})`);
   }
-  const pulumiCommand = await PulumiCommand.get({ root: dirname(settings.pulumiDir) });
+  const pulumiCommand = sealEnvironment(await PulumiCommand.get({ root: dirname(settings.pulumiDir) }));
   const pulumiHome = engineHome(settings);
   if (pulumiHome) await mkdir(pulumiHome, { recursive: true });
-  const envVars = engineEnvVars(settings);
+  /**
+   * The engine's whole environment for one stack, read afresh each time: an
+   * allow-list, never the service's `process.env` (the program and policy
+   * packs of a commit see all of it). The Automation API's commands are
+   * sealed to it as well (`sealed-command.ts`).
+   */
+  const envVars = (ref: StackRef) => engineEnvironment(settings, process.env, ref.passEnv);
 
   /**
    * Starts an engine process that may take the stack's lock. On Linux it is
@@ -171,7 +184,7 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
    * leaves is provably stale once the worker's heartbeat is gone.
    */
   function spawnEngine(ref: StackRef, args: string[], extraEnv: Record<string, string> = {}) {
-    const env = { ...process.env, ...envVars, ...extraEnv };
+    const env = { ...envVars(ref), ...extraEnv };
     const options = { cwd: ref.workDir, env, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
     // setpriv execs the engine: the pid is the engine's own, the one its lock records.
     return SETPRIV ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', pulumiCommand.command, ...args], options) : spawn(pulumiCommand.command, args, options);
@@ -214,7 +227,7 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
   async function open(ref: StackRef): Promise<Stack> {
     return LocalWorkspace.createOrSelectStack(
       { workDir: ref.workDir, stackName: ref.stack },
-      { pulumiCommand, envVars, secretsProvider: 'passphrase' },
+      { pulumiCommand, envVars: envVars(ref), secretsProvider: 'passphrase' },
     );
   }
 
@@ -222,7 +235,7 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
     let stack: Stack;
     try {
       // Selected, never created: looking must not leave an empty stack in the backend.
-      stack = await LocalWorkspace.selectStack({ workDir: ref.workDir, stackName: ref.stack }, { pulumiCommand, envVars, secretsProvider: 'passphrase' });
+      stack = await LocalWorkspace.selectStack({ workDir: ref.workDir, stackName: ref.stack }, { pulumiCommand, envVars: envVars(ref), secretsProvider: 'passphrase' });
     } catch (err) {
       if (err instanceof StackNotFoundError) return [];
       throw err;

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Secret } from '../config/secret.ts';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
+import { ignoredFork, type PullRequestSettings } from '../intake/fork-policy.ts';
 import { matchRepo } from '../intake/repo-match.ts';
 import { StackBusyForUnlockError, type ForceUnlock } from '../deploy/force-unlock.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
@@ -31,6 +32,7 @@ export interface HttpRepo {
   deployBranch: string;
   forge?: 'github' | 'gitlab' | 'gitea';
   webhookSecret?: Secret;
+  pullRequests?: PullRequestSettings;
 }
 
 export interface HttpDeps {
@@ -165,6 +167,11 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
         deps.metrics.webhookRejects.inc({ reason: 'wrong-repository' });
         deps.metrics.webhooks.inc({ outcome: 'rejected' });
         return sendJson(reply, 422, { error: 'wrong-repository', message: `the delivery is for ${outcome.event.repoName}, not for repository ${repo.id}` });
+      }
+      const fork = ignoredFork(repo, outcome.event);
+      if (fork) {
+        deps.metrics.webhooks.inc({ outcome: 'ignored' });
+        return sendJson(reply, 202, { status: 'ignored', reason: fork.reason, message: fork.message });
       }
       const added = await deps.intake.add(outcome.event);
       deps.metrics.webhooks.inc({ outcome: added ? 'queued' : 'duplicate' });

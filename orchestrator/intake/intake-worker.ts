@@ -9,6 +9,7 @@ import type { RunStore } from '../records/run-store.ts';
 import { branchOf, GitEventSchema, type GitEvent } from '../source/git-event.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { ignoredFork, type PullRequestSettings } from './fork-policy.ts';
 import { INTAKE_QUEUE } from './intake-queue.ts';
 import { projectsAtCommit } from './projects-at-commit.ts';
 import { matchRepo } from './repo-match.ts';
@@ -20,6 +21,8 @@ export interface IntakeRepo {
   policyPacks: string[];
   /** Only these stacks; all when undefined. */
   stacks?: string[];
+  /** Pull requests from forks: ignored unless `forks` is `preview`. */
+  pullRequests?: PullRequestSettings;
 }
 
 export interface IntakeDeps {
@@ -52,6 +55,9 @@ export interface IntakePlan {
 export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<IntakePlan> {
   const repo = matchRepo(deps.repos, event.cloneUrls);
   if (!repo) return { apply: false, targets: [], ignored: `repository ${event.repoName} is not watched` };
+  // A fork's code is not run unless the repository opted in (the webhook route says so too; a queued event is checked again here).
+  const fork = ignoredFork(repo, event);
+  if (fork) return { repo: repo.id, apply: false, targets: [], ignored: fork.message };
 
   let commit: string;
   let apply: boolean;

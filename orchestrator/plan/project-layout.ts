@@ -85,3 +85,14 @@ function escape(s: string): string {
 export function stackConfigPath(project: ProjectLayout, stack: string): string {
   return join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
 }
+
+/**
+ * Path of a stack's config file from its project's `Pulumi.yaml`: in the
+ * project's `stackConfigDir` when it sets one, else beside `Pulumi.yaml`
+ * (Pulumi's own rule). `projectDir` is relative to the repository ('' for
+ * the root). Throws naming the file when the YAML is bad.
+ */
+export function stackConfigFileOf(projectDir: string, pulumiYamlText: string, stack: string): string {
+  const doc = parsePulumiYaml(join(projectDir, 'Pulumi.yaml'), pulumiYamlText);
+  return join(projectDir, doc.stackConfigDir ?? '', `Pulumi.${stack}.yaml`);
+}

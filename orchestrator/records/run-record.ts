@@ -88,5 +88,7 @@ export const RunRecordSchema = z.object({
     applyMs: z.number().optional(),
     finishedAt: z.string().optional(),
   }),
+  /** Which policy packs ran: the service's pinned ones (always), the commit's own, and how they differ. */
+  policyPacks: z.object({ pinned: z.array(z.string()), commit: z.array(z.string()), notes: z.array(z.string()) }).optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;

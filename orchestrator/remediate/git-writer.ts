@@ -35,8 +35,20 @@ export interface GitWriter {
   commitProposal(input: { repo: RepoRef; base: string; branch: string; proposal: Proposal; message: string }): Promise<string>;
   /** Moves `branch` on the remote from `expected` to `commit` (a fast-forward); false when it had moved on. */
   advance(input: { repo: RepoRef; branch: string; expected: string; commit: string }): Promise<boolean>;
-  /** Merges `branch` into the deploy branch with a merge commit and pushes it; returns the merge commit. */
-  merge(input: { repo: RepoRef; deployBranch: string; branch: string; message: string }): Promise<string>;
+  /**
+   * Merges exactly `commit`, the head of `branch` a person approved, into the
+   * deploy branch with a merge commit and pushes it; returns the merge commit.
+   * Throws {@link ProposalMovedError}, merging nothing, when `branch` no
+   * longer points at `commit`, or when `commit`'s tree is not `checked`'s
+   * (the commit whose policy check passed).
+   */
+  merge(input: { repo: RepoRef; deployBranch: string; branch: string; commit: string; checked?: string; message: string }): Promise<string>;
+  /**
+   * Throws {@link ProposalMovedError} unless `branch` on the remote is
+   * `commit` and carries the tree of `checked`: what would be merged is what
+   * the policy check saw.
+   */
+  verifyProposal(input: { repo: RepoRef; branch: string; commit: string; checked?: string }): Promise<void>;
   /** Reverts `commit` on top of the deploy branch and pushes it; returns the revert commit. */
   revert(input: { repo: RepoRef; deployBranch: string; commit: string; message: string }): Promise<string>;
   deleteBranch(repo: RepoRef, branch: string): Promise<void>;
@@ -44,10 +56,21 @@ export interface GitWriter {
   isAncestor(repo: RepoRef, ancestor: string, commit: string): Promise<boolean>;
   /** The full message of a commit. */
   message(repo: RepoRef, commit: string): Promise<string>;
+  /** A file's text at a commit (fetched), or undefined when the commit has no such file. */
+  readFile(repo: RepoRef, commit: string, path: string): Promise<string | undefined>;
 }
 
 export class StaleProposalError extends Error {
   override readonly name = 'StaleProposalError';
+}
+
+/**
+ * A proposal's branch is not (any more) the commit that passed the policy
+ * check: someone pushed to it, or rewrote it. Nothing is merged; the change
+ * needs a new check.
+ */
+export class ProposalMovedError extends Error {
+  override readonly name = 'ProposalMovedError';
 }
 
 export function createGitWriter(options: GitWriterOptions): GitWriter {
@@ -97,6 +120,18 @@ export function createGitWriter(options: GitWriterOptions): GitWriter {
     } catch (err) {
       if (err instanceof GitError && /rejected|stale info|non-fast-forward|fetch first/i.test(err.stderr)) return false;
       throw err;
+    }
+  }
+
+  /** See {@link GitWriter.verifyProposal}; the clone has just been fetched. */
+  async function verifyFetched(dir: string, branch: string, commit: string, checked?: string): Promise<void> {
+    const head = await run(dir, ['rev-parse', '--verify', '-q', `refs/remotes/origin/${branch}^{commit}`]).catch(() => undefined);
+    if (head !== commit) {
+      throw new ProposalMovedError(`${branch} is ${head ? `at ${head.slice(0, 12)}` : 'gone'}, not at ${commit.slice(0, 12)}, the commit that was checked: nothing was merged; the proposal needs a new policy check`);
+    }
+    if (checked && checked !== commit) {
+      const [mine, theirs] = [await run(dir, ['rev-parse', `${commit}^{tree}`]), await run(dir, ['rev-parse', `${checked}^{tree}`]).catch(() => undefined)];
+      if (mine !== theirs) throw new ProposalMovedError(`${commit.slice(0, 12)} on ${branch} does not carry the tree of ${checked.slice(0, 12)}, the commit that passed the policy check: nothing was merged`);
     }
   }
 
@@ -160,11 +195,20 @@ export function createGitWriter(options: GitWriterOptions): GitWriter {
 
     advance: ({ repo, branch, expected, commit }) => serial(repo, (dir) => push(dir, commit, branch, expected)),
 
-    merge: ({ repo, deployBranch, branch, message }) =>
+    verifyProposal: ({ repo, branch, commit, checked }) =>
+      serial(repo, async (dir) => {
+        await fetch(dir);
+        await verifyFetched(dir, branch, commit, checked);
+      }),
+
+    merge: ({ repo, deployBranch, branch, commit, checked, message }) =>
       serial(repo, (dir) =>
         onDeployHead(dir, deployBranch, `merge ${branch}`, async () => {
+          // Checked after each fetch: the branch must still be the approved commit.
+          await verifyFetched(dir, branch, commit, checked);
           try {
-            await run(dir, ['merge', '-q', '--no-ff', '--no-verify', '-m', message, `refs/remotes/origin/${branch}`]);
+            // The commit itself, never the branch name: a push to the branch after this check changes nothing merged.
+            await run(dir, ['merge', '-q', '--no-ff', '--no-verify', '-m', message, commit]);
           } catch (err) {
             await run(dir, ['merge', '--abort']).catch(() => undefined);
             throw new StaleProposalError(`${branch} does not merge cleanly into ${deployBranch}: ${(err as Error).message}`);
@@ -203,5 +247,14 @@ export function createGitWriter(options: GitWriterOptions): GitWriter {
       }),
 
     message: (repo, commit) => serial(repo, (dir) => run(dir, ['log', '-1', '--format=%B', commit])),
+
+    readFile: (repo, commit, path) =>
+      serial(repo, async (dir) => {
+        await fetch(dir);
+        return run(dir, ['show', `${commit}:${path}`]).catch((err: unknown) => {
+          if (err instanceof GitError) return undefined;
+          throw err;
+        });
+      }),
   };
 }

@@ -1,12 +1,13 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { RemediationIdSchema } from './remediation-record.ts';
 
 /** Queue of remediations to start or continue. */
 export const REMEDIATION_QUEUE = 'remediation';
 
 export const RemediationJobSchema = z.object({
-  remediationId: z.string().min(1),
+  remediationId: RemediationIdSchema,
   incidentId: z.string().min(1),
   stackKey: z.string().min(1),
   /** What asked for it: an incident event, or a person's approval. */

@@ -62,6 +62,8 @@ export const RemediationRecordSchema = z.object({
   branch: z.string().optional(),
   /** The proposal's commit on its branch (before it reached the deploy branch). */
   proposalCommit: z.string().optional(),
+  /** The commit the engine previewed in the policy check that passed: what an approval may merge (by its tree). */
+  checkedCommit: z.string().optional(),
   /** The commit on the deploy branch that carries the change (the proposal's, or the merge of a review). */
   commit: z.string().optional(),
   baseCommit: z.string().optional(),
@@ -81,6 +83,16 @@ export const RemediationRecordSchema = z.object({
 });
 export type RemediationRecord = z.infer<typeof RemediationRecordSchema>;
 
+/**
+ * A remediation id as {@link remediationIdOf} makes it: it names a Git branch
+ * (`homeostat/<id>`), job ids and Redis keys, so one that arrives from outside
+ * (a job read back, an API path) must have exactly this shape.
+ */
+export const RemediationIdSchema = z.string().max(200).regex(/^rm-[A-Za-z0-9_-]+$/, 'a remediation id: rm- followed by letters, digits, _ and -');
+
+/** A review item's id (`rv-` and the remediation id's tail), checked the same way. */
+export const ReviewIdSchema = z.string().max(200).regex(/^rv-[A-Za-z0-9_-]+$/, 'a review id: rv- followed by letters, digits, _ and -');
+
 /** A proposal waiting for a person, as the API and the dashboard show it. */
 export const ReviewItemSchema = z.object({
   id: z.string(),
@@ -99,7 +111,10 @@ export const ReviewItemSchema = z.object({
   confidence: z.number(),
   risk: z.string(),
   branch: z.string(),
+  /** The branch's head when the item opened: the only commit approving it merges. */
   commit: z.string(),
+  /** The commit whose policy check passed; `commit` carries its tree (with the policy result in its message). */
+  checkedCommit: z.string().optional(),
   /** Why it was not applied automatically. */
   reasons: z.array(z.string()),
   pullRequest: z.object({ number: z.number(), url: z.string() }).optional(),

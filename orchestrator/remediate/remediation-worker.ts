@@ -22,7 +22,8 @@ import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts'
 import { checkSignal, verifyEffect, type SignalWindow } from '../verify/verify-effect.ts';
 import type { Incident } from '../correlate/index.ts';
 import { remediationCommitMessage, revertCommitMessage } from './commit-message.ts';
-import { StaleProposalError, type GitWriter, type RepoRef } from './git-writer.ts';
+import { stackConfigFileOf } from '../plan/project-layout.ts';
+import { ProposalMovedError, StaleProposalError, type GitWriter, type RepoRef } from './git-writer.ts';
 import type { GuardrailLedger } from './guardrail-ledger.ts';
 import { advance, FINAL_STATES, type RemediationRecord } from './remediation-record.ts';
 import { REMEDIATION_QUEUE, RemediationJobSchema, type RemediationJob } from './remediation-queue.ts';
@@ -187,10 +188,11 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== rec.incidentId);
     const { causes } = diagnose(ongoing, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
     const id = parseStackKey(rec.stackKey);
+    const configFile = await stackConfigFileAtHead(repoOf(rec), id.project, id.stack);
     const input: PlaybookInput = {
       incident: incident.incident,
       causes,
-      stack: { stackKey: rec.stackKey, contract, configFile: `${id.project ? `${id.project}/` : ''}stacks/Pulumi.${id.stack}.yaml` },
+      stack: { stackKey: rec.stackKey, contract, configFile },
       deployments: ctx.deployments.filter((d) => d.stackKey === rec.stackKey),
       recentValues,
     };
@@ -288,7 +290,8 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
         details: { runId: run.id, counts },
       }),
     );
-    let next: RemediationRecord = { ...rec, policy: { passed: policy.passed, violations, runId: run.id, counts } };
+    // The commit the engine actually previewed: what a person's approval may merge later (by its tree).
+    let next: RemediationRecord = { ...rec, policy: { passed: policy.passed, violations, runId: run.id, counts }, ...(policy.passed ? { checkedCommit: run.commit } : {}) };
     await audit(next, 'policy-check', policy.passed ? 'passed' : `failed: ${violations.map((v) => `${v.policy}: ${v.message}`).join('; ') || run.message || run.status}`, { policy, previewSummary: summary, runId: run.id });
 
     const counts_ = await deps.ledger.counts(proposal.playbook, rec.stackKey);
@@ -370,6 +373,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
       risk: proposal.risk,
       branch: rec.branch!,
       commit: rec.proposalCommit!,
+      ...(rec.checkedCommit ? { checkedCommit: rec.checkedCommit } : {}),
       reasons,
       ...(pullRequest ? { pullRequest } : {}),
     });
@@ -379,6 +383,18 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     return next;
   }
 
+  /**
+   * Where the stack's config file is on the deploy branch: its project's
+   * `Pulumi.yaml` says (`stackConfigDir`), not a fixed `stacks/` folder.
+   */
+  async function stackConfigFileAtHead(repo: RemediationRepo, project: string, stack: string): Promise<string> {
+    const head = await deps.git.head(repo, repo.deployBranch);
+    const yamlPath = project ? `${project}/Pulumi.yaml` : 'Pulumi.yaml';
+    const text = await deps.git.readFile(repo, head, yamlPath);
+    if (text === undefined) throw new Error(`${yamlPath} is missing at ${head.slice(0, 12)} of ${repo.deployBranch}`);
+    return stackConfigFileOf(project, text, stack);
+  }
+
   // A person approved: merge the branch into the deploy branch.
   async function merge(rec: RemediationRecord): Promise<RemediationRecord> {
     const repo = repoOf(rec);
@@ -386,9 +402,11 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     const base = await deps.git.head(repo, repo.deployBranch);
     let commit: string;
     try {
-      commit = await deps.git.merge({ repo, deployBranch: repo.deployBranch, branch: rec.branch!, message: `Merge ${rec.branch}: ${rec.proposal?.title ?? rec.id}\n\nApproved by ${review?.decidedBy ?? 'a person'}.\n\nHomeostat-Incident: ${rec.incidentId}\nHomeostat-Playbook: ${rec.playbook ?? ''}\nHomeostat-Approved-By: ${review?.decidedBy ?? 'unknown'}\n` });
+      // Exactly the commit the person approved, and only while its branch still is that commit.
+      const approved = review?.commit ?? rec.proposalCommit!;
+      commit = await deps.git.merge({ repo, deployBranch: repo.deployBranch, branch: rec.branch!, commit: approved, ...(rec.checkedCommit ? { checked: rec.checkedCommit } : {}), message: `Merge ${rec.branch}: ${rec.proposal?.title ?? rec.id}\n\nApproved by ${review?.decidedBy ?? 'a person'}.\n\nHomeostat-Incident: ${rec.incidentId}\nHomeostat-Playbook: ${rec.playbook ?? ''}\nHomeostat-Approved-By: ${review?.decidedBy ?? 'unknown'}\n` });
     } catch (err) {
-      if (err instanceof StaleProposalError) {
+      if (err instanceof StaleProposalError || err instanceof ProposalMovedError) {
         const next = advance(rec, 'escalated', err.message);
         await audit(next, 'escalated', err.message);
         return next;

@@ -1,7 +1,7 @@
 import type { AuditEntryInput } from '../audit/index.ts';
-import type { GitWriter } from './git-writer.ts';
+import { ProposalMovedError, type GitWriter } from './git-writer.ts';
 import type { GuardrailLedger } from './guardrail-ledger.ts';
-import { advance, type ReviewItem } from './remediation-record.ts';
+import { advance, ReviewIdSchema, type ReviewItem } from './remediation-record.ts';
 import type { RemediationQueue } from './remediation-queue.ts';
 import type { RemediationStore } from './remediation-store.ts';
 import type { RemediationRepo } from './remediation-worker.ts';
@@ -19,7 +19,7 @@ export interface ReviewActionsDeps {
 
 export class ReviewError extends Error {
   constructor(
-    readonly status: 404 | 409,
+    readonly status: 400 | 404 | 409,
     message: string,
   ) {
     super(message);
@@ -44,8 +44,43 @@ export function createReviewActions(deps: ReviewActionsDeps) {
     return item;
   }
 
+  /** A review id from a URL names a Redis key and, through its item, a branch: it must have the shape we make. */
+  function checkedId(id: string): string {
+    const parsed = ReviewIdSchema.safeParse(id);
+    if (!parsed.success) throw new ReviewError(400, `id: ${parsed.error.issues[0]?.message ?? 'not a review id'} (got ${JSON.stringify(id.slice(0, 100))})`);
+    return parsed.data;
+  }
+
+  /**
+   * An approval merges exactly the commit that was checked. When the item's
+   * branch moved since (someone pushed to it), the approval is refused and
+   * nothing is merged: the item is closed as `superseded`, and the
+   * remediation escalated, saying it needs a new policy check.
+   */
+  async function refuseMoved(id: string, by: string): Promise<void> {
+    const open = await deps.store.review(id);
+    if (!open || open.status !== 'open') return; // decided() below says why
+    const repo = deps.repo(open.repoId);
+    if (!repo) throw new ReviewError(409, `review item ${id} belongs to repository ${open.repoId}, which is not watched`);
+    try {
+      await deps.git.verifyProposal({ repo, branch: open.branch, commit: open.commit, ...(open.checkedCommit ? { checked: open.checkedCommit } : {}) });
+    } catch (err) {
+      if (!(err instanceof ProposalMovedError)) throw err;
+      const who = by.trim();
+      const item = await deps.store.decideReview(id, { status: 'superseded', decidedBy: who, reason: err.message });
+      const rec = await deps.store.get(open.remediationId);
+      if (item && rec) await deps.store.save(advance(rec, 'escalated', `approval by ${who} refused: ${err.message}`));
+      await deps.audit.append({ type: 'escalated', actor: who, stackKey: open.stackKey, incidentId: open.incidentId, playbook: open.playbook, commit: open.commit, summary: `${open.title}: approval refused, ${err.message}`, data: { reviewId: id, remediationId: open.remediationId, branch: open.branch } });
+      emit(timelineEvent('decision', `${open.title}: approval by ${who} refused: ${err.message}`, { stack: open.stackKey.split('/').pop(), incident: open.incidentId, playbook: open.playbook, outcome: 'refused' }));
+      throw new ReviewError(409, `review item ${id}: ${err.message}`);
+    }
+  }
+
   return {
     async approve(id: string, by: string): Promise<ReviewItem> {
+      checkedId(id);
+      if (!by.trim()) throw new ReviewError(409, 'say who decides: a non-empty "by"');
+      await refuseMoved(id, by);
       const item = await decided(id, 'approved', by);
       const rec = await deps.store.get(item.remediationId);
       if (rec) await deps.store.save(advance(rec, 'approved', `approved by ${item.decidedBy}`));
@@ -58,6 +93,7 @@ export function createReviewActions(deps: ReviewActionsDeps) {
       return item;
     },
     async reject(id: string, by: string, reason?: string): Promise<ReviewItem> {
+      checkedId(id);
       const item = await decided(id, 'rejected', by, reason);
       const repo = deps.repo(item.repoId);
       if (repo) await deps.git.deleteBranch(repo, item.branch);

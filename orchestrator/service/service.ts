@@ -140,6 +140,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       passphrase: config.pulumi.passphrase.reveal(),
       policyPacks: [],
       env: { ...toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
+      passEnv: config.pulumi.engineEnv,
     });
     unlock = createForceUnlock({
       runner,
@@ -161,9 +162,10 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       jobLockMs: config.leaseSeconds * 1000,
       repo: (id) => {
         const r = repoById.get(id);
-        return r ? { id: r.id, url: r.url, policyPacks: r.policyPacks, driftAction: r.drift.action } : undefined;
+        return r ? { id: r.id, url: r.url, policyPacks: r.policyPacks, driftAction: r.drift.action, ...(r.engineEnv ? { engineEnv: r.engineEnv } : {}) } : undefined;
       },
       policyConfig: config.policy.config,
+      pinnedPolicyPacks: config.policy.packs.map((p) => p.path),
       engineVersion: toolchain.pulumiVersion,
       emit,
       concurrency: config.concurrency.deploy,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BranchNameSchema, FullRefSchema } from './ref-name.ts';
 
 /**
  * A change in a watched repository, whatever told us about it: a GitHub,
@@ -22,8 +23,8 @@ const EventBase = z.object({
 
 export const PushEventSchema = EventBase.extend({
   kind: z.literal('push'),
-  /** Full ref, for example `refs/heads/main`. */
-  ref: z.string().startsWith('refs/'),
+  /** Full ref, for example `refs/heads/main`; a valid ref name. */
+  ref: FullRefSchema,
   /** Commit before the push; undefined for a new branch. */
   before: sha.optional(),
   /** Commit after the push; undefined when the branch was deleted. */
@@ -37,12 +38,19 @@ export const PullRequestEventSchema = EventBase.extend({
   action: z.enum(['opened', 'synchronize', 'reopened', 'closed', 'other']),
   headSha: sha,
   /** Branch name of the head, for example `feature/scale`. */
-  headRef: z.string().min(1),
+  headRef: BranchNameSchema,
   /** Branch the pull request targets, for example `main`. */
-  baseRef: z.string().min(1),
+  baseRef: BranchNameSchema,
   /** Base commit, when the forge gives it. */
   baseSha: sha.optional(),
   merged: z.boolean().default(false),
+  /** The repository the head branch lives in, as the forge names it, when it says. */
+  headRepo: z.string().min(1).optional(),
+  /**
+   * The head branch lives in another repository than the base (a fork), or
+   * the forge does not say where (a deleted fork): its code is anyone's.
+   */
+  fork: z.boolean().default(false),
 });
 export type PullRequestEvent = z.infer<typeof PullRequestEventSchema>;
 

@@ -4,7 +4,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceArtifact } from './artifact.ts';
 import type { DependencyCache } from './dependency-cache.ts';
-import { git } from './git.ts';
+import { git, GitError } from './git.ts';
+import { revisionProblem } from './ref-name.ts';
 
 /**
  * The source stage: keeps a bare mirror of each watched repository and checks
@@ -108,6 +109,9 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
       });
     },
     async resolve(repo, ref) {
+      // A name from a person or a forge reaches git only when git itself would accept it as a ref (never as an option).
+      const problem = revisionProblem(ref);
+      if (problem) throw new GitError(`ref ${JSON.stringify(ref.slice(0, 100))} ${problem}`, [], '');
       const dir = await mirror(repo);
       return serial(dir, () => fetchRef(dir, ref));
     },

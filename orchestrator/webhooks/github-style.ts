@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { PullRequestEvent } from '../source/git-event.ts';
 import { parsePayload, pullRequestMapping, pushMapping } from './forge-receiver.ts';
 import type { PayloadMapper } from './forge-receiver.ts';
-import { cloneUrls, commitId, fullRef, nonEmpty, optionalUrl } from './payload-fields.ts';
+import { cloneUrls, commitId, fullRef, isForkHead, nonEmpty, optionalUrl } from './payload-fields.ts';
 
 const RepositorySchema = z.object({
   full_name: nonEmpty,
@@ -23,6 +23,9 @@ const PushPayloadSchema = z.object({
 
 const positiveInt = z.number().int().positive();
 
+/** A branch's repository in a pull request (GitHub: null once a fork is deleted). */
+const BranchRepoSchema = z.object({ id: z.number().int().nullish(), full_name: z.string().nullish() }).nullish();
+
 const PullRequestPayloadSchema = z
   .object({
     action: z.string(),
@@ -30,10 +33,10 @@ const PullRequestPayloadSchema = z
     pull_request: z.object({
       number: positiveInt.optional(),
       merged: z.boolean().nullish(),
-      head: z.object({ ref: nonEmpty, sha: commitId }),
-      base: z.object({ ref: nonEmpty, sha: commitId.optional() }),
+      head: z.object({ ref: nonEmpty, sha: commitId, repo: BranchRepoSchema }),
+      base: z.object({ ref: nonEmpty, sha: commitId.optional(), repo: BranchRepoSchema }),
     }),
-    repository: RepositorySchema,
+    repository: RepositorySchema.extend({ id: z.number().int().nullish() }),
   })
   .superRefine((p, ctx) => {
     if (p.number === undefined && p.pull_request.number === undefined) {
@@ -66,6 +69,9 @@ export function githubStylePullRequest(actions: Readonly<Record<string, PullRequ
     const number = p.number ?? pr.number;
     // Checked by the schema's refinement; kept for the type checker.
     if (number === undefined) return { kind: 'invalid', message: 'number: expected number (missing)' };
+    // The base repository is the watched one (the top-level repository when the base does not name it).
+    const baseRepo = pr.base.repo ?? p.repository;
+    const headRepo = pr.head.repo?.full_name ?? undefined;
     return pullRequestMapping(
       {
         repoName: p.repository.full_name,
@@ -77,6 +83,8 @@ export function githubStylePullRequest(actions: Readonly<Record<string, PullRequ
         baseRef: pr.base.ref,
         ...(pr.base.sha === undefined ? {} : { baseSha: pr.base.sha }),
         merged: pr.merged === true,
+        ...(headRepo ? { headRepo } : {}),
+        fork: isForkHead(pr.head.repo && { id: pr.head.repo.id, name: pr.head.repo.full_name }, { id: baseRepo.id, name: baseRepo.full_name }),
       },
       p.action,
       meta,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PullRequestEvent } from '../source/git-event.ts';
 import { ignoreEvent, parsePayload, pullRequestMapping, pushMapping } from './forge-receiver.ts';
 import type { ForgeReceiver, PayloadMapper } from './forge-receiver.ts';
-import { cloneUrls, commitId, fullRef, nonEmpty, optionalUrl } from './payload-fields.ts';
+import { cloneUrls, commitId, fullRef, isForkHead, nonEmpty, optionalUrl } from './payload-fields.ts';
 
 const ProjectSchema = z.object({
   path_with_namespace: nonEmpty,
@@ -19,6 +19,9 @@ const PushPayloadSchema = z.object({
   project: ProjectSchema,
 });
 
+/** The source or target project of a merge request, as the hook describes it. */
+const MergeRequestProjectSchema = z.object({ id: z.number().int().nullish(), path_with_namespace: z.string().nullish() }).nullish();
+
 const MergeRequestPayloadSchema = z.object({
   object_attributes: z.object({
     iid: z.number().int().positive(),
@@ -29,8 +32,13 @@ const MergeRequestPayloadSchema = z.object({
     source_branch: nonEmpty,
     target_branch: nonEmpty,
     last_commit: z.object({ id: commitId }),
+    /** Where the source branch lives: another project than the target for a merge request from a fork. */
+    source_project_id: z.number().int().nullish(),
+    target_project_id: z.number().int().nullish(),
+    source: MergeRequestProjectSchema,
+    target: MergeRequestProjectSchema,
   }),
-  project: ProjectSchema,
+  project: ProjectSchema.extend({ id: z.number().int().nullish() }),
 });
 
 function projectUrls(p: Project): string[] {
@@ -71,6 +79,9 @@ const mergeRequest: PayloadMapper = (payload, meta) => {
   const parsed = parsePayload(MergeRequestPayloadSchema, payload);
   if (!parsed.ok) return parsed.mapping;
   const { object_attributes: mr, project } = parsed.data;
+  const headRepo = mr.source?.path_with_namespace ?? undefined;
+  const source = { id: mr.source_project_id ?? mr.source?.id, name: headRepo };
+  const target = { id: mr.target_project_id ?? mr.target?.id ?? project.id, name: mr.target?.path_with_namespace ?? project.path_with_namespace };
   return pullRequestMapping(
     {
       repoName: project.path_with_namespace,
@@ -82,6 +93,8 @@ const mergeRequest: PayloadMapper = (payload, meta) => {
       baseRef: mr.target_branch,
       // GitLab's merge request hook carries no base commit.
       merged: mr.action === 'merge' || mr.state === 'merged',
+      ...(headRepo ? { headRepo } : {}),
+      fork: isForkHead(source.id == null && !source.name ? undefined : source, target),
     },
     mr.action === 'update' && !mr.oldrev ? 'update (without new commits)' : mr.action,
     meta,

@@ -28,3 +28,22 @@ export function cloneUrls(...urls: (string | null | undefined)[]): string[] {
 export function quoted(value: string): string {
   return JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value);
 }
+
+/** A repository as a pull request's head or base names it: the forge's id and its `owner/name`. */
+export interface RepoIdentity {
+  id?: number | null | undefined;
+  name?: string | null | undefined;
+}
+
+/**
+ * Whether a pull request's head comes from another repository than its base:
+ * a head repository the forge does not name (a deleted fork) counts as one.
+ * Ids are compared where both are given; names always (case-insensitively,
+ * as forges treat them).
+ */
+export function isForkHead(head: RepoIdentity | null | undefined, base: RepoIdentity): boolean {
+  if (!head || (head.id == null && !head.name)) return true;
+  if (head.id != null && base.id != null && head.id !== base.id) return true;
+  if (head.name && base.name) return head.name.toLowerCase() !== base.name.toLowerCase();
+  return head.id == null || base.id == null;
+}

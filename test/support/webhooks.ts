@@ -28,15 +28,17 @@ export async function sendGithubWebhook(url: string, d: GithubDelivery): Promise
 }
 
 export function githubRepository(remote: string) {
-  return { full_name: 'acme/infra', clone_url: remote, ssh_url: '', html_url: '' };
+  return { id: 1296269, full_name: 'acme/infra', clone_url: remote, ssh_url: '', html_url: '' };
 }
 
 export function pushPayload(remote: string, ref: string, before: string, after: string) {
   return { ref, before, after, repository: githubRepository(remote) };
 }
 
+/** A pull request from a branch of the repository itself: GitHub names the repository of both head and base. */
 export function pullRequestPayload(remote: string, number: number, action: string, head: { ref: string; sha: string }, base: { ref: string; sha: string }) {
-  return { action, number, pull_request: { number, merged: false, head, base }, repository: githubRepository(remote) };
+  const repo = githubRepository(remote);
+  return { action, number, pull_request: { number, merged: false, head: { ...head, repo }, base: { ...base, repo } }, repository: repo };
 }
 
 export const ZERO_SHA = '0'.repeat(40);

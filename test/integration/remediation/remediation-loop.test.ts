@@ -103,6 +103,37 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     assert.equal((await git(['ls-remote', '--heads', fx.repo.remote, review.branch])).length, 0, 'the branch is gone after the merge');
   });
 
+  it('a push to the proposal branch after its policy check: approving is refused (409), nothing is merged, the proposal needs a new check', async () => {
+    f = await createRemediationFixture({ confidenceThreshold: 0.99 });
+    const { fx, mainLog, service, store } = f;
+    const rec = await f.remediationIn(['review', 'rejected', 'no-action', 'failed']);
+    assert.equal(rec.state, 'review', rec.message);
+    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
+    const review = reviews[0]!;
+    assert.ok(review.checkedCommit, 'the commit that passed the policy check is recorded');
+    const head = await mainLog('%H');
+
+    // Someone with push access adds a commit to the checked branch: a change nobody checked.
+    const work = fx.repo.workDir;
+    await git(['fetch', '-q', 'origin', `${review.branch}:refs/remotes/origin/${review.branch}`], { cwd: work });
+    await git(['checkout', '-q', '-B', 'sneaky', `refs/remotes/origin/${review.branch}`], { cwd: work });
+    fx.setStackConfig('sandbox:instanceSize', 'xlarge');
+    await git(['commit', '-qam', 'one more thing'], { cwd: work, env: { GIT_AUTHOR_NAME: 'M', GIT_AUTHOR_EMAIL: 'm@example.com', GIT_COMMITTER_NAME: 'M', GIT_COMMITTER_EMAIL: 'm@example.com' } });
+    await git(['push', '-q', 'origin', `HEAD:refs/heads/${review.branch}`], { cwd: work });
+    await git(['checkout', '-q', 'main'], { cwd: work });
+
+    const res = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'alice' }) });
+    assert.equal(res.status, 409, await res.clone().text());
+    assert.match(((await res.json()) as { error?: string; message?: string }).error ?? '', /not at .*the commit that was checked: nothing was merged; the proposal needs a new policy check/);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await mainLog('%H'), head, 'the deploy branch did not move');
+    assert.equal((await store.review(review.id))?.status, 'superseded');
+    const after = await store.get(rec.id);
+    assert.equal(after?.state, 'escalated');
+    assert.match(after?.message ?? '', /approval by alice refused/);
+    assert.equal(fx.fleet.services()[0]!.instanceSize, 'small', 'the unchecked change was not deployed');
+  });
+
   it('rejecting a review item deletes its branch and leaves Git and the stack as they were', async () => {
     f = await createRemediationFixture({ confidenceThreshold: 0.99 });
     const { fx, mainLog, service, store } = f;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { join } from 'node:path';
 import { ConfigError, loadServiceConfig } from '../../../orchestrator/config/service-config.ts';
+import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
 
 const VALID = {
   pulumi: { backendUrl: 'file:///var/lib/homeostat/state', passphrase: { env: 'PASS' } },
@@ -67,5 +69,80 @@ describe('service config', () => {
 
   it('refuses a document that is not a mapping', () => {
     assert.deepEqual(problems(['a list']), ['(document): expected a mapping']);
+  });
+
+  describe('engineEnv: what a repository\'s engines may get from the service\'s environment', () => {
+    it('takes a list for every stack, or lists by stack, and the service-wide names under pulumi', () => {
+      const cfg = loadServiceConfig({
+        ...VALID,
+        pulumi: { ...VALID.pulumi, engineEnv: ['BACKEND_AWS_KEY'] },
+        repositories: [{ ...VALID.repositories[0], engineEnv: { 'web-prod': ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] } }],
+      }, ENV);
+      assert.deepEqual(cfg.pulumi.engineEnv, ['BACKEND_AWS_KEY']);
+      assert.deepEqual(cfg.repositories[0]?.engineEnv, { 'web-prod': ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] });
+      assert.deepEqual(loadServiceConfig(VALID, ENV).pulumi.engineEnv, []);
+    });
+
+    it('refuses to hand the service\'s own secrets to a commit\'s code, naming the field', () => {
+      const own = problems({ ...VALID, pulumi: { ...VALID.pulumi, engineEnv: ['PASS'] }, repositories: [{ ...VALID.repositories[0], engineEnv: ['AWS_REGION', 'HOOK', 'HOMEOSTAT_API_TOKEN', 'not a name'] }] });
+      assert.deepEqual(own, [
+        'repositories.0.engineEnv.3: an environment variable name',
+        'pulumi.engineEnv.0: PASS holds pulumi.passphrase: it must not reach the engine and the programs',
+        'repositories.0.engineEnv.1: HOOK holds repositories.0.webhookSecret: it must not reach the engine and the programs',
+        'repositories.0.engineEnv.2: HOMEOSTAT_API_TOKEN holds a Homeostat setting: it must not reach the engine and the programs',
+      ]);
+    });
+  });
+
+  it('ignores pull requests from forks unless a repository opts in', () => {
+    assert.deepEqual(loadServiceConfig(VALID, ENV).repositories[0]?.pullRequests, { forks: 'ignore' });
+    const opted = loadServiceConfig({ ...VALID, repositories: [{ ...VALID.repositories[0], pullRequests: { forks: 'preview' } }] }, ENV);
+    assert.deepEqual(opted.repositories[0]?.pullRequests, { forks: 'preview' });
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...VALID.repositories[0], pullRequests: { forks: 'run' } }] }), [
+      'repositories.0.pullRequests.forks: Invalid option: expected one of "preview"|"ignore"',
+    ]);
+  });
+
+  it('pins policy packs by folder, relative to the config file, and refuses one that holds no pack or lives in dataDir', () => {
+    const cfg = loadServiceConfig({ ...VALID, policy: { packs: [{ path: 'policies' }] } }, ENV, PROJECT_ROOT);
+    assert.deepEqual(cfg.policy.packs, [{ path: join(PROJECT_ROOT, 'policies') }]);
+    assert.deepEqual(loadServiceConfig(VALID, ENV).policy.packs, []);
+    assert.deepEqual(problems({ ...VALID, policy: { packs: [{ path: '/nowhere' }, { path: '.homeostat/data/source/x' }, { path: 'p', commit: 'abc' }] } }), [
+      'policy.packs.2: Unrecognized key: "commit"',
+    ]);
+    assert.deepEqual(problems({ ...VALID, policy: { packs: [{ path: '/nowhere' }, { path: '.homeostat/data/source/x' }] } }), [
+      'policy.packs.0.path: no policy pack (PulumiPolicy.yaml) in /nowhere',
+      'policy.packs.1.path: no policy pack (PulumiPolicy.yaml) in /etc/homeostat/.homeostat/data/source/x',
+      'policy.packs.1.path: /etc/homeostat/.homeostat/data/source/x is inside dataDir, where commits are checked out',
+    ]);
+  });
+
+  describe('every section is strict: a misspelled key stops the service and is named', () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['top level', { redisURL: 'redis://x' }, '(document): Unrecognized key: "redisURL"'],
+      ['pulumi', { pulumi: { ...VALID.pulumi, backendURL: 'file:///x' } }, 'pulumi: Unrecognized key: "backendURL"'],
+      ['a repository', { repositories: [{ ...VALID.repositories[0], deploybranch: 'main' }] }, 'repositories.0: Unrecognized key: "deploybranch"'],
+      ['pullRequests', { repositories: [{ ...VALID.repositories[0], pullRequests: { fork: 'preview' } }] }, 'repositories.0.pullRequests: Unrecognized key: "fork"'],
+      ['policy', { policy: { pack: [] } }, 'policy: Unrecognized key: "pack"'],
+      ['guardrails', { remediation: { guardrails: { cooldownMS: 60_000 } } }, 'remediation.guardrails: Unrecognized key: "cooldownMS"'],
+      ['blast radius', { remediation: { guardrails: { blastRadius: { maxStep: 3 } } } }, 'remediation.guardrails.blastRadius: Unrecognized key: "maxStep"'],
+      ['a canary group', { remediation: { guardrails: { canaryGroups: [{ name: 'web', canary: 'a/./b', members: [], memebers: [] }] } } }, 'remediation.guardrails.canaryGroups.0: Unrecognized key: "memebers"'],
+    ];
+    for (const [where, doc, expected] of cases) {
+      it(where, () => assert.deepEqual(problems({ ...VALID, ...doc }), [expected]));
+    }
+    it('a freeze window with a misspelled key is refused, not read as a window without it', () => {
+      const found = problems({ ...VALID, remediation: { guardrails: { freezeWindows: [{ days: ['fri'], from: '18:00', to: '08:00', utcOffset: 60 }] } } });
+      assert.deepEqual(found, ['remediation.guardrails.freezeWindows.0: Unrecognized key: "utcOffset"']);
+    });
+  });
+
+  it('refuses repository ids, deploy branches and pack folders that could escape, naming the field', () => {
+    const repo = VALID.repositories[0]!;
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, id: '..' }] }), ['repositories.0.id: a repository id: letters, digits, _ . -, starting with a letter or digit', "repositories.0.id: a repository id: no '..'"]);
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, id: 'a/b' }] }), ['repositories.0.id: a repository id: letters, digits, _ . -, starting with a letter or digit']);
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, deployBranch: '--upload-pack=evil' }] }), ["repositories.0.deployBranch: not a valid branch name: starts with '-' (it would read as an option)"]);
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, deployBranch: 'main..x' }] }), ["repositories.0.deployBranch: not a valid branch name: holds '..'"]);
+    assert.deepEqual(problems({ ...VALID, repositories: [{ ...repo, policyPacks: ['../../etc'] }] }), ["repositories.0.policyPacks.0: a folder inside the repository: relative, without '..' parts"]);
   });
 });

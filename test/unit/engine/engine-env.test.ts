@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { engineEnvVars, engineHome } from '../../../orchestrator/engine/engine-env.ts';
+import { declaredEngineEnv, engineEnvironment, engineEnvVars, engineHome } from '../../../orchestrator/engine/engine-env.ts';
+import { hideAmbient } from '../../../orchestrator/engine/sealed-command.ts';
 
 describe('engine environment: the service and a person see the same backend', () => {
   it('points the engine at the backend and the passphrase, and away from Pulumi Cloud', () => {
@@ -21,5 +22,56 @@ describe('engine environment: the service and a person see the same backend', ()
     const env = engineEnvVars({ backendUrl: 'file:///s/state', passphrase: 'x', env: { AWS_REGION: 'eu-west-1', PULUMI_BACKEND_URL: 'https://api.pulumi.com' } });
     assert.equal(env.AWS_REGION, 'eu-west-1');
     assert.equal(env.PULUMI_BACKEND_URL, 'file:///s/state');
+  });
+
+  describe('the allow-list: what an engine of the service gets, and nothing else', () => {
+    const service = {
+      PATH: '/usr/bin',
+      HOME: '/home/hs',
+      LANG: 'C.UTF-8',
+      HOMEOSTAT_TOKEN: 'hs-secret',
+      GITHUB_TOKEN: 'ghp_secret',
+      INFRA_WEBHOOK_SECRET: 'hook-secret',
+      REDIS_URL: 'redis://:pw@redis:6379',
+      AWS_ACCESS_KEY_ID: 'AKIA…',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret',
+      BACKEND_KEY: 'backend-secret',
+    };
+    const settings = { backendUrl: 'file:///s/state', passphrase: 'p4ss', env: { PATH: '/opt/node/bin:/opt/pulumi/bin:/usr/bin', HOMEOSTAT_FLEET_URL: 'http://127.0.0.1:9' } };
+
+    it('keeps the basics, the settings and the backend, and drops every other variable of the service', () => {
+      const env = engineEnvironment(settings, service);
+      assert.deepEqual(Object.keys(env).sort(), [
+        'HOME', 'HOMEOSTAT_FLEET_URL', 'LANG', 'PATH', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE',
+        'PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION', 'PULUMI_HOME', 'PULUMI_SKIP_UPDATE_CHECK',
+      ]);
+      assert.equal(env.PATH, '/opt/node/bin:/opt/pulumi/bin:/usr/bin', 'the toolchain\'s PATH wins over the service\'s');
+    });
+
+    it('adds what the service passes to every engine and what the stack declares, when set', () => {
+      const env = engineEnvironment({ ...settings, passEnv: ['BACKEND_KEY'] }, service, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
+      assert.equal(env.BACKEND_KEY, 'backend-secret');
+      assert.equal(env.AWS_SECRET_ACCESS_KEY, 'aws-secret');
+      assert.equal('AWS_SESSION_TOKEN' in env, false, 'a declared variable that is not set stays unset');
+      assert.equal(env.GITHUB_TOKEN, undefined);
+    });
+
+    it('lets no declared variable override the backend settings', () => {
+      const env = engineEnvironment(settings, { PULUMI_BACKEND_URL: 'https://api.pulumi.com' }, ['PULUMI_BACKEND_URL']);
+      assert.equal(env.PULUMI_BACKEND_URL, 'file:///s/state');
+    });
+
+    it('reads a repository\'s engineEnv as a list for every stack or lists by stack', () => {
+      assert.deepEqual(declaredEngineEnv(undefined, 'web'), []);
+      assert.deepEqual(declaredEngineEnv(['AWS_REGION'], 'web'), ['AWS_REGION']);
+      assert.deepEqual(declaredEngineEnv({ web: ['AWS_PROFILE'] }, 'web'), ['AWS_PROFILE']);
+      assert.deepEqual(declaredEngineEnv({ web: ['AWS_PROFILE'] }, 'app'), []);
+    });
+
+    it('hides every ambient variable a sealed command was not given', () => {
+      const hidden = hideAmbient({ PATH: '/bin', A: '1' }, { PATH: '/usr/bin', SECRET: 's', A: '0' });
+      assert.deepEqual(hidden, { SECRET: undefined, PATH: '/bin', A: '1' });
+      assert.ok('SECRET' in hidden, 'hidden by an explicit undefined, which a merge cannot undo');
+    });
   });
 });

@@ -195,6 +195,8 @@ export function gitlabMergeRequest({ action, iid = 7, head = SHA.c, oldrev, stat
       target_branch: 'main',
       source_project_id: 15,
       target_project_id: 15,
+      source: gitlabProject,
+      target: gitlabProject,
       state,
       merge_status: 'can_be_merged',
       url: 'https://gitlab.example.com/acme/infra/-/merge_requests/7',
@@ -206,6 +208,29 @@ export function gitlabMergeRequest({ action, iid = 7, head = SHA.c, oldrev, stat
     changes: {},
     repository: { name: 'infra', url: gitlabProject.git_ssh_url, homepage: gitlabProject.web_url },
   };
+}
+
+/** The head of a fork of acme/infra, as each forge describes that repository. */
+export const FORK = {
+  github: { ...githubRepository, id: 88410231, name: 'infra', full_name: 'mallory/infra', fork: true, owner: { login: 'mallory', id: 66 }, html_url: 'https://github.com/mallory/infra', clone_url: 'https://github.com/mallory/infra.git', ssh_url: 'git@github.com:mallory/infra.git' },
+  gitea: { ...giteaRepository, id: 19, full_name: 'mallory/infra', fork: true, owner: { id: 9, login: 'mallory', username: 'mallory' }, html_url: 'https://gitea.example.com/mallory/infra', clone_url: 'https://gitea.example.com/mallory/infra.git', ssh_url: 'git@gitea.example.com:mallory/infra.git' },
+  gitlab: { ...gitlabProject, id: 21, namespace: 'mallory', path_with_namespace: 'mallory/infra', web_url: 'https://gitlab.example.com/mallory/infra', git_ssh_url: 'git@gitlab.example.com:mallory/infra.git', git_http_url: 'https://gitlab.example.com/mallory/infra.git' },
+} as const;
+
+/** The same pull request, opened from mallory's fork (`null`: a fork deleted since, as GitHub then sends it). */
+export function fromFork(forge: Forge, payload: object, head: object | null = FORK[forge]): object {
+  const p = structuredClone(payload) as { object_attributes?: Record<string, unknown>; pull_request?: { head: Record<string, unknown> } };
+  if (forge === 'gitlab') {
+    const mr = p.object_attributes!;
+    mr.source = head;
+    mr.source_project_id = head ? (head as { id: number }).id : null;
+    return p;
+  }
+  const headBranch = p.pull_request!.head as Record<string, unknown>;
+  headBranch.repo = head;
+  headBranch.label = 'mallory:feature/scale';
+  if (forge === 'gitea') headBranch.repo_id = head ? (head as { id: number }).id : 0;
+  return p;
 }
 
 export const PULL_REQUEST_EVENT_NAME: Record<Forge, string> = { github: 'pull_request', gitlab: 'Merge Request Hook', gitea: 'pull_request' };

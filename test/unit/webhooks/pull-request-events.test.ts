@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { PullRequestEvent } from '../../../orchestrator/source/git-event.ts';
 import { receiveWebhook } from '../../../orchestrator/webhooks/index.ts';
 import {
-  CLONE_URLS, DELIVERY, PULL_REQUEST_EVENT_NAME, RECEIVED_AT, SECRETS, SHA, forgeRequest, giteaPullRequest, githubPullRequest, gitlabMergeRequest,
+  CLONE_URLS, DELIVERY, PULL_REQUEST_EVENT_NAME, RECEIVED_AT, SECRETS, SHA, forgeRequest, fromFork, giteaPullRequest, githubPullRequest, gitlabMergeRequest,
 } from './fixtures.ts';
 import type { Forge } from './fixtures.ts';
 
@@ -10,10 +10,10 @@ type Expected = Pick<PullRequestEvent, 'action' | 'merged'> & { headSha?: string
 
 /** What every pull request event from a forge's fixture has in common. */
 const COMMON: Record<Forge, Omit<PullRequestEvent, 'action' | 'merged' | 'headSha'>> = {
-  github: { ...base('github'), number: 42, headRef: 'feature/scale', baseRef: 'main', baseSha: SHA.a },
-  gitea: { ...base('gitea'), number: 3, headRef: 'feature/scale', baseRef: 'main', baseSha: SHA.a },
+  github: { ...base('github'), number: 42, headRef: 'feature/scale', baseRef: 'main', baseSha: SHA.a, headRepo: 'acme/infra', fork: false },
+  gitea: { ...base('gitea'), number: 3, headRef: 'feature/scale', baseRef: 'main', baseSha: SHA.a, headRepo: 'acme/infra', fork: false },
   // GitLab's merge request hook has no base commit.
-  gitlab: { ...base('gitlab'), number: 7, headRef: 'feature/scale', baseRef: 'main' },
+  gitlab: { ...base('gitlab'), number: 7, headRef: 'feature/scale', baseRef: 'main', headRepo: 'acme/infra', fork: false },
 };
 
 function base(forge: Forge) {
@@ -73,10 +73,52 @@ describe('webhooks: pull requests', () => {
   });
 
   it('a pull request from a fork keeps the base repository (the watched one) as the repository', () => {
-    const payload = githubPullRequest({ action: 'opened' });
-    payload.pull_request.head.repo = { ...payload.pull_request.head.repo, full_name: 'contributor/infra', clone_url: 'https://github.com/contributor/infra.git' };
+    const payload = fromFork('github', githubPullRequest({ action: 'opened' }));
     const outcome = receiveWebhook(forgeRequest('github', 'pull_request', payload), SECRETS);
     assert.equal(outcome.kind === 'event' && outcome.event.repoName, 'acme/infra');
     assert.deepEqual(outcome.kind === 'event' && outcome.event.cloneUrls, CLONE_URLS.github);
+  });
+
+  describe('where the head comes from', () => {
+    const pullRequests: Record<Forge, object> = {
+      github: githubPullRequest({ action: 'opened' }),
+      gitea: giteaPullRequest({ action: 'opened' }),
+      gitlab: gitlabMergeRequest({ action: 'open' }),
+    };
+    const read = (forge: Forge, payload: object) => {
+      const outcome = receiveWebhook(forgeRequest(forge, PULL_REQUEST_EVENT_NAME[forge], payload), SECRETS);
+      assert.equal(outcome.kind, 'event', JSON.stringify(outcome));
+      return outcome.kind === 'event' && outcome.event.kind === 'pull_request' ? outcome.event : assert.fail('not a pull request');
+    };
+    for (const forge of ['github', 'gitea', 'gitlab'] as const) {
+      it(`${forge}: a branch of the watched repository is not a fork`, () => {
+        const event = read(forge, pullRequests[forge]);
+        assert.equal(event.fork, false);
+        assert.equal(event.headRepo, 'acme/infra');
+      });
+      it(`${forge}: a branch of mallory/infra is a fork, named`, () => {
+        const event = read(forge, fromFork(forge, pullRequests[forge]));
+        assert.equal(event.fork, true);
+        assert.equal(event.headRepo, 'mallory/infra');
+      });
+      it(`${forge}: a head whose repository the forge does not name (a deleted fork) counts as a fork`, () => {
+        const event = read(forge, fromFork(forge, pullRequests[forge], null));
+        assert.equal(event.fork, true);
+        assert.equal(event.headRepo, undefined);
+      });
+    }
+    it('github: a fork with the same name in another owner\'s case is still the same repository only by id', () => {
+      const payload = fromFork('github', pullRequests.github, { id: 1296269, full_name: 'ACME/infra' });
+      assert.equal(read('github', payload).fork, false);
+    });
+  });
+
+  it('a branch name git would refuse (traversal, option injection) is an invalid payload naming the field', () => {
+    const payload = githubPullRequest({ action: 'opened' });
+    payload.pull_request.head.ref = '--upload-pack=touch /tmp/x';
+    const outcome = receiveWebhook(forgeRequest('github', 'pull_request', payload), SECRETS);
+    assert.equal(outcome.kind, 'rejected');
+    assert.equal(outcome.kind === 'rejected' && outcome.status, 422);
+    assert.match(outcome.kind === 'rejected' ? outcome.message : '', /headRef: not a valid branch name: starts with '-'/);
   });
 });
