@@ -8,6 +8,7 @@ import { StackIdSchema, stackKey } from '../queue/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { isBlank, restoreApplied } from '../records/stack-status.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
+import { observedPush } from '../source/git-event.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 
@@ -104,16 +105,7 @@ export async function restoreFromBackend(deps: RestoreDeps): Promise<RestoreRepo
     }
     // Behind the head: the head goes through the intake, which plans each stack against its restored commit.
     if (restoredHere > 0) {
-      await deps.intake.add({
-        kind: 'push',
-        forge: 'poll',
-        deliveryId: `restore-${repo.id}-${head}`,
-        repoName: repo.id,
-        cloneUrls: [repo.url],
-        receivedAt: new Date().toISOString(),
-        ref: `refs/heads/${repo.deployBranch}`,
-        after: head,
-      });
+      await deps.intake.add(observedPush({ deliveryId: `restore-${repo.id}-${head}`, repoId: repo.id, url: repo.url, branch: repo.deployBranch, after: head }));
       report.caughtUp.push({ repo: repo.id, head });
       emit(timelineEvent('service', `repository ${repo.id}: catching up with ${repo.deployBranch} at ${head.slice(0, 12)} after restoring from the state backend`, { commit: head }));
     }

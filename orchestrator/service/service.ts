@@ -35,7 +35,7 @@ import { createDependencyCache } from '../source/dependency-cache.ts';
 import { createSourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { startDriftScheduler } from './drift-scheduler.ts';
-import { startPoller } from './poller.ts';
+import { startPoller } from '../source/poller.ts';
 
 export interface ServiceOptions {
   /** Run the HTTP server; default true. */

@@ -61,3 +61,21 @@ export type GitEvent = z.infer<typeof GitEventSchema>;
 export function branchOf(ref: string): string | undefined {
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
 }
+
+/**
+ * A push Homeostat saw for itself by looking at the remote (a poll, or the
+ * catch-up after a restart) rather than by being told by a forge.
+ */
+export function observedPush(input: { deliveryId: string; repoId: string; url: string; branch: string; before?: string | undefined; after: string }): PushEvent {
+  return {
+    kind: 'push',
+    forge: 'poll',
+    deliveryId: input.deliveryId,
+    repoName: input.repoId,
+    cloneUrls: [input.url],
+    receivedAt: new Date().toISOString(),
+    ref: `refs/heads/${input.branch}`,
+    ...(input.before ? { before: input.before } : {}),
+    after: input.after,
+  };
+}

@@ -24,6 +24,7 @@ import { createReviewActions } from '../../orchestrator/remediate/review-actions
 import { createSourceFetcher } from '../../orchestrator/source/source-fetcher.ts';
 import { uniqueId } from '../support/services.ts';
 import { TEST_PRINCIPALS, TEST_TOKENS } from '../support/test-tokens.ts';
+import { deleteKeys } from '../support/redis-keys.ts';
 
 /** The stack the harness knows, and its key in the one URL form the API takes. */
 export const STACK = 'infra/./sandbox';
@@ -151,12 +152,7 @@ export async function startSecuredApi(redisUrl: string, options: SecuredApiOptio
       await intake.close();
       await remediationQueue.close();
       await audit.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeys(redis, prefix);
       await redis.quit();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -21,6 +21,7 @@ import { createRemediationStore, type RemediationStore } from '../../../orchestr
 import { createReviewActions } from '../../../orchestrator/remediate/review-actions.ts';
 import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
+import { deleteKeys } from '../../support/redis-keys.ts';
 
 /** Debian's Chromium; Playwright's own browser download does not work here (scripts/setup.sh installs it). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -91,12 +92,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
       await intake.close();
       await remediationQueue.close();
       await audit.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeys(redis, prefix);
       await redis.quit();
       rmSync(dir, { recursive: true, force: true });
     },

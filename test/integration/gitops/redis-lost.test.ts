@@ -4,6 +4,7 @@ import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { pushCapacity } from '../../support/gitops-runs.ts';
+import { deleteKeys } from '../../support/redis-keys.ts';
 import { testServices } from '../../support/services.ts';
 import { ZERO_SHA } from '../../support/webhooks.ts';
 
@@ -11,12 +12,7 @@ import { ZERO_SHA } from '../../support/webhooks.ts';
 async function loseRedis(prefix: string): Promise<void> {
   const redis = createRedis(testServices().redisUrl);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeys(redis, prefix);
     assert.deepEqual(await redis.keys(`${prefix}:*`), []);
   } finally {
     await redis.quit();

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
-import { git } from '../source/git.ts';
+import { observedPush } from './git-event.ts';
+import { git } from './git.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 
 export interface PolledRepo {
@@ -28,17 +29,9 @@ export function startPoller(deps: { redis: Redis; prefix: string; repos: readonl
     const key = `${deps.prefix}:poll:${repo.id}`;
     const previous = await deps.redis.getset(key, head);
     if (previous === head) return;
-    await deps.intake.add({
-      kind: 'push',
-      forge: 'poll',
-      deliveryId: `poll-${repo.id}-${head}`,
-      repoName: repo.id,
-      cloneUrls: [repo.url],
-      receivedAt: new Date().toISOString(),
-      ref,
-      ...(previous && /^[0-9a-f]{40}$/.test(previous) ? { before: previous } : {}),
-      after: head,
-    });
+    await deps.intake.add(
+      observedPush({ deliveryId: `poll-${repo.id}-${head}`, repoId: repo.id, url: repo.url, branch: repo.deployBranch, before: previous && /^[0-9a-f]{40}$/.test(previous) ? previous : undefined, after: head }),
+    );
   }
 
   for (const repo of deps.repos.filter((r) => r.pollIntervalSeconds > 0)) {
