@@ -108,7 +108,7 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     const { fx, mainLog, service, store } = f;
     const rec = await f.remediationIn(['review', 'rejected', 'no-action', 'failed']);
     assert.equal(rec.state, 'review', rec.message);
-    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`)).json()) as { reviews: ReviewItem[] };
+    const { reviews } = (await (await fetch(`${service.url}/api/reviews?status=open`, { headers: as('viewer', false) })).json()) as { reviews: ReviewItem[] };
     const review = reviews[0]!;
     assert.ok(review.checkedCommit, 'the commit that passed the policy check is recorded');
     const head = await mainLog('%H');
@@ -122,7 +122,7 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     await git(['push', '-q', 'origin', `HEAD:refs/heads/${review.branch}`], { cwd: work });
     await git(['checkout', '-q', 'main'], { cwd: work });
 
-    const res = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'alice' }) });
+    const res = await fetch(`${service.url}/api/reviews/${review.id}/approve`, { method: 'POST', headers: as('alice'), body: '{}' });
     assert.equal(res.status, 409, await res.clone().text());
     assert.match(((await res.json()) as { error?: string; message?: string }).error ?? '', /not at .*the commit that was checked: nothing was merged; the proposal needs a new policy check/);
     await new Promise((r) => setTimeout(r, 3000));
