@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIncidentStore } from '../../orchestrator/aiops/incident-store.ts';
@@ -21,6 +21,7 @@ import { RemediationRecordSchema, ReviewItemSchema, type ReviewItem } from '../.
 import { remediationIdOf } from '../../orchestrator/remediate/remediation-record.ts';
 import { createRemediationStore } from '../../orchestrator/remediate/remediation-store.ts';
 import { createReviewActions } from '../../orchestrator/remediate/review-actions.ts';
+import { git as runGit } from '../../orchestrator/source/git.ts';
 import { createSourceFetcher } from '../../orchestrator/source/source-fetcher.ts';
 import { uniqueId } from '../support/services.ts';
 import { TEST_PRINCIPALS, TEST_TOKENS } from '../support/test-tokens.ts';
@@ -95,7 +96,9 @@ export async function startSecuredApi(redisUrl: string, options: SecuredApiOptio
   const ledger = createGuardrailLedger(redis, prefix);
   const remediationQueue = createRemediationQueue(redis, prefix);
   const git = createGitWriter({ dir: join(dir, 'remediate'), bot: { name: 'Homeostat', email: 'homeostat@localhost' } });
-  const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git, audit, repo: () => undefined });
+  // Approving checks the proposal's branch on its remote (exact approvals): the review item's branch is real.
+  const proposals = await proposalRemote(dir);
+  const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git, audit, repo: (id) => (id === 'infra' ? { id, url: proposals.url, deployBranch: 'main' } : undefined) });
   let unlocks = 0;
   const routes: RegisteredRoute[] = [];
   const auth: AuthSettings = {
@@ -128,7 +131,7 @@ export async function startSecuredApi(redisUrl: string, options: SecuredApiOptio
     onRoute: (r) => routes.push(r),
   });
   const address = await listen(server, '127.0.0.1', 0);
-  const review = await openReview(remediations);
+  const review = await openReview(remediations, proposals.commit);
 
   return {
     url: `http://127.0.0.1:${address.port}`,
@@ -159,8 +162,24 @@ export async function startSecuredApi(redisUrl: string, options: SecuredApiOptio
   };
 }
 
+const BRANCH = 'homeostat/scale-out-sec';
+
+/** A bare remote whose proposal branch holds one commit, as the remediation worker would have pushed it. */
+async function proposalRemote(dir: string): Promise<{ url: string; commit: string }> {
+  const url = join(dir, 'proposals.git');
+  const work = join(dir, 'proposals-work');
+  const env = { GIT_AUTHOR_NAME: 'Homeostat', GIT_AUTHOR_EMAIL: 'homeostat@localhost', GIT_COMMITTER_NAME: 'Homeostat', GIT_COMMITTER_EMAIL: 'homeostat@localhost' };
+  await runGit(['init', '-q', '--bare', '-b', 'main', url]);
+  await runGit(['init', '-q', '-b', 'main', work]);
+  writeFileSync(join(work, 'Pulumi.yaml'), 'name: security\nruntime: nodejs\n');
+  await runGit(['add', '.'], { cwd: work });
+  await runGit(['commit', '-qm', 'scale checkout out to 3'], { cwd: work, env });
+  await runGit(['push', '-q', url, 'HEAD:refs/heads/main', `HEAD:refs/heads/${BRANCH}`], { cwd: work });
+  return { url, commit: await runGit(['rev-parse', 'HEAD'], { cwd: work }) };
+}
+
 /** An open review item (the remediation worker would have made it), for the decision routes. */
-async function openReview(store: ReturnType<typeof createRemediationStore>): Promise<ReviewItem> {
+async function openReview(store: ReturnType<typeof createRemediationStore>, proposalCommit: string): Promise<ReviewItem> {
   const incidentId = 'inc-security-1';
   const id = remediationIdOf(incidentId);
   const reviewId = `rv-${id.slice(3)}`;
@@ -172,17 +191,16 @@ async function openReview(store: ReturnType<typeof createRemediationStore>): Pro
     confidence: 0.6, risk: 'medium' as const, explanation: 'CPU saturated at capacity 2', evidence: ['cpu 97 at capacity 2'],
     file: 'stacks/Pulumi.sandbox.yaml', changes: [{ key: 'sandbox:capacity', from: 2, to: 3 }],
   };
-  const proposalCommit = 'b'.repeat(40);
   await store.save(
     RemediationRecordSchema.parse({
       id, incidentId, stackKey: STACK, repoId: 'infra', state: 'review', createdAt: now, updatedAt: now, playbook: 'scale-out', proposal,
-      rawConfidence: 0.6, confidence: 0.6, decision: { decision: 'review', reasons, dryRun: false }, mode: 'review', branch: 'homeostat/scale-out-sec', proposalCommit, baseCommit: 'a'.repeat(40), reviewId,
+      rawConfidence: 0.6, confidence: 0.6, decision: { decision: 'review', reasons, dryRun: false }, mode: 'review', branch: BRANCH, proposalCommit, baseCommit: 'a'.repeat(40), reviewId,
       events: [{ at: now, state: 'review', message: `waiting for a person: ${reasons[0]}` }],
     }),
   );
   const item = ReviewItemSchema.parse({
     id: reviewId, remediationId: id, status: 'open', createdAt: now, stackKey: STACK, repoId: 'infra', incidentId, playbook: 'scale-out',
-    title: proposal.title, explanation: proposal.explanation, confidence: 0.6, risk: 'medium', branch: 'homeostat/scale-out-sec', commit: proposalCommit, reasons,
+    title: proposal.title, explanation: proposal.explanation, confidence: 0.6, risk: 'medium', branch: BRANCH, commit: proposalCommit, reasons,
   });
   await store.saveReview(item);
   return item;
