@@ -20,6 +20,8 @@ export interface PolledRepo {
 export function startPoller(deps: { redis: Redis; prefix: string; repos: readonly PolledRepo[]; intake: IntakeQueue; emit?: TimelineSink }) {
   const timers: NodeJS.Timeout[] = [];
   const emit = deps.emit ?? (() => {});
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
 
   async function pollOnce(repo: PolledRepo): Promise<void> {
     const ref = `refs/heads/${repo.deployBranch}`;
@@ -35,7 +37,17 @@ export function startPoller(deps: { redis: Redis; prefix: string; repos: readonl
   }
 
   for (const repo of deps.repos.filter((r) => r.pollIntervalSeconds > 0)) {
-    const tick = () => pollOnce(repo).catch((err: Error) => emit(timelineEvent('error', `poll of ${repo.id} failed: ${err.message}`)));
+    const tick = () => {
+      if (stopped) return;
+      // A poll that fails because the service is shutting down (its Redis
+      // closing under it) is not news; one that fails while running is.
+      const poll = pollOnce(repo)
+        .catch((err: Error) => {
+          if (!stopped) emit(timelineEvent('error', `poll of ${repo.id} failed: ${err.message}`));
+        })
+        .finally(() => inFlight.delete(poll));
+      inFlight.add(poll);
+    };
     void tick();
     const timer = setInterval(tick, repo.pollIntervalSeconds * 1000);
     timer.unref();
@@ -43,8 +55,11 @@ export function startPoller(deps: { redis: Redis; prefix: string; repos: readonl
   }
   return {
     pollOnce,
-    stop() {
+    /** No new polls; waits for the ones under way, so none outlives the connections it uses. */
+    async stop(): Promise<void> {
+      stopped = true;
       for (const t of timers) clearInterval(t);
+      await Promise.all(inFlight);
     },
   };
 }
