@@ -1,6 +1,7 @@
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import { parseStackKey } from '../queue/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
+import { every } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 
 export interface DriftRepo {
@@ -15,7 +16,6 @@ export interface DriftRepo {
  * queue the same check only once per interval.
  */
 export function startDriftScheduler(deps: { repos: readonly DriftRepo[]; store: RunStore; queue: DeployQueue; emit?: TimelineSink }) {
-  const timers: NodeJS.Timeout[] = [];
   const emit = deps.emit ?? (() => {});
 
   async function checkRepo(repo: DriftRepo, slot: number): Promise<number> {
@@ -29,17 +29,16 @@ export function startDriftScheduler(deps: { repos: readonly DriftRepo[]; store: 
     return queued;
   }
 
-  for (const repo of deps.repos.filter((r) => r.drift.intervalSeconds > 0)) {
-    const ms = repo.drift.intervalSeconds * 1000;
-    const timer = setInterval(() => {
-      checkRepo(repo, Math.floor(Date.now() / ms)).catch((err: Error) => emit(timelineEvent('error', `drift check of ${repo.id} failed: ${err.message}`)));
-    }, ms);
-    timer.unref();
-    timers.push(timer);
-  }
+  const tasks = deps.repos
+    .filter((r) => r.drift.intervalSeconds > 0)
+    .map((repo) => {
+      const ms = repo.drift.intervalSeconds * 1000;
+      return every(ms, () => checkRepo(repo, Math.floor(Date.now() / ms)), (err) => emit(timelineEvent('error', `drift check of ${repo.id} failed: ${err.message}`)));
+    });
   return {
-    stop() {
-      for (const t of timers) clearInterval(t);
+    /** No new checks; waits for the ones being queued. */
+    async stop(): Promise<void> {
+      await Promise.all(tasks.map((t) => t.stop()));
     },
   };
 }

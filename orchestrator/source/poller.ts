@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
 import { observedPush } from './git-event.ts';
 import { git } from './git.ts';
+import { every } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 
 export interface PolledRepo {
@@ -18,10 +19,7 @@ export interface PolledRepo {
  * replay; a repeated event is dropped by the intake queue anyway.
  */
 export function startPoller(deps: { redis: Redis; prefix: string; repos: readonly PolledRepo[]; intake: IntakeQueue; emit?: TimelineSink }) {
-  const timers: NodeJS.Timeout[] = [];
   const emit = deps.emit ?? (() => {});
-  const inFlight = new Set<Promise<void>>();
-  let stopped = false;
 
   async function pollOnce(repo: PolledRepo): Promise<void> {
     const ref = `refs/heads/${repo.deployBranch}`;
@@ -36,30 +34,14 @@ export function startPoller(deps: { redis: Redis; prefix: string; repos: readonl
     );
   }
 
-  for (const repo of deps.repos.filter((r) => r.pollIntervalSeconds > 0)) {
-    const tick = () => {
-      if (stopped) return;
-      // A poll that fails because the service is shutting down (its Redis
-      // closing under it) is not news; one that fails while running is.
-      const poll = pollOnce(repo)
-        .catch((err: Error) => {
-          if (!stopped) emit(timelineEvent('error', `poll of ${repo.id} failed: ${err.message}`));
-        })
-        .finally(() => inFlight.delete(poll));
-      inFlight.add(poll);
-    };
-    void tick();
-    const timer = setInterval(tick, repo.pollIntervalSeconds * 1000);
-    timer.unref();
-    timers.push(timer);
-  }
+  const tasks = deps.repos
+    .filter((r) => r.pollIntervalSeconds > 0)
+    .map((repo) => every(repo.pollIntervalSeconds * 1000, () => pollOnce(repo), (err) => emit(timelineEvent('error', `poll of ${repo.id} failed: ${err.message}`)), { runAtStart: true }));
   return {
     pollOnce,
-    /** No new polls; waits for the ones under way, so none outlives the connections it uses. */
+    /** No new polls; waits for the ones under way. */
     async stop(): Promise<void> {
-      stopped = true;
-      for (const t of timers) clearInterval(t);
-      await Promise.all(inFlight);
+      await Promise.all(tasks.map((t) => t.stop()));
     },
   };
 }
