@@ -5,6 +5,7 @@ import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { seriesOf } from '../telemetry/index.ts';
+import { every } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { SIGNAL_QUEUE } from './aiops-queue.ts';
 import { contextFrom } from './context-store.ts';
@@ -87,10 +88,7 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps) {
 
   // Incidents resolve when their quiet period has passed, even when no new signal arrives to say so.
   const tickMs = Math.max(1000, Math.min(30_000, Math.floor((deps.tracker?.quietMs ?? 900_000) / 4)));
-  const ticker = setInterval(() => {
-    void withLease(() => analyse([])).catch((err: unknown) => emit(timelineEvent('error', `analysis tick: ${(err as Error).message}`)));
-  }, tickMs);
-  ticker.unref();
+  const ticker = every(tickMs, () => withLease(() => analyse([])), (err) => emit(timelineEvent('error', `analysis tick: ${err.message}`)));
 
   const worker = new Worker<CorrelationInput>(
     SIGNAL_QUEUE,
@@ -127,7 +125,7 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps) {
       });
     },
     async close() {
-      clearInterval(ticker);
+      await ticker.stop();
       await worker.close();
     },
   };

@@ -10,6 +10,7 @@ import {
   type TelemetryPollerOptions,
   type WatchedStack,
 } from '../telemetry/index.ts';
+import { every, type Periodic } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import type { Redis } from 'ioredis';
 import type { SignalQueue } from './aiops-queue.ts';
@@ -43,9 +44,7 @@ export function startTelemetryRunner(deps: TelemetryRunnerDeps) {
   let poller: TelemetryPoller | undefined;
   let watchedKey = '';
   let watched: WatchedStack[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let busy = false;
+  let periodic: Periodic | undefined;
 
   const stage = createAnomalyStage({
     store,
@@ -80,29 +79,16 @@ export function startTelemetryRunner(deps: TelemetryRunnerDeps) {
     if (watched.length > 0) await poller?.pollOnce();
   }
 
-  // One poll at a time: a slow poll delays the next tick instead of overlapping it.
-  const tick = () => {
-    if (busy) return;
-    busy = true;
-    running = pollOnce()
-      .catch((err: Error) => emit(timelineEvent('error', `telemetry poll failed: ${err.message}`)))
-      .finally(() => {
-        busy = false;
-      });
-  };
   return {
     pollOnce,
     start() {
-      tick();
-      timer = setInterval(tick, deps.pollIntervalMs);
-      timer.unref();
+      periodic ??= every(deps.pollIntervalMs, pollOnce, (err) => emit(timelineEvent('error', `telemetry poll failed: ${err.message}`)), { runAtStart: true });
     },
     signalHealth(): SignalHealth[] {
       return poller?.signalHealth() ?? [];
     },
     async stop() {
-      if (timer) clearInterval(timer);
-      await running;
+      await periodic?.stop();
     },
   };
 }

@@ -19,6 +19,19 @@ describe('runtime: a periodic task', () => {
     await task.stop();
   });
 
+  it('runs one at a time: a tick during a slow run is skipped, not overlapped', async () => {
+    const gate = deferred();
+    let runs = 0;
+    const task = every(5, async () => {
+      runs++;
+      await gate.promise;
+    }, assert.fail, { runAtStart: true });
+    await sleep(40);
+    assert.equal(runs, 1);
+    gate.resolve();
+    await task.stop();
+  });
+
   it('stop waits for the run under way and starts no new one', async () => {
     const gate = deferred();
     let runs = 0;
