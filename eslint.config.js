@@ -17,6 +17,7 @@ const PURE = [
   'orchestrator/engine/engine-errors.ts',
   'orchestrator/records/stack-status.ts',
   'orchestrator/intake/repo-match.ts',
+  'orchestrator/intake/event-trigger.ts',
   'orchestrator/webhooks/**',
   'orchestrator/telemetry/**',
   'orchestrator/sandbox/alarm-rules.ts',

@@ -2,14 +2,14 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { affectedStacks } from '../plan/affected-stacks.ts';
 import type { ProjectLayout } from '../plan/project-layout.ts';
-import type { Trigger } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import { StackIdSchema, stackKey, type StackId } from '../queue/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
-import { branchOf, GitEventSchema, type GitEvent } from '../source/git-event.ts';
+import { GitEventSchema, type GitEvent } from '../source/git-event.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
-import { ignoredFork, type PullRequestSettings } from './fork-policy.ts';
+import { eventTrigger } from './event-trigger.ts';
+import type { PullRequestSettings } from './fork-policy.ts';
 import { INTAKE_QUEUE } from './intake-queue.ts';
 import { projectsAtCommit } from './projects-at-commit.ts';
 import { matchRepo } from './repo-match.ts';
@@ -55,35 +55,16 @@ export interface IntakePlan {
 export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<IntakePlan> {
   const repo = matchRepo(deps.repos, event.cloneUrls);
   if (!repo) return { apply: false, targets: [], ignored: `repository ${event.repoName} is not watched` };
-  // A fork's code is not run unless the repository opted in (the webhook route says so too; a queued event is checked again here).
-  const fork = ignoredFork(repo, event);
-  if (fork) return { repo: repo.id, apply: false, targets: [], ignored: fork.message };
-
-  let commit: string;
-  let apply: boolean;
-  let trigger: Trigger;
-  let fallbackBase: string | undefined;
-  if (event.kind === 'push') {
-    const branch = branchOf(event.ref);
-    if (branch !== repo.deployBranch) return { repo: repo.id, apply: false, targets: [], ignored: `push to ${event.ref}, not the deploy branch ${repo.deployBranch}` };
-    if (!event.after) return { repo: repo.id, apply: false, targets: [], ignored: 'the deploy branch was deleted' };
-    commit = event.after;
-    apply = true;
-    trigger = event.forge === 'poll' ? { kind: 'poll', ref: event.ref } : { kind: 'push', deliveryId: event.deliveryId, forge: event.forge, ref: event.ref };
-    fallbackBase = event.before;
-  } else {
-    if (event.action === 'closed' || event.action === 'other') return { repo: repo.id, apply: false, targets: [], ignored: `pull request ${event.action}` };
-    if (event.baseRef !== repo.deployBranch) return { repo: repo.id, apply: false, targets: [], ignored: `pull request into ${event.baseRef}, not ${repo.deployBranch}` };
-    commit = event.headSha;
-    apply = false;
-    trigger = { kind: 'pull_request', deliveryId: event.deliveryId, forge: event.forge, repoName: event.repoName, number: event.number, headRef: event.headRef };
-  }
+  const decided = eventTrigger(repo, event);
+  if (!decided.run) return { repo: repo.id, apply: false, targets: [], ignored: decided.ignored };
+  const { commit, apply, trigger } = decided;
+  let fallbackBase = decided.fallbackBase;
 
   // source: make the commit (and its branches) known to the mirror.
   await deps.fetcher.resolve(repo.url, commit);
   const projects = await projectsAtCommit(deps.fetcher, repo.url, commit);
   if (event.kind === 'pull_request') {
-    fallbackBase = event.baseSha ?? (await deps.fetcher.mergeBase(repo.url, `refs/heads/${event.baseRef}`, commit));
+    fallbackBase ??= await deps.fetcher.mergeBase(repo.url, `refs/heads/${event.baseRef}`, commit);
   }
 
   // plan: each stack against its own base; stacks sharing a base share one diff.
