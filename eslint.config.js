@@ -19,13 +19,13 @@ const PURE = [
   'orchestrator/intake/repo-match.ts',
   'orchestrator/webhooks/**',
   'orchestrator/telemetry/**',
-  'orchestrator/sandbox/alarm-rules.ts',
-  'orchestrator/sandbox/fleet-model.ts',
-  'orchestrator/sandbox/sandbox-config.ts',
-  'orchestrator/sandbox/scenario-plan.ts',
-  'orchestrator/sandbox/scenario-verdict.ts',
-  'orchestrator/sandbox/scenarios.ts',
-  'orchestrator/sandbox/sim-clock.ts',
+  'sandbox/alarm-rules.ts',
+  'sandbox/fleet-model.ts',
+  'sandbox/sandbox-config.ts',
+  'sandbox/scenario-plan.ts',
+  'sandbox/scenario-verdict.ts',
+  'sandbox/scenarios.ts',
+  'sandbox/sim-clock.ts',
 ];
 
 export default tseslint.config(
