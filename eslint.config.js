@@ -5,6 +5,8 @@ import tseslint from 'typescript-eslint';
 
 /** Folders of pure decision logic: data in, data out, no I/O of any kind. */
 const PURE = [
+  // The shared vocabulary every stage sees (stack keys): data only.
+  'orchestrator/model/**',
   'orchestrator/detect/**',
   'orchestrator/correlate/**',
   'orchestrator/diagnose/**',

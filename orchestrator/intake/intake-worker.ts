@@ -4,7 +4,7 @@ import { affectedStacks } from '../plan/affected-stacks.ts';
 import type { ProjectLayout } from '../plan/project-layout.ts';
 import type { Trigger } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
-import { StackIdSchema, stackKey, type StackId } from '../queue/stack-key.ts';
+import { StackIdSchema, stackKey, type StackId } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { branchOf, GitEventSchema, type GitEvent } from '../source/git-event.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';

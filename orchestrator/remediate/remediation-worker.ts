@@ -13,7 +13,7 @@ import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
-import { parseStackKey } from '../queue/stack-key.ts';
+import { parseStackKey } from '../model/stack-key.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { RunStore } from '../records/run-store.ts';

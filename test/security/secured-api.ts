@@ -12,7 +12,7 @@ import { createIntakeQueue, type IntakeQueue } from '../../orchestrator/intake/i
 import type { GitEvent } from '../../orchestrator/source/git-event.ts';
 import { createDeployQueue } from '../../orchestrator/queue/deploy-queue.ts';
 import { createRedis } from '../../orchestrator/queue/redis.ts';
-import type { StackId } from '../../orchestrator/queue/stack-key.ts';
+import type { StackId } from '../../orchestrator/model/stack-key.ts';
 import { createRunStore } from '../../orchestrator/records/run-store.ts';
 import { createGitWriter } from '../../orchestrator/remediate/git-writer.ts';
 import { createGuardrailLedger } from '../../orchestrator/remediate/guardrail-ledger.ts';
