@@ -11,7 +11,7 @@ import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
 import { createApiClient, readApiToken } from './api-client.ts';
 import { parsePulumiInvocation, PULUMI_USAGE, runPulumiForPerson } from './pulumi-command.ts';
-import type { IncidentRecord } from '../aiops/incident-store.ts';
+import type { IncidentRecord } from '../correlate/incident-store.ts';
 import { listPlaybooks } from '../../remediations/index.ts';
 import { formatIncidents, formatRemediations, formatReviews, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
 import { formatAuditEntries, formatVerifyResult, type AuditEntry, type VerifyResult } from '../audit/index.ts';

@@ -12,7 +12,7 @@ import { parseStackKey } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { receiveWebhook } from '../webhooks/index.ts';
-import type { IncidentStore } from '../aiops/incident-store.ts';
+import type { IncidentStore } from '../correlate/incident-store.ts';
 import type { SignalHealth } from '../telemetry/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { AuthSettings } from './auth.ts';

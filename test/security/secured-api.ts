@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIncidentStore } from '../../orchestrator/aiops/incident-store.ts';
+import { createIncidentStore } from '../../orchestrator/correlate/incident-store.ts';
 import { createAuditLog, type AuditEntry } from '../../orchestrator/audit/index.ts';
 import { Secret } from '../../orchestrator/config/secret.ts';
 import { createDashboardRoutes } from '../../orchestrator/dashboard/dashboard-routes.ts';
