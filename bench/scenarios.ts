@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../orchestrator/runtime/toolchain.ts';
-import { SCENARIO_NAMES, parseScenarioName } from '../orchestrator/sandbox/scenarios.ts';
-import type { Mark, Measurements } from '../orchestrator/sandbox/scenario-verdict.ts';
-import { parseMinuteLength } from '../orchestrator/sandbox/sim-clock.ts';
+import { SCENARIO_NAMES, parseScenarioName } from '../sandbox/scenarios.ts';
+import type { Mark, Measurements } from '../sandbox/scenario-verdict.ts';
+import { parseMinuteLength } from '../sandbox/sim-clock.ts';
 import { TimelineEventSchema, type TimelineEvent } from '../orchestrator/timeline/timeline-event.ts';
 
 const { values } = parseArgs({

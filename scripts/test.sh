@@ -9,7 +9,7 @@ cd "$HOMEOSTAT_ROOT"
 
 echo "== lint";        npx eslint .
 echo "== types";       npx tsc -p tsconfig.json --noEmit
-echo "== cycles";      npx madge --circular --no-spinner --extensions ts --ts-config tsconfig.json orchestrator remediations policies stacks bench
+echo "== cycles";      npx madge --circular --no-spinner --extensions ts --ts-config tsconfig.json orchestrator sandbox remediations policies stacks bench
 
 # Our own Node.js language host (scripts/pulumi-engine) has Go tests against
 # real Node.js and @pulumi/pulumi; they need the Go toolchain that built it.

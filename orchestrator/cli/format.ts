@@ -1,5 +1,5 @@
 import type { RemediationRecord, ReviewItem } from '../remediate/remediation-record.ts';
-import type { IncidentRecord } from '../aiops/incident-store.ts';
+import type { IncidentRecord } from '../correlate/incident-store.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { StackStatus } from '../records/stack-status.ts';
 

@@ -1,4 +1,8 @@
-/** Correlation: anomalies and alarm states in, incidents out. Pure. */
+/**
+ * Correlation: anomalies and alarm states in, incidents out. Pure. The stage's
+ * I/O edge (`correlate-worker.ts`, `signal-queue.ts`, `incident-store.ts`) is
+ * not exported here: import it by its path.
+ */
 export { AnomalySignalSchema, isAnomalous, withRoles } from './anomaly-signal.ts';
 export type { AnomalySignal, SignalCatalogue } from './anomaly-signal.ts';
 export { AlarmStateSchema } from './alarm-state.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { IncidentStore } from '../aiops/incident-store.ts';
+import type { IncidentStore } from '../correlate/incident-store.ts';
 import { sendJson } from '../http/send-json.ts';
 import { incidentSeries } from './incident-series.ts';
 

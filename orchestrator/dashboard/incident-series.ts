@@ -1,4 +1,4 @@
-import type { IncidentRecord } from '../aiops/incident-store.ts';
+import type { IncidentRecord } from '../correlate/incident-store.ts';
 
 /** One anomalous moment of a signal, as the incident recorded it. */
 export interface AnomalyMark {

@@ -14,7 +14,7 @@ import type { ForgeAdapter } from '../forge/forge.ts';
 import type { PolicyConfig } from '../plan/policy-config.ts';
 import { parseDeployJobData, type DeployJobData } from '../queue/deploy-job.ts';
 import { DEPLOY_QUEUE, MAX_ATTEMPTS, type DeployQueue } from '../queue/deploy-queue.ts';
-import { stackKey } from '../queue/stack-key.ts';
+import { stackKey } from '../model/stack-key.ts';
 import { LeaseLostError, type StackLease, type StackLock } from '../queue/stack-lock.ts';
 import { aliveWorkers, startWorkerHeartbeat } from '../queue/worker-heartbeat.ts';
 import type { RunReason, RunRecord } from '../records/run-record.ts';

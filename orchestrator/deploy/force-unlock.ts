@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditLog } from '../audit/index.ts';
 import { describeHolders, type EngineLockHolder } from '../engine/engine-lock.ts';
 import type { StackRunner } from '../engine/stack-runner.ts';
-import { stackKey, type StackId } from '../queue/stack-key.ts';
+import { stackKey, type StackId } from '../model/stack-key.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { StackRunner } from '../engine/stack-runner.ts';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
 import { projectsAtCommit } from '../intake/projects-at-commit.ts';
-import { StackIdSchema, stackKey } from '../queue/stack-key.ts';
+import { StackIdSchema, stackKey } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { isBlank, restoreApplied } from '../records/stack-status.ts';
 import type { SourceArtifact } from '../source/artifact.ts';

@@ -8,11 +8,11 @@ import { ignoredFork, type PullRequestSettings } from '../intake/fork-policy.ts'
 import { matchRepo } from '../intake/repo-match.ts';
 import { StackBusyForUnlockError, type ForceUnlock } from '../deploy/force-unlock.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
-import { parseStackKey } from '../queue/stack-key.ts';
+import { parseStackKey } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { receiveWebhook } from '../webhooks/index.ts';
-import type { IncidentStore } from '../aiops/incident-store.ts';
+import type { IncidentStore } from '../correlate/incident-store.ts';
 import type { SignalHealth } from '../telemetry/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { AuthSettings } from './auth.ts';

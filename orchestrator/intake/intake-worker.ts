@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { affectedStacks } from '../plan/affected-stacks.ts';
 import type { ProjectLayout } from '../plan/project-layout.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
-import { StackIdSchema, stackKey, type StackId } from '../queue/stack-key.ts';
+import { StackIdSchema, stackKey, type StackId } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { GitEventSchema, type GitEvent } from '../source/git-event.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StackIdSchema, stackKey, type StackId } from './stack-key.ts';
+import { StackIdSchema, stackKey, type StackId } from '../model/stack-key.ts';
 
 /** What started a deploy job. */
 export const TriggerSchema = z.discriminatedUnion('kind', [

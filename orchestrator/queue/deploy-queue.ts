@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deployJobId, type DeployJobData, type Trigger } from './deploy-job.ts';
-import { stackKey, type StackId } from './stack-key.ts';
+import { stackKey, type StackId } from '../model/stack-key.ts';
 
 /** Name of the deploy queue; job names are `preview` or `apply`. */
 export const DEPLOY_QUEUE = 'deploy';

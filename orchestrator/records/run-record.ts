@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TriggerSchema } from '../queue/deploy-job.ts';
-import { StackIdSchema } from '../queue/stack-key.ts';
+import { StackIdSchema } from '../model/stack-key.ts';
 import { EngineIdentitySchema } from '../engine/engine-lock.ts';
 
 /** Where a run is; `applying` is saved before `up` starts (intent before side effects). */

@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PLAYBOOKS, proposeAll, type Playbook, type PlaybookInput } from '../../remediations/index.ts';
 import type { Proposal } from '../../remediations/proposal.ts';
 import { StackContractSchema, type StackContract } from '../../stacks/contract.ts';
-import type { IncidentStore } from '../aiops/incident-store.ts';
-import { contextFrom } from '../aiops/context-store.ts';
+import type { IncidentStore } from '../correlate/incident-store.ts';
+import { contextFrom } from '../correlate/stack-context.ts';
 import type { AuditEntryInput } from '../audit/index.ts';
 import type { ServiceConfig } from '../config/service-config.ts';
 import { calibratedConfidence, changeFingerprint, decide, evaluateGuardrails, promotable, type PolicyResult } from '../decide/index.ts';
@@ -13,7 +13,7 @@ import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { IntakeQueue } from '../intake/intake-queue.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
-import { parseStackKey } from '../queue/stack-key.ts';
+import { parseStackKey } from '../model/stack-key.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { RunStore } from '../records/run-store.ts';
@@ -52,7 +52,7 @@ export interface RemediationWorkerDeps {
   /** One remediation per stack at a time, across processes (its own keys, apart from the deploy lock). */
   lock: StackLock;
   config: ServiceConfig['remediation'];
-  /** Windows of the diagnosis rules, as the analysis worker uses them; defaults from diagnose/diagnosis-options.ts. */
+  /** Windows of the diagnosis rules, as the correlate worker uses them; defaults from diagnose/diagnosis-options.ts. */
   diagnosis?: DiagnosisOptions;
   emit?: TimelineSink;
   playbooks?: readonly Playbook[];
@@ -62,7 +62,7 @@ export interface RemediationWorkerDeps {
   /** Between two looks at the records while waiting; default 250 ms. */
   pollMs?: number;
   workerId?: string;
-  /** Ends the incident once its remediation is verified as effective (the analysis worker's tracker owns incidents). */
+  /** Ends the incident once its remediation is verified as effective (the correlate worker's tracker owns incidents). */
   resolveIncident?: (incidentId: string, reason: string) => Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import type { DeployQueue } from '../queue/deploy-queue.ts';
-import { parseStackKey } from '../queue/stack-key.ts';
+import { parseStackKey } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { every } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';

@@ -10,10 +10,10 @@ import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '..
 import { authSettings } from '../http/auth-settings.ts';
 import { createHttpServer, listen } from '../http/http-server.ts';
 import { createMetrics } from '../http/metrics.ts';
-import { createSignalQueue } from '../aiops/aiops-queue.ts';
-import { startAnalysisWorker } from '../aiops/analysis-worker.ts';
-import { createIncidentStore } from '../aiops/incident-store.ts';
-import { startTelemetryRunner, type TelemetryRunner } from '../aiops/telemetry-runner.ts';
+import { createSignalQueue } from '../correlate/signal-queue.ts';
+import { startCorrelateWorker } from '../correlate/correlate-worker.ts';
+import { createIncidentStore } from '../correlate/incident-store.ts';
+import { startDetectRunner, type DetectRunner } from '../detect/detect-runner.ts';
 import { createIntakeQueue } from '../intake/intake-queue.ts';
 import { startIntakeWorker } from '../intake/intake-worker.ts';
 import { createDeployQueue } from '../queue/deploy-queue.ts';
@@ -109,7 +109,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   const repoById = new Map(config.repositories.map((r) => [r.id, r]));
   const incidents = createIncidentStore(redis, prefix);
   const signals = createSignalQueue(redis, prefix);
-  let telemetry: TelemetryRunner | undefined;
+  let telemetry: DetectRunner | undefined;
   const github = config.forge.github
     ? createGithubForge({ token: config.forge.github.token.reveal(), ...(config.forge.github.apiUrl ? { apiUrl: config.forge.github.apiUrl } : {}) })
     : undefined;
@@ -188,7 +188,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
         ...(d.baselineSeconds !== undefined ? { baselineMs: d.baselineSeconds * 1000 } : {}),
         ...(d.dependencyWindowSeconds !== undefined ? { dependencyWindowMs: d.dependencyWindowSeconds * 1000 } : {}),
       };
-      const analysis = startAnalysisWorker({
+      const analysis = startCorrelateWorker({
         connection: redis,
         prefix,
         runs: store,
@@ -209,7 +209,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
             }
           : {}),
       });
-      telemetry = startTelemetryRunner({
+      telemetry = startDetectRunner({
         redis,
         prefix,
         runs: store,

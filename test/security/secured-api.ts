@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIncidentStore } from '../../orchestrator/aiops/incident-store.ts';
+import { createIncidentStore } from '../../orchestrator/correlate/incident-store.ts';
 import { createAuditLog, type AuditEntry } from '../../orchestrator/audit/index.ts';
 import { Secret } from '../../orchestrator/config/secret.ts';
 import { createDashboardRoutes } from '../../orchestrator/dashboard/dashboard-routes.ts';
@@ -12,7 +12,7 @@ import { createIntakeQueue, type IntakeQueue } from '../../orchestrator/intake/i
 import type { GitEvent } from '../../orchestrator/source/git-event.ts';
 import { createDeployQueue } from '../../orchestrator/queue/deploy-queue.ts';
 import { createRedis } from '../../orchestrator/queue/redis.ts';
-import type { StackId } from '../../orchestrator/queue/stack-key.ts';
+import type { StackId } from '../../orchestrator/model/stack-key.ts';
 import { createRunStore } from '../../orchestrator/records/run-store.ts';
 import { createGitWriter } from '../../orchestrator/remediate/git-writer.ts';
 import { createGuardrailLedger } from '../../orchestrator/remediate/guardrail-ledger.ts';

@@ -1,5 +1,5 @@
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import type { FleetSimulator } from '../../orchestrator/sandbox/fleet-simulator.ts';
+import type { FleetSimulator } from '../../sandbox/fleet-simulator.ts';
 import { prng } from './seeded-random.ts';
 
 /**

@@ -2,7 +2,7 @@
  * Types of render.js (plain JavaScript, served to the browser as it is), so
  * that TypeScript tests can import it. Keep in step with render.js.
  */
-import type { IncidentRecord } from '../../aiops/incident-store.ts';
+import type { IncidentRecord } from '../../correlate/incident-store.ts';
 import type { RunRecord } from '../../records/run-record.ts';
 import type { StackStatus } from '../../records/stack-status.ts';
 import type { SignalSeries } from '../incident-series.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { createIncidentStore, type IncidentRecord } from '../../../orchestrator/aiops/incident-store.ts';
+import { createIncidentStore, type IncidentRecord } from '../../../orchestrator/correlate/incident-store.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';

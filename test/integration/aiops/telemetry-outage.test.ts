@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { createIncidentStore } from '../../../orchestrator/aiops/incident-store.ts';
+import { createIncidentStore } from '../../../orchestrator/correlate/incident-store.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import type { SignalHealth } from '../../../orchestrator/telemetry/index.ts';

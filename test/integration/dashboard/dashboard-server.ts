@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { chromium, type Browser } from 'playwright-core';
-import { createIncidentStore, type IncidentStore } from '../../../orchestrator/aiops/incident-store.ts';
+import { createIncidentStore, type IncidentStore } from '../../../orchestrator/correlate/incident-store.ts';
 import { createAuditLog, type AuditLog } from '../../../orchestrator/audit/index.ts';
 import { createDashboardRoutes } from '../../../orchestrator/dashboard/dashboard-routes.ts';
 import { Secret } from '../../../orchestrator/config/secret.ts';

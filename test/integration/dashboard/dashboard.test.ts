@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { IncidentRecord } from '../../../orchestrator/aiops/incident-store.ts';
+import type { IncidentRecord } from '../../../orchestrator/correlate/incident-store.ts';
 import { RunRecordSchema, type RunRecord } from '../../../orchestrator/records/run-record.ts';
 import { applyRun, initialStatus, startRun } from '../../../orchestrator/records/stack-status.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createStackRunner, type StackRunner } from '../../../orchestrator/engine/stack-runner.ts';
 import { changedResources } from '../../../orchestrator/engine/run-summary.ts';
 import { resolveToolchain } from '../../../orchestrator/runtime/toolchain.ts';
-import { startFleetSimulator, type FleetSimulator } from '../../../orchestrator/sandbox/fleet-simulator.ts';
+import { startFleetSimulator, type FleetSimulator } from '../../../sandbox/fleet-simulator.ts';
 import { StackContractSchema } from '../../../stacks/contract.ts';
 import { createProjectCheckout, git, type ProjectCheckout } from '../../support/project-checkout.ts';
 

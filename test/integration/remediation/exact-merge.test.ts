@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGitWriter, ProposalMovedError, type GitWriter } from '../../../orchestrator/remediate/git-writer.ts';
 import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
-import { createLocalRepo, type LocalRepo } from '../../../orchestrator/sandbox/local-repo.ts';
+import { createLocalRepo, type LocalRepo } from '../../../sandbox/local-repo.ts';
 import { git } from '../../../orchestrator/source/git.ts';
 
 const AUTHOR = { GIT_AUTHOR_NAME: 'M', GIT_AUTHOR_EMAIL: 'm@example.com', GIT_COMMITTER_NAME: 'M', GIT_COMMITTER_EMAIL: 'm@example.com' };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createIncidentStore } from '../../../orchestrator/aiops/incident-store.ts';
+import { createIncidentStore } from '../../../orchestrator/correlate/incident-store.ts';
 import { FINAL_STATES, remediationIdOf, type RemediationRecord } from '../../../orchestrator/remediate/remediation-record.ts';
 import { createRemediationQueue } from '../../../orchestrator/remediate/remediation-queue.ts';
 import { parseTrailers } from '../../../orchestrator/remediate/commit-message.ts';

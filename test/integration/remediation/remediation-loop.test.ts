@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createIncidentStore } from '../../../orchestrator/aiops/incident-store.ts';
+import { createIncidentStore } from '../../../orchestrator/correlate/incident-store.ts';
 import type { ReviewItem } from '../../../orchestrator/remediate/remediation-record.ts';
 import { git } from '../../../orchestrator/source/git.ts';
 import { WEBHOOK_SECRET } from '../../support/gitops-fixture.ts';

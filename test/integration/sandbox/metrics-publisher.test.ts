@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { createFleetModel, type ServiceShape } from '../../../orchestrator/sandbox/fleet-model.ts';
-import { createMetricsPublisher, SANDBOX_METRICS } from '../../../orchestrator/sandbox/metrics-publisher.ts';
-import { fleetSamplesAt, historySamples, scenario, type ServiceSample } from '../../../orchestrator/sandbox/scenarios.ts';
-import { MINUTE_MS, simTimeline } from '../../../orchestrator/sandbox/sim-clock.ts';
+import { createFleetModel, type ServiceShape } from '../../../sandbox/fleet-model.ts';
+import { createMetricsPublisher, SANDBOX_METRICS } from '../../../sandbox/metrics-publisher.ts';
+import { fleetSamplesAt, historySamples, scenario, type ServiceSample } from '../../../sandbox/scenarios.ts';
+import { MINUTE_MS, simTimeline } from '../../../sandbox/sim-clock.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 
 describe('sandbox: metrics publisher → CloudWatch (moto)', function () {

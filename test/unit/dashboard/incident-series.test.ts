@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { IncidentRecord } from '../../../orchestrator/aiops/incident-store.ts';
+import type { IncidentRecord } from '../../../orchestrator/correlate/incident-store.ts';
 import { incidentSeries } from '../../../orchestrator/dashboard/incident-series.ts';
 
 const T0 = Date.parse('2026-11-29T00:00:00Z');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { alarmName, createAlarmEvaluator, SANDBOX_ALARM_RULES } from '../../../orchestrator/sandbox/alarm-rules.ts';
-import type { ServiceSample } from '../../../orchestrator/sandbox/scenarios.ts';
+import { alarmName, createAlarmEvaluator, SANDBOX_ALARM_RULES } from '../../../sandbox/alarm-rules.ts';
+import type { ServiceSample } from '../../../sandbox/scenarios.ts';
 
 const sample = (minute: number, cpu: number, errorRate = 0.1): ServiceSample => ({ serviceName: 'checkout', minute, requestCount: 100, cpu, latencyP95: 150, errorRate });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {
   cpuFraction, createFleetModel, DEFAULT_TRAFFIC, instanceThroughputRpm, serviceThroughputRpm, type FleetSample, type ServiceShape,
-} from '../../../orchestrator/sandbox/fleet-model.ts';
-import { BAD_VERSION_EFFECT } from '../../../orchestrator/sandbox/scenarios.ts';
+} from '../../../sandbox/fleet-model.ts';
+import { BAD_VERSION_EFFECT } from '../../../sandbox/scenarios.ts';
 
 const svc: ServiceShape = { name: 'checkout', capacity: 2, instanceSize: 'small', version: 'v1.0.0' };
 const MINUTES = Array.from({ length: 120 }, (_, i) => i);

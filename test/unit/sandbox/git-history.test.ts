@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseRemediationLog } from '../../../orchestrator/sandbox/git-history.ts';
+import { parseRemediationLog } from '../../../sandbox/git-history.ts';
 
 describe('sandbox: git history', () => {
   it('keeps the commits with a playbook trailer, with the commit they revert', () => {

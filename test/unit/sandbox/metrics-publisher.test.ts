@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { createFleetModel } from '../../../orchestrator/sandbox/fleet-model.ts';
-import { chunk, createMetricsPublisher, MAX_DATUMS_PER_CALL, SANDBOX_METRICS_NAMESPACE, sampleDatums } from '../../../orchestrator/sandbox/metrics-publisher.ts';
-import { historySamples } from '../../../orchestrator/sandbox/scenarios.ts';
-import { liveTimeline, simTimeline } from '../../../orchestrator/sandbox/sim-clock.ts';
+import { createFleetModel } from '../../../sandbox/fleet-model.ts';
+import { chunk, createMetricsPublisher, MAX_DATUMS_PER_CALL, SANDBOX_METRICS_NAMESPACE, sampleDatums } from '../../../sandbox/metrics-publisher.ts';
+import { historySamples } from '../../../sandbox/scenarios.ts';
+import { liveTimeline, simTimeline } from '../../../sandbox/sim-clock.ts';
 import { SANDBOX_NAMESPACE } from '../../../stacks/sandbox/index.ts';
 
 /** A client that records the PutMetricData inputs it is sent. */

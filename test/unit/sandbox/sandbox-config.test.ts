@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { loadServiceConfig } from '../../../orchestrator/config/service-config.ts';
-import { sandboxConfigDoc, sandboxWindows } from '../../../orchestrator/sandbox/sandbox-config.ts';
+import { sandboxConfigDoc, sandboxWindows } from '../../../sandbox/sandbox-config.ts';
 
 const input = {
   redisUrl: 'redis://127.0.0.1:6390',

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIAGNOSIS_DEFAULTS } from '../../../orchestrator/diagnose/index.ts';
-import { operatorDecision } from '../../../orchestrator/sandbox/sandbox-operator.ts';
-import { SANDBOX_ONSET_MINUTE, sandboxPlan } from '../../../orchestrator/sandbox/scenario-plan.ts';
-import { SCENARIO_NAMES } from '../../../orchestrator/sandbox/scenarios.ts';
+import { operatorDecision } from '../../../sandbox/sandbox-operator.ts';
+import { SANDBOX_ONSET_MINUTE, sandboxPlan } from '../../../sandbox/scenario-plan.ts';
+import { SCENARIO_NAMES } from '../../../sandbox/scenarios.ts';
 
 describe('sandbox: scenario plans', () => {
   it('has a plan for every scenario, and names the valid ones for an unknown name', () => {
@@ -37,12 +37,12 @@ describe('sandbox: scenario plans', () => {
   });
 
   it('the pure sandbox files do no I/O', () => {
-    const dir = join(import.meta.dirname, '../../../orchestrator/sandbox');
+    const dir = join(import.meta.dirname, '../../../sandbox');
     for (const file of ['alarm-rules.ts', 'scenario-plan.ts', 'scenario-verdict.ts', 'sandbox-config.ts']) {
       const src = readFileSync(join(dir, file), 'utf8');
       const imports = [...src.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
       for (const spec of imports) {
-        assert.ok(['./alarm-rules.ts', './scenario-plan.ts', './scenarios.ts', './fleet-model.ts', './scenario-verdict.ts', '../timeline/timeline-event.ts', '../../stacks/sandbox/instance-sizes.ts'].includes(spec), `${file} imports ${spec}`);
+        assert.ok(['./alarm-rules.ts', './scenario-plan.ts', './scenarios.ts', './fleet-model.ts', './scenario-verdict.ts', '../orchestrator/timeline/timeline-event.ts', '../stacks/sandbox/instance-sizes.ts'].includes(spec), `${file} imports ${spec}`);
       }
       assert.doesNotMatch(src, /Date\.now\(|Math\.random\(|new Date\(/, `${file} reads no clock and no randomness of its own`);
     }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createAlarmEvaluator, type AlarmTransition } from '../../../orchestrator/sandbox/alarm-rules.ts';
-import { createFleetModel, type ServiceShape } from '../../../orchestrator/sandbox/fleet-model.ts';
-import { startScenarioPlayer } from '../../../orchestrator/sandbox/scenario-player.ts';
-import type { MinuteRecord } from '../../../orchestrator/sandbox/scenario-verdict.ts';
-import { scenario, type ServiceSample } from '../../../orchestrator/sandbox/scenarios.ts';
-import { createSimClock } from '../../../orchestrator/sandbox/sim-clock.ts';
+import { createAlarmEvaluator, type AlarmTransition } from '../../../sandbox/alarm-rules.ts';
+import { createFleetModel, type ServiceShape } from '../../../sandbox/fleet-model.ts';
+import { startScenarioPlayer } from '../../../sandbox/scenario-player.ts';
+import type { MinuteRecord } from '../../../sandbox/scenario-verdict.ts';
+import { scenario, type ServiceSample } from '../../../sandbox/scenarios.ts';
+import { createSimClock } from '../../../sandbox/sim-clock.ts';
 
 /** A clock whose simulated minute lasts 10 real ms. */
 const fastClock = () => createSimClock({ now: Date.now, speed: 6000 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ServiceShape } from '../../../orchestrator/sandbox/fleet-model.ts';
-import { sandboxPlan } from '../../../orchestrator/sandbox/scenario-plan.ts';
-import { judge, type MinuteRecord, type Observations, type RemediationCommit } from '../../../orchestrator/sandbox/scenario-verdict.ts';
+import type { ServiceShape } from '../../../sandbox/fleet-model.ts';
+import { sandboxPlan } from '../../../sandbox/scenario-plan.ts';
+import { judge, type MinuteRecord, type Observations, type RemediationCommit } from '../../../sandbox/scenario-verdict.ts';
 import type { TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12);

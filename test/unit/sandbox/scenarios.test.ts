@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFleetModel, NO_EFFECT, type FleetSample, type ServiceShape } from '../../../orchestrator/sandbox/fleet-model.ts';
+import { createFleetModel, NO_EFFECT, type FleetSample, type ServiceShape } from '../../../sandbox/fleet-model.ts';
 import {
   BAD_RELEASE_VERSION, fleetSamplesAt, historySamples, listScenarios, parseScenarioName, scenario, SCENARIO_NAMES,
-} from '../../../orchestrator/sandbox/scenarios.ts';
+} from '../../../sandbox/scenarios.ts';
 
 const checkout: ServiceShape = { name: 'checkout', capacity: 2, instanceSize: 'small', version: 'v1.0.0' };
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
@@ -119,12 +119,12 @@ describe('sandbox: scenarios', () => {
   });
 
   it('the pure sandbox files do no I/O', () => {
-    const dir = join(import.meta.dirname, '../../../orchestrator/sandbox');
+    const dir = join(import.meta.dirname, '../../../sandbox');
     for (const file of ['fleet-model.ts', 'scenarios.ts', 'sim-clock.ts']) {
       const src = readFileSync(join(dir, file), 'utf8');
       const imports = [...src.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
       for (const spec of imports) {
-        assert.ok(spec.startsWith('./') || spec === 'zod' || spec === '../../stacks/sandbox/instance-sizes.ts', `${file} imports ${spec}`);
+        assert.ok(spec.startsWith('./') || spec === 'zod' || spec === '../stacks/sandbox/instance-sizes.ts', `${file} imports ${spec}`);
         assert.ok(!['./fleet-simulator.ts', './metrics-publisher.ts', './run-sandbox.ts', './local-repo.ts'].includes(spec), `${file} imports ${spec}`);
       }
       assert.doesNotMatch(src, /Date\.now\(|Math\.random\(|new Date\(/, `${file} reads no clock and no randomness of its own`);

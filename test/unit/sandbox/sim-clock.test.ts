@@ -3,7 +3,7 @@ import {
   createSimClock, DEFAULT_SPEED, MINUTE_MS, minuteOfTimestamp, publishableMinutes, realMsPerSimMinute, realToSimMs,
   simTimeline, simToRealMs, speedFromMinutesPerSecond, timestampOfMinute,
   clockOfTimeline, liveTimeline, parseMinuteLength, speedForMinuteLength,
-} from '../../../orchestrator/sandbox/sim-clock.ts';
+} from '../../../sandbox/sim-clock.ts';
 
 describe('sandbox: sim clock', () => {
   it('runs one simulated minute per real second by default', () => {

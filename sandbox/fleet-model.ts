@@ -1,4 +1,4 @@
-import { INSTANCE_SIZES, type InstanceSize } from '../../stacks/sandbox/instance-sizes.ts';
+import { INSTANCE_SIZES, type InstanceSize } from '../stacks/sandbox/instance-sizes.ts';
 
 /**
  * A pure, deterministic model of how one sandbox service behaves, one

@@ -1,4 +1,4 @@
-import { TopologySchema, type Topology } from '../correlate/index.ts';
+import { TopologySchema, type Topology } from './index.ts';
 import { deploymentsFromRuns, type Deployment } from '../diagnose/index.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { StackStatus } from '../records/stack-status.ts';
@@ -6,18 +6,18 @@ import type { WatchedStack } from '../telemetry/index.ts';
 import { StackContractSchema } from '../../stacks/contract.ts';
 
 /**
- * The context store, read from the deploy stage's records: which health
+ * The stacks' context, read from the deploy stage's records: which health
  * signals and alarms belong to which stack (from each stack's last applied
  * outputs), and the stacks' recent deployments. It is current as soon as a
  * stack is applied, since the deploy worker writes the outputs. Pure.
  */
-export interface AiopsContext {
+export interface StackContext {
   topology: Topology;
   watched: WatchedStack[];
   deployments: Deployment[];
 }
 
-export function contextFrom(statuses: readonly StackStatus[], runs: readonly RunRecord[]): AiopsContext {
+export function contextFrom(statuses: readonly StackStatus[], runs: readonly RunRecord[]): StackContext {
   const stacks: Topology['stacks'] = {};
   const watched: WatchedStack[] = [];
   for (const s of statuses) {

@@ -1,6 +1,6 @@
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git } from '../source/git.ts';
+import { git } from '../orchestrator/source/git.ts';
 
 /**
  * The sandbox's Git remote: a bare repository on disk and a working clone,

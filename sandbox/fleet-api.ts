@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INSTANCE_SIZES } from '../../stacks/sandbox/instance-sizes.ts';
+import { INSTANCE_SIZES } from '../stacks/sandbox/instance-sizes.ts';
 
 /**
  * The wire shapes of the fleet simulator's HTTP API: what the sandbox stack's

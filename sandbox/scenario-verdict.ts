@@ -1,6 +1,6 @@
-import type { TimelineEvent } from '../timeline/timeline-event.ts';
+import type { TimelineEvent } from '../orchestrator/timeline/timeline-event.ts';
 import type { ServiceShape } from './fleet-model.ts';
-import { INSTANCE_SIZES } from '../../stacks/sandbox/instance-sizes.ts';
+import { INSTANCE_SIZES } from '../stacks/sandbox/instance-sizes.ts';
 import { ERROR_SLO_MINUTES, ERROR_SLO_PERCENT, type SandboxPlan } from './scenario-plan.ts';
 import type { ServiceSample } from './scenarios.ts';
 

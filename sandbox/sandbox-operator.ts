@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { timelineEvent, type TimelineSink } from '../orchestrator/timeline/timeline-event.ts';
 import type { SandboxPlan } from './scenario-plan.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CorrelationInputSchema, type CorrelationInput } from '../correlate/index.ts';
+import { CorrelationInputSchema, type CorrelationInput } from './index.ts';
 
-/** Queue of anomalies and alarm states waiting for the analysis worker. */
+/** Queue of anomalies and alarm states waiting for the correlate worker. */
 export const SIGNAL_QUEUE = 'signals';
 
 /**

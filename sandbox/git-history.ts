@@ -1,4 +1,4 @@
-import { git } from '../source/git.ts';
+import { git } from '../orchestrator/source/git.ts';
 import type { RemediationCommit } from './scenario-verdict.ts';
 
 /**

@@ -1,17 +1,17 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CorrelationInputSchema, closeIncident, step, withRoles, type CorrelationInput, type IncidentEvent } from '../correlate/index.ts';
+import { CorrelationInputSchema, closeIncident, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
 import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { seriesOf } from '../telemetry/index.ts';
 import { every } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
-import { SIGNAL_QUEUE } from './aiops-queue.ts';
-import { contextFrom } from './context-store.ts';
+import { SIGNAL_QUEUE } from './signal-queue.ts';
+import { contextFrom } from './stack-context.ts';
 import type { IncidentRecord, IncidentStore } from './incident-store.ts';
 
-export interface AnalysisWorkerDeps {
+export interface CorrelateWorkerDeps {
   connection: Redis;
   prefix?: string;
   runs: RunStore;
@@ -28,11 +28,11 @@ export interface AnalysisWorkerDeps {
 }
 
 /**
- * The analysis worker: takes anomalies and alarm states off the signal queue,
+ * The correlate worker: takes anomalies and alarm states off the signal queue,
  * folds them into incidents (grouping, updates, resolution), diagnoses each
- * incident it touched against the context store, and records it.
+ * incident it touched against the stacks' context, and records it.
  */
-export function startAnalysisWorker(deps: AnalysisWorkerDeps) {
+export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
   const emit = deps.emit ?? (() => {});
 
   async function analyse(inputs: CorrelationInput[]): Promise<void> {

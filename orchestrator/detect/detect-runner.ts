@@ -13,11 +13,11 @@ import {
 import { every, type Periodic } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import type { Redis } from 'ioredis';
-import type { SignalQueue } from './aiops-queue.ts';
-import { contextFrom } from './context-store.ts';
-import type { IncidentStore } from './incident-store.ts';
+import type { SignalQueue } from '../correlate/signal-queue.ts';
+import { contextFrom } from '../correlate/stack-context.ts';
+import type { IncidentStore } from '../correlate/incident-store.ts';
 
-export interface TelemetryRunnerDeps {
+export interface DetectRunnerDeps {
   redis: Redis;
   prefix: string;
   runs: RunStore;
@@ -37,7 +37,7 @@ export interface TelemetryRunnerDeps {
  * point with its series' detector, and puts anomalies and alarm states on the
  * signal queue.
  */
-export function startTelemetryRunner(deps: TelemetryRunnerDeps) {
+export function startDetectRunner(deps: DetectRunnerDeps) {
   const emit = deps.emit ?? (() => {});
   const store = createRedisTelemetryStore({ redis: deps.redis, prefix: deps.prefix });
   const reader = createCloudWatchReader({ ...(deps.endpoint ? { endpoint: deps.endpoint } : {}), ...(deps.region ? { region: deps.region } : {}) });
@@ -92,4 +92,4 @@ export function startTelemetryRunner(deps: TelemetryRunnerDeps) {
     },
   };
 }
-export type TelemetryRunner = ReturnType<typeof startTelemetryRunner>;
+export type DetectRunner = ReturnType<typeof startDetectRunner>;

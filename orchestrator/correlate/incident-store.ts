@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { IncidentSchema, parseTrackerState, initialTrackerState, type TrackerState } from '../correlate/index.ts';
+import { IncidentSchema, parseTrackerState, initialTrackerState, type TrackerState } from './index.ts';
 import { ProbableCauseSchema } from '../diagnose/index.ts';
 
 /** An incident as served by the API: the tracker's incident and its diagnosis. */

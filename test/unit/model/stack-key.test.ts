@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseStackKey, stackKey } from '../../../orchestrator/queue/stack-key.ts';
+import { parseStackKey, stackKey } from '../../../orchestrator/model/stack-key.ts';
 
 describe('stack keys: names that cannot leave their checkout', () => {
   const valid: [string, { repo: string; project: string; stack: string }][] = [
