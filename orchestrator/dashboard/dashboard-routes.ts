@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { IncidentStore } from '../correlate/incident-store.ts';
+import { requestField } from '../http/request-fields.ts';
 import { sendJson } from '../http/send-json.ts';
+import { IncidentIdSchema } from '../model/record-ids.ts';
 import { incidentSeries } from './incident-series.ts';
 
 export interface DashboardDeps {
@@ -50,7 +52,7 @@ export function createDashboardRoutes(deps: DashboardDeps): DashboardRoutes {
       );
     }
     app.get<{ Params: { id: string } }>('/api/incidents/:id/series', { config: { access: 'viewer' } }, async (req, reply) => {
-      const id = req.params.id;
+      const id = requestField('id', req.params.id, IncidentIdSchema);
       if (!deps.incidents) return sendJson(reply, 404, { error: 'incidents are not available: telemetry is off' });
       const record = await deps.incidents.get(id);
       if (!record) return sendJson(reply, 404, { error: `no incident ${id}` });

@@ -8,7 +8,8 @@ import { ignoredFork, type PullRequestSettings } from '../intake/fork-policy.ts'
 import { matchRepo } from '../intake/repo-match.ts';
 import { StackBusyForUnlockError, type ForceUnlock } from '../deploy/force-unlock.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
-import { parseStackKey } from '../model/stack-key.ts';
+import { IncidentIdSchema, RunIdSchema } from '../model/record-ids.ts';
+import { parseStackKey, StackKeySchema } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { receiveWebhook } from '../webhooks/index.ts';
@@ -18,6 +19,7 @@ import type { Metrics } from './metrics.ts';
 import type { AuthSettings } from './auth.ts';
 import { installAuth, principalOf } from './route-auth.ts';
 import { HttpError, refuseBy } from './http-error.ts';
+import { optionalField, requestField } from './request-fields.ts';
 import { registerRemediationRoutes, type RemediationApiDeps } from './remediation-routes.ts';
 
 import { sendJson } from './send-json.ts';
@@ -110,7 +112,8 @@ const NO_CONTENT_TYPE = 'application/x-homeostat-none';
 export function createHttpServer(deps: HttpDeps): HttpServer {
   const limit = deps.webhookMaxBytes ?? 1024 * 1024;
   // forceCloseConnections: close() ends keep-alive connections too, so a stop never waits on an idle client.
-  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: API_BODY_LIMIT, return503OnClosing: true });
+  // Path parameters up to 1 KiB reach the routes, whose schemas answer a too-long id or key with a 400 naming it.
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: API_BODY_LIMIT, return503OnClosing: true, routerOptions: { maxParamLength: 1024 } });
   installAuth(app, deps.auth, deps.onRoute);
   // Only JSON reaches the API (route-auth refuses other types on mutations); text/plain is not even parsed.
   app.removeContentTypeParser('text/plain');
@@ -179,13 +182,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     });
   });
 
-  function targetOf(key: string) {
-    try {
-      return parseStackKey(key);
-    } catch (err) {
-      throw new HttpError(400, (err as Error).message);
-    }
-  }
+  const targetOf = (key: string) => parseStackKey(requestField('stack', key, StackKeySchema));
 
   app.get('/healthz', { config: { access: 'open' } }, async (_req, reply) => sendJson(reply, 200, { status: 'ok', ...(deps.runtime ? { details: deps.runtime } : {}) }));
   app.get('/readyz', { config: { access: 'open' } }, async (_req, reply) => {
@@ -202,12 +199,13 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   app.get<{ Querystring: { limit?: string; stack?: string } }>('/api/runs', { config: { access: 'viewer' } }, async (req, reply) => {
     const limitParam = Number(req.query.limit ?? 50);
     if (!Number.isInteger(limitParam) || limitParam < 1 || limitParam > 1000) throw new HttpError(400, 'limit: expected a whole number from 1 to 1000');
-    const stack = req.query.stack || undefined;
+    const stack = optionalField('stack', req.query.stack, StackKeySchema);
     return sendJson(reply, 200, { runs: await deps.store.list({ limit: limitParam, ...(stack ? { stackKey: stack } : {}) }) });
   });
   app.get<{ Params: { id: string } }>('/api/runs/:id', { config: { access: 'viewer' } }, async (req, reply) => {
-    const run = await deps.store.get(req.params.id);
-    if (!run) throw new HttpError(404, `no run ${req.params.id}`);
+    const id = requestField('id', req.params.id, RunIdSchema);
+    const run = await deps.store.get(id);
+    if (!run) throw new HttpError(404, `no run ${id}`);
     return sendJson(reply, 200, { run, log: await deps.store.log(run.id) });
   });
 
@@ -270,8 +268,9 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     sendJson(reply, 200, { incidents: (await deps.incidents?.list(Number(req.query.limit ?? 50))) ?? [] }),
   );
   app.get<{ Params: { id: string } }>('/api/incidents/:id', { config: { access: 'viewer' } }, async (req, reply) => {
-    const record = await deps.incidents?.get(req.params.id);
-    if (!record) throw new HttpError(404, `no incident ${req.params.id}`);
+    const id = requestField('id', req.params.id, IncidentIdSchema);
+    const record = await deps.incidents?.get(id);
+    if (!record) throw new HttpError(404, `no incident ${id}`);
     return sendJson(reply, 200, record);
   });
   app.get('/api/signals', { config: { access: 'viewer' } }, async (_req, reply) => sendJson(reply, 200, { signals: deps.signalHealth?.() ?? [] }));

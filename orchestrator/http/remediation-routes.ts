@@ -4,8 +4,12 @@ import { AuditTypeSchema, type AuditLog } from '../audit/index.ts';
 import type { GuardrailLedger } from '../remediate/guardrail-ledger.ts';
 import { RuntimeControlsSchema } from '../remediate/guardrail-ledger.ts';
 import type { RemediationStore } from '../remediate/remediation-store.ts';
+import { RemediationIdSchema, ReviewIdSchema } from '../remediate/remediation-record.ts';
 import { ReviewError, type ReviewActions } from '../remediate/review-actions.ts';
+import { IncidentIdSchema } from '../model/record-ids.ts';
+import { StackKeySchema } from '../model/stack-key.ts';
 import { HttpError, refuseBy } from './http-error.ts';
+import { optionalField, requestField } from './request-fields.ts';
 import { sendJson } from './send-json.ts';
 import { principalOf } from './route-auth.ts';
 
@@ -45,10 +49,11 @@ type Query = Record<string, string | undefined>;
  */
 export function registerRemediationRoutes(app: FastifyInstance, deps: RemediationApiDeps): void {
   const decideReview = (approve: boolean) => async (req: FastifyRequest<{ Params: { id: string }; Body: unknown }>, reply: FastifyReply) => {
+    const id = requestField('id', req.params.id, ReviewIdSchema);
     const body = parseBody(req.body, DecisionBodySchema);
     const by = principalOf(req).name;
     try {
-      const review = approve ? await deps.reviews.approve(req.params.id, by) : await deps.reviews.reject(req.params.id, by, body.reason);
+      const review = approve ? await deps.reviews.approve(id, by) : await deps.reviews.reject(id, by, body.reason);
       return sendJson(reply, 200, { review });
     } catch (err) {
       if (err instanceof ReviewError) throw new HttpError(err.status, err.message);
@@ -63,20 +68,22 @@ export function registerRemediationRoutes(app: FastifyInstance, deps: Remediatio
     return sendJson(reply, 200, { reviews: await deps.store.reviews({ ...(parsed.data ? { status: parsed.data } : {}), limit: limitOf(req.query.limit) }) });
   });
   app.get<{ Params: { id: string } }>('/api/reviews/:id', { config: { access: 'viewer' } }, async (req, reply) => {
-    const review = await deps.store.review(req.params.id);
-    if (!review) throw new HttpError(404, `no review item ${req.params.id}`);
+    const id = requestField('id', req.params.id, ReviewIdSchema);
+    const review = await deps.store.review(id);
+    if (!review) throw new HttpError(404, `no review item ${id}`);
     return sendJson(reply, 200, { review });
   });
   app.post('/api/reviews/:id/approve', { config: { access: 'approver' } }, decideReview(true));
   app.post('/api/reviews/:id/reject', { config: { access: 'approver' } }, decideReview(false));
   app.get<{ Querystring: Query }>('/api/remediations', { config: { access: 'viewer' } }, async (req, reply) => {
-    const incidentId = req.query.incident || undefined;
-    const stackKey = req.query.stack || undefined;
+    const incidentId = optionalField('incident', req.query.incident, IncidentIdSchema);
+    const stackKey = optionalField('stack', req.query.stack, StackKeySchema);
     return sendJson(reply, 200, { remediations: await deps.store.list({ limit: limitOf(req.query.limit), ...(incidentId ? { incidentId } : {}), ...(stackKey ? { stackKey } : {}) }) });
   });
   app.get<{ Params: { id: string } }>('/api/remediations/:id', { config: { access: 'viewer' } }, async (req, reply) => {
-    const remediation = await deps.store.get(req.params.id);
-    if (!remediation) throw new HttpError(404, `no remediation ${req.params.id}`);
+    const id = requestField('id', req.params.id, RemediationIdSchema);
+    const remediation = await deps.store.get(id);
+    if (!remediation) throw new HttpError(404, `no remediation ${id}`);
     return sendJson(reply, 200, { remediation });
   });
   app.get<{ Querystring: Query }>('/api/audit', { config: { access: 'viewer' } }, async (req, reply) => {
@@ -84,8 +91,8 @@ export function registerRemediationRoutes(app: FastifyInstance, deps: Remediatio
     const parsedType = AuditTypeSchema.optional().safeParse(type);
     if (!parsedType.success) throw new HttpError(400, `type: not an audit entry type: ${type}`);
     const before = req.query.before;
-    const incidentId = req.query.incident || undefined;
-    const stackKey = req.query.stack || undefined;
+    const incidentId = optionalField('incident', req.query.incident, IncidentIdSchema);
+    const stackKey = optionalField('stack', req.query.stack, StackKeySchema);
     const entries = await deps.audit.list({
       limit: limitOf(req.query.limit),
       ...(before ? { beforeSeq: Number(before) } : {}),

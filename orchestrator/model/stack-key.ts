@@ -37,3 +37,12 @@ export function parseStackKey(key: string): StackId {
   if (!parsed.success) throw new Error(`not a stack key: ${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data;
 }
+
+/** A stack key in its text form, as the API and the records carry it. */
+export const StackKeySchema = z.string().max(300, 'a stack key of at most 300 characters').superRefine((key, ctx) => {
+  try {
+    parseStackKey(key);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});

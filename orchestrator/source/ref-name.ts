@@ -49,7 +49,10 @@ export const FullRefSchema = z.string().superRefine((name, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'expected a full ref starting with refs/' });
     return;
   }
-  const problem = refNameProblem(name);
+  // A branch's own name is held to the branch rules too: `refs/heads/-x` is a ref git accepts, but
+  // `-x` would read as an option wherever the branch is named on a command line.
+  const branch = name.startsWith('refs/heads/') ? name.slice('refs/heads/'.length) : undefined;
+  const problem = refNameProblem(name) ?? (branch === undefined ? undefined : refNameProblem(branch));
   if (problem) ctx.addIssue({ code: 'custom', message: `not a valid ref: ${problem}` });
 });
 

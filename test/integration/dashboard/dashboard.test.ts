@@ -277,7 +277,7 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
     assert.deepEqual([s!.stackKey, s!.signalId, s!.seriesId], [STACK, 'cpu', 'sandbox/cpu']);
     assert.deepEqual(s!.points.map((p) => p.v), CPU);
     assert.deepEqual(s!.anomalies.map((a) => [a.t - T0, a.score]), [[6 * MIN, 0.9], [7 * MIN, 0.99], [8 * MIN, 0.9]]);
-    assert.equal((await fetch(`${server.url}/api/incidents/nope/series`, { headers: as('viewer', false) })).status, 404);
+    assert.equal((await fetch(`${server.url}/api/incidents/${encodeURIComponent('infra/./sandbox@20200101T0000Z')}/series`, { headers: as('viewer', false) })).status, 404);
     const css = await fetch(`${server.url}/dashboard/app.css`);
     assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
     assert.match((await fetch(`${server.url}/dashboard`)).headers.get('content-security-policy') ?? '', /script-src 'self'/);

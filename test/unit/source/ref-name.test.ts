@@ -50,6 +50,11 @@ describe('names that cannot escape: git check-ref-format, ids and paths', () => 
     assert.equal(FullRefSchema.safeParse('refs/heads/../../config').error?.issues[0]?.message, "not a valid ref: holds '..'");
   });
 
+  it('a branch ref names a branch git would create: refs/heads/-x is refused, as -x would read as an option', () => {
+    assert.equal(FullRefSchema.safeParse('refs/heads/-x').error?.issues[0]?.message, "not a valid ref: starts with '-' (it would read as an option)");
+    assert.equal(FullRefSchema.safeParse('refs/heads/feature/-x').success, true, 'a later part may start with - (git check-ref-format --branch agrees)');
+  });
+
   it('what may be resolved: a commit id or a ref name, never an option', () => {
     assert.equal(revisionProblem('9049f1265b7d61be4a8904a9a27120d2064dab3b'), undefined);
     assert.equal(revisionProblem('refs/heads/main'), undefined);
