@@ -42,7 +42,8 @@ export interface RemediationFixture {
   cleanup(): Promise<void>;
 }
 
-const AWS_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
+// Moto takes any keys; these are distinctive, so that a test can search for them where they must not be.
+export const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIAHOMEOSTATSEEDED1', AWS_SECRET_ACCESS_KEY: 'aws-secret-seeded-0f3c9e1b7d', AWS_REGION: 'us-east-1' };
 
 export async function createRemediationFixture(
   remediation: Record<string, unknown>,
