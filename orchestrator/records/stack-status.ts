@@ -52,12 +52,19 @@ export function initialStatus(stackKey: string, at: string): StackStatus {
 /** A run for `run.commit` has started. */
 export function startRun(status: StackStatus, run: RunRecord, at: string): StackStatus {
   const c = status.conditions;
+  // A stack stalls on one commit: a run of another commit starts afresh, so that a failure of that
+  // run which does not stall (a lock, a transient error) can never leave the old stall on the new commit.
+  const newCommit = run.apply && run.commit !== status.observedCommit;
   return {
     ...status,
     // A preview of another ref (a pull request, a remediation's policy check) is not what the stack observes.
     ...(run.apply ? { observedCommit: run.commit } : {}),
     lastRunId: run.id,
-    conditions: { ...c, Reconciling: cond(true, run.apply ? 'Applying' : 'Previewing', `run ${run.id} for ${run.commit.slice(0, 12)}`, at, c.Reconciling) },
+    conditions: {
+      ...c,
+      Reconciling: cond(true, run.apply ? 'Applying' : 'Previewing', `run ${run.id} for ${run.commit.slice(0, 12)}`, at, c.Reconciling),
+      ...(newCommit && c.Stalled.status ? { Stalled: cond(false, 'NotStalled', `a new commit ${run.commit.slice(0, 12)} is being reconciled`, at, c.Stalled) } : {}),
+    },
   };
 }
 
