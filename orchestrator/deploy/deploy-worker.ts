@@ -13,7 +13,7 @@ import { ForeignLockError, type StackRef, type StackRunner } from '../engine/sta
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { PolicyConfig } from '../plan/policy-config.ts';
 import { parseDeployJobData, type DeployJobData } from '../queue/deploy-job.ts';
-import { DEPLOY_QUEUE, MAX_ATTEMPTS, type DeployQueue } from '../queue/deploy-queue.ts';
+import { DEPLOY_QUEUE, type DeployQueue } from '../queue/deploy-queue.ts';
 import { stackKey } from '../queue/stack-key.ts';
 import { LeaseLostError, type StackLease, type StackLock } from '../queue/stack-lock.ts';
 import { aliveWorkers, startWorkerHeartbeat } from '../queue/worker-heartbeat.ts';
@@ -24,7 +24,9 @@ import type { SourceArtifact } from '../source/artifact.ts';
 import { GitError } from '../source/git.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { engineFailure, failureOf, firstLine, StalledError, TransientError, WaitingError } from './deploy-errors.ts';
 import { deployStack, type DeployOutcome } from './deploy-stack.ts';
+import { jobOutcome } from './job-outcome.ts';
 
 /** A watched repository, as the worker needs it. */
 export interface WatchedRepo {
@@ -80,16 +82,6 @@ export interface DeployWorker {
   close(): Promise<void>;
   /** Interrupts every running engine now (a shutdown that ran out of time). */
   abort(): void;
-}
-
-/** Thrown inside a job when the run ended in a way that should not be retried. */
-class StalledRun extends UnrecoverableError {
-  constructor(
-    readonly reason: RunReason,
-    readonly detail: string,
-  ) {
-    super(`${reason}: ${detail}`);
-  }
 }
 
 function newRunId(): string {
@@ -205,7 +197,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     // recover: a run of this job left "running" by a crashed worker is marked aborted, and the engine's leftovers cleared.
     const crashed = (await deps.store.inFlight()).filter((r) => r.stackKey === key);
     const repo = deps.repo(data.target.repo);
-    if (!repo) throw new StalledRun('SourceUnavailable', `repository ${data.target.repo} is not watched (anymore)`);
+    if (!repo) throw new StalledError('SourceUnavailable', `repository ${data.target.repo} is not watched (anymore)`);
 
     const run = runningRecord(job, data, lease, 'fetching');
     const save = async () => {
@@ -244,13 +236,13 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       try {
         artifact = await deps.fetcher.fetch(repo.url, data.commit, key);
       } catch (err) {
-        if (err instanceof GitError) throw Object.assign(new Error(err.message), { reason: 'SourceUnavailable' as RunReason });
+        if (err instanceof GitError) throw new TransientError('SourceUnavailable', err.message);
         throw err;
       }
 
       // A commit without the project (a revert of the commit that added it) is not a program to run.
       if (!existsSync(join(artifact.dir, data.target.project, 'Pulumi.yaml'))) {
-        throw new StalledRun('InvalidProgram', `no Pulumi.yaml in ${data.target.project || 'the repository root'} at ${data.commit.slice(0, 12)}`);
+        throw new StalledError('InvalidProgram', `no Pulumi.yaml in ${data.target.project || 'the repository root'} at ${data.commit.slice(0, 12)}`);
       }
 
       // preview (+ policy), then apply on the deploy branch
@@ -300,15 +292,13 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       }
       if (outcome.status === 'policy-violation') {
         const v = outcome.preview.summary.policyViolations.filter((x) => x.level === 'mandatory');
-        throw new StalledRun('PolicyViolation', v.map((x) => `${x.policy}: ${x.message}`).join('; '));
+        throw new StalledError('PolicyViolation', v.map((x) => `${x.policy}: ${x.message}`).join('; '));
       }
       if (outcome.status === 'failed') {
         const failedRun = outcome.apply ?? outcome.preview;
         const text = failedRun.error ?? failedRun.summary.errors.join('\n');
-        const c = classifyEngineError(text);
-        if (shutdown.signal.aborted) throw Object.assign(new Error('cancelled by shutdown'), { reason: 'Cancelled' as RunReason, kind: 'waiting' });
-        if (c.kind === 'stalled') throw new StalledRun(c.reason, firstLine(text));
-        throw Object.assign(new Error(firstLine(text)), { reason: c.reason, kind: c.kind });
+        if (shutdown.signal.aborted) throw new WaitingError('Cancelled', 'cancelled by shutdown');
+        throw engineFailure(classifyEngineError(text), firstLine(text));
       }
 
       run.status = outcome.status === 'applied' ? 'applied' : outcome.status === 'unchanged' ? 'unchanged' : 'previewed';
@@ -317,35 +307,32 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       const outputs = run.status === 'applied' || run.status === 'unchanged' ? (outcome.apply ?? outcome.preview).summary.outputs : undefined;
       await finish(run, outputs);
       return run.status;
-    } catch (err) {
+    } catch (caught) {
       if (lease.signal.aborted) return await leaseLost(job, run, lease, token);
-      const e = err as Error & { reason?: RunReason; kind?: string };
-      let waitMs = 2000;
+      let err = caught;
       // Locked: our own stale locks are cleared (and the job comes back soon); anyone else's
       // lock is waited for with a backoff that grows with its age, and named on the stack.
-      if (e.reason === 'StackLocked' && artifact) {
+      if (failureOf(err).reason === 'StackLocked' && artifact) {
         const blocked = await recoverStack(key, stackRef(repo, artifact, data), run).then(
           () => undefined,
           (x: unknown) => x as Error,
         );
         if (blocked instanceof ForeignLockError) {
-          e.message = blocked.message;
-          waitMs = lockBackoffMs(blocked.holders.map((h) => h.since));
+          err = new WaitingError('StackLocked', blocked.message, lockBackoffMs(blocked.holders.map((h) => h.since)));
         } else if (blocked) {
-          e.message = blocked.message;
+          err = new WaitingError('StackLocked', blocked.message);
         }
       }
-      const final = !(err instanceof StalledRun) && e.kind !== 'waiting' && attempt >= MAX_ATTEMPTS;
-      run.reason = err instanceof StalledRun ? err.reason : final ? 'RetriesExhausted' : e.reason ?? 'EngineError';
+      const outcome = jobOutcome(err, attempt);
+      run.reason = outcome.reason;
       // Cancelled by shutdown is not the commit's fault: the next worker takes the job again.
-      run.status = run.reason === 'Cancelled' ? 'aborted' : 'failed';
-      const detail = err instanceof StalledRun ? err.detail : e.message;
-      run.message = final ? `${MAX_ATTEMPTS} attempts failed; last: ${detail}` : detail;
+      run.status = outcome.status;
+      run.message = outcome.message;
       await finish(run);
       sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: run.status }));
-      if (err instanceof StalledRun || final) throw new UnrecoverableError(run.message);
-      if (e.kind === 'waiting') {
-        await job.moveToDelayed(Date.now() + waitMs, token);
+      if (outcome.next.action === 'fail') throw new UnrecoverableError(run.message);
+      if (outcome.next.action === 'delay') {
+        await job.moveToDelayed(Date.now() + outcome.next.delayMs, token);
         throw new DelayedError();
       }
       throw err;
@@ -523,9 +510,4 @@ export function lockBackoffMs(since: readonly string[], now = Date.now()): numbe
   const oldest = Math.min(...since.map((t) => Date.parse(t)).filter(Number.isFinite));
   const age = Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
   return Math.min(60_000, Math.max(2000, Math.floor(age / 4)));
-}
-
-function firstLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  return (lines.find((l) => l.startsWith('error:')) ?? lines[0] ?? 'unknown error').slice(0, 500);
 }
