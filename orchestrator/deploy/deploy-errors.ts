@@ -25,7 +25,8 @@ export class StalledError extends UnrecoverableError {
 
 /** Try again later, without counting an attempt (a lock, an update in progress, a shutdown). */
 export class WaitingError extends Error {
-  override readonly name = 'WaitingError';
+  // Not BullMQ's name 'WaitingError', which its worker takes for a job moved away by hand (and leaves alone).
+  override readonly name = 'DeployWaitingError';
   readonly kind: FailureKind = 'waiting';
   constructor(
     readonly reason: RunReason,
