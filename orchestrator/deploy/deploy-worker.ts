@@ -3,73 +3,29 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { declaredEngineEnv } from '../engine/engine-env.ts';
 import { classifyEngineError } from '../engine/engine-errors.ts';
-import { changedResources } from '../engine/run-summary.ts';
 import { engineEventLine } from '../engine/event-log.ts';
-import type { EngineIdentity } from '../engine/engine-lock.ts';
-import { ForeignLockError, type StackRef, type StackRunner } from '../engine/stack-runner.ts';
-import type { ForgeAdapter } from '../forge/forge.ts';
-import type { PolicyConfig } from '../plan/policy-config.ts';
 import { parseDeployJobData, type DeployJobData } from '../queue/deploy-job.ts';
-import { DEPLOY_QUEUE, type DeployQueue } from '../queue/deploy-queue.ts';
+import { DEPLOY_QUEUE } from '../queue/deploy-queue.ts';
 import { stackKey } from '../queue/stack-key.ts';
-import { LeaseLostError, type StackLease, type StackLock } from '../queue/stack-lock.ts';
-import { aliveWorkers, startWorkerHeartbeat } from '../queue/worker-heartbeat.ts';
+import { LeaseLostError, type StackLease } from '../queue/stack-lock.ts';
+import { startWorkerHeartbeat } from '../queue/worker-heartbeat.ts';
 import type { RunReason, RunRecord } from '../records/run-record.ts';
-import type { RunStore } from '../records/run-store.ts';
 import { applyRun, isStalledFor, startRun } from '../records/stack-status.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
 import { GitError } from '../source/git.ts';
-import type { SourceFetcher } from '../source/source-fetcher.ts';
-import { timelineEvent, type TimelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { timelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
 import { engineFailure, failureOf, firstLine, StalledError, TransientError, WaitingError } from './deploy-errors.ts';
+import { recordSkipped, runningRecord } from './deploy-run.ts';
 import { deployStack, type DeployOutcome } from './deploy-stack.ts';
+import { driftCheck } from './drift-check.ts';
 import { jobOutcome } from './job-outcome.ts';
+import { postPreview } from './post-preview.ts';
+import { recordEngine, recoverCrashedRuns, recoverLockedStack } from './run-recovery.ts';
+import { stackRef, type DeployWorkerDeps, type WorkerContext } from './worker-context.ts';
 
-/** A watched repository, as the worker needs it. */
-export interface WatchedRepo {
-  id: string;
-  url: string;
-  /** Policy pack folders relative to the repository root. */
-  policyPacks: string[];
-  /** What a drift check does when it finds drift; default `report`. */
-  driftAction?: 'report' | 'reconcile';
-  /** The repository's `engineEnv`: variables of the service's environment its stacks' engines get. */
-  engineEnv?: readonly string[] | Readonly<Record<string, readonly string[]>>;
-}
-
-export interface DeployWorkerDeps {
-  connection: Redis;
-  prefix?: string;
-  queue: DeployQueue;
-  runner: StackRunner;
-  fetcher: SourceFetcher;
-  store: RunStore;
-  lock: StackLock;
-  repo(id: string): WatchedRepo | undefined;
-  policyConfig?: PolicyConfig;
-  /** Pinned policy pack folders from the service config: enforced on every run, whatever the commit holds. */
-  pinnedPolicyPacks?: string[];
-  engineVersion: string;
-  /** Timeline of what happens, for the sandbox and the dashboard. */
-  emit?: TimelineSink;
-  /** Default 4: stacks deploy in parallel, each stack one at a time. */
-  concurrency?: number;
-  /** How long a waiting job sleeps before it tries the stack's lock again; default 500 ms. */
-  lockRetryMs?: number;
-  /** On shutdown, how long a running update may take to finish before it is cancelled; default 60 s. */
-  shutdownGraceMs?: number;
-  /** Worker id in records and locks; default host-pid-random. */
-  workerId?: string;
-  /** How long a job stays with a worker that stops renewing it (a crash); default 30 000 ms. */
-  jobLockMs?: number;
-  /** Called with every finished run (metrics). */
-  onRunFinished?: (run: RunRecord) => void;
-  /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
-  forge?: (repoId: string) => ForgeAdapter | undefined;
-}
+export type { DeployWorkerDeps, WatchedRepo } from './worker-context.ts';
 
 export interface DeployWorker {
   readonly id: string;
@@ -82,10 +38,6 @@ export interface DeployWorker {
   close(): Promise<void>;
   /** Interrupts every running engine now (a shutdown that ran out of time). */
   abort(): void;
-}
-
-function newRunId(): string {
-  return `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
 /**
@@ -110,6 +62,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   // no engine of this worker runs any more.
   const interruptGraceMs = Math.min(10_000, Math.floor(leaseMs / 4));
   const heartbeat = startWorkerHeartbeat(deps.connection, { prefix, worker: workerId, host: hostname(), ttlMs: Math.floor(leaseMs * 1.5) });
+  const ctx: WorkerContext = { deps, prefix, workerId, emit, shutdown: shutdown.signal, running, interruptGraceMs };
 
   async function processJob(job: Job<DeployJobData>, token?: string): Promise<string> {
     let data: DeployJobData;
@@ -122,13 +75,13 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
 
     // 1. Latest wins: a newer commit for this stack was queued after this one.
     if (data.apply && (await deps.queue.latestApply(data.target)) !== job.id) {
-      await recordSkipped(job, data, 'Superseded', 'a newer commit for this stack arrived first');
+      await recordSkipped(ctx, job, data, 'Superseded', 'a newer commit for this stack arrived first');
       return 'skipped';
     }
     // 2. A stack stalled on this commit waits for a new one (a person's manual run may still go ahead).
     const before = await deps.store.status(key);
     if (data.trigger.kind !== 'manual' && data.trigger.kind !== 'recovery' && isStalledFor(before, data.commit)) {
-      await recordSkipped(job, data, before.conditions.Stalled.reason as RunReason, `stack is stalled on this commit: ${before.conditions.Stalled.message}`);
+      await recordSkipped(ctx, job, data, before.conditions.Stalled.reason as RunReason, `stack is stalled on this commit: ${before.conditions.Stalled.message}`);
       return 'skipped';
     }
 
@@ -139,55 +92,10 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       throw new DelayedError();
     }
     try {
-      return data.mode === 'drift' ? await driftCheck(job, data, lease) : await reconcile(job, data, lease, token);
+      return data.mode === 'drift' ? await driftCheck(ctx, job, data, lease) : await reconcile(job, data, lease, token);
     } finally {
       await lease.release();
     }
-  }
-
-  /** A run that has just taken its stack's lease. */
-  function runningRecord(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease, phase: RunRecord['phase']): RunRecord {
-    return {
-      id: newRunId(),
-      jobId: String(job.id),
-      target: data.target,
-      stackKey: stackKey(data.target),
-      commit: data.commit,
-      apply: data.mode === 'drift' ? false : data.apply,
-      mode: data.mode,
-      trigger: data.trigger,
-      phase,
-      status: 'running',
-      attempt: job.attemptsMade + 1,
-      fence: lease.fence,
-      worker: workerId,
-      engineVersion: deps.engineVersion,
-      timings: { enqueuedAt: data.enqueuedAt, startedAt: new Date().toISOString() },
-    };
-  }
-
-  async function recordSkipped(job: Job<DeployJobData>, data: DeployJobData, reason: RunReason, message: string): Promise<void> {
-    const now = new Date().toISOString();
-    const run: RunRecord = {
-      id: newRunId(),
-      jobId: String(job.id),
-      target: data.target,
-      stackKey: stackKey(data.target),
-      commit: data.commit,
-      apply: data.apply,
-      mode: data.mode,
-      trigger: data.trigger,
-      phase: 'done',
-      status: 'skipped',
-      reason,
-      message,
-      attempt: job.attemptsMade + 1,
-      worker: workerId,
-      engineVersion: deps.engineVersion,
-      timings: { enqueuedAt: data.enqueuedAt, startedAt: now, finishedAt: now },
-    };
-    await deps.store.save(run);
-    emit(timelineEvent('preview', `skipped: ${message}`, { stack: data.target.stack, commit: data.commit, outcome: 'skipped' }));
   }
 
   async function reconcile(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease, token?: string): Promise<string> {
@@ -199,7 +107,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     const repo = deps.repo(data.target.repo);
     if (!repo) throw new StalledError('SourceUnavailable', `repository ${data.target.repo} is not watched (anymore)`);
 
-    const run = runningRecord(job, data, lease, 'fetching');
+    const run = runningRecord(ctx, job, data, lease, 'fetching');
     const save = async () => {
       if (!(await deps.store.saveFenced(run, lease.fence))) {
         throw new Error(`lost the lock of ${key} (fence ${lease.fence}); another worker owns the stack now`);
@@ -227,10 +135,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     const onLeaseLost = () => cancel.abort(lease.signal.reason);
     lease.signal.addEventListener('abort', onLeaseLost, { once: true });
     try {
-      for (const r of crashed) {
-        await recoverCrashed(r, repo, data);
-        sink(timelineEvent('error', `run ${r.id} was in flight when its worker died: marked aborted, engine lock cleared`, { stack: data.target.stack, commit: r.commit, outcome: 'aborted' }));
-      }
+      await recoverCrashedRuns(ctx, crashed, repo, data, sink);
 
       // source
       try {
@@ -276,7 +181,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
           },
           interruptGraceMs,
           onEngineStarted: (engine) => {
-            void recordEngine(key, engine, run).then(save).catch((err: unknown) => cancel.abort(err instanceof LeaseLostError ? err : new LeaseLostError(String(err))));
+            void recordEngine(ctx, key, engine, run).then(save).catch((err: unknown) => cancel.abort(err instanceof LeaseLostError ? err : new LeaseLostError(String(err))));
           },
         },
         sink,
@@ -309,20 +214,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       return run.status;
     } catch (caught) {
       if (lease.signal.aborted) return await leaseLost(job, run, lease, token);
-      let err = caught;
-      // Locked: our own stale locks are cleared (and the job comes back soon); anyone else's
-      // lock is waited for with a backoff that grows with its age, and named on the stack.
-      if (failureOf(err).reason === 'StackLocked' && artifact) {
-        const blocked = await recoverStack(key, stackRef(repo, artifact, data), run).then(
-          () => undefined,
-          (x: unknown) => x as Error,
-        );
-        if (blocked instanceof ForeignLockError) {
-          err = new WaitingError('StackLocked', blocked.message, lockBackoffMs(blocked.holders.map((h) => h.since)));
-        } else if (blocked) {
-          err = new WaitingError('StackLocked', blocked.message);
-        }
-      }
+      const err = failureOf(caught).reason === 'StackLocked' && artifact ? await recoverLockedStack(ctx, caught, key, stackRef(repo, artifact, data), run) : caught;
       const outcome = jobOutcome(err, attempt);
       run.reason = outcome.reason;
       // Cancelled by shutdown is not the commit's fault: the next worker takes the job again.
@@ -351,7 +243,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       await deps.store.saveStatus(status);
       await save();
       deps.onRunFinished?.(r);
-      if (r.trigger.kind === 'pull_request') await postPreview(r);
+      if (r.trigger.kind === 'pull_request') await postPreview(ctx, r);
     }
   }
 
@@ -373,100 +265,6 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     deps.onRunFinished?.(run);
     await job.moveToDelayed(Date.now() + 2000, token).catch(() => undefined);
     throw new DelayedError();
-  }
-
-  /** A pull request's preview goes back to its forge; a forge that fails does not fail the run. */
-  async function postPreview(r: RunRecord): Promise<void> {
-    if (r.trigger.kind !== 'pull_request') return;
-    const forge = deps.forge?.(r.target.repo);
-    if (!forge) return;
-    try {
-      await forge.reportPreview({ repoName: r.trigger.repoName, number: r.trigger.number, sha: r.commit }, r);
-    } catch (err) {
-      emit(timelineEvent('error', `could not post the preview of ${r.stackKey} to pull request #${r.trigger.number}: ${(err as Error).message}`, { stack: r.target.stack, commit: r.commit }));
-    }
-  }
-
-  /**
-   * Drift: a refresh-only preview of the commit last applied. Differences are
-   * recorded; with `reconcile`, the commit is applied again (refreshing
-   * first), through the same queue and lock as any deploy.
-   */
-  async function driftCheck(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease): Promise<string> {
-    const repo = deps.repo(data.target.repo);
-    if (!repo) throw new UnrecoverableError(`repository ${data.target.repo} is not watched (anymore)`);
-    const run = runningRecord(job, data, lease, 'previewing');
-    await deps.store.saveFenced(run, lease.fence);
-    const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
-    try {
-      const result = await deps.runner.run('refresh', stackRef(repo, artifact, data), { previewOnly: true });
-      run.previewSummary = result.summary;
-      run.timings.previewMs = result.durationMs;
-      run.phase = 'done';
-      run.timings.finishedAt = new Date().toISOString();
-      if (!result.ok) {
-        run.status = 'failed';
-        run.reason = classifyEngineError(result.error ?? '').reason;
-        run.message = firstLine(result.error ?? 'refresh failed');
-      } else {
-        const drifted = changedResources(result.summary);
-        run.status = drifted.length > 0 ? 'drifted' : 'in-sync';
-        run.message =
-          drifted.length === 0
-            ? 'deployed resources match the state'
-            : drifted.map((r) => `${r.name}: ${r.changes.map((c) => `${c.path} ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`).join(', ') || r.op}`).join('; ');
-        if (drifted.length > 0) {
-          emit(timelineEvent('drift', run.message, { stack: data.target.stack, commit: data.commit, outcome: repo.driftAction ?? 'report', details: { runId: run.id } }));
-          if (repo.driftAction === 'reconcile') {
-            await deps.queue.enqueue(data.target, data.commit, true, { kind: 'drift', driftId: run.id }, { suffix: `reconcile-${run.id}` });
-          }
-        }
-      }
-      await deps.store.saveFenced(run, lease.fence);
-      deps.onRunFinished?.(run);
-      return run.status;
-    } finally {
-      await deps.fetcher.release(artifact).catch(() => undefined);
-    }
-  }
-
-  /**
-   * The engine's recovery for a stack whose lease we hold: pending operations
-   * cleared, and the engine locks that are provably ours and stale removed.
-   * Throws a waiting error naming the holder when the lock is anyone else's.
-   */
-  async function recoverStack(key: string, ref: StackRef, run?: RunRecord): Promise<void> {
-    const ours = await deps.store.engines(key);
-    const alive = await aliveWorkers(deps.connection, prefix, ours.flatMap((e) => (e.worker ? [e.worker] : [])));
-    await deps.runner.recover(ref, {
-      ours,
-      workerAlive: (w) => alive.has(w),
-      onEngineStarted: (engine) => void recordEngine(key, engine, run),
-    });
-  }
-
-  /** Remembers an engine we started, before it can take the stack's lock (the only lock we may clear later). */
-  async function recordEngine(key: string, engine: EngineIdentity, run?: RunRecord): Promise<void> {
-    const ours = { ...engine, worker: workerId };
-    if (run) run.engines = [...(run.engines ?? []), ours];
-    await deps.store.recordEngine(key, ours).catch(() => undefined);
-  }
-
-  /** An in-flight run of a dead worker: aborted on purpose, the engine's lock and pending operations cleared. */
-  async function recoverCrashed(r: RunRecord, repo: WatchedRepo, data: DeployJobData): Promise<void> {
-    // The engine first (it may still be busy: then wait and come back), the record after.
-    const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
-    try {
-      await recoverStack(stackKey(data.target), stackRef(repo, artifact, data));
-    } finally {
-      await deps.fetcher.release(artifact);
-    }
-    r.message = `worker ${r.worker ?? '?'} stopped during ${r.phase === 'applying' ? 'the update' : 'the run'}`;
-    r.status = 'aborted';
-    r.phase = 'done';
-    r.reason = 'WorkerCrashed';
-    r.timings.finishedAt = new Date().toISOString();
-    await deps.store.save(r);
   }
 
   const worker = new Worker<DeployJobData>(DEPLOY_QUEUE, processJob, {
@@ -497,17 +295,5 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   };
 }
 
-/** The job's stack in a checked-out commit, with the variables its engine may have. */
-function stackRef(repo: WatchedRepo, artifact: SourceArtifact, data: DeployJobData): StackRef {
-  return { workDir: join(artifact.dir, data.target.project), stack: data.target.stack, passEnv: declaredEngineEnv(repo.engineEnv, data.target.stack) };
-}
-
 /** Time kept at the end of a shutdown for recording how the interrupted runs ended. */
 const RECORD_MARGIN_MS = 1000;
-
-/** How long to wait before trying a stack someone else has locked again: a quarter of the lock's age, 2 s to 60 s. */
-export function lockBackoffMs(since: readonly string[], now = Date.now()): number {
-  const oldest = Math.min(...since.map((t) => Date.parse(t)).filter(Number.isFinite));
-  const age = Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
-  return Math.min(60_000, Math.max(2000, Math.floor(age / 4)));
-}
