@@ -1,73 +1,19 @@
-import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { declaredEngineEnv } from '../engine/engine-env.ts';
-import { classifyEngineError } from '../engine/engine-errors.ts';
-import { changedResources } from '../engine/run-summary.ts';
-import { engineEventLine } from '../engine/event-log.ts';
-import type { EngineIdentity } from '../engine/engine-lock.ts';
-import { ForeignLockError, type StackRef, type StackRunner } from '../engine/stack-runner.ts';
-import type { ForgeAdapter } from '../forge/forge.ts';
-import type { PolicyConfig } from '../plan/policy-config.ts';
 import { parseDeployJobData, type DeployJobData } from '../queue/deploy-job.ts';
-import { DEPLOY_QUEUE, MAX_ATTEMPTS, type DeployQueue } from '../queue/deploy-queue.ts';
+import { DEPLOY_QUEUE } from '../queue/deploy-queue.ts';
 import { stackKey } from '../model/stack-key.ts';
-import { LeaseLostError, type StackLease, type StackLock } from '../queue/stack-lock.ts';
-import { aliveWorkers, startWorkerHeartbeat } from '../queue/worker-heartbeat.ts';
-import type { RunReason, RunRecord } from '../records/run-record.ts';
-import type { RunStore } from '../records/run-store.ts';
-import { applyRun, isStalledFor, startRun } from '../records/stack-status.ts';
-import type { SourceArtifact } from '../source/artifact.ts';
-import { GitError } from '../source/git.ts';
-import type { SourceFetcher } from '../source/source-fetcher.ts';
-import { timelineEvent, type TimelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
-import { deployStack, type DeployOutcome } from './deploy-stack.ts';
+import { startWorkerHeartbeat } from '../queue/worker-heartbeat.ts';
+import type { RunReason } from '../records/run-record.ts';
+import { isStalledFor } from '../records/stack-status.ts';
+import { timelineEvent } from '../timeline/timeline-event.ts';
+import { recordSkipped } from './deploy-run.ts';
+import { driftCheck } from './drift-check.ts';
+import { reconcile } from './reconcile.ts';
+import type { DeployWorkerDeps, WorkerContext } from './worker-context.ts';
 
-/** A watched repository, as the worker needs it. */
-export interface WatchedRepo {
-  id: string;
-  url: string;
-  /** Policy pack folders relative to the repository root. */
-  policyPacks: string[];
-  /** What a drift check does when it finds drift; default `report`. */
-  driftAction?: 'report' | 'reconcile';
-  /** The repository's `engineEnv`: variables of the service's environment its stacks' engines get. */
-  engineEnv?: readonly string[] | Readonly<Record<string, readonly string[]>>;
-}
-
-export interface DeployWorkerDeps {
-  connection: Redis;
-  prefix?: string;
-  queue: DeployQueue;
-  runner: StackRunner;
-  fetcher: SourceFetcher;
-  store: RunStore;
-  lock: StackLock;
-  repo(id: string): WatchedRepo | undefined;
-  policyConfig?: PolicyConfig;
-  /** Pinned policy pack folders from the service config: enforced on every run, whatever the commit holds. */
-  pinnedPolicyPacks?: string[];
-  engineVersion: string;
-  /** Timeline of what happens, for the sandbox and the dashboard. */
-  emit?: TimelineSink;
-  /** Default 4: stacks deploy in parallel, each stack one at a time. */
-  concurrency?: number;
-  /** How long a waiting job sleeps before it tries the stack's lock again; default 500 ms. */
-  lockRetryMs?: number;
-  /** On shutdown, how long a running update may take to finish before it is cancelled; default 60 s. */
-  shutdownGraceMs?: number;
-  /** Worker id in records and locks; default host-pid-random. */
-  workerId?: string;
-  /** How long a job stays with a worker that stops renewing it (a crash); default 30 000 ms. */
-  jobLockMs?: number;
-  /** Called with every finished run (metrics). */
-  onRunFinished?: (run: RunRecord) => void;
-  /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
-  forge?: (repoId: string) => ForgeAdapter | undefined;
-}
+export type { DeployWorkerDeps, WatchedRepo } from './worker-context.ts';
 
 export interface DeployWorker {
   readonly id: string;
@@ -82,20 +28,6 @@ export interface DeployWorker {
   abort(): void;
 }
 
-/** Thrown inside a job when the run ended in a way that should not be retried. */
-class StalledRun extends UnrecoverableError {
-  constructor(
-    readonly reason: RunReason,
-    readonly detail: string,
-  ) {
-    super(`${reason}: ${detail}`);
-  }
-}
-
-function newRunId(): string {
-  return `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
-
 /**
  * The deploy worker: takes deploy jobs and, for each, runs the ordered steps
  * of a reconcile — supersede check, stack lock, record intent, source,
@@ -105,7 +37,6 @@ function newRunId(): string {
 export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   const prefix = deps.prefix ?? 'homeostat';
   const workerId = deps.workerId ?? `${process.pid}-${randomBytes(3).toString('hex')}`;
-  const emit = deps.emit ?? (() => {});
   // Aborted when shutdown's grace period runs out: every running update is cancelled.
   const shutdown = new AbortController();
   shutdown.signal.addEventListener('abort', () => {
@@ -118,371 +49,9 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   // no engine of this worker runs any more.
   const interruptGraceMs = Math.min(10_000, Math.floor(leaseMs / 4));
   const heartbeat = startWorkerHeartbeat(deps.connection, { prefix, worker: workerId, host: hostname(), ttlMs: Math.floor(leaseMs * 1.5) });
+  const ctx: WorkerContext = { deps, prefix, workerId, emit: deps.emit ?? (() => {}), shutdown: shutdown.signal, running, interruptGraceMs };
 
-  async function processJob(job: Job<DeployJobData>, token?: string): Promise<string> {
-    let data: DeployJobData;
-    try {
-      data = parseDeployJobData(job.data);
-    } catch (err) {
-      throw new UnrecoverableError((err as Error).message);
-    }
-    const key = stackKey(data.target);
-
-    // 1. Latest wins: a newer commit for this stack was queued after this one.
-    if (data.apply && (await deps.queue.latestApply(data.target)) !== job.id) {
-      await recordSkipped(job, data, 'Superseded', 'a newer commit for this stack arrived first');
-      return 'skipped';
-    }
-    // 2. A stack stalled on this commit waits for a new one (a person's manual run may still go ahead).
-    const before = await deps.store.status(key);
-    if (data.trigger.kind !== 'manual' && data.trigger.kind !== 'recovery' && isStalledFor(before, data.commit)) {
-      await recordSkipped(job, data, before.conditions.Stalled.reason as RunReason, `stack is stalled on this commit: ${before.conditions.Stalled.message}`);
-      return 'skipped';
-    }
-
-    // 3. One update per stack: wait for the lock without counting an attempt.
-    const lease = await deps.lock.tryAcquire(key, workerId);
-    if (!lease) {
-      await job.moveToDelayed(Date.now() + (deps.lockRetryMs ?? 500) + Math.floor(Math.random() * 100), token);
-      throw new DelayedError();
-    }
-    try {
-      return data.mode === 'drift' ? await driftCheck(job, data, lease) : await reconcile(job, data, lease, token);
-    } finally {
-      await lease.release();
-    }
-  }
-
-  /** A run that has just taken its stack's lease. */
-  function runningRecord(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease, phase: RunRecord['phase']): RunRecord {
-    return {
-      id: newRunId(),
-      jobId: String(job.id),
-      target: data.target,
-      stackKey: stackKey(data.target),
-      commit: data.commit,
-      apply: data.mode === 'drift' ? false : data.apply,
-      mode: data.mode,
-      trigger: data.trigger,
-      phase,
-      status: 'running',
-      attempt: job.attemptsMade + 1,
-      fence: lease.fence,
-      worker: workerId,
-      engineVersion: deps.engineVersion,
-      timings: { enqueuedAt: data.enqueuedAt, startedAt: new Date().toISOString() },
-    };
-  }
-
-  async function recordSkipped(job: Job<DeployJobData>, data: DeployJobData, reason: RunReason, message: string): Promise<void> {
-    const now = new Date().toISOString();
-    const run: RunRecord = {
-      id: newRunId(),
-      jobId: String(job.id),
-      target: data.target,
-      stackKey: stackKey(data.target),
-      commit: data.commit,
-      apply: data.apply,
-      mode: data.mode,
-      trigger: data.trigger,
-      phase: 'done',
-      status: 'skipped',
-      reason,
-      message,
-      attempt: job.attemptsMade + 1,
-      worker: workerId,
-      engineVersion: deps.engineVersion,
-      timings: { enqueuedAt: data.enqueuedAt, startedAt: now, finishedAt: now },
-    };
-    await deps.store.save(run);
-    emit(timelineEvent('preview', `skipped: ${message}`, { stack: data.target.stack, commit: data.commit, outcome: 'skipped' }));
-  }
-
-  async function reconcile(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease, token?: string): Promise<string> {
-    const key = stackKey(data.target);
-    const attempt = job.attemptsMade + 1;
-
-    // recover: a run of this job left "running" by a crashed worker is marked aborted, and the engine's leftovers cleared.
-    const crashed = (await deps.store.inFlight()).filter((r) => r.stackKey === key);
-    const repo = deps.repo(data.target.repo);
-    if (!repo) throw new StalledRun('SourceUnavailable', `repository ${data.target.repo} is not watched (anymore)`);
-
-    const run = runningRecord(job, data, lease, 'fetching');
-    const save = async () => {
-      if (!(await deps.store.saveFenced(run, lease.fence))) {
-        throw new Error(`lost the lock of ${key} (fence ${lease.fence}); another worker owns the stack now`);
-      }
-    };
-    await save();
-    let status = startRun(await deps.store.status(key), run, run.timings.startedAt!);
-    await deps.store.saveStatus(status);
-
-    const log: string[] = [];
-    const flushLog = async () => {
-      const lines = log.splice(0, log.length);
-      await deps.store.appendLog(run.id, lines);
-    };
-    const sink = (e: TimelineEvent) => {
-      log.push(`${e.at.slice(11, 19)} ${e.type}: ${e.message}`);
-      emit({ ...e, details: { ...e.details, runId: run.id } });
-    };
-
-    let artifact: SourceArtifact | undefined;
-    let outcome: DeployOutcome | undefined;
-    const cancel = new AbortController();
-    running.add(cancel);
-    // A lost lease stops the engine: another worker may own the stack now.
-    const onLeaseLost = () => cancel.abort(lease.signal.reason);
-    lease.signal.addEventListener('abort', onLeaseLost, { once: true });
-    try {
-      for (const r of crashed) {
-        await recoverCrashed(r, repo, data);
-        sink(timelineEvent('error', `run ${r.id} was in flight when its worker died: marked aborted, engine lock cleared`, { stack: data.target.stack, commit: r.commit, outcome: 'aborted' }));
-      }
-
-      // source
-      try {
-        artifact = await deps.fetcher.fetch(repo.url, data.commit, key);
-      } catch (err) {
-        if (err instanceof GitError) throw Object.assign(new Error(err.message), { reason: 'SourceUnavailable' as RunReason });
-        throw err;
-      }
-
-      // A commit without the project (a revert of the commit that added it) is not a program to run.
-      if (!existsSync(join(artifact.dir, data.target.project, 'Pulumi.yaml'))) {
-        throw new StalledRun('InvalidProgram', `no Pulumi.yaml in ${data.target.project || 'the repository root'} at ${data.commit.slice(0, 12)}`);
-      }
-
-      // preview (+ policy), then apply on the deploy branch
-      run.phase = 'previewing';
-      await save();
-      outcome = await deployStack(
-        deps.runner,
-        {
-          artifact,
-          project: data.target.project,
-          stack: data.target.stack,
-          apply: data.apply,
-          policyPacks: repo.policyPacks,
-          ...(deps.pinnedPolicyPacks ? { pinnedPolicyPacks: deps.pinnedPolicyPacks } : {}),
-          passEnv: declaredEngineEnv(repo.engineEnv, data.target.stack),
-          ...(deps.policyConfig ? { policyConfig: deps.policyConfig } : {}),
-          signal: cancel.signal,
-          refresh: data.trigger.kind === 'drift',
-          ...(status.outputs ? { deployedOutputs: status.outputs } : {}),
-          onPreviewStart: () => {
-            run.timings.previewStartedAt = new Date().toISOString();
-          },
-          beforeApply: async () => {
-            // Intent before side effects: a crash from here on leaves a run that says "applying".
-            run.phase = 'applying';
-            await save();
-          },
-          onEngineEvent: (e) => {
-            const line = engineEventLine(e);
-            if (line) log.push(line);
-          },
-          interruptGraceMs,
-          onEngineStarted: (engine) => {
-            void recordEngine(key, engine, run).then(save).catch((err: unknown) => cancel.abort(err instanceof LeaseLostError ? err : new LeaseLostError(String(err))));
-          },
-        },
-        sink,
-      );
-      run.previewSummary = outcome.preview.summary;
-      run.policyPacks = outcome.policyPacks;
-      if (outcome.apply) {
-        // One engine process previewed and applied: its time is the apply's.
-        run.applySummary = outcome.apply.summary;
-        run.timings.applyMs = outcome.apply.durationMs;
-      } else {
-        run.timings.previewMs = outcome.preview.durationMs;
-      }
-      if (outcome.status === 'policy-violation') {
-        const v = outcome.preview.summary.policyViolations.filter((x) => x.level === 'mandatory');
-        throw new StalledRun('PolicyViolation', v.map((x) => `${x.policy}: ${x.message}`).join('; '));
-      }
-      if (outcome.status === 'failed') {
-        const failedRun = outcome.apply ?? outcome.preview;
-        const text = failedRun.error ?? failedRun.summary.errors.join('\n');
-        const c = classifyEngineError(text);
-        if (shutdown.signal.aborted) throw Object.assign(new Error('cancelled by shutdown'), { reason: 'Cancelled' as RunReason, kind: 'waiting' });
-        if (c.kind === 'stalled') throw new StalledRun(c.reason, firstLine(text));
-        throw Object.assign(new Error(firstLine(text)), { reason: c.reason, kind: c.kind });
-      }
-
-      run.status = outcome.status === 'applied' ? 'applied' : outcome.status === 'unchanged' ? 'unchanged' : 'previewed';
-      run.message = outcome.status;
-      // The stack's outputs come with the run's own events: no extra engine call.
-      const outputs = run.status === 'applied' || run.status === 'unchanged' ? (outcome.apply ?? outcome.preview).summary.outputs : undefined;
-      await finish(run, outputs);
-      return run.status;
-    } catch (err) {
-      if (lease.signal.aborted) return await leaseLost(job, run, lease, token);
-      const e = err as Error & { reason?: RunReason; kind?: string };
-      let waitMs = 2000;
-      // Locked: our own stale locks are cleared (and the job comes back soon); anyone else's
-      // lock is waited for with a backoff that grows with its age, and named on the stack.
-      if (e.reason === 'StackLocked' && artifact) {
-        const blocked = await recoverStack(key, stackRef(repo, artifact, data), run).then(
-          () => undefined,
-          (x: unknown) => x as Error,
-        );
-        if (blocked instanceof ForeignLockError) {
-          e.message = blocked.message;
-          waitMs = lockBackoffMs(blocked.holders.map((h) => h.since));
-        } else if (blocked) {
-          e.message = blocked.message;
-        }
-      }
-      const final = !(err instanceof StalledRun) && e.kind !== 'waiting' && attempt >= MAX_ATTEMPTS;
-      run.reason = err instanceof StalledRun ? err.reason : final ? 'RetriesExhausted' : e.reason ?? 'EngineError';
-      // Cancelled by shutdown is not the commit's fault: the next worker takes the job again.
-      run.status = run.reason === 'Cancelled' ? 'aborted' : 'failed';
-      const detail = err instanceof StalledRun ? err.detail : e.message;
-      run.message = final ? `${MAX_ATTEMPTS} attempts failed; last: ${detail}` : detail;
-      await finish(run);
-      sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: run.status }));
-      if (err instanceof StalledRun || final) throw new UnrecoverableError(run.message);
-      if (e.kind === 'waiting') {
-        await job.moveToDelayed(Date.now() + waitMs, token);
-        throw new DelayedError();
-      }
-      throw err;
-    } finally {
-      lease.signal.removeEventListener('abort', onLeaseLost);
-      running.delete(cancel);
-      await flushLog().catch(() => undefined);
-      if (artifact) await deps.fetcher.release(artifact).catch(() => undefined);
-    }
-
-    async function finish(r: RunRecord, outputs?: Record<string, unknown>): Promise<void> {
-      r.phase = 'done';
-      r.timings.finishedAt = new Date().toISOString();
-      // The stack's status first: whoever sees the finished run also sees its effect.
-      status = applyRun(status, r, r.timings.finishedAt, outputs);
-      await deps.store.saveStatus(status);
-      await save();
-      deps.onRunFinished?.(r);
-      if (r.trigger.kind === 'pull_request') await postPreview(r);
-    }
-  }
-
-  /**
-   * The lease went while the run held it: the engine has been interrupted.
-   * The run says so while its record is still ours to write (a newer holder's
-   * crash recovery wins otherwise); the stack's status is left to the new
-   * holder, and the job comes back later without counting an attempt.
-   */
-  async function leaseLost(job: Job<DeployJobData>, run: RunRecord, lease: StackLease, token?: string): Promise<string> {
-    const lost = lease.signal.reason as LeaseLostError;
-    run.status = 'aborted';
-    run.reason = 'LeaseLost';
-    run.phase = 'done';
-    run.message = lost.message;
-    run.timings.finishedAt = new Date().toISOString();
-    await deps.store.saveIfStillRunning(run).catch(() => false);
-    emit(timelineEvent('error', `LeaseLost: ${lost.message}; the engine was interrupted`, { stack: run.target.stack, commit: run.commit, outcome: 'aborted' }));
-    deps.onRunFinished?.(run);
-    await job.moveToDelayed(Date.now() + 2000, token).catch(() => undefined);
-    throw new DelayedError();
-  }
-
-  /** A pull request's preview goes back to its forge; a forge that fails does not fail the run. */
-  async function postPreview(r: RunRecord): Promise<void> {
-    if (r.trigger.kind !== 'pull_request') return;
-    const forge = deps.forge?.(r.target.repo);
-    if (!forge) return;
-    try {
-      await forge.reportPreview({ repoName: r.trigger.repoName, number: r.trigger.number, sha: r.commit }, r);
-    } catch (err) {
-      emit(timelineEvent('error', `could not post the preview of ${r.stackKey} to pull request #${r.trigger.number}: ${(err as Error).message}`, { stack: r.target.stack, commit: r.commit }));
-    }
-  }
-
-  /**
-   * Drift: a refresh-only preview of the commit last applied. Differences are
-   * recorded; with `reconcile`, the commit is applied again (refreshing
-   * first), through the same queue and lock as any deploy.
-   */
-  async function driftCheck(job: Job<DeployJobData>, data: DeployJobData, lease: StackLease): Promise<string> {
-    const repo = deps.repo(data.target.repo);
-    if (!repo) throw new UnrecoverableError(`repository ${data.target.repo} is not watched (anymore)`);
-    const run = runningRecord(job, data, lease, 'previewing');
-    await deps.store.saveFenced(run, lease.fence);
-    const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
-    try {
-      const result = await deps.runner.run('refresh', stackRef(repo, artifact, data), { previewOnly: true });
-      run.previewSummary = result.summary;
-      run.timings.previewMs = result.durationMs;
-      run.phase = 'done';
-      run.timings.finishedAt = new Date().toISOString();
-      if (!result.ok) {
-        run.status = 'failed';
-        run.reason = classifyEngineError(result.error ?? '').reason;
-        run.message = firstLine(result.error ?? 'refresh failed');
-      } else {
-        const drifted = changedResources(result.summary);
-        run.status = drifted.length > 0 ? 'drifted' : 'in-sync';
-        run.message =
-          drifted.length === 0
-            ? 'deployed resources match the state'
-            : drifted.map((r) => `${r.name}: ${r.changes.map((c) => `${c.path} ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`).join(', ') || r.op}`).join('; ');
-        if (drifted.length > 0) {
-          emit(timelineEvent('drift', run.message, { stack: data.target.stack, commit: data.commit, outcome: repo.driftAction ?? 'report', details: { runId: run.id } }));
-          if (repo.driftAction === 'reconcile') {
-            await deps.queue.enqueue(data.target, data.commit, true, { kind: 'drift', driftId: run.id }, { suffix: `reconcile-${run.id}` });
-          }
-        }
-      }
-      await deps.store.saveFenced(run, lease.fence);
-      deps.onRunFinished?.(run);
-      return run.status;
-    } finally {
-      await deps.fetcher.release(artifact).catch(() => undefined);
-    }
-  }
-
-  /**
-   * The engine's recovery for a stack whose lease we hold: pending operations
-   * cleared, and the engine locks that are provably ours and stale removed.
-   * Throws a waiting error naming the holder when the lock is anyone else's.
-   */
-  async function recoverStack(key: string, ref: StackRef, run?: RunRecord): Promise<void> {
-    const ours = await deps.store.engines(key);
-    const alive = await aliveWorkers(deps.connection, prefix, ours.flatMap((e) => (e.worker ? [e.worker] : [])));
-    await deps.runner.recover(ref, {
-      ours,
-      workerAlive: (w) => alive.has(w),
-      onEngineStarted: (engine) => void recordEngine(key, engine, run),
-    });
-  }
-
-  /** Remembers an engine we started, before it can take the stack's lock (the only lock we may clear later). */
-  async function recordEngine(key: string, engine: EngineIdentity, run?: RunRecord): Promise<void> {
-    const ours = { ...engine, worker: workerId };
-    if (run) run.engines = [...(run.engines ?? []), ours];
-    await deps.store.recordEngine(key, ours).catch(() => undefined);
-  }
-
-  /** An in-flight run of a dead worker: aborted on purpose, the engine's lock and pending operations cleared. */
-  async function recoverCrashed(r: RunRecord, repo: WatchedRepo, data: DeployJobData): Promise<void> {
-    // The engine first (it may still be busy: then wait and come back), the record after.
-    const artifact = await deps.fetcher.fetch(repo.url, data.commit, stackKey(data.target));
-    try {
-      await recoverStack(stackKey(data.target), stackRef(repo, artifact, data));
-    } finally {
-      await deps.fetcher.release(artifact);
-    }
-    r.message = `worker ${r.worker ?? '?'} stopped during ${r.phase === 'applying' ? 'the update' : 'the run'}`;
-    r.status = 'aborted';
-    r.phase = 'done';
-    r.reason = 'WorkerCrashed';
-    r.timings.finishedAt = new Date().toISOString();
-    await deps.store.save(r);
-  }
-
-  const worker = new Worker<DeployJobData>(DEPLOY_QUEUE, processJob, {
+  const worker = new Worker<DeployJobData>(DEPLOY_QUEUE, (job, token) => processJob(ctx, job, token), {
     connection: deps.connection,
     prefix,
     concurrency: deps.concurrency ?? 4,
@@ -491,7 +60,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     stalledInterval: Math.max(1000, Math.floor((deps.jobLockMs ?? 30_000) / 2)),
     maxStalledCount: 2,
   });
-  worker.on('error', (err) => emit(timelineEvent('error', `deploy worker: ${err.message}`)));
+  worker.on('error', (err) => ctx.emit(timelineEvent('error', `deploy worker: ${err.message}`)));
 
   return {
     id: workerId,
@@ -510,22 +79,41 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   };
 }
 
-/** The job's stack in a checked-out commit, with the variables its engine may have. */
-function stackRef(repo: WatchedRepo, artifact: SourceArtifact, data: DeployJobData): StackRef {
-  return { workDir: join(artifact.dir, data.target.project), stack: data.target.stack, passEnv: declaredEngineEnv(repo.engineEnv, data.target.stack) };
+/** One deploy job: skipped when superseded or stalled, else a drift check or a reconcile under the stack's lease. */
+async function processJob(ctx: WorkerContext, job: Job<DeployJobData>, token?: string): Promise<string> {
+  const { deps } = ctx;
+  let data: DeployJobData;
+  try {
+    data = parseDeployJobData(job.data);
+  } catch (err) {
+    throw new UnrecoverableError((err as Error).message);
+  }
+  const key = stackKey(data.target);
+
+  // 1. Latest wins: a newer commit for this stack was queued after this one.
+  if (data.apply && (await deps.queue.latestApply(data.target)) !== job.id) {
+    await recordSkipped(ctx, job, data, 'Superseded', 'a newer commit for this stack arrived first');
+    return 'skipped';
+  }
+  // 2. A stack stalled on this commit waits for a new one (a person's manual run may still go ahead).
+  const before = await deps.store.status(key);
+  if (data.trigger.kind !== 'manual' && data.trigger.kind !== 'recovery' && isStalledFor(before, data.commit)) {
+    await recordSkipped(ctx, job, data, before.conditions.Stalled.reason as RunReason, `stack is stalled on this commit: ${before.conditions.Stalled.message}`);
+    return 'skipped';
+  }
+
+  // 3. One update per stack: wait for the lock without counting an attempt.
+  const lease = await deps.lock.tryAcquire(key, ctx.workerId);
+  if (!lease) {
+    await job.moveToDelayed(Date.now() + (deps.lockRetryMs ?? 500) + Math.floor(Math.random() * 100), token);
+    throw new DelayedError();
+  }
+  try {
+    return data.mode === 'drift' ? await driftCheck(ctx, job, data, lease) : await reconcile(ctx, job, data, lease, token);
+  } finally {
+    await lease.release();
+  }
 }
 
 /** Time kept at the end of a shutdown for recording how the interrupted runs ended. */
 const RECORD_MARGIN_MS = 1000;
-
-/** How long to wait before trying a stack someone else has locked again: a quarter of the lock's age, 2 s to 60 s. */
-export function lockBackoffMs(since: readonly string[], now = Date.now()): number {
-  const oldest = Math.min(...since.map((t) => Date.parse(t)).filter(Number.isFinite));
-  const age = Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0;
-  return Math.min(60_000, Math.max(2000, Math.floor(age / 4)));
-}
-
-function firstLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  return (lines.find((l) => l.startsWith('error:')) ?? lines[0] ?? 'unknown error').slice(0, 500);
-}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lockBackoffMs } from '../../../orchestrator/deploy/deploy-worker.ts';
+import { lockBackoffMs } from '../../../orchestrator/deploy/run-recovery.ts';
 
 describe('deploy: waiting for a stack someone else has locked', () => {
   const now = Date.parse('2026-11-30T10:00:00Z');
