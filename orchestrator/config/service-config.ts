@@ -134,13 +134,28 @@ export const ServiceConfigSchema = z
     policy: z
       .object({
         /**
-         * Mandatory policy packs, pinned by the service: folders outside every
-         * watched repository (for example a checkout of the platform team's
-         * policy repository at a reviewed commit), relative to the config
-         * file. Each runs on every preview and update besides the commit's own
-         * packs, which can add rules but never remove these. Default none.
+         * Mandatory policy packs, pinned by the service: either `{path}`, a
+         * folder outside every watched repository, relative to the config
+         * file; or `{repo, commit, path}`, the pack at `path` of one commit
+         * (full SHA) of a policy repository, fetched at start-up. Each runs on
+         * every preview and update besides the commit's own packs, which can
+         * add rules but never remove these. Default none.
          */
-        packs: z.array(z.object({ path: z.string().min(1) }).strict()).default([]),
+        packs: z
+          .array(
+            z
+              .object({
+                path: z.string().min(1),
+                repo: z.string().min(1).optional(),
+                commit: z.string().regex(/^[0-9a-f]{40}$/, 'a full commit SHA (40 hex digits): a branch or tag could move').optional(),
+              })
+              .strict()
+              .superRefine((p, ctx) => {
+                if ((p.repo === undefined) !== (p.commit === undefined)) ctx.addIssue({ code: 'custom', message: 'repo and commit go together: a pack pinned to a commit of a policy repository names both' });
+                if (p.repo !== undefined && !RepoRelativePathSchema.safeParse(p.path).success) ctx.addIssue({ code: 'custom', path: ['path'], message: "a folder inside the policy repository: relative, without '..' parts" });
+              }),
+          )
+          .default([]),
         /** Policy config by policy name, for example `{max-capacity-step: {maxStepRatio: 2}}`. */
         config: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
       })
@@ -333,6 +348,8 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
   const dataDir = resolve(baseDir, cfg.dataDir);
   // Pinned packs are the service's own: they must hold a pack, and not live where commits are checked out.
   const packs = cfg.policy.packs.map((p, i) => {
+    // A pack pinned to a commit is fetched at start-up, into a folder of its own under dataDir.
+    if (p.repo !== undefined) return p;
     const path = resolve(baseDir, p.path);
     if (!existsSync(join(path, 'PulumiPolicy.yaml'))) problems.push(`policy.packs.${i}.path: no policy pack (PulumiPolicy.yaml) in ${path}`);
     if (path === dataDir || path.startsWith(dataDir + sep)) problems.push(`policy.packs.${i}.path: ${path} is inside dataDir, where commits are checked out`);

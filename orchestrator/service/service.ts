@@ -35,6 +35,7 @@ import { createDependencyCache } from '../source/dependency-cache.ts';
 import { createSourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { startDriftScheduler } from './drift-scheduler.ts';
+import { pinnedPackFolder } from '../source/pinned-pack.ts';
 import { startPoller } from '../source/poller.ts';
 
 export interface ServiceOptions {
@@ -87,6 +88,18 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   await mkdir(config.dataDir, { recursive: true });
   if (config.pulumi.backendUrl.startsWith('file://')) await mkdir(new URL(config.pulumi.backendUrl).pathname, { recursive: true });
 
+  // The pinned policy packs first: a service that cannot enforce them must not start.
+  const dependencies = createDependencyCache({ dir: join(config.dataDir, 'deps'), seed: PROJECT_ROOT });
+  const pinnedPolicyPacks = await Promise.all(
+    config.policy.packs.map((p, i) =>
+      p.repo !== undefined && p.commit !== undefined
+        ? pinnedPackFolder({ repo: p.repo, commit: p.commit, path: p.path }, { dir: join(config.dataDir, 'pinned-policy'), dependencies }).catch((err: Error) => {
+            throw new Error(`policy.packs.${i}: ${err.message}`, { cause: err });
+          })
+        : p.path,
+    ),
+  );
+
   const redis = createRedis(config.redisUrl);
   try {
     await assertDurableRedis(redis);
@@ -97,10 +110,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   const store = createRunStore(redis, prefix);
   const deployQueue = createDeployQueue(redis, prefix);
   const intake = createIntakeQueue(redis, prefix);
-  const fetcher = createSourceFetcher({
-    dir: join(config.dataDir, 'source'),
-    dependencies: createDependencyCache({ dir: join(config.dataDir, 'deps'), seed: PROJECT_ROOT }),
-  });
+  const fetcher = createSourceFetcher({ dir: join(config.dataDir, 'source'), dependencies });
   const metrics = createMetrics(async () => ({
     deploy: await deployQueue.counts(),
     events: await intake.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'),
@@ -165,7 +175,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
         return r ? { id: r.id, url: r.url, policyPacks: r.policyPacks, driftAction: r.drift.action, ...(r.engineEnv ? { engineEnv: r.engineEnv } : {}) } : undefined;
       },
       policyConfig: config.policy.config,
-      pinnedPolicyPacks: config.policy.packs.map((p) => p.path),
+      pinnedPolicyPacks,
       engineVersion: toolchain.pulumiVersion,
       emit,
       concurrency: config.concurrency.deploy,

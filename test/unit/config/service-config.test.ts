@@ -103,12 +103,20 @@ describe('service config', () => {
     ]);
   });
 
-  it('pins policy packs by folder, relative to the config file, and refuses one that holds no pack or lives in dataDir', () => {
+  it('pins policy packs by folder, relative to the config file, or by repository and full commit; refuses one that holds no pack, lives in dataDir or names a moving ref', () => {
     const cfg = loadServiceConfig({ ...VALID, policy: { packs: [{ path: 'policies' }] } }, ENV, PROJECT_ROOT);
     assert.deepEqual(cfg.policy.packs, [{ path: join(PROJECT_ROOT, 'policies') }]);
     assert.deepEqual(loadServiceConfig(VALID, ENV).policy.packs, []);
-    assert.deepEqual(problems({ ...VALID, policy: { packs: [{ path: '/nowhere' }, { path: '.homeostat/data/source/x' }, { path: 'p', commit: 'abc' }] } }), [
-      'policy.packs.2: Unrecognized key: "commit"',
+    const sha = 'a'.repeat(40);
+    assert.deepEqual(loadServiceConfig({ ...VALID, policy: { packs: [{ repo: 'https://git.example.com/platform/policy.git', commit: sha, path: 'packs/base' }] } }, ENV).policy.packs, [
+      { repo: 'https://git.example.com/platform/policy.git', commit: sha, path: 'packs/base' },
+    ]);
+    assert.deepEqual(problems({ ...VALID, policy: { packs: [{ path: 'p', commit: 'abc' }, { path: 'p', repo: 'r', commit: 'main' }, { path: '../x', repo: 'r', commit: sha }, { path: 'p', repo: 'r', commit: sha, branch: 'main' }] } }), [
+      'policy.packs.0.commit: a full commit SHA (40 hex digits): a branch or tag could move',
+      'policy.packs.0: repo and commit go together: a pack pinned to a commit of a policy repository names both',
+      'policy.packs.1.commit: a full commit SHA (40 hex digits): a branch or tag could move',
+      "policy.packs.2.path: a folder inside the policy repository: relative, without '..' parts",
+      'policy.packs.3: Unrecognized key: "branch"',
     ]);
     assert.deepEqual(problems({ ...VALID, policy: { packs: [{ path: '/nowhere' }, { path: '.homeostat/data/source/x' }] } }), [
       'policy.packs.0.path: no policy pack (PulumiPolicy.yaml) in /nowhere',
