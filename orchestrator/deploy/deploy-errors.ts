@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { Classified, FailureKind } from '../engine/engine-errors.ts';
+import { classifyEngineError, type Classified, type FailureKind } from '../engine/engine-errors.ts';
 import type { RunReason } from '../records/run-record.ts';
 
 /**
@@ -52,11 +52,13 @@ export class TransientError extends Error {
 
 /** How long a waiting job sleeps before it tries again, unless its error says otherwise. */
 export const DEFAULT_WAIT_MS = 2000;
+/** A full disk frees up on a person's or a clean-up's time, not in two seconds: checked every 15. */
+export const DISK_FULL_WAIT_MS = 15_000;
 
 /** The error for an engine failure, of the kind and with the reason the engine-error table gave it. */
 export function engineFailure(classified: Classified, detail: string): StalledError | WaitingError | TransientError {
   if (classified.kind === 'stalled') return new StalledError(classified.reason, detail);
-  if (classified.kind === 'waiting') return new WaitingError(classified.reason, detail);
+  if (classified.kind === 'waiting') return new WaitingError(classified.reason, detail, classified.reason === 'DiskFull' ? DISK_FULL_WAIT_MS : DEFAULT_WAIT_MS);
   return new TransientError(classified.reason, detail);
 }
 
@@ -78,6 +80,9 @@ export function failureOf(err: unknown): Failure {
   if (err instanceof StalledError) return { kind: 'stalled', reason: err.reason, detail: err.detail };
   if (err instanceof WaitingError || err instanceof TransientError) return { kind: err.kind, reason: err.reason, detail: err.message };
   const named = err as { reason?: RunReason; kind?: string } | undefined;
+  const detail = err instanceof Error ? err.message : String(err);
+  // Any step may meet a full disk (the checkout, npm, a record's temp file): it waits like an engine that did.
+  if (named?.reason === undefined && classifyEngineError(detail).reason === 'DiskFull') return { kind: 'waiting', reason: 'DiskFull', detail };
   return {
     kind: named?.kind === 'waiting' ? 'waiting' : 'transient',
     reason: named?.reason ?? 'EngineError',

@@ -79,12 +79,15 @@ export async function flushLog(ctx: WorkerContext, rec: Reconciliation): Promise
   await ctx.deps.store.appendLog(rec.run.id, lines);
 }
 
-/** source: the commit's checkout (git failing is a transient `SourceUnavailable`). */
+/** source: the commit's checkout (git failing is a transient `SourceUnavailable`, unless the disk is full). */
 export async function fetchSource(ctx: WorkerContext, rec: Reconciliation): Promise<SourceArtifact> {
   try {
     rec.artifact = await ctx.deps.fetcher.fetch(rec.repo.url, rec.data.commit, rec.key);
   } catch (err) {
-    if (err instanceof GitError) throw new TransientError('SourceUnavailable', err.message);
+    if (err instanceof GitError) {
+      const classified = classifyEngineError(err.message);
+      throw classified.reason === 'DiskFull' ? engineFailure(classified, err.message) : new TransientError('SourceUnavailable', err.message);
+    }
     throw err;
   }
   return rec.artifact;

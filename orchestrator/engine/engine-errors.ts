@@ -18,6 +18,8 @@ export interface Classified {
  * match wins. The texts are the engine's own (stderr of the CLI).
  */
 export const ENGINE_ERROR_TABLE: readonly { pattern: RegExp; kind: FailureKind; reason: RunReason }[] = [
+  // First: a full disk breaks whatever was writing (git, npm, the engine, a program), and is nobody's commit's fault.
+  { pattern: /ENOSPC|no space left on device|out of diskspace|disk quota exceeded/i, kind: 'waiting', reason: 'DiskFull' },
   { pattern: /mandatory policy violation|policy violations? (?:were|was) (?:found|reported)|preview failed due to policy/i, kind: 'stalled', reason: 'PolicyViolation' },
   { pattern: /another update is currently in progress|\[409\] Conflict/i, kind: 'waiting', reason: 'ConcurrentUpdate' },
   { pattern: /the stack is currently locked|stack is locked/i, kind: 'waiting', reason: 'StackLocked' },

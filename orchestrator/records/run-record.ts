@@ -32,6 +32,8 @@ export const RunReasonSchema = z.enum([
   'MissingSecret',
   'ConcurrentUpdate',
   'StackLocked',
+  /** The data folder's disk is full: the run waits for space, counting no attempt. */
+  'DiskFull',
   'SourceUnavailable',
   'EngineError',
   'Superseded',

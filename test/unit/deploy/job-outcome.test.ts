@@ -85,4 +85,12 @@ describe('deploy: what a failed run means for its job', () => {
       assert.equal(outcome.reason, reason, text);
     }
   });
+
+  it('a full disk waits 15 s without counting an attempt, whichever step met it (bench:faults: three quick attempts used to stall the stack)', () => {
+    const git = new Error("git checkout -q --detach --force abc failed: fatal: sha1 file '.../index.lock' write error. Out of diskspace");
+    assert.deepEqual(jobOutcome(git, 3), { status: 'failed', reason: 'DiskFull', message: git.message, next: { action: 'delay', delayMs: 15_000 } });
+    const engine = engineFailure(classifyEngineError('error: write /state/.pulumi/stacks/x.json: no space left on device'), 'no space left on device');
+    assert.deepEqual(jobOutcome(engine, 3).next, { action: 'delay', delayMs: 15_000 });
+    assert.equal(jobOutcome(new Error('npm ci failed (exit 228): ENOSPC: no space left on device, write'), 1).reason, 'DiskFull');
+  });
 });
