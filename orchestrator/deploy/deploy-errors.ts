@@ -31,8 +31,8 @@ export class WaitingError extends Error {
   constructor(
     readonly reason: RunReason,
     message: string,
-    /** How long the job sleeps before it comes back; default 2000 ms. */
-    readonly retryAfterMs = DEFAULT_WAIT_MS,
+    /** How long the job sleeps before it comes back; by default as long as its reason calls for. */
+    readonly retryAfterMs = waitMsFor(reason),
   ) {
     super(message);
   }
@@ -55,10 +55,15 @@ export const DEFAULT_WAIT_MS = 2000;
 /** A full disk frees up on a person's or a clean-up's time, not in two seconds: checked every 15. */
 export const DISK_FULL_WAIT_MS = 15_000;
 
+/** How long a run waiting for `reason` sleeps before it tries again. */
+export function waitMsFor(reason: RunReason): number {
+  return reason === 'DiskFull' ? DISK_FULL_WAIT_MS : DEFAULT_WAIT_MS;
+}
+
 /** The error for an engine failure, of the kind and with the reason the engine-error table gave it. */
 export function engineFailure(classified: Classified, detail: string): StalledError | WaitingError | TransientError {
   if (classified.kind === 'stalled') return new StalledError(classified.reason, detail);
-  if (classified.kind === 'waiting') return new WaitingError(classified.reason, detail, classified.reason === 'DiskFull' ? DISK_FULL_WAIT_MS : DEFAULT_WAIT_MS);
+  if (classified.kind === 'waiting') return new WaitingError(classified.reason, detail);
   return new TransientError(classified.reason, detail);
 }
 

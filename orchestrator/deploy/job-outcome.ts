@@ -1,6 +1,6 @@
 import { MAX_ATTEMPTS } from '../queue/deploy-queue.ts';
 import type { RunReason } from '../records/run-record.ts';
-import { DEFAULT_WAIT_MS, DISK_FULL_WAIT_MS, failureOf, WaitingError } from './deploy-errors.ts';
+import { failureOf, waitMsFor, WaitingError } from './deploy-errors.ts';
 
 /** What happens to a deploy job whose run failed. */
 export type JobNext =
@@ -40,7 +40,7 @@ export function jobOutcome(err: unknown, attempt: number, maxAttempts = MAX_ATTE
       failure.kind === 'stalled' || final
         ? { action: 'fail' }
         : failure.kind === 'waiting'
-          ? { action: 'delay', delayMs: err instanceof WaitingError ? err.retryAfterMs : failure.reason === 'DiskFull' ? DISK_FULL_WAIT_MS : DEFAULT_WAIT_MS }
+          ? { action: 'delay', delayMs: err instanceof WaitingError ? err.retryAfterMs : waitMsFor(failure.reason) }
           : { action: 'retry' },
   };
 }
