@@ -10,6 +10,7 @@ import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts'
 import { SIGNAL_QUEUE } from './signal-queue.ts';
 import { contextFrom } from './stack-context.ts';
 import type { IncidentRecord, IncidentStore } from './incident-store.ts';
+import { throttledErrors } from '../queue/throttled-errors.ts';
 
 export interface CorrelateWorkerDeps {
   connection: Redis;
@@ -111,7 +112,7 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
     },
     { connection: deps.connection, prefix: deps.prefix ?? 'homeostat', concurrency: 1 },
   );
-  worker.on('error', (err) => emit(timelineEvent('error', `analysis worker: ${err.message}`)));
+  worker.on('error', throttledErrors((err) => emit(timelineEvent('error', `analysis worker: ${err.message}`))));
   return {
     /** Ends an incident on purpose (a remediation verified as effective) and records it. */
     async resolveIncident(id: string, reason: string): Promise<void> {

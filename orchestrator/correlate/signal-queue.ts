@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { openQueue } from '../queue/open-queue.ts';
 import { CorrelationInputSchema, type CorrelationInput } from './index.ts';
 
 /** Queue of anomalies and alarm states waiting for the correlate worker. */
@@ -19,7 +19,7 @@ export function signalJobId(input: CorrelationInput): string {
 }
 
 export function createSignalQueue(connection: Redis, prefix = 'homeostat') {
-  const queue = new Queue<CorrelationInput>(SIGNAL_QUEUE, { connection, prefix });
+  const queue = openQueue<CorrelationInput>(SIGNAL_QUEUE, connection, prefix);
   return {
     queue,
     /** Adds the inputs; returns how many were new. */

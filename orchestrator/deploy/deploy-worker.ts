@@ -12,6 +12,7 @@ import { recordSkipped } from './deploy-run.ts';
 import { driftCheck } from './drift-check.ts';
 import { reconcile } from './reconcile.ts';
 import type { DeployWorkerDeps, WorkerContext } from './worker-context.ts';
+import { throttledErrors } from '../queue/throttled-errors.ts';
 
 export type { DeployWorkerDeps, WatchedRepo } from './worker-context.ts';
 
@@ -60,7 +61,7 @@ export function startDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     stalledInterval: Math.max(1000, Math.floor((deps.jobLockMs ?? 30_000) / 2)),
     maxStalledCount: 2,
   });
-  worker.on('error', (err) => ctx.emit(timelineEvent('error', `deploy worker: ${err.message}`)));
+  worker.on('error', throttledErrors((err) => ctx.emit(timelineEvent('error', `deploy worker: ${err.message}`))));
 
   return {
     id: workerId,

@@ -1,5 +1,6 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { openQueue } from '../queue/open-queue.ts';
 import { GitEventSchema, type GitEvent } from '../source/git-event.ts';
 
 /** Name of the queue of Git events (webhook deliveries, polls) waiting to be planned. */
@@ -18,7 +19,7 @@ export function intakeJobId(event: GitEvent): string {
 }
 
 export function createIntakeQueue(connection: Redis, prefix = 'homeostat'): IntakeQueue {
-  const queue = new Queue<GitEvent>(INTAKE_QUEUE, { connection, prefix });
+  const queue = openQueue<GitEvent>(INTAKE_QUEUE, connection, prefix);
   return {
     queue,
     async add(event) {

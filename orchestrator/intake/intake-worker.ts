@@ -13,6 +13,7 @@ import type { PullRequestSettings } from './fork-policy.ts';
 import { INTAKE_QUEUE } from './intake-queue.ts';
 import { projectsAtCommit } from './projects-at-commit.ts';
 import { matchRepo } from './repo-match.ts';
+import { throttledErrors } from '../queue/throttled-errors.ts';
 
 export interface IntakeRepo {
   id: string;
@@ -133,6 +134,6 @@ export function startIntakeWorker(deps: IntakeDeps): IntakeWorker {
     },
     { connection: deps.connection, prefix: deps.prefix ?? 'homeostat', concurrency: 4 },
   );
-  worker.on('error', (err) => emit(timelineEvent('error', `intake worker: ${err.message}`)));
+  worker.on('error', throttledErrors((err) => emit(timelineEvent('error', `intake worker: ${err.message}`))));
   return { close: () => worker.close() };
 }

@@ -1,5 +1,6 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { openQueue } from './open-queue.ts';
 import { deployJobId, type DeployJobData, type Trigger } from './deploy-job.ts';
 import { stackKey, type StackId } from '../model/stack-key.ts';
 
@@ -52,7 +53,7 @@ export interface DeployQueue {
 
 /** The deploy queue: typed payloads, content ids, latest wins per stack. */
 export function createDeployQueue(connection: Redis, prefix = 'homeostat'): DeployQueue {
-  const queue = new Queue<DeployJobData, unknown, DeployJobName>(DEPLOY_QUEUE, { connection, prefix });
+  const queue = openQueue<DeployJobData, unknown, DeployJobName>(DEPLOY_QUEUE, connection, prefix);
   const latestKey = (target: StackId) => `${prefix}:latest:${stackKey(target)}`;
 
   /**

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { throttledErrors } from './throttled-errors.ts';
 
 /**
  * A Redis connection as BullMQ needs it: commands wait for a reconnect
@@ -6,15 +7,11 @@ import { Redis } from 'ioredis';
  */
 export function createRedis(url: string, options: { lazyConnect?: boolean } = {}): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: options.lazyConnect ?? false });
-  // ioredis reconnects by itself; without a listener it prints a stack trace per failed attempt.
-  // One line per kind of error and minute says the same.
-  const said = new Map<string, number>();
-  redis.on('error', (err: Error) => {
-    const now = Date.now();
-    if (now - (said.get(err.message) ?? 0) < 60_000) return;
-    said.set(err.message, now);
-    console.error(`homeostat: Redis ${redis.options.host ?? ''}:${redis.options.port ?? ''}: ${err.message} (reconnecting)`);
-  });
+  // Without a listener ioredis prints a stack trace per failed reconnect attempt.
+  redis.on(
+    'error',
+    throttledErrors((err) => console.error(`homeostat: Redis ${redis.options.host ?? ''}:${redis.options.port ?? ''}: ${err.message} (reconnecting)`)),
+  );
   return redis;
 }
 

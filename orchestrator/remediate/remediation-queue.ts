@@ -1,5 +1,5 @@
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { openQueue } from '../queue/open-queue.ts';
 import { z } from 'zod';
 import { RemediationIdSchema } from './remediation-record.ts';
 
@@ -16,7 +16,7 @@ export const RemediationJobSchema = z.object({
 export type RemediationJob = z.infer<typeof RemediationJobSchema>;
 
 export function createRemediationQueue(connection: Redis, prefix = 'homeostat') {
-  const queue = new Queue<RemediationJob>(REMEDIATION_QUEUE, { connection, prefix });
+  const queue = openQueue<RemediationJob>(REMEDIATION_QUEUE, connection, prefix);
   return {
     queue,
     /**

@@ -28,6 +28,7 @@ import type { GuardrailLedger } from './guardrail-ledger.ts';
 import { advance, FINAL_STATES, type RemediationRecord } from './remediation-record.ts';
 import { REMEDIATION_QUEUE, RemediationJobSchema, type RemediationJob } from './remediation-queue.ts';
 import type { RemediationStore } from './remediation-store.ts';
+import { throttledErrors } from '../queue/throttled-errors.ts';
 
 /** A watched repository as remediation sees it. */
 export interface RemediationRepo extends RepoRef {
@@ -621,7 +622,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     concurrency: 4,
     lockDuration: 60_000,
   });
-  worker.on('error', (err) => emit(timelineEvent('error', `remediation worker: ${err.message}`)));
+  worker.on('error', throttledErrors((err) => emit(timelineEvent('error', `remediation worker: ${err.message}`))));
   worker.on('failed', (job, err) => {
     if (job) emit(timelineEvent('error', `remediation ${job.data.remediationId}: ${err.message}`, { incident: job.data.incidentId }));
   });
