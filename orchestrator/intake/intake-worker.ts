@@ -5,7 +5,7 @@ import type { ProjectLayout } from '../plan/project-layout.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import { StackIdSchema, stackKey, type StackId } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
-import { GitEventSchema, type GitEvent } from '../source/git-event.ts';
+import { GitEventSchema, type GitEvent, type PullRequestEvent } from '../source/git-event.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { eventTrigger } from './event-trigger.ts';
@@ -34,6 +34,11 @@ export interface IntakeDeps {
   store: RunStore;
   deployQueue: DeployQueue;
   emit?: TimelineSink;
+  /**
+   * A pull request into a watched repository was merged on the forge: if it
+   * was one of our review items, the remediation side settles it.
+   */
+  pullRequestMerged?: (repoId: string, event: PullRequestEvent) => Promise<unknown>;
 }
 
 /** What planning one event decided. */
@@ -56,6 +61,8 @@ export interface IntakePlan {
 export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<IntakePlan> {
   const repo = matchRepo(deps.repos, event.cloneUrls);
   if (!repo) return { apply: false, targets: [], ignored: `repository ${event.repoName} is not watched` };
+  // The merge itself reaches the deploy branch as a push; here only a review item it may settle.
+  if (event.kind === 'pull_request' && event.action === 'closed' && event.merged) await deps.pullRequestMerged?.(repo.id, event);
   const decided = eventTrigger(repo, event);
   if (!decided.run) return { repo: repo.id, apply: false, targets: [], ignored: decided.ignored };
   const { commit, apply, trigger } = decided;

@@ -1,4 +1,6 @@
 import type { AuditEntryInput } from '../audit/index.ts';
+import type { PullRequestEvent } from '../source/git-event.ts';
+import { forgeMergeVerdict, type ForgeMergeVerdict } from './forge-merge.ts';
 import { ProposalMovedError, type GitWriter } from './git-writer.ts';
 import type { GuardrailLedger } from './guardrail-ledger.ts';
 import { advance, ReviewIdSchema, type ReviewItem } from './remediation-record.ts';
@@ -91,6 +93,44 @@ export function createReviewActions(deps: ReviewActionsDeps) {
       emit(timelineEvent('decision', `${item.title}: approved by ${item.decidedBy}`, { stack: item.stackKey.split('/').pop(), incident: item.incidentId, playbook: item.playbook, outcome: 'approved' }));
       await deps.queue.add({ remediationId: item.remediationId, incidentId: item.incidentId, stackKey: item.stackKey, cause: 'approved' }, 'approved');
       return item;
+    },
+    /**
+     * A pull request merged on the forge. When it merged one of our open
+     * review items at exactly the commit that passed the policy check, the
+     * merge is the approval, recorded with the forge account that made it, and
+     * the remediation goes on to the deploy of the merge and its verification.
+     * When it merged a head that moved since, the item is closed as
+     * `superseded` and the remediation escalated: what was deployed is not
+     * what was checked as this remediation.
+     */
+    async mergedOnForge(repoId: string, event: PullRequestEvent): Promise<ForgeMergeVerdict['kind']> {
+      const repo = deps.repo(repoId);
+      if (!repo) return 'not-ours';
+      const verdict = forgeMergeVerdict(await deps.store.reviews({ status: 'open' }), repo, event);
+      if (verdict.kind === 'not-ours') return verdict.kind;
+      const { item, by } = verdict;
+      const fields = { stack: item.stackKey.split('/').pop(), incident: item.incidentId, playbook: item.playbook };
+      const auditData = { reviewId: item.id, remediationId: item.remediationId, branch: item.branch, pullRequest: event.number, mergedHead: event.headSha };
+      if (verdict.kind === 'unchecked') {
+        // Someone else decided it meanwhile (an approval here): that decision stands.
+        if (!(await deps.store.decideReview(item.id, { status: 'superseded', decidedBy: by, reason: verdict.message }))) return 'not-ours';
+        const rec = await deps.store.get(item.remediationId);
+        if (rec) await deps.store.save(advance(rec, 'escalated', `merged by ${by}: ${verdict.message}`));
+        await deps.audit.append({ type: 'escalated', actor: by, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: event.headSha, summary: `${item.title}: merged by ${by}, ${verdict.message}`, data: auditData });
+        emit(timelineEvent('decision', `${item.title}: merged by ${by}: ${verdict.message}`, { ...fields, commit: event.headSha, outcome: 'refused' }));
+        return verdict.kind;
+      }
+      const decidedItem = await deps.store.decideReview(item.id, { status: 'approved', decidedBy: by });
+      if (!decidedItem) return 'not-ours';
+      await deps.store.saveReview({ ...decidedItem, mergedCommit: verdict.commit });
+      const rec = await deps.store.get(item.remediationId);
+      if (rec) await deps.store.save({ ...advance(rec, 'committed', `${verdict.commit.slice(0, 12)} merged by ${by}, at the checked commit ${item.commit.slice(0, 12)}`), commit: verdict.commit });
+      await deps.ledger.recordOutcome({ playbook: item.playbook, stackKey: item.stackKey, event: 'approved', mode: 'review' });
+      await deps.ledger.resetRollbacks(item.stackKey);
+      await deps.audit.append({ type: 'review-approved', actor: by, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: verdict.commit, summary: `${item.title}: merged by ${by} at the checked commit`, data: auditData });
+      emit(timelineEvent('decision', `${item.title}: merged by ${by} at the checked commit`, { ...fields, commit: verdict.commit, outcome: 'approved' }));
+      await deps.queue.add({ remediationId: item.remediationId, incidentId: item.incidentId, stackKey: item.stackKey, cause: 'approved' }, 'merged-on-forge');
+      return verdict.kind;
     },
     async reject(id: string, by: string, reason?: string): Promise<ReviewItem> {
       checkedId(id);

@@ -160,7 +160,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       lock: createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
       repo: (id) => repoById.get(id),
     });
-    const intakeWorker = startIntakeWorker({ connection: redis, prefix, repos: config.repositories, fetcher, store, deployQueue, emit });
+    const intakeWorker = startIntakeWorker({ connection: redis, prefix, repos: config.repositories, fetcher, store, deployQueue, emit, pullRequestMerged: (repoId, event) => reviews.mergedOnForge(repoId, event) });
     deployWorker = startDeployWorker({
       connection: redis,
       prefix,

@@ -10,6 +10,9 @@ export type Forge = z.infer<typeof ForgeSchema>;
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/, 'a full 40-character commit id');
 
+/** An account name on a forge, as it may appear in a record of who did something. */
+export const ForgeLoginSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[bot\])?$/, 'a forge login');
+
 const EventBase = z.object({
   forge: ForgeSchema,
   /** Unique per delivery (the forge's delivery id, or one we derive); a repeated delivery has the same id. */
@@ -44,6 +47,10 @@ export const PullRequestEventSchema = EventBase.extend({
   /** Base commit, when the forge gives it. */
   baseSha: sha.optional(),
   merged: z.boolean().default(false),
+  /** The commit the merge made on the base branch, when merged and the forge says. */
+  mergeCommit: sha.optional(),
+  /** The forge account that merged it, when the forge says (a login: letters, digits, `-`, `_`, `.`, `[bot]`). */
+  mergedBy: ForgeLoginSchema.optional(),
   /** The repository the head branch lives in, as the forge names it, when it says. */
   headRepo: z.string().min(1).optional(),
   /**

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { PullRequestEvent } from '../source/git-event.ts';
 import { parsePayload, pullRequestMapping, pushMapping } from './forge-receiver.ts';
 import type { PayloadMapper } from './forge-receiver.ts';
-import { cloneUrls, commitId, fullRef, isForkHead, nonEmpty, optionalUrl } from './payload-fields.ts';
+import { cloneUrls, commitId, fullRef, isForkHead, mergeFields, nonEmpty, optionalUrl } from './payload-fields.ts';
 
 const RepositorySchema = z.object({
   full_name: nonEmpty,
@@ -33,6 +33,8 @@ const PullRequestPayloadSchema = z
     pull_request: z.object({
       number: positiveInt.optional(),
       merged: z.boolean().nullish(),
+      merge_commit_sha: z.string().nullish(),
+      merged_by: z.object({ login: z.string().nullish() }).nullish(),
       head: z.object({ ref: nonEmpty, sha: commitId, repo: BranchRepoSchema }),
       base: z.object({ ref: nonEmpty, sha: commitId.optional(), repo: BranchRepoSchema }),
     }),
@@ -83,6 +85,7 @@ export function githubStylePullRequest(actions: Readonly<Record<string, PullRequ
         baseRef: pr.base.ref,
         ...(pr.base.sha === undefined ? {} : { baseSha: pr.base.sha }),
         merged: pr.merged === true,
+        ...(pr.merged === true ? mergeFields(pr.merge_commit_sha, pr.merged_by?.login) : {}),
         ...(headRepo ? { headRepo } : {}),
         fork: isForkHead(pr.head.repo && { id: pr.head.repo.id, name: pr.head.repo.full_name }, { id: baseRepo.id, name: baseRepo.full_name }),
       },

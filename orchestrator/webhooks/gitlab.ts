@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PullRequestEvent } from '../source/git-event.ts';
 import { ignoreEvent, parsePayload, pullRequestMapping, pushMapping } from './forge-receiver.ts';
 import type { ForgeReceiver, PayloadMapper } from './forge-receiver.ts';
-import { cloneUrls, commitId, fullRef, isForkHead, nonEmpty, optionalUrl } from './payload-fields.ts';
+import { cloneUrls, commitId, fullRef, isForkHead, mergeFields, nonEmpty, optionalUrl } from './payload-fields.ts';
 
 const ProjectSchema = z.object({
   path_with_namespace: nonEmpty,
@@ -32,6 +32,7 @@ const MergeRequestPayloadSchema = z.object({
     source_branch: nonEmpty,
     target_branch: nonEmpty,
     last_commit: z.object({ id: commitId }),
+    merge_commit_sha: z.string().nullish(),
     /** Where the source branch lives: another project than the target for a merge request from a fork. */
     source_project_id: z.number().int().nullish(),
     target_project_id: z.number().int().nullish(),
@@ -39,6 +40,8 @@ const MergeRequestPayloadSchema = z.object({
     target: MergeRequestProjectSchema,
   }),
   project: ProjectSchema.extend({ id: z.number().int().nullish() }),
+  /** Who triggered the hook: for a `merge`, who merged. */
+  user: z.object({ username: z.string().nullish() }).nullish(),
 });
 
 function projectUrls(p: Project): string[] {
@@ -93,6 +96,7 @@ const mergeRequest: PayloadMapper = (payload, meta) => {
       baseRef: mr.target_branch,
       // GitLab's merge request hook carries no base commit.
       merged: mr.action === 'merge' || mr.state === 'merged',
+      ...(mr.action === 'merge' || mr.state === 'merged' ? mergeFields(mr.merge_commit_sha, parsed.data.user?.username) : {}),
       ...(headRepo ? { headRepo } : {}),
       fork: isForkHead(source.id == null && !source.name ? undefined : source, target),
     },

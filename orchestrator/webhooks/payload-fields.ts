@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ForgeLoginSchema } from '../source/git-event.ts';
 
 /** What forges send as `before`/`after` when there is no commit: a new or deleted branch. */
 export const ZERO_COMMIT = '0000000000000000000000000000000000000000';
@@ -46,4 +47,16 @@ export function isForkHead(head: RepoIdentity | null | undefined, base: RepoIden
   if (head.id != null && base.id != null && head.id !== base.id) return true;
   if (head.name && base.name) return head.name.toLowerCase() !== base.name.toLowerCase();
   return head.id == null || base.id == null;
+}
+
+/**
+ * What a merged pull request says about its merge: the commit it made and who
+ * made it, each kept only when it has the shape we record (a full commit id,
+ * a forge login); anything else is left out rather than refusing the event.
+ */
+export function mergeFields(mergeCommit: string | null | undefined, mergedBy: string | null | undefined): { mergeCommit?: string; mergedBy?: string } {
+  return {
+    ...(mergeCommit && commitId.safeParse(mergeCommit).success ? { mergeCommit } : {}),
+    ...(mergedBy && ForgeLoginSchema.safeParse(mergedBy).success ? { mergedBy } : {}),
+  };
 }

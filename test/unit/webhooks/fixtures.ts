@@ -145,6 +145,7 @@ export function githubPullRequest({ action, number = 42, head = SHA.c, base = SH
       title: 'Scale web to 3 replicas',
       merged,
       merge_commit_sha: merged ? SHA.d : null,
+      merged_by: merged ? { login: 'octocat', id: 583231 } : null,
       head: { label: 'acme:feature/scale', ref: 'feature/scale', sha: head, repo: githubRepository },
       base: { label: 'acme:main', ref: 'main', sha: base, repo: githubRepository },
     },

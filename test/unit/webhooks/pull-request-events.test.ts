@@ -6,7 +6,7 @@ import {
 } from './fixtures.ts';
 import type { Forge } from './fixtures.ts';
 
-type Expected = Pick<PullRequestEvent, 'action' | 'merged'> & { headSha?: string } | { ignored: RegExp };
+type Expected = (Pick<PullRequestEvent, 'action' | 'merged' | 'mergeCommit' | 'mergedBy'> & { headSha?: string }) | { ignored: RegExp };
 
 /** What every pull request event from a forge's fixture has in common. */
 const COMMON: Record<Forge, Omit<PullRequestEvent, 'action' | 'merged' | 'headSha'>> = {
@@ -31,7 +31,7 @@ const table: [title: string, forge: Forge, payload: object, expected: Expected][
   ['GitHub opened', 'github', githubPullRequest({ action: 'opened' }), { action: 'opened', merged: false }],
   ['GitHub synchronize (new commits)', 'github', githubPullRequest({ action: 'synchronize', head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
   ['GitHub reopened', 'github', githubPullRequest({ action: 'reopened' }), { action: 'reopened', merged: false }],
-  ['GitHub closed and merged', 'github', githubPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true }],
+  ['GitHub closed and merged, with the merge commit and who merged', 'github', githubPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true, mergeCommit: SHA.d, mergedBy: 'octocat' }],
   ['GitHub closed without merging', 'github', githubPullRequest({ action: 'closed' }), { action: 'closed', merged: false }],
   ['GitHub labeled is ignored', 'github', githubPullRequest({ action: 'labeled' }), { ignored: /"labeled"/ }],
   ['GitHub ready_for_review is ignored', 'github', githubPullRequest({ action: 'ready_for_review' }), { ignored: /"ready_for_review"/ }],
@@ -39,13 +39,13 @@ const table: [title: string, forge: Forge, payload: object, expected: Expected][
   ['Gitea opened', 'gitea', giteaPullRequest({ action: 'opened' }), { action: 'opened', merged: false }],
   ['Gitea synchronized (its spelling) is synchronize', 'gitea', giteaPullRequest({ action: 'synchronized', head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
   ['Gitea reopened', 'gitea', giteaPullRequest({ action: 'reopened' }), { action: 'reopened', merged: false }],
-  ['Gitea closed and merged', 'gitea', giteaPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true }],
+  ['Gitea closed and merged, with the merge commit', 'gitea', giteaPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true, mergeCommit: SHA.d }],
   ['Gitea label_updated is ignored', 'gitea', giteaPullRequest({ action: 'label_updated' }), { ignored: /"label_updated"/ }],
 
   ['GitLab open is opened', 'gitlab', gitlabMergeRequest({ action: 'open' }), { action: 'opened', merged: false }],
   ['GitLab update with oldrev (new commits) is synchronize', 'gitlab', gitlabMergeRequest({ action: 'update', oldrev: SHA.c, head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
   ['GitLab reopen is reopened', 'gitlab', gitlabMergeRequest({ action: 'reopen' }), { action: 'reopened', merged: false }],
-  ['GitLab merge is closed and merged', 'gitlab', gitlabMergeRequest({ action: 'merge', state: 'merged' }), { action: 'closed', merged: true }],
+  ['GitLab merge is closed and merged, by the hook\'s user', 'gitlab', gitlabMergeRequest({ action: 'merge', state: 'merged' }), { action: 'closed', merged: true, mergedBy: 'jsmith' }],
   ['GitLab close is closed, not merged', 'gitlab', gitlabMergeRequest({ action: 'close', state: 'closed' }), { action: 'closed', merged: false }],
   ['GitLab update without oldrev (title, labels) is ignored', 'gitlab', gitlabMergeRequest({ action: 'update' }), { ignored: /update \(without new commits\)/ }],
   ['GitLab approved is ignored', 'gitlab', gitlabMergeRequest({ action: 'approved' }), { ignored: /"approved"/ }],
@@ -65,6 +65,17 @@ describe('webhooks: pull requests', () => {
       assert.deepEqual(outcome, { kind: 'event', event: { ...COMMON[forge], ...rest, headSha } });
     });
   }
+
+  it('leaves out a merge commit or a merger name that does not have the shape it is recorded with, and keeps the event', () => {
+    const sent = githubPullRequest({ action: 'closed', merged: true });
+    const payload = { ...sent, pull_request: { ...sent.pull_request, merge_commit_sha: 'HEAD~1', merged_by: { login: 'alice\nHomeostat-Approved-By: mallory', id: 1 } } };
+    const outcome = receiveWebhook(forgeRequest('github', 'pull_request', payload), SECRETS);
+    assert.equal(outcome.kind, 'event', JSON.stringify(outcome));
+    const event = outcome.kind === 'event' && outcome.event.kind === 'pull_request' ? outcome.event : undefined;
+    assert.equal(event?.merged, true);
+    assert.equal(event?.mergeCommit, undefined);
+    assert.equal(event?.mergedBy, undefined);
+  });
 
   it('takes the number from pull_request.number when the top-level one is absent', () => {
     const { number: _number, ...payload } = githubPullRequest({ action: 'opened', number: 58 });
