@@ -88,10 +88,11 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   await mkdir(config.dataDir, { recursive: true });
   if (config.pulumi.backendUrl.startsWith('file://')) await mkdir(new URL(config.pulumi.backendUrl).pathname, { recursive: true });
 
-  // The pinned policy packs first: a service that cannot enforce them must not start.
+  // The pinned policy packs first: a worker that cannot enforce them must not start.
+  // Only workers run the engine; a process without them (the API alone) has no use for the packs.
   const dependencies = createDependencyCache({ dir: join(config.dataDir, 'deps'), seed: PROJECT_ROOT });
   const pinnedPolicyPacks = await Promise.all(
-    config.policy.packs.map((p, i) =>
+    (options.workers ?? true ? config.policy.packs : []).map((p, i) =>
       p.repo !== undefined && p.commit !== undefined
         ? pinnedPackFolder({ repo: p.repo, commit: p.commit, path: p.path }, { dir: join(config.dataDir, 'pinned-policy'), dependencies }).catch((err: Error) => {
             throw new Error(`policy.packs.${i}: ${err.message}`, { cause: err });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
@@ -131,6 +131,12 @@ describe('gitops: a policy pack pinned to a commit of a policy repository', func
   it('refuses to start when the pinned commit is not in the repository, naming the pack', async () => {
     fx = await createGitopsFixture({ policy: { packs: [{ repo: policy.url, commit: 'f'.repeat(40), path: 'policies' }] } });
     await assert.rejects(startService(fx.config), /policy\.packs\.0: commit f{40} is not in /);
+  });
+
+  it('is not fetched by a process that runs no engine (the API alone, workers off)', async () => {
+    fx = await createGitopsFixture({ policy: { packs: [{ repo: policy.url, commit: 'f'.repeat(40), path: 'policies' }] } });
+    service = await startService(fx.config, { workers: false });
+    assert.equal(existsSync(join(fx.config.dataDir, 'pinned-policy')), false);
   });
 
   it('takes no branch or tag as the pin: only a full commit SHA', async () => {
