@@ -24,6 +24,8 @@ const PURE = [
   'orchestrator/decide/**',
   'orchestrator/verify/**',
   'orchestrator/remediate/commit-message.ts',
+  // The remediation's transition table (the steps it names are the I/O, in remediate/steps/).
+  'orchestrator/remediate/transitions/**',
   'orchestrator/plan/**',
   'remediations/**',
   'orchestrator/engine/run-summary.ts',

@@ -67,6 +67,25 @@ export function revertCommitMessage(input: { commit: string; title: string; inci
   ].join('\n');
 }
 
+/**
+ * The message of the merge of an approved proposal's branch into the deploy
+ * branch. The title is kept as written (not folded), and a merge whose
+ * approver is not known says `a person` in its text and `unknown` in its
+ * trailer.
+ */
+export function approvedMergeMessage(input: { branch: string; title: string; incidentId: string; playbook?: string; approvedBy?: string }): string {
+  return [
+    `Merge ${input.branch}: ${input.title}`,
+    '',
+    `Approved by ${input.approvedBy ?? 'a person'}.`,
+    '',
+    `Homeostat-Incident: ${input.incidentId}`,
+    `Homeostat-Playbook: ${input.playbook ?? ''}`,
+    `Homeostat-Approved-By: ${input.approvedBy ?? 'unknown'}`,
+    '',
+  ].join('\n');
+}
+
 /** Reads the trailers of a commit message back (the last paragraph of `Key: value` lines). */
 export function parseTrailers(message: string): Record<string, string[]> {
   const paragraphs = message.trim().split(/\n\s*\n/);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ProposalSchema } from '../../remediations/proposal.ts';
+import { GUARDRAIL_NAMES } from '../decide/guardrails.ts';
 
 /**
  * One remediation: an incident's best proposal on its way through policy,
@@ -37,7 +38,8 @@ export type RemediationState = z.infer<typeof RemediationStateSchema>;
 
 export const FINAL_STATES: ReadonlySet<RemediationState> = new Set(['effective', 'rolled-back', 'escalated', 'rejected', 'no-action', 'failed']);
 
-const GuardrailResultSchema = z.object({ name: z.string(), passed: z.boolean(), reason: z.string(), onFail: z.enum(['review', 'reject']) });
+// The names evaluateGuardrails gives: what decide() reads back from the record.
+const GuardrailResultSchema = z.object({ name: z.enum(GUARDRAIL_NAMES), passed: z.boolean(), reason: z.string(), onFail: z.enum(['review', 'reject']) });
 const PolicyFindingSchema = z.object({ policy: z.string(), level: z.enum(['mandatory', 'advisory']), message: z.string() });
 
 export const RemediationRecordSchema = z.object({

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createIncidentStore } from '../../../orchestrator/correlate/incident-store.ts';
+import type { GuardrailName } from '../../../orchestrator/decide/index.ts';
 import { FINAL_STATES, remediationIdOf, type RemediationRecord } from '../../../orchestrator/remediate/remediation-record.ts';
 import { createRemediationQueue } from '../../../orchestrator/remediate/remediation-queue.ts';
 import { parseTrailers } from '../../../orchestrator/remediate/commit-message.ts';
@@ -26,7 +27,7 @@ describe('remediation: guardrails stop automated changes, and say so', function 
   });
 
   async function stoppedBy(
-    guardrail: string,
+    guardrail: GuardrailName,
     expected: RemediationRecord['state'],
     guardrails: Record<string, unknown>,
     before?: (f: Omit<RemediationFixture, 'metrics' | 'cleanup'>) => Promise<void>,
