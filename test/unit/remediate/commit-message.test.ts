@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseTrailers, policyLine, previewLine, remediationCommitMessage, revertCommitMessage } from '../../../orchestrator/remediate/commit-message.ts';
+import { approvedMergeMessage, parseTrailers, policyLine, previewLine, remediationCommitMessage, revertCommitMessage } from '../../../orchestrator/remediate/commit-message.ts';
 import type { RemediationCommitInput } from '../../../orchestrator/remediate/commit-message.ts';
 import type { PolicyResult } from '../../../orchestrator/decide/decide.ts';
 import { ProposalSchema } from '../../../remediations/proposal.ts';
@@ -250,6 +250,28 @@ describe('revert commit message', () => {
     const parts = paragraphs(revertCommitMessage({ ...input, why: 'not effective:\n\ncpu got worse' }));
     assert.equal(parts.length, 3);
     assert.equal(parts[1], `This reverts commit ${COMMIT}: not effective: cpu got worse`);
+  });
+});
+
+describe('approved merge message', () => {
+  const BRANCH = 'homeostat/rm-infra-sandbox-1a2b3c4d';
+  const input = { branch: BRANCH, title: 'Scale out sandbox:capacity from 2 to 4', incidentId: INCIDENT, playbook: 'scale-out', approvedBy: 'ana' };
+
+  it('names the branch, the title and who approved, with trailers', () => {
+    assert.equal(
+      approvedMergeMessage(input),
+      `Merge ${BRANCH}: Scale out sandbox:capacity from 2 to 4\n\nApproved by ana.\n\nHomeostat-Incident: ${INCIDENT}\nHomeostat-Playbook: scale-out\nHomeostat-Approved-By: ana\n`,
+    );
+  });
+
+  it('says "a person" in the text and "unknown" in the trailer when the approver is not known', () => {
+    const message = approvedMergeMessage({ ...input, approvedBy: undefined });
+    assert.match(message, /\n\nApproved by a person\.\n\n/);
+    assert.deepEqual(parseTrailers(message)['Homeostat-Approved-By'], ['unknown']);
+  });
+
+  it('leaves the playbook trailer empty when the record names none', () => {
+    assert.match(approvedMergeMessage({ ...input, playbook: undefined }), /\nHomeostat-Playbook: \nHomeostat-Approved-By: ana\n$/);
   });
 });
 

@@ -143,6 +143,13 @@ describe('remediation record', () => {
       assert.match(firstIssue(RemediationRecordSchema.safeParse({ ...record(), state: 'done' })), /^state: /);
     });
 
+    it('keeps the guardrail results the decision reads back, and rejects a guardrail it does not know', () => {
+      const guardrails = [{ name: 'kill-switch' as const, passed: true, reason: 'off', onFail: 'reject' as const }];
+      assert.deepEqual(record({ guardrails }).guardrails, guardrails);
+      const raw = { ...record(), guardrails: [{ ...guardrails[0], name: 'kill-swtich' }] };
+      assert.match(firstIssue(RemediationRecordSchema.safeParse(raw)), /^guardrails\.0\.name: /);
+    });
+
     it('rejects a step of its history without a message, naming where', () => {
       const raw = { ...record(), events: [{ at: CREATED, state: 'checking' }] };
       assert.match(firstIssue(RemediationRecordSchema.safeParse(raw)), /^events\.0\.message: /);
