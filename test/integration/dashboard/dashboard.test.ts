@@ -299,7 +299,7 @@ async function pushBranch(fx: GitopsFixture, branch: string, capacity: string): 
 
 /**
  * A remediation waiting for a person, exactly as the remediation worker
- * leaves one (see `openReview` in remediation-worker.ts): its record in state
+ * leaves one (see `openReviewStep` in remediate/steps/open-review.ts): its record in state
  * `review` and an open review item, for a proposal on its own branch.
  */
 async function openReview(store: RemediationStore, branch: string, proposalCommit: string, baseCommit: string): Promise<ReviewItem> {
