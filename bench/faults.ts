@@ -198,7 +198,7 @@ try {
   await moto.stop();
   await redis.stop();
   rmSync(redis.dir, { recursive: true, force: true });
-  if (dataDirLimited === true) unmount(dataDir);
+  if (dataDirLimited === true) await unmount(dataDir);
   rmSync(dir, { recursive: true, force: true });
 }
 

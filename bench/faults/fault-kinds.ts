@@ -159,10 +159,20 @@ export function limitedMount(dir: string, size: string): true | string {
   }
 }
 
-export function unmount(dir: string): void {
-  try {
-    execFileSync('umount', [dir], { stdio: 'pipe' });
-  } catch {
-    // Not mounted.
+/**
+ * Unmounts the limited folder. The engine processes of workers just stopped
+ * may still hold files in it for a moment (umount: target is busy), so it
+ * tries for a while, then detaches it lazily (the kernel frees it once the
+ * last file closes) rather than leave it mounted under a folder to delete.
+ */
+export async function unmount(dir: string): Promise<void> {
+  const mounted = () => readFileSync('/proc/mounts', 'utf8').split('\n').some((line) => line.split(' ')[1] === dir);
+  for (let tries = 0; tries < 20 && mounted(); tries++) {
+    try {
+      execFileSync('umount', [dir], { stdio: 'pipe' });
+    } catch {
+      await sleep(500);
+    }
   }
+  if (mounted()) execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
 }
