@@ -107,6 +107,79 @@ function parseStored(raw: string, seq: number): { entry: AuditEntry } | { proble
   return parsed.success ? { entry: parsed.data } : { problem: `entry ${seq} is not a valid audit entry: ${describeIssues(parsed.error)}` };
 }
 
+/** Where one audit log lives. */
+interface AuditKeys {
+  redis: Redis;
+  headKey: string;
+  entriesKey: string;
+}
+
+/** A stored entry, or {@link AuditLogCorruptError} naming what is wrong with it. */
+function readEntry(raw: string, seq: number): AuditEntry {
+  const r = parseStored(raw, seq);
+  if ('problem' in r) throw new AuditLogCorruptError(`${r.problem} (run \`homeostat audit verify\`)`);
+  return r.entry;
+}
+
+/** Newest first, filtered, scanning at most MAX_SCAN entries back. */
+async function listEntries({ redis, entriesKey }: AuditKeys, opts: AuditListOptions = {}): Promise<AuditEntry[]> {
+  const limit = Math.max(1, Math.min(opts.limit ?? 100, MAX_LIMIT));
+  const total = await redis.llen(entriesKey);
+  // `end` is an exclusive list index: entries with seq < beforeSeq sit below beforeSeq - 1.
+  let end = opts.beforeSeq === undefined ? total : Math.min(total, Math.max(0, opts.beforeSeq - 1));
+  const stopAt = Math.max(0, end - MAX_SCAN);
+  const filtered = opts.incidentId !== undefined || opts.stackKey !== undefined || opts.type !== undefined;
+  const out: AuditEntry[] = [];
+  while (end > stopAt && out.length < limit) {
+    // Unfiltered, a page of exactly what is left to return; filtered, larger pages.
+    const start = Math.max(stopAt, end - (filtered ? PAGE : limit - out.length));
+    const raws = await redis.lrange(entriesKey, start, end - 1);
+    for (let i = raws.length - 1; i >= 0 && out.length < limit; i--) {
+      const e = readEntry(raws[i]!, start + i + 1);
+      if (opts.incidentId !== undefined && e.incidentId !== opts.incidentId) continue;
+      if (opts.stackKey !== undefined && e.stackKey !== opts.stackKey) continue;
+      if (opts.type !== undefined && e.type !== opts.type) continue;
+      out.push(e);
+    }
+    end = start;
+  }
+  return out;
+}
+
+/** Checks the whole stored chain against its head. */
+async function verifyStored({ redis, headKey, entriesKey }: AuditKeys): Promise<VerifyResult> {
+  // The head is read first: entries appended while we read are checked too,
+  // and the entry the head names must be in the list with that hash, which
+  // catches entries removed from the end.
+  const head = parseHead(await redis.get(headKey));
+  let prev = GENESIS_HASH;
+  let count = 0;
+  let hashAtHead = head.seq === 0 ? GENESIS_HASH : undefined;
+  for (;;) {
+    const raws = await redis.lrange(entriesKey, count, count + PAGE - 1);
+    if (raws.length === 0) break;
+    const entries: AuditEntry[] = [];
+    for (const [i, raw] of raws.entries()) {
+      const r = parseStored(raw, count + i + 1);
+      if ('problem' in r) return { ok: false, seq: count + i + 1, problem: r.problem };
+      entries.push(r.entry);
+    }
+    const page = verifyChain(entries, { expectedFirstPrev: prev, expectedFirstSeq: count + 1 });
+    if (!page.ok) return page;
+    const atHead = entries[head.seq - count - 1];
+    if (atHead) hashAtHead = atHead.hash;
+    prev = page.head;
+    count += page.count;
+  }
+  if (count < head.seq) {
+    return { ok: false, seq: count + 1, problem: `the head says the log has ${head.seq} entries but only ${count} are stored: entries removed from the end` };
+  }
+  if (hashAtHead !== head.hash) {
+    return { ok: false, seq: head.seq, problem: `the head records hash ${head.hash.slice(0, 12)} for entry ${head.seq}, the entry has ${hashAtHead?.slice(0, 12)}` };
+  }
+  return { ok: true, count, head: prev };
+}
+
 /**
  * The audit log in Redis: entries in the list `<prefix>:audit:entries`
  * (entry `seq` at index `seq - 1`) and the chain head in
@@ -118,12 +191,6 @@ export function createAuditLog(redis: Redis, prefix = 'homeostat', options: Audi
   const now = options.now ?? (() => new Date());
   const maxAttempts = options.maxAttempts ?? 50;
   let closed = false;
-
-  function readEntry(raw: string, seq: number): AuditEntry {
-    const r = parseStored(raw, seq);
-    if ('problem' in r) throw new AuditLogCorruptError(`${r.problem} (run \`homeostat audit verify\`)`);
-    return r.entry;
-  }
 
   async function append(input: AuditEntryInput): Promise<AuditEntry> {
     if (closed) throw new Error('audit log is closed');
@@ -155,73 +222,17 @@ export function createAuditLog(redis: Redis, prefix = 'homeostat', options: Audi
     throw new AuditAppendConflictError(`audit append lost the race for the chain head ${maxAttempts} times`);
   }
 
-  async function list(opts: AuditListOptions = {}): Promise<AuditEntry[]> {
-    const limit = Math.max(1, Math.min(opts.limit ?? 100, MAX_LIMIT));
-    const total = await redis.llen(entriesKey);
-    // `end` is an exclusive list index: entries with seq < beforeSeq sit below beforeSeq - 1.
-    let end = opts.beforeSeq === undefined ? total : Math.min(total, Math.max(0, opts.beforeSeq - 1));
-    const stopAt = Math.max(0, end - MAX_SCAN);
-    const filtered = opts.incidentId !== undefined || opts.stackKey !== undefined || opts.type !== undefined;
-    const out: AuditEntry[] = [];
-    while (end > stopAt && out.length < limit) {
-      // Unfiltered, a page of exactly what is left to return; filtered, larger pages.
-      const start = Math.max(stopAt, end - (filtered ? PAGE : limit - out.length));
-      const raws = await redis.lrange(entriesKey, start, end - 1);
-      for (let i = raws.length - 1; i >= 0 && out.length < limit; i--) {
-        const e = readEntry(raws[i]!, start + i + 1);
-        if (opts.incidentId !== undefined && e.incidentId !== opts.incidentId) continue;
-        if (opts.stackKey !== undefined && e.stackKey !== opts.stackKey) continue;
-        if (opts.type !== undefined && e.type !== opts.type) continue;
-        out.push(e);
-      }
-      end = start;
-    }
-    return out;
-  }
-
-  async function verify(): Promise<VerifyResult> {
-    // The head is read first: entries appended while we read are checked too,
-    // and the entry the head names must be in the list with that hash, which
-    // catches entries removed from the end.
-    const head = parseHead(await redis.get(headKey));
-    let prev = GENESIS_HASH;
-    let count = 0;
-    let hashAtHead = head.seq === 0 ? GENESIS_HASH : undefined;
-    for (;;) {
-      const raws = await redis.lrange(entriesKey, count, count + PAGE - 1);
-      if (raws.length === 0) break;
-      const entries: AuditEntry[] = [];
-      for (const [i, raw] of raws.entries()) {
-        const r = parseStored(raw, count + i + 1);
-        if ('problem' in r) return { ok: false, seq: count + i + 1, problem: r.problem };
-        entries.push(r.entry);
-      }
-      const page = verifyChain(entries, { expectedFirstPrev: prev, expectedFirstSeq: count + 1 });
-      if (!page.ok) return page;
-      const atHead = entries[head.seq - count - 1];
-      if (atHead) hashAtHead = atHead.hash;
-      prev = page.head;
-      count += page.count;
-    }
-    if (count < head.seq) {
-      return { ok: false, seq: count + 1, problem: `the head says the log has ${head.seq} entries but only ${count} are stored: entries removed from the end` };
-    }
-    if (hashAtHead !== head.hash) {
-      return { ok: false, seq: head.seq, problem: `the head records hash ${head.hash.slice(0, 12)} for entry ${head.seq}, the entry has ${hashAtHead?.slice(0, 12)}` };
-    }
-    return { ok: true, count, head: prev };
-  }
-
+  const keys: AuditKeys = { redis, headKey, entriesKey };
   return {
     append,
-    list,
+    list: (opts) => listEntries(keys, opts),
     async get(seq) {
       if (!Number.isInteger(seq) || seq < 1) return undefined;
       const raw = await redis.lindex(entriesKey, seq - 1);
       return raw === null ? undefined : readEntry(raw, seq);
     },
     count: () => redis.llen(entriesKey),
-    verify,
+    verify: () => verifyStored(keys),
     async close() {
       closed = true;
     },

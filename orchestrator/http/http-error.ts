@@ -17,3 +17,10 @@ export class HttpError extends Error {
 export function refuseBy(fields: Record<string, unknown>): void {
   if ('by' in fields) throw new HttpError(400, 'by: not accepted: the person recorded is the authenticated principal (the API token\'s name or the proxy\'s user); remove the field');
 }
+
+/** The status of an error: ours, or Fastify's own (unsupported media type, body too large, invalid JSON); else 500. */
+export function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  const code = (err as { statusCode?: unknown }).statusCode;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+}

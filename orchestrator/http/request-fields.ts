@@ -15,3 +15,10 @@ export function requestField<T>(name: string, value: unknown, schema: z.ZodType<
 export function optionalField<T>(name: string, value: unknown, schema: z.ZodType<T>): T | undefined {
   return value === undefined || value === '' ? undefined : requestField(name, value, schema);
 }
+
+/** The fields of a JSON body, or 400 when it is not an object. */
+export function fieldsOf(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body: expected a JSON object');
+  return body as Record<string, unknown>;
+}

@@ -56,22 +56,29 @@ return 1`;
 
 const ENGINES_KEPT = 50;
 
-export function createRunStore(redis: Redis, prefix = 'homeostat'): RunStore {
-  const runKey = (id: string) => `${prefix}:run:${id}`;
-  const logKey = (id: string) => `${prefix}:runlog:${id}`;
-  const allRuns = `${prefix}:runs`;
-  const stackRuns = (stack: string) => `${prefix}:runs:${stack}`;
-  const inFlightSet = `${prefix}:runs:in-flight`;
-  const statusKey = (stack: string) => `${prefix}:status:${stack}`;
-  const statusSet = `${prefix}:stacks`;
-  const enginesKey = (stack: string) => `${prefix}:engines:${stack}`;
+/** The Redis keys of one prefix's runs and statuses. */
+function runKeys(prefix: string) {
+  return {
+    runKey: (id: string) => `${prefix}:run:${id}`,
+    logKey: (id: string) => `${prefix}:runlog:${id}`,
+    allRuns: `${prefix}:runs`,
+    stackRuns: (stack: string) => `${prefix}:runs:${stack}`,
+    inFlightSet: `${prefix}:runs:in-flight`,
+    statusKey: (stack: string) => `${prefix}:status:${stack}`,
+    statusSet: `${prefix}:stacks`,
+    enginesKey: (stack: string) => `${prefix}:engines:${stack}`,
+  };
+}
 
-  function parseRun(raw: string | null): RunRecord | undefined {
-    if (raw === null) return undefined;
-    const parsed = RunRecordSchema.safeParse(JSON.parse(raw));
-    if (!parsed.success) throw new Error(`corrupt run record: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-    return parsed.data;
-  }
+function parseRun(raw: string | null): RunRecord | undefined {
+  if (raw === null) return undefined;
+  const parsed = RunRecordSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success) throw new Error(`corrupt run record: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  return parsed.data;
+}
+
+export function createRunStore(redis: Redis, prefix = 'homeostat'): RunStore {
+  const { runKey, logKey, allRuns, stackRuns, inFlightSet, statusKey, statusSet, enginesKey } = runKeys(prefix);
 
   async function index(run: RunRecord): Promise<void> {
     const score = Date.parse(run.timings.enqueuedAt);

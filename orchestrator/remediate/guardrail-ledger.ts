@@ -17,6 +17,12 @@ export type RuntimeControls = z.infer<typeof RuntimeControlsSchema>;
  * a row per stack, canary verifications, the playbooks' track record, and
  * the run-time controls (dry-run, kill switch).
  */
+/** The track record of one `playbook@stack` field, as a record of that one entry (or none). */
+async function storedTrack(redis: Redis, key: string, field: string): Promise<TrackRecord> {
+  const raw = await redis.hget(key, field);
+  return { entries: raw === null ? {} : { [field]: TrackCountsSchema.parse(JSON.parse(raw)) } };
+}
+
 export function createGuardrailLedger(redis: Redis, prefix = 'homeostat') {
   const k = (...parts: string[]) => [prefix, 'guard', ...parts].join(':');
   const changes = (stackKey?: string) => (stackKey ? k('changes', stackKey) : k('changes'));
@@ -65,9 +71,7 @@ export function createGuardrailLedger(redis: Redis, prefix = 'homeostat') {
 
     /** The track record of one playbook on one stack. */
     async counts(playbook: string, stackKey: string): Promise<TrackCounts> {
-      const raw = await redis.hget(k('track'), `${playbook}@${stackKey}`);
-      const record: TrackRecord = { entries: raw === null ? {} : { [`${playbook}@${stackKey}`]: TrackCountsSchema.parse(JSON.parse(raw)) } };
-      return countsOf(record, playbook, stackKey);
+      return countsOf(await storedTrack(redis, k('track'), `${playbook}@${stackKey}`), playbook, stackKey);
     },
     /**
      * Counts one outcome. Callers hold the stack's remediation lock, so the
@@ -75,9 +79,7 @@ export function createGuardrailLedger(redis: Redis, prefix = 'homeostat') {
      */
     async recordOutcome(outcome: Outcome): Promise<TrackCounts> {
       const field = `${outcome.playbook}@${outcome.stackKey}`;
-      const raw = await redis.hget(k('track'), field);
-      const before: TrackRecord = { entries: raw === null ? {} : { [field]: TrackCountsSchema.parse(JSON.parse(raw)) } };
-      const after = countsOf(updateTrackRecord(before, outcome), outcome.playbook, outcome.stackKey);
+      const after = countsOf(updateTrackRecord(await storedTrack(redis, k('track'), field), outcome), outcome.playbook, outcome.stackKey);
       await redis.hset(k('track'), field, JSON.stringify(after));
       return after;
     },

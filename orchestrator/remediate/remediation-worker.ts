@@ -1,6 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseStackKey } from '../model/stack-key.ts';
+import { watchDeployFinishes } from '../queue/deploy-finishes.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import { throttledErrors } from '../queue/throttled-errors.ts';
 import { seriesOf } from '../telemetry/index.ts';
@@ -54,7 +55,11 @@ const STEPS: Record<RemediationStepName, RemediationStepFn> = {
 export function startRemediationWorker(deps: RemediationWorkerDeps) {
   const owner = deps.workerId ?? `remediate-${process.pid}`;
   const closing = new AbortController();
-  const ctx = createStepContext(deps, closing.signal);
+  const prefix = deps.prefix ?? 'homeostat';
+  const onError = throttledErrors((err) => deps.emit?.(timelineEvent('error', `remediation worker: ${err.message}`)));
+  // Waits for a policy check or a deploy resume when a deploy job ends, in whichever process ran it.
+  const finishes = deps.deployFinishes ? undefined : watchDeployFinishes(deps.connection, prefix, onError);
+  const ctx = createStepContext(finishes ? { ...deps, deployFinishes: finishes } : deps, closing.signal);
 
   async function processJob(job: Job<RemediationJob>, token?: string): Promise<string> {
     const data = RemediationJobSchema.parse(job.data);
@@ -90,11 +95,11 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
 
   const worker = new Worker<RemediationJob>(REMEDIATION_QUEUE, processJob, {
     connection: deps.connection,
-    prefix: deps.prefix ?? 'homeostat',
+    prefix,
     concurrency: 4,
     lockDuration: 60_000,
   });
-  worker.on('error', throttledErrors((err) => ctx.emit(timelineEvent('error', `remediation worker: ${err.message}`))));
+  worker.on('error', onError);
   worker.on('failed', (job, err) => {
     if (job) ctx.emit(timelineEvent('error', `remediation ${job.data.remediationId}: ${err.message}`, { incident: job.data.incidentId }));
   });
@@ -102,6 +107,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
     async close() {
       closing.abort();
       await worker.close();
+      await finishes?.close();
     },
   };
 }

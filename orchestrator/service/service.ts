@@ -259,7 +259,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       }
     }
     const poller = startPoller({ redis, prefix, repos: config.repositories, intake, emit });
-    const drift = startDriftScheduler({ repos: config.repositories, store, queue: deployQueue, emit });
+    const drift = startDriftScheduler({ connection: redis, prefix, repos: config.repositories, store, queue: deployQueue, emit });
     stops.push(() => poller.stop(), () => drift.stop(), () => intakeWorker.close(), () => deployWorker!.close());
     // Redis lost entirely: each stack's applied commit is read back from the backend, and the deploy branches caught up with.
     if (backendMayHoldStacks(config.pulumi.backendUrl)) {

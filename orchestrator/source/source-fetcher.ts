@@ -47,6 +47,50 @@ function mirrorName(repo: string): string {
   return createHash('sha256').update(repo).digest('hex').slice(0, 16);
 }
 
+/** The bare mirror of `repo` under `mirrors`, made (empty, with its remote) the first time. */
+async function openMirror(mirrors: string, repo: string): Promise<string> {
+  const dir = join(mirrors, `${mirrorName(repo)}.git`);
+  if (!existsSync(dir)) {
+    await mkdir(mirrors, { recursive: true });
+    await git(['init', '--bare', '-q', dir]);
+    await git(['remote', 'add', 'origin', repo], { cwd: dir });
+  }
+  return dir;
+}
+
+/** The commit `ref` names, fetched into the mirror unless it is a commit the mirror has. */
+async function fetchRef(dir: string, ref: string): Promise<string> {
+  const isCommit = /^[0-9a-f]{40}$/.test(ref);
+  if (isCommit) {
+    const known = await git(['cat-file', '-t', ref], { cwd: dir }).catch(() => '');
+    if (known === 'commit') return ref;
+  }
+  // Fetch every branch (so later diffs find their base) plus the ref itself.
+  await git(['fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/heads/*', ...(isCommit ? [ref] : [])], { cwd: dir });
+  return git(['rev-parse', '--verify', `${ref}^{commit}`], { cwd: dir });
+}
+
+/** A slot's own worktree at `commit`: reused (reset and cleaned, the dependency link kept) or made. */
+async function checkOutSlot(mirror: string, slotDir: string, commit: string): Promise<string> {
+  if (existsSync(join(slotDir, '.git'))) {
+    // Back to exactly the commit: tracked files reset, anything else removed but the dependency link.
+    await git(['checkout', '-q', '--detach', '--force', commit], { cwd: slotDir });
+    await git(['clean', '-q', '-fdx', '-e', 'node_modules'], { cwd: slotDir });
+  } else {
+    await rm(slotDir, { recursive: true, force: true });
+    await git(['worktree', 'prune'], { cwd: mirror });
+    await git(['worktree', 'add', '-q', '--detach', slotDir, commit], { cwd: mirror });
+  }
+  return slotDir;
+}
+
+/** A new worktree of its own at `commit`, for one run. */
+async function checkOutFresh(mirror: string, worktrees: string, name: string, commit: string): Promise<string> {
+  const runDir = join(worktrees, `${name}-${commit.slice(0, 12)}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
+  await git(['worktree', 'add', '-q', '--detach', runDir, commit], { cwd: mirror });
+  return runDir;
+}
+
 export function createSourceFetcher(options: SourceFetcherOptions): SourceFetcher {
   const mirrors = join(options.dir, 'mirrors');
   const worktrees = join(options.dir, 'worktrees');
@@ -60,26 +104,7 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
     return next;
   }
 
-  async function mirror(repo: string): Promise<string> {
-    const dir = join(mirrors, `${mirrorName(repo)}.git`);
-    if (!existsSync(dir)) {
-      await mkdir(mirrors, { recursive: true });
-      await git(['init', '--bare', '-q', dir]);
-      await git(['remote', 'add', 'origin', repo], { cwd: dir });
-    }
-    return dir;
-  }
-
-  async function fetchRef(dir: string, ref: string): Promise<string> {
-    const isCommit = /^[0-9a-f]{40}$/.test(ref);
-    if (isCommit) {
-      const known = await git(['cat-file', '-t', ref], { cwd: dir }).catch(() => '');
-      if (known === 'commit') return ref;
-    }
-    // Fetch every branch (so later diffs find their base) plus the ref itself.
-    await git(['fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/heads/*', ...(isCommit ? [ref] : [])], { cwd: dir });
-    return git(['rev-parse', '--verify', `${ref}^{commit}`], { cwd: dir });
-  }
+  const mirror = (repo: string) => openMirror(mirrors, repo);
 
   return {
     async fetch(repo, ref, slot) {
@@ -88,24 +113,9 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
         const commit = await fetchRef(dir, ref);
         const tree = await git(['rev-parse', `${commit}^{tree}`], { cwd: dir });
         await mkdir(worktrees, { recursive: true });
-        if (slot) {
-          const slotDir = join(worktrees, `${mirrorName(repo)}-slot-${createHash('sha256').update(slot).digest('hex').slice(0, 12)}`);
-          if (existsSync(join(slotDir, '.git'))) {
-            // Back to exactly the commit: tracked files reset, anything else removed but the dependency link.
-            await git(['checkout', '-q', '--detach', '--force', commit], { cwd: slotDir });
-            await git(['clean', '-q', '-fdx', '-e', 'node_modules'], { cwd: slotDir });
-          } else {
-            await rm(slotDir, { recursive: true, force: true });
-            await git(['worktree', 'prune'], { cwd: dir });
-            await git(['worktree', 'add', '-q', '--detach', slotDir, commit], { cwd: dir });
-          }
-          await options.dependencies?.link(slotDir);
-          return { repo, commit, dir: slotDir, digest: `git-tree:${tree}`, slot };
-        }
-        const runDir = join(worktrees, `${mirrorName(repo)}-${commit.slice(0, 12)}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
-        await git(['worktree', 'add', '-q', '--detach', runDir, commit], { cwd: dir });
-        await options.dependencies?.link(runDir);
-        return { repo, commit, dir: runDir, digest: `git-tree:${tree}` };
+        const checkout = slot ? await checkOutSlot(dir, join(worktrees, `${mirrorName(repo)}-slot-${createHash('sha256').update(slot).digest('hex').slice(0, 12)}`), commit) : await checkOutFresh(dir, worktrees, mirrorName(repo), commit);
+        await options.dependencies?.link(checkout);
+        return { repo, commit, dir: checkout, digest: `git-tree:${tree}`, ...(slot ? { slot } : {}) };
       });
     },
     async resolve(repo, ref) {

@@ -8,6 +8,7 @@ import type { DiagnosisOptions } from '../../diagnose/index.ts';
 import type { ForgeAdapter } from '../../forge/forge.ts';
 import type { IntakeQueue } from '../../intake/intake-queue.ts';
 import { parseStackKey } from '../../model/stack-key.ts';
+import type { DeployFinishes } from '../../queue/deploy-finishes.ts';
 import type { DeployQueue } from '../../queue/deploy-queue.ts';
 import type { RunStore } from '../../records/run-store.ts';
 import { timelineEvent, type TimelineSink } from '../../timeline/timeline-event.ts';
@@ -52,8 +53,14 @@ export interface RemediationStepDeps {
   /** How long to wait for the policy check and for the deploy of a change; default 15 min each. */
   policyTimeoutMs?: number;
   deployTimeoutMs?: number;
-  /** Between two looks at the records while waiting; default 250 ms. */
-  pollMs?: number;
+  /**
+   * How a wait for the policy check or the deploy resumes: at each finished
+   * deploy job (the worker watches the deploy queue's events), and at the
+   * latest after `recheckMs` (default 5 s) in case an event was missed.
+   */
+  deployFinishes?: Pick<DeployFinishes, 'next'>;
+  /** The longest a wait goes without looking at the records again; default 5 s (250 ms without `deployFinishes`). */
+  recheckMs?: number;
   /** Ends the incident once its remediation is verified as effective (the correlate worker's tracker owns incidents). */
   resolveIncident?: (incidentId: string, reason: string) => Promise<void>;
 }
@@ -63,7 +70,7 @@ export interface StepContext {
   deps: RemediationStepDeps;
   emit: TimelineSink;
   playbooks: readonly Playbook[];
-  pollMs: number;
+  recheckMs: number;
   /** Aborted when the worker closes: waits end instead of running out their time. */
   closing: AbortSignal;
 }
@@ -72,7 +79,8 @@ export interface StepContext {
 export type RemediationStepFn = (ctx: StepContext, rec: RemediationRecord) => Promise<RemediationRecord>;
 
 export function createStepContext(deps: RemediationStepDeps, closing: AbortSignal): StepContext {
-  return { deps, emit: deps.emit ?? (() => {}), playbooks: deps.playbooks ?? PLAYBOOKS, pollMs: deps.pollMs ?? 250, closing };
+  const recheckMs = deps.recheckMs ?? (deps.deployFinishes ? 5000 : 250);
+  return { deps, emit: deps.emit ?? (() => {}), playbooks: deps.playbooks ?? PLAYBOOKS, recheckMs, closing };
 }
 
 export async function audit(ctx: StepContext, rec: RemediationRecord, type: AuditEntryInput['type'], summary: string, data: Record<string, unknown> = {}, actor = 'homeostat'): Promise<void> {
@@ -104,15 +112,27 @@ export function repoOf(ctx: StepContext, rec: RemediationRecord): RemediationRep
   return repo;
 }
 
-/** Looks with `probe` every `pollMs` until it answers, the time runs out or the worker closes. */
+/**
+ * Asks `probe` until it answers, the time runs out or the worker closes:
+ * again after each finished deploy job, and at least every `recheckMs`.
+ */
 export async function waitFor<T>(ctx: StepContext, what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
-    if (ctx.closing.aborted) throw new Error(`shutting down while waiting for ${what}`);
-    await sleep(ctx.pollMs);
+    const round = new AbortController();
+    const stop = AbortSignal.any([round.signal, ctx.closing]);
+    // Taken before the look, so a finish during the look still wakes the wait.
+    const finished = ctx.deps.deployFinishes?.next(stop);
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+      if (ctx.closing.aborted) throw new Error(`shutting down while waiting for ${what}`);
+      const recheck = sleep(Math.max(0, Math.min(ctx.recheckMs, deadline - Date.now())), undefined, { signal: stop }).catch(() => undefined);
+      await Promise.race(finished ? [finished, recheck] : [recheck]);
+    } finally {
+      round.abort();
+    }
   }
 }
 

@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineEvent } from '@pulumi/pulumi/automation/index.js';
+import { collectOutput, engineIdentity, type EngineChild } from './engine-process.ts';
+import type { EngineIdentity } from './engine-lock.ts';
+import { tailEventLog } from './event-log-tail.ts';
+
+export const DEFAULT_INTERRUPT_GRACE_MS = 10_000;
+
+/** What one `pulumi up` of a stack is run with. */
+export interface UpInvocation {
+  stack: string;
+  policyPacks: string[];
+  /** One config file per pack, or none. */
+  policyPackConfigs: string[];
+  refresh?: boolean;
+  message?: string;
+  signal?: AbortSignal;
+  /** After `signal` aborts, how long the engine has to stop on SIGINT before it is killed; default 10 000 ms. */
+  interruptGraceMs?: number;
+  onEngineStarted?: (engine: EngineIdentity) => void;
+  onEvent: (e: EngineEvent) => void;
+}
+
+/**
+ * `pulumi up --yes` in one engine process: the engine previews (policy
+ * packs included) and updates only if the preview passed, like a person's
+ * `pulumi up`. The Automation API always skips that preview, so the CLI is
+ * run here directly (`start` spawns it with the stack's environment), with
+ * its event log (a file, tailed live) in place of the Automation API's
+ * event stream. An error carries the engine's output as `commandResult`,
+ * as the Automation API's do.
+ */
+export async function previewThenUpdate(start: (args: string[], extraEnv: Record<string, string>) => EngineChild, up: UpInvocation): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'homeostat-events-'));
+  const eventLog = join(dir, 'events.jsonl');
+  const args = ['up', '--yes', '--diff', '--non-interactive', '--stack', up.stack, '--event-log', eventLog];
+  for (const p of up.policyPacks) args.push('--policy-pack', p);
+  for (const c of up.policyPackConfigs) args.push('--policy-pack-config', c);
+  if (up.refresh) args.push('--refresh');
+  if (up.message) args.push('--message', up.message);
+  const child = start(args, { PULUMI_DEBUG_COMMANDS: 'true', PULUMI_AUTOMATION_API: 'true' });
+  if (child.pid !== undefined) up.onEngineStarted?.(engineIdentity(child.pid));
+  const { output, exited } = collectOutput(child);
+  // Interrupted first, so that the engine can write its checkpoint and release its lock; killed if it does not stop.
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    child.kill('SIGINT');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), up.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS);
+  };
+  up.signal?.addEventListener('abort', onAbort, { once: true });
+  // Tail the event log while the engine runs, and once more after it exits.
+  const tail = tailEventLog(eventLog, up.onEvent);
+  try {
+    const code = await exited.finally(() => tail.stop());
+    if (code !== 0) {
+      const { stdout, stderr } = output();
+      const err = new Error(`pulumi up exited with code ${code}`) as Error & { commandResult: { stderr: string; stdout: string } };
+      err.commandResult = { stderr: stderr || stdout, stdout };
+      throw err;
+    }
+  } finally {
+    up.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(killTimer);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
