@@ -70,16 +70,16 @@ describe('deploy finishes (BullMQ QueueEvents, real Redis)', function () {
     await within(20_000, 'a failed job', failed);
   });
 
-  it('loses no finish that happens before the blocking read starts', async () => {
-    // The job ends while nobody has asked for the next finish yet, right
-    // after a fresh watch is ready: it still wakes the next waiter.
+  it('wakes a waiter for a job that ends right after a fresh watch was opened', async () => {
+    // The watch reads from the stream's newest entry when it was opened, not
+    // from whenever its blocking read gets going.
     await finishes.close();
     finishes = watchDeployFinishes(redis, prefix);
-    await finishes.ready;
     startDeployWorker(async () => {});
     const waiter = finishes.next();
     await queue.add('preview', {});
     await within(20_000, 'the finish', waiter);
+    await finishes.ready;
   });
 
   it('ends a wait when its signal aborts, and wakes every waiter at close', async () => {
