@@ -70,6 +70,18 @@ export interface DetectorOptions {
    */
   scoreHalfNats: number;
   /**
+   * Base (nats) of the per-series calibration of surprises: the calibrated surprise is the raw one moved by how much more
+   * (or less) often than e^-base this series' raw surprises have reached the base (`surprise-calibration.ts`).
+   * The default is the candidate of `bench/nab/cv-candidates.ts` that `bench:nab --cv category` chooses on all of nab-dev (in-sample).
+   * @defaultValue 5
+   */
+  calibrationBase: number;
+  /**
+   * Weight, in exceedances of the base, of the calibration's prior "the raw surprises are exact" (chosen as the base, in-sample).
+   * @defaultValue 30
+   */
+  calibrationPrior: number;
+  /**
    * Score at or above which `isAnomaly` is true in the detector's results.
    * @defaultValue {@link PRODUCTION_THRESHOLD}
    */
@@ -102,14 +114,16 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   suppressionHorizon: 100,
   suppressionFactor: 0.5,
   suppressionGrowth: 1.5,
-  scoreHalfNats: 12,
+  scoreHalfNats: 9,
+  calibrationBase: 5,
+  calibrationPrior: 30,
   threshold: PRODUCTION_THRESHOLD,
 });
 
 /** Merges options over the defaults and rejects values that would break the arithmetic, naming the field. */
 export function resolveDetectorOptions(options: Partial<DetectorOptions> = {}): DetectorOptions {
   const merged: DetectorOptions = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
-  const positive: (keyof DetectorOptions)[] = ['suppressionGrowth', 'levelHorizon', 'shiftHorizon', 'envelopeHorizon', 'huberClip', 'rebaseNats', 'rebaseEnvelope', 'minEnvelope', 'suppressionHorizon', 'scoreHalfNats'];
+  const positive: (keyof DetectorOptions)[] = ['suppressionGrowth', 'levelHorizon', 'shiftHorizon', 'envelopeHorizon', 'huberClip', 'rebaseNats', 'rebaseEnvelope', 'minEnvelope', 'suppressionHorizon', 'scoreHalfNats', 'calibrationBase', 'calibrationPrior'];
   for (const key of positive) {
     const v = merged[key];
     if (!Number.isFinite(v) || v <= 0) throw new RangeError(`detector option ${key} must be a positive finite number, got ${v}`);
