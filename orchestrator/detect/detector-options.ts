@@ -65,8 +65,8 @@ export interface DetectorOptions {
   suppressionFactor: number;
   /**
    * Surprise (nats) that maps to a score of 0.5; the score is `S / (S + scoreHalfNats)`.
-   * With the production threshold of 0.5 this is the surprise that alerts.
-   * @defaultValue 12
+   * With the production threshold of 0.5 this is the (calibrated) surprise that alerts; chosen in-sample on nab-dev.
+   * @defaultValue 9
    */
   scoreHalfNats: number;
   /**
@@ -90,14 +90,14 @@ export interface DetectorOptions {
 
 /**
  * The alerting threshold used in production. Fixed, not fitted per run: with the
- * default `scoreHalfNats` it means "12 nats of surprise", odds of about 1 in
- * 160,000 per point (under half a chance alert a year at 5-minute sampling, if
- * the evidence were exactly calibrated). It was chosen as a round value inside
- * the range where the NAB score on nab-aws was flat (about 10.5 to 13 nats):
- * an in-sample choice. Cross-validated on nab-dev (leave one category out,
- * `bench:nab --cv category`), the thresholds chosen on the other categories lie
- * between 0.44 and 0.46, and 0.5 scores 63.3 against 66.6 for those: kept,
- * because it raises fewer false alarms and was not fitted to nab-dev.
+ * default `scoreHalfNats` (9) it means "9 nats of calibrated surprise", odds of
+ * about 1 in 8,100 per point against the series' own history of surprises. The
+ * constant 0.5 is kept and `scoreHalfNats` was moved from 12 to 9 when the
+ * calibration (`surprise-calibration.ts`) came in, because on all of nab-dev
+ * (in-sample) the optimised threshold of the calibrated scores was 0.43 at
+ * 12 nats, i.e. about 9 nats; cross-validated on nab-dev (leave one category
+ * out, `bench:nab --cv category`), the thresholds chosen on the other
+ * categories lie between 0.49 and 0.51.
  */
 export const PRODUCTION_THRESHOLD = 0.5;
 
