@@ -82,9 +82,13 @@ export const S = {
   excessDownCount: 31,
   /** As {@link S.excessUpSum}, lower side. */
   excessDownSum: 32,
+  /** Effective number of the series' own raw surprises seen (the calibration's denominator). */
+  calibrationWeight: 33,
+  /** Effective number of those that reached the calibration base. */
+  calibrationCount: 34,
 } as const;
 
-const SCALARS = 33;
+const SCALARS = 35;
 /** Offset of the daily profile (per-hour mean offset from the level). */
 export const DAILY_OFFSET = SCALARS;
 /** Offset of the daily profile's per-hour weights (days seen, capped at its memory). */
@@ -97,7 +101,7 @@ export const WEEKLY_WEIGHT_OFFSET = WEEKLY_OFFSET + WEEKLY_BUCKETS;
 export const STATE_LENGTH = WEEKLY_WEIGHT_OFFSET + WEEKLY_BUCKETS;
 
 /** Format version of {@link DetectorSnapshot}; bump when the layout changes. */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
 /** A fresh state: nothing observed yet. */
 export function createDetectorState(): Float64Array {

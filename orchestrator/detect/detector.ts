@@ -24,6 +24,7 @@ import { rebaseLevel, shiftSurprise, updateFastMean } from './level-shift.ts';
 import { initLevel, predictLevel, scaleFloor, updateLevel } from './robust-level.ts';
 import { advanceClock, decay } from './sampling-clock.ts';
 import { dailyBucket, hourOf, seasonalOffset, updateSeasonalProfiles, weeklyBucket } from './seasonal-profile.ts';
+import { calibratedSurprise, updateCalibration } from './surprise-calibration.ts';
 import { combineSurprises, natsForScore, squash, suppressRepeats } from './surprise-score.ts';
 import { narrowEnvelopes, recordSurprise, updateEnvelopes } from './tail-envelope.ts';
 import { excessSurprise, updateExcess } from './tail-excess.ts';
@@ -67,6 +68,7 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
   // Surprise at the alerting threshold: flat-line runs report once they reach it.
   const alarmNats = natsForScore(o.threshold, o.scoreHalfNats);
   const shiftMinWeight = o.warmUpPoints / 2;
+  const calibrationPriorPoints = o.calibrationPrior * Math.exp(o.calibrationBase);
   // Decay factors for the usual case of one step between points, computed once: exp() is the main cost per point.
   const seasonHorizon = 2 * o.levelHorizon;
   const unit = {
@@ -109,7 +111,9 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
     const record = Math.min(recordSurprise(state, residual, scale, o.minEnvelope), excessSurprise(state, residual, scale, points));
     const shift = shiftSurprise(state, residual / scale, keepShort, keepLevel, o.huberClip, shiftMinWeight);
     const flat = flatLineSurprise(state, value, keepEnvelope, alarmNats);
-    const nats = combineSurprises(record, shift, flat);
+    const raw = combineSurprises(record, shift, flat);
+    // Judged against this series' own earlier surprises (before learning from this one: causal).
+    const nats = calibratedSurprise(state, raw, o.calibrationBase, o.calibrationPrior, calibrationPriorPoints);
 
     // 4. re-base on an accepted shift
     if (shift > o.rebaseNats) {
@@ -123,11 +127,12 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
     updateEnvelopes(state, y - state[S.level]!, keepEnvelope);
     updateExcess(state, residual, scale, points, keepEnvelope, alarmNats);
     updateSeasonalProfiles(state, hour, day, week, value, forecast, scale, o.huberClip, one ? unit.season : decay(steps, seasonHorizon));
+    if (count > shiftMinWeight) updateCalibration(state, raw, keepEnvelope, o.calibrationBase);
     state[S.previous] = value;
 
     // 6. score
-    const raw = count > o.warmUpPoints ? squash(nats, o.scoreHalfNats) : 0;
-    const score = suppressRepeats(state, raw, count > o.warmUpPoints ? nats : 0, one ? unit.suppression : decay(steps, o.suppressionHorizon), o.suppressionFactor, o.suppressionGrowth);
+    const squashed = count > o.warmUpPoints ? squash(nats, o.scoreHalfNats) : 0;
+    const score = suppressRepeats(state, squashed, count > o.warmUpPoints ? nats : 0, one ? unit.suppression : decay(steps, o.suppressionHorizon), o.suppressionFactor, o.suppressionGrowth);
     return { score, isAnomaly: score >= o.threshold };
   }
 

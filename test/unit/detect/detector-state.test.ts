@@ -40,6 +40,11 @@ describe('detector state', () => {
     assert.deepEqual(Array.from(again, (v) => (Number.isNaN(v) ? 'NaN' : v)), Array.from(fresh, (v) => (Number.isNaN(v) ? 'NaN' : v)));
   });
 
+  it('refuses a snapshot of the previous layout (version 3, before the surprise calibration): the caller starts afresh', () => {
+    const old = { version: 3, values: new Array<number | null>(417).fill(0) };
+    assert.throws(() => createDetector({}, old), /snapshot\.version is 3, this build reads/);
+  });
+
   it('rejects a snapshot of another version or shape, naming the field', () => {
     const good = snapshotState(createDetectorState());
     assert.throws(() => restoreState({ ...good, version: STATE_VERSION + 1 }), /snapshot\.version/);
