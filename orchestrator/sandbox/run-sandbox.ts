@@ -199,8 +199,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
 
     // Nobody watches the dashboard in a scripted run: a stand-in decides review items.
     if (options.once) {
-      operator = startSandboxOperator({ serviceUrl: service.url!, plan, emit, name: ON_CALL, thinkMs: 3 * minuteSeconds * 1000 });
-      emit(timelineEvent('service', `review items are decided by ${ON_CALL}, a stand-in for the person at the dashboard: approves ${plan.expected.kind === 'remedy' ? plan.expected.playbooks.join(' or ') : 'nothing'}, rejects anything else`));
+      operator = startSandboxOperator({ serviceUrl: service.url!, emit, name: ON_CALL, thinkMs: 3 * minuteSeconds * 1000 });
+      emit(timelineEvent('service', `review items are decided by ${ON_CALL}, a stand-in for the person at the dashboard: approves every review item after 3 simulated minutes, whatever it proposes`));
     }
 
     // The scenario plays; each minute the run is judged, until its outcome is known.

@@ -29,11 +29,9 @@ describe('sandbox: scenario plans', () => {
     assert.match(sandboxPlan('slow-saturation').scenario.description, /180 minutes/, 'the description tells the effective ramp');
   });
 
-  it('the stand-in on call approves the expected fix and rejects anything else', () => {
-    assert.deepEqual(operatorDecision(sandboxPlan('bad-release'), { playbook: 'rollback-deploy', title: 'Revert' }).approve, true);
-    assert.deepEqual(operatorDecision(sandboxPlan('bad-release'), { playbook: 'scale-out', title: 'Scale out' }).approve, false);
-    assert.deepEqual(operatorDecision(sandboxPlan('false-alarm'), { playbook: 'scale-out', title: 'Scale out' }).approve, false);
-    assert.deepEqual(operatorDecision(sandboxPlan('slow-saturation'), { playbook: 'scale-up', title: 'Scale up' }).approve, true);
+  it('the stand-in on call approves every review item, knowing nothing of the scenario', () => {
+    for (const playbook of ['rollback-deploy', 'scale-out', 'scale-up']) assert.equal(operatorDecision({ playbook, title: playbook }).approve, true);
+    assert.equal(operatorDecision.length, 1, 'it takes the review item only');
   });
 
   it('the pure sandbox files do no I/O', () => {
