@@ -45,7 +45,7 @@ export interface SandboxOptions {
   minuteSeconds?: number;
   /** Minutes of healthy history published before the run; default {@link DEFAULT_BACKFILL_MINUTES}. */
   backfillMinutes?: number;
-  /** Seed of the fleet model's noise; default 1. */
+  /** The run's seed: the fleet model's noise and the false alarm's blip length; a whole number from 0, default 1 (scenarios.ts `DEFAULT_SEED`). */
   seed?: number;
   /** Where the stacks, policies and package files are copied from; default the project. */
   projectRoot?: string;
@@ -101,7 +101,7 @@ async function waitForDeploy(store: RunStore, commit: string, timeoutMs: number)
  */
 export async function runSandbox(options: SandboxOptions): Promise<number> {
   // Bad input is refused before anything starts.
-  const plan: SandboxPlan = sandboxPlan(options.scenario ?? DEFAULT_SCENARIO);
+  const plan: SandboxPlan = sandboxPlan(options.scenario ?? DEFAULT_SCENARIO, options.seed === undefined ? {} : { seed: options.seed });
   const minuteSeconds = parseMinuteLength(options.minuteSeconds ?? 1);
   const backfillMinutes = options.backfillMinutes ?? DEFAULT_BACKFILL_MINUTES;
   if (!Number.isInteger(backfillMinutes) || backfillMinutes < 0) throw new Error(`invalid backfill: ${backfillMinutes} minutes`);
@@ -183,7 +183,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     started.push({ stop: () => cw.destroy() });
     const timeline = liveTimeline(Date.now(), minuteSeconds);
     const simClock = clockOfTimeline(timeline, Date.now);
-    const model = createFleetModel({ seed: options.seed ?? 1 });
+    const model = createFleetModel({ seed: plan.seed });
     const publisher = createMetricsPublisher({ client: cw, timeline });
     const alarms = createCloudAlarms({ client: cw, periodSeconds: minuteSeconds });
     const names = fleet.services().map((s) => s.name);
@@ -192,8 +192,8 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     clock = simClock;
     const sc = plan.scenario;
     emit(
-      timelineEvent('service', `clock started: one simulated minute every ${minuteSeconds} s, ${backfillMinutes} minutes of healthy history published; scenario ${sc.name}: ${sc.description}, from minute ${sc.release?.atMinute ?? sc.onsetMinute}; expected: ${plan.expected.description}`, {
-        details: { scenario: sc.name, minuteSeconds, backfillMinutes, expected: plan.expected },
+      timelineEvent('service', `clock started: one simulated minute every ${minuteSeconds} s, ${backfillMinutes} minutes of healthy history published; seed ${plan.seed}; scenario ${sc.name}: ${sc.description}, from minute ${sc.release?.atMinute ?? sc.onsetMinute}; expected: ${plan.expected.description}; judged at minute ${plan.horizonMinute}`, {
+        details: { scenario: sc.name, seed: plan.seed, minuteSeconds, backfillMinutes, expected: plan.expected, faultMinutes: sc.durationMinutes, horizonMinute: plan.horizonMinute },
       }),
     );
 

@@ -169,8 +169,9 @@ export function judge(obs: Observations): Verdict {
   };
 
   const name = plan.scenario.name;
-  const faultMinute = onset?.minute ?? plan.scenario.release?.atMinute ?? plan.scenario.onsetMinute;
-  const horizon = faultMinute + (plan.scenario.durationMinutes ?? 0) * (expected.kind === 'no-action' ? 1 : 0) + plan.settleMinutes;
+  // The plan's horizon, later by as much as the fault began later than planned (a release takes its deploy's real time).
+  const plannedFault = plan.scenario.release?.atMinute ?? plan.scenario.onsetMinute;
+  const horizon = plan.horizonMinute + Math.max(0, (onset?.minute ?? plannedFault) - plannedFault);
   const over = last !== undefined && last.minute >= horizon;
   const verdict = (status: VerdictStatus, summary: string, reasons: string[] = []): Verdict => ({ status, summary: `${name} ${status}: ${summary}`, reasons, measurements, needsGit: false });
   const needGit = (): Verdict => ({ ...verdict('pending', 'reading the Git history'), needsGit: true });
