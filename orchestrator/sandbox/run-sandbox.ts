@@ -25,6 +25,7 @@ import { announcePush, ZERO_COMMIT } from './push-webhook.ts';
 import { SANDBOX_REPO_ID, SANDBOX_STACK_KEY, sandboxConfigDoc } from './sandbox-config.ts';
 import { startSandboxOperator, type SandboxOperator } from './sandbox-operator.ts';
 import { startScenarioPlayer, type ScenarioPlayer } from './scenario-player.ts';
+import { readServiceRecords } from './service-records.ts';
 import { sandboxPlan, type SandboxPlan } from './scenario-plan.ts';
 import { judge, type MinuteRecord, type Verdict } from './scenario-verdict.ts';
 import { clockOfTimeline, liveTimeline, MINUTE_MS, parseMinuteLength, type SimClock } from './sim-clock.ts';
@@ -94,8 +95,9 @@ async function waitForDeploy(store: RunStore, commit: string, timeoutMs: number)
  * the Homeostat service itself (webhooks, queues, workers, the real engine
  * on a file backend, telemetry and remediation). The stacks are pushed and
  * deployed; then a simulated clock starts, the fleet's metrics flow to
- * CloudWatch, and a scenario plays. The run is judged from the timeline, the
- * fleet's metrics and the Git history (scenario-verdict.ts).
+ * CloudWatch, and a scenario plays. The run is judged from the service's
+ * records (remediations, review items, audit log), the Git history and the
+ * fleet's metrics (scenario-verdict.ts).
  *
  * @returns the exit code: 0 when the scenario ended as expected, 1 when not, 130 when interrupted.
  */
@@ -237,14 +239,23 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
         if (verdict && verdict.status !== 'pending') return;
         const obs = { plan, minuteMs: minuteSeconds * 1000, events: [...events], minutes };
         let v = judge(obs);
-        if (v.needsGit || events.some((e) => e.type === 'commit')) v = judge({ ...obs, git: await remediationCommits(repo.remote) });
+        // What happened, as the service recorded it and the deploy branch holds it.
+        if (v.needsRecords) {
+          try {
+            const [records, git] = await Promise.all([readServiceRecords({ serviceUrl: service.url!, stackKey: SANDBOX_STACK_KEY }), remediationCommits(repo.remote)]);
+            v = judge({ ...obs, records, git });
+          } catch (err) {
+            emit(timelineEvent('error', `reading the service's records to judge minute ${record.minute}: ${(err as Error).message}`));
+            return;
+          }
+        }
         verdict = v;
         if (v.status !== 'pending') {
           emit(
             timelineEvent('service', v.summary, {
               outcome: v.status,
               durationMs: Date.now() - startedAt,
-              details: { scenario: sc.name, expected: plan.expected.description, measurements: v.measurements, reasons: v.reasons, minuteSeconds },
+              details: { scenario: sc.name, seed: plan.seed, faultMinutes: sc.durationMinutes, expected: plan.expected.description, observed: v.observed, measurements: v.measurements, reasons: v.reasons, minuteSeconds },
             }),
           );
           decided(v);
