@@ -565,7 +565,7 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
           const contract = await contractOf(data.stackKey);
           const stackSeries = contract ? seriesOf([{ stackKey: data.stackKey, healthSignals: contract.healthSignals, alarms: contract.alarms }]).map((x) => x.seriesId) : [];
           const newest = await newestPoint([...incident.incident.signals.map((s) => s.seriesId), ...stackSeries]);
-          if (newest < incident.incident.onsetAt + deps.config.evidenceSeconds * 1000 && Date.now() - job.timestamp < 10 * 60_000) {
+          if (newest < incident.incident.onsetAt + deps.config.evidenceSeconds * 1000 && Date.now() - job.timestamp < Math.max(10 * 60_000, 2 * deps.config.evidenceSeconds * 1000)) {
             await job.moveToDelayed(Date.now() + 1000, token);
             throw new DelayedError();
           }
