@@ -309,6 +309,8 @@ function main(): void {
     console.log(`  nab rule: ${NAB_RULE}`);
     console.log(`  nab breach times and limits are DERIVED from the series by that rule, not labelled; ${nab.cases.length} picks:`);
     for (const l of nab.lines) console.log(l);
+    console.log('  (the rule was fixed before the first run; a 24-hour ramp instead of 6 hours, tried once afterwards, picks no file at all.');
+    console.log('   Most picks are daily-cycle peaks, rush-hour ramps or drops to zero, not saturating fills: expect large errors there.)');
     cases.push(...nab.cases);
   } else {
     console.log(`  nab: ${dataDir} not found, skipped`);
