@@ -78,6 +78,19 @@ export function createReviewActions(deps: ReviewActionsDeps) {
     }
   }
 
+  /**
+   * What follows any approval, here or by a merge on the forge: the ledger
+   * counts it, the stack's run of automatic rollbacks ends (a person acted),
+   * the decision is recorded (`record`), and the remediation's job is queued
+   * to go on (`cause` names the job, so a repeated approval adds nothing).
+   */
+  async function approvalTaken(item: ReviewItem, cause: 'approved' | 'merged-on-forge', record: () => Promise<void>): Promise<void> {
+    await deps.ledger.recordOutcome({ playbook: item.playbook, stackKey: item.stackKey, event: 'approved', mode: 'review' });
+    await deps.ledger.resetRollbacks(item.stackKey);
+    await record();
+    await deps.queue.add({ remediationId: item.remediationId, incidentId: item.incidentId, stackKey: item.stackKey, cause: 'approved' }, cause);
+  }
+
   return {
     async approve(id: string, by: string): Promise<ReviewItem> {
       checkedId(id);
@@ -86,12 +99,10 @@ export function createReviewActions(deps: ReviewActionsDeps) {
       const item = await decided(id, 'approved', by);
       const rec = await deps.store.get(item.remediationId);
       if (rec) await deps.store.save(advance(rec, 'approved', `approved by ${item.decidedBy}`));
-      await deps.ledger.recordOutcome({ playbook: item.playbook, stackKey: item.stackKey, event: 'approved', mode: 'review' });
-      // A person acted: the stack's run of automatic rollbacks ends.
-      await deps.ledger.resetRollbacks(item.stackKey);
-      await deps.audit.append({ type: 'review-approved', actor: item.decidedBy!, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: item.commit, summary: `${item.title}: approved by ${item.decidedBy}`, data: { reviewId: id, remediationId: item.remediationId, branch: item.branch } });
-      emit(timelineEvent('decision', `${item.title}: approved by ${item.decidedBy}`, { stack: item.stackKey.split('/').pop(), incident: item.incidentId, playbook: item.playbook, outcome: 'approved' }));
-      await deps.queue.add({ remediationId: item.remediationId, incidentId: item.incidentId, stackKey: item.stackKey, cause: 'approved' }, 'approved');
+      await approvalTaken(item, 'approved', async () => {
+        await deps.audit.append({ type: 'review-approved', actor: item.decidedBy!, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: item.commit, summary: `${item.title}: approved by ${item.decidedBy}`, data: { reviewId: id, remediationId: item.remediationId, branch: item.branch } });
+        emit(timelineEvent('decision', `${item.title}: approved by ${item.decidedBy}`, { stack: item.stackKey.split('/').pop(), incident: item.incidentId, playbook: item.playbook, outcome: 'approved' }));
+      });
       return item;
     },
     /**
@@ -125,11 +136,10 @@ export function createReviewActions(deps: ReviewActionsDeps) {
       await deps.store.saveReview({ ...decidedItem, mergedCommit: verdict.commit });
       const rec = await deps.store.get(item.remediationId);
       if (rec) await deps.store.save({ ...advance(rec, 'committed', `${verdict.commit.slice(0, 12)} merged by ${by}, at the checked commit ${item.commit.slice(0, 12)}`), commit: verdict.commit });
-      await deps.ledger.recordOutcome({ playbook: item.playbook, stackKey: item.stackKey, event: 'approved', mode: 'review' });
-      await deps.ledger.resetRollbacks(item.stackKey);
-      await deps.audit.append({ type: 'review-approved', actor: by, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: verdict.commit, summary: `${item.title}: merged by ${by} at the checked commit`, data: auditData });
-      emit(timelineEvent('decision', `${item.title}: merged by ${by} at the checked commit`, { ...fields, commit: verdict.commit, outcome: 'approved' }));
-      await deps.queue.add({ remediationId: item.remediationId, incidentId: item.incidentId, stackKey: item.stackKey, cause: 'approved' }, 'merged-on-forge');
+      await approvalTaken(item, 'merged-on-forge', async () => {
+        await deps.audit.append({ type: 'review-approved', actor: by, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: verdict.commit, summary: `${item.title}: merged by ${by} at the checked commit`, data: auditData });
+        emit(timelineEvent('decision', `${item.title}: merged by ${by} at the checked commit`, { ...fields, commit: verdict.commit, outcome: 'approved' }));
+      });
       return verdict.kind;
     },
     async reject(id: string, by: string, reason?: string): Promise<ReviewItem> {

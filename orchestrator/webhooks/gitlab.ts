@@ -85,6 +85,7 @@ const mergeRequest: PayloadMapper = (payload, meta) => {
   const headRepo = mr.source?.path_with_namespace ?? undefined;
   const source = { id: mr.source_project_id ?? mr.source?.id, name: headRepo };
   const target = { id: mr.target_project_id ?? mr.target?.id ?? project.id, name: mr.target?.path_with_namespace ?? project.path_with_namespace };
+  const merged = mr.action === 'merge' || mr.state === 'merged';
   return pullRequestMapping(
     {
       repoName: project.path_with_namespace,
@@ -95,8 +96,8 @@ const mergeRequest: PayloadMapper = (payload, meta) => {
       headRef: mr.source_branch,
       baseRef: mr.target_branch,
       // GitLab's merge request hook carries no base commit.
-      merged: mr.action === 'merge' || mr.state === 'merged',
-      ...(mr.action === 'merge' || mr.state === 'merged' ? mergeFields(mr.merge_commit_sha, parsed.data.user?.username) : {}),
+      merged,
+      ...(merged ? mergeFields(mr.merge_commit_sha, parsed.data.user?.username) : {}),
       ...(headRepo ? { headRepo } : {}),
       fork: isForkHead(source.id == null && !source.name ? undefined : source, target),
     },
