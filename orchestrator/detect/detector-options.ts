@@ -24,6 +24,13 @@ export interface DetectorOptions {
    */
   shiftHorizon: number;
   /**
+   * Horizon (steps) of the short-term mean of ln|z| that detects a change of variance (`variance-shift.ts`). A k-fold
+   * change of the spread moves that mean by ln k; 16 steps is about where a doubling is four standard errors of the
+   * statistic for independent residuals (ln 2 / sqrt(1 / 31)).
+   * @defaultValue 16
+   */
+  varianceHorizon: number;
+  /**
    * Memory (steps) of the tail envelopes: how long the largest recent excursions keep defining "normal extremes".
    * @defaultValue 3000
    */
@@ -106,6 +113,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   warmUpPoints: 150,
   levelHorizon: 500,
   shiftHorizon: 6,
+  varianceHorizon: 16,
   envelopeHorizon: 3000,
   huberClip: 4,
   rebaseNats: 20,
@@ -123,7 +131,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
 /** Merges options over the defaults and rejects values that would break the arithmetic, naming the field. */
 export function resolveDetectorOptions(options: Partial<DetectorOptions> = {}): DetectorOptions {
   const merged: DetectorOptions = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
-  const positive: (keyof DetectorOptions)[] = ['suppressionGrowth', 'levelHorizon', 'shiftHorizon', 'envelopeHorizon', 'huberClip', 'rebaseNats', 'rebaseEnvelope', 'minEnvelope', 'suppressionHorizon', 'scoreHalfNats', 'calibrationBase', 'calibrationPrior'];
+  const positive: (keyof DetectorOptions)[] = ['suppressionGrowth', 'levelHorizon', 'shiftHorizon', 'varianceHorizon', 'envelopeHorizon', 'huberClip', 'rebaseNats', 'rebaseEnvelope', 'minEnvelope', 'suppressionHorizon', 'scoreHalfNats', 'calibrationBase', 'calibrationPrior'];
   for (const key of positive) {
     const v = merged[key];
     if (!Number.isFinite(v) || v <= 0) throw new RangeError(`detector option ${key} must be a positive finite number, got ${v}`);
