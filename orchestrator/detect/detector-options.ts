@@ -79,8 +79,9 @@ export interface DetectorOptions {
   /**
    * Base (nats) of the per-series calibration of surprises: the calibrated surprise is the raw one moved by how much more
    * (or less) often than e^-base this series' raw surprises have reached the base (`surprise-calibration.ts`).
-   * The default is the candidate of `bench/nab/cv-candidates.ts` that `bench:nab --cv category` chooses on all of nab-dev (in-sample).
-   * @defaultValue 5
+   * The default is the candidate of `bench/nab/cv-candidates.ts` that `bench:nab --cv category` chooses on all of nab-dev (in-sample):
+   * 5 before the variance-change evidence, 3 with it.
+   * @defaultValue 3
    */
   calibrationBase: number;
   /**
@@ -123,7 +124,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   suppressionFactor: 0.5,
   suppressionGrowth: 1.5,
   scoreHalfNats: 9,
-  calibrationBase: 5,
+  calibrationBase: 3,
   calibrationPrior: 30,
   threshold: PRODUCTION_THRESHOLD,
 });
