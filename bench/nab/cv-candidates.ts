@@ -6,8 +6,7 @@
  * Only the per-series calibration of surprises (`surprise-calibration.ts`) is
  * searched: its base and prior weight set how far a series' own history of
  * surprises moves its scores, which is a judgement about how much to trust a
- * short history. The grid was set around the previous default (5); the default is
- * now its lower edge (3), the candidate chosen on all of nab-dev. Every other
+ * short history, and the grid brackets the defaults on both sides. Every other
  * constant is fixed, so its in-sample choice is said where it is defined.
  */
 import { DEFAULT_DETECTOR_OPTIONS } from '../../orchestrator/detect/detector-options.ts';
