@@ -73,10 +73,10 @@ describe('detector on synthetic series', () => {
     assertFlaggedNearOnset(flagsOf(s), peak - 36, 48, 'seasonal break');
   });
 
-  it('flags a change of variance', () => {
+  it('flags a wider noise near its onset', () => {
     const s = base(21);
     const normal = gaussian(prng(121));
-    // From the onset the noise is three times as wide (2 -> 6), the level and the cycle as before.
+    // From the onset the noise is about 2.2 times as wide (standard deviation 2 -> sqrt(2^2 + 4^2)), level and cycle as before.
     for (let i = ONSET; i < s.values.length; i++) s.values[i] = s.values[i]! + 4 * normal();
     assertFlaggedNearOnset(flagsOf(s), ONSET, 3 * NEAR, 'variance change');
   });
