@@ -19,6 +19,7 @@ const PURE = [
   // The shared vocabulary every stage sees (stack keys): data only.
   'orchestrator/model/**',
   'orchestrator/detect/**',
+  'orchestrator/forecast/**',
   'orchestrator/correlate/**',
   'orchestrator/diagnose/**',
   'orchestrator/decide/**',

@@ -25,6 +25,7 @@ import { announcePush, ZERO_COMMIT } from './push-webhook.ts';
 import { SANDBOX_REPO_ID, SANDBOX_STACK_KEY, sandboxConfigDoc } from './sandbox-config.ts';
 import { startSandboxOperator, type SandboxOperator } from './sandbox-operator.ts';
 import { startScenarioPlayer, type ScenarioPlayer } from './scenario-player.ts';
+import { readServiceRecords } from './service-records.ts';
 import { sandboxPlan, type SandboxPlan } from './scenario-plan.ts';
 import { judge, type MinuteRecord, type Verdict } from './scenario-verdict.ts';
 import { clockOfTimeline, liveTimeline, MINUTE_MS, parseMinuteLength, type SimClock } from './sim-clock.ts';
@@ -45,7 +46,7 @@ export interface SandboxOptions {
   minuteSeconds?: number;
   /** Minutes of healthy history published before the run; default {@link DEFAULT_BACKFILL_MINUTES}. */
   backfillMinutes?: number;
-  /** Seed of the fleet model's noise; default 1. */
+  /** The run's seed: the fleet model's noise and the false alarm's blip length; a whole number from 0, default 1 (scenarios.ts `DEFAULT_SEED`). */
   seed?: number;
   /** Where the stacks, policies and package files are copied from; default the project. */
   projectRoot?: string;
@@ -94,14 +95,15 @@ async function waitForDeploy(store: RunStore, commit: string, timeoutMs: number)
  * the Homeostat service itself (webhooks, queues, workers, the real engine
  * on a file backend, telemetry and remediation). The stacks are pushed and
  * deployed; then a simulated clock starts, the fleet's metrics flow to
- * CloudWatch, and a scenario plays. The run is judged from the timeline, the
- * fleet's metrics and the Git history (scenario-verdict.ts).
+ * CloudWatch, and a scenario plays. The run is judged from the service's
+ * records (remediations, review items, audit log), the Git history and the
+ * fleet's metrics (scenario-verdict.ts).
  *
  * @returns the exit code: 0 when the scenario ended as expected, 1 when not, 130 when interrupted.
  */
 export async function runSandbox(options: SandboxOptions): Promise<number> {
   // Bad input is refused before anything starts.
-  const plan: SandboxPlan = sandboxPlan(options.scenario ?? DEFAULT_SCENARIO);
+  const plan: SandboxPlan = sandboxPlan(options.scenario ?? DEFAULT_SCENARIO, options.seed === undefined ? {} : { seed: options.seed });
   const minuteSeconds = parseMinuteLength(options.minuteSeconds ?? 1);
   const backfillMinutes = options.backfillMinutes ?? DEFAULT_BACKFILL_MINUTES;
   if (!Number.isInteger(backfillMinutes) || backfillMinutes < 0) throw new Error(`invalid backfill: ${backfillMinutes} minutes`);
@@ -192,7 +194,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     started.push({ stop: () => cw.destroy() });
     const timeline = liveTimeline(Date.now(), minuteSeconds);
     const simClock = clockOfTimeline(timeline, Date.now);
-    const model = createFleetModel({ seed: options.seed ?? 1 });
+    const model = createFleetModel({ seed: plan.seed });
     const publisher = createMetricsPublisher({ client: cw, timeline });
     const alarms = createCloudAlarms({ client: cw, periodSeconds: minuteSeconds });
     const names = fleet.services().map((s) => s.name);
@@ -201,15 +203,15 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     clock = simClock;
     const sc = plan.scenario;
     emit(
-      timelineEvent('service', `clock started: one simulated minute every ${minuteSeconds} s, ${backfillMinutes} minutes of healthy history published; scenario ${sc.name}: ${sc.description}, from minute ${sc.release?.atMinute ?? sc.onsetMinute}; expected: ${plan.expected.description}`, {
-        details: { scenario: sc.name, minuteSeconds, backfillMinutes, expected: plan.expected },
+      timelineEvent('service', `clock started: one simulated minute every ${minuteSeconds} s, ${backfillMinutes} minutes of healthy history published; seed ${plan.seed}; scenario ${sc.name}: ${sc.description}, from minute ${sc.release?.atMinute ?? sc.onsetMinute}; expected: ${plan.expected.description}; judged at minute ${plan.horizonMinute}`, {
+        details: { scenario: sc.name, seed: plan.seed, minuteSeconds, backfillMinutes, expected: plan.expected, faultMinutes: sc.durationMinutes, horizonMinute: plan.horizonMinute },
       }),
     );
 
     // Nobody watches the dashboard in a scripted run: a stand-in decides review items.
     if (options.once) {
-      operator = startSandboxOperator({ serviceUrl: service.url!, token: secrets.SANDBOX_ON_CALL_TOKEN, plan, emit, name: ON_CALL, thinkMs: 3 * minuteSeconds * 1000 });
-      emit(timelineEvent('service', `review items are decided by ${ON_CALL}, a stand-in for the person at the dashboard: approves ${plan.expected.kind === 'remedy' ? plan.expected.playbooks.join(' or ') : 'nothing'}, rejects anything else`));
+      operator = startSandboxOperator({ serviceUrl: service.url!, token: secrets.SANDBOX_ON_CALL_TOKEN, emit, name: ON_CALL, thinkMs: 3 * minuteSeconds * 1000 });
+      emit(timelineEvent('service', `review items are decided by ${ON_CALL}, a stand-in for the person at the dashboard: approves every review item after 3 simulated minutes, whatever it proposes`));
     }
 
     // The scenario plays; each minute the run is judged, until its outcome is known.
@@ -246,14 +248,23 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
         if (verdict && verdict.status !== 'pending') return;
         const obs = { plan, minuteMs: minuteSeconds * 1000, events: [...events], minutes };
         let v = judge(obs);
-        if (v.needsGit || events.some((e) => e.type === 'commit')) v = judge({ ...obs, git: await remediationCommits(repo.remote) });
+        // What happened, as the service recorded it and the deploy branch holds it.
+        if (v.needsRecords) {
+          try {
+            const [records, git] = await Promise.all([readServiceRecords({ serviceUrl: service.url!, stackKey: SANDBOX_STACK_KEY }), remediationCommits(repo.remote)]);
+            v = judge({ ...obs, records, git });
+          } catch (err) {
+            emit(timelineEvent('error', `reading the service's records to judge minute ${record.minute}: ${(err as Error).message}`));
+            return;
+          }
+        }
         verdict = v;
         if (v.status !== 'pending') {
           emit(
             timelineEvent('service', v.summary, {
               outcome: v.status,
               durationMs: Date.now() - startedAt,
-              details: { scenario: sc.name, expected: plan.expected.description, measurements: v.measurements, reasons: v.reasons, minuteSeconds },
+              details: { scenario: sc.name, seed: plan.seed, faultMinutes: sc.durationMinutes, expected: plan.expected.description, observed: v.observed, measurements: v.measurements, reasons: v.reasons, minuteSeconds },
             }),
           );
           decided(v);

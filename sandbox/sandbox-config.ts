@@ -67,7 +67,7 @@ export function sandboxWindows(minuteSeconds: number, backfillMinutes: number): 
       dependencyWindowSeconds: min(30),
     },
     remediation: {
-      evidenceSeconds: min(3),
+      evidenceSeconds: min(10),
       verificationSeconds: min(25),
       verificationPoints: 5,
       guardrails: { cooldownMs: Math.round(min(30) * 1000), maxChangesPerHourPerStack: 10, maxChangesPerHourGlobal: 20 },

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { timelineEvent, type TimelineSink } from '../orchestrator/timeline/timeline-event.ts';
-import type { SandboxPlan } from './scenario-plan.ts';
 
 /**
  * The on-call person of a scripted sandbox run (`--once`). Homeostat applies
@@ -8,8 +7,13 @@ import type { SandboxPlan } from './scenario-plan.ts';
  * as a review item. In an interactive sandbox that person is you, at the
  * dashboard. In a scripted run nobody is there, so this stand-in reads the
  * open review items through the API, as the dashboard does, and after a
- * moment's thought approves the one the scenario calls for and rejects any
- * other, saying why.
+ * moment's thought approves every one of them.
+ *
+ * It knows nothing about the scenario on purpose: a stand-in that approved
+ * only the expected fix would hide a wrong proposal, which could then never
+ * be applied. Approving everything is the harshest reviewer for Homeostat's
+ * judgement: whatever it sends to review is applied, and the verdict
+ * (scenario-verdict.ts) sees what that did.
  */
 
 /** A review item as the API serves it (the fields the operator reads). */
@@ -25,17 +29,13 @@ export interface OperatorDecision {
   readonly reason: string;
 }
 
-/** What a person who knows the scenario decides about a review item. Pure. */
-export function operatorDecision(plan: SandboxPlan, review: Pick<ReviewView, 'playbook' | 'title'>): OperatorDecision {
-  const expected = plan.expected;
-  if (expected.kind === 'no-action') return { approve: false, reason: 'the blip is over and the service is healthy: nothing to do' };
-  if (expected.playbooks.includes(review.playbook)) return { approve: true, reason: `${review.playbook} is the right fix for this incident` };
-  return { approve: false, reason: `${review.playbook} does not address this incident (expected ${expected.playbooks.join(' or ')})` };
+/** What the stand-in decides about a review item: approve, whatever it is. Pure; it is given nothing about the scenario. */
+export function operatorDecision(review: Pick<ReviewView, 'playbook' | 'title'>): OperatorDecision {
+  return { approve: true, reason: `a stand-in that approves every review item (${review.playbook} too)` };
 }
 
 export interface SandboxOperatorOptions {
   serviceUrl: string;
-  plan: SandboxPlan;
   emit: TimelineSink;
   /** Who decides: the name of the API token's principal, which the review records. */
   name: string;
@@ -52,7 +52,7 @@ export interface SandboxOperator {
 }
 
 export function startSandboxOperator(options: SandboxOperatorOptions): SandboxOperator {
-  const { serviceUrl, plan, emit, name, thinkMs } = options;
+  const { serviceUrl, emit, name, thinkMs } = options;
   const stopping = new AbortController();
   const seen = new Map<string, number>();
   const decided = new Set<string>();
@@ -69,7 +69,7 @@ export function startSandboxOperator(options: SandboxOperatorOptions): SandboxOp
       seen.set(r.id, since);
       if (now - since < thinkMs) continue;
       decided.add(r.id);
-      const d = operatorDecision(plan, r);
+      const d = operatorDecision(r);
       const verb = d.approve ? 'approve' : 'reject';
       const post = await fetch(`${serviceUrl}/api/reviews/${encodeURIComponent(r.id)}/${verb}`, {
         method: 'POST',

@@ -1,4 +1,4 @@
-import { parseScenarioName, scenario, type Scenario, type ScenarioName, type ScenarioOverrides } from './scenarios.ts';
+import { blipMinutesOf, DEFAULT_SEED, parseScenarioName, parseSeed, scenario, type Scenario, type ScenarioName, type ScenarioOverrides } from './scenarios.ts';
 
 /**
  * What the sandbox plays for each scenario and what it expects Homeostat to
@@ -25,13 +25,21 @@ export type Expectation =
 
 export interface SandboxPlan {
   readonly scenario: Scenario;
+  /** The run's seed: the fleet's noise, and the false alarm's blip length ({@link blipMinutesOf}). */
+  readonly seed: number;
   readonly expected: Expectation;
   /**
-   * Simulated minutes after the fault's onset by which the expected outcome
-   * must show (remedy), or after which the run passes if Homeostat did
-   * nothing (no-action).
+   * Simulated minutes the run is watched after the fault: from its onset
+   * (a fault that lasts until remediated), or from its end (a fault that
+   * ends by itself, the false alarm's blip).
    */
   readonly settleMinutes: number;
+  /**
+   * The simulated minute up to which the run is watched before it is judged
+   * (the verdict may wait longer for a remediation still under way). It is
+   * how long to look, not what to find: the same for any outcome.
+   */
+  readonly horizonMinute: number;
 }
 
 /**
@@ -66,15 +74,27 @@ const PLANS: Record<ScenarioName, PlanDefaults> = {
     settleMinutes: 180,
   },
   'false-alarm': {
+    // The blip's length is drawn from the seed (sandboxPlan).
     overrides: { onsetMinute: SANDBOX_ONSET_MINUTE },
-    expected: { kind: 'no-action', description: 'no remediation commit' },
+    expected: { kind: 'no-action', description: 'no proposal, no review item and no remediation commit' },
     settleMinutes: 40,
   },
 };
 
-/** The sandbox's plan for scenario `name`; an unknown name gets an error that lists the valid ones. */
-export function sandboxPlan(name: string): SandboxPlan {
+export interface SandboxPlanOptions {
+  /** The run's seed, a whole number from 0; default {@link DEFAULT_SEED}. */
+  seed?: number;
+}
+
+/** The sandbox's plan for scenario `name`; an unknown name gets an error that lists the valid ones, a bad seed one that says what a seed is. */
+export function sandboxPlan(name: string, options: SandboxPlanOptions = {}): SandboxPlan {
   const n = parseScenarioName(name);
+  const seed = parseSeed(options.seed ?? DEFAULT_SEED);
   const d = PLANS[n];
-  return Object.freeze({ scenario: scenario(n, d.overrides), expected: d.expected, settleMinutes: d.settleMinutes });
+  const sc = scenario(n, n === 'false-alarm' ? { ...d.overrides, durationMinutes: blipMinutesOf(seed) } : d.overrides);
+  // A fault that ends by itself is watched from its end; one that lasts, from its start.
+  const faultMinute = sc.release?.atMinute ?? sc.onsetMinute;
+  const endsBySelf = sc.durationMinutes !== null && sc.durationMinutes < d.settleMinutes;
+  const horizonMinute = faultMinute + (endsBySelf ? sc.durationMinutes! : 0) + d.settleMinutes;
+  return Object.freeze({ scenario: sc, seed, expected: d.expected, settleMinutes: d.settleMinutes, horizonMinute });
 }

@@ -5,11 +5,27 @@ import { ERROR_SLO_MINUTES, ERROR_SLO_PERCENT, type SandboxPlan } from './scenar
 import type { ServiceSample } from './scenarios.ts';
 
 /**
- * Whether a sandbox run ended as its scenario expects, read from what a
- * person could see: the timeline, the fleet's metrics minute by minute, and
- * the Git history of the deploy branch. Also the run's measurements, from
- * the fault's onset: to detection, to the remediation commit, to recovery,
- * in simulated minutes and real milliseconds. Pure.
+ * Whether a sandbox run ended as its scenario expects. The verdict reads
+ * only what happened, as the service recorded it and a person could check
+ * it: its remediation records and review items (what was proposed, what was
+ * committed and applied, how verification came out), its audit log, and the
+ * Git history of the deploy branch; plus the fleet's metrics minute by
+ * minute, to see the fleet recover. The plan's expectation enters at the
+ * very end, as the answer the observations are compared with; nothing the
+ * verdict reads was chosen by someone who knew that answer (the stand-in on
+ * call approves every review item, sandbox-operator.ts).
+ *
+ * - A remedy passes when, by the plan's horizon, the expected playbook was
+ *   applied and verified effective (in its record, in the audit log, its
+ *   commit on the deploy branch), the fleet recovered, and nothing else was
+ *   applied: a remediation of any other playbook on the deploy branch fails
+ *   the run at once.
+ * - A false alarm passes only with no proposal, no review item and no
+ *   remediation commit, by the horizon; any of them fails it at once.
+ *
+ * Also the run's measurements, from the fault's onset: to detection, to the
+ * remediation commit, to recovery, in simulated minutes and real
+ * milliseconds. Pure.
  */
 
 /** One simulated minute as the sandbox played it. */
@@ -33,15 +49,66 @@ export interface RemediationCommit {
   readonly revertOf?: string;
 }
 
+/** A remediation as the service records it (`GET /api/remediations`): the fields the verdict reads. */
+export interface RemediationObservation {
+  readonly id: string;
+  readonly incidentId: string;
+  /** remediation-record.ts `RemediationState`. */
+  readonly state: string;
+  /** The playbook whose proposal it carries; absent when no playbook proposed anything. */
+  readonly playbook?: string;
+  /** The proposal's commit on its branch. */
+  readonly proposalCommit?: string;
+  /** The commit on the deploy branch that carries the change: set once it was committed (automatically or approved). */
+  readonly commit?: string;
+  readonly revertCommit?: string;
+  readonly reviewId?: string;
+  /** When the deploy path applied it. */
+  readonly appliedAt?: string;
+  readonly verification?: { readonly outcome: 'effective' | 'not-effective'; readonly summary: string };
+  /** Why it ended where it did. */
+  readonly message?: string;
+}
+
+/** A review item as the service records it (`GET /api/reviews`). */
+export interface ReviewObservation {
+  readonly id: string;
+  readonly remediationId: string;
+  readonly status: string;
+  readonly playbook: string;
+  readonly decidedBy?: string;
+}
+
+/** An audit log entry (`GET /api/audit`): the fields the verdict reads. */
+export interface AuditObservation {
+  readonly seq: number;
+  readonly type: string;
+  readonly actor: string;
+  readonly incidentId?: string;
+  readonly playbook?: string;
+  readonly commit?: string;
+  readonly summary: string;
+}
+
+/** The service's own records about the sandbox stack. */
+export interface ServiceRecords {
+  readonly remediations: readonly RemediationObservation[];
+  readonly reviews: readonly ReviewObservation[];
+  readonly audit: readonly AuditObservation[];
+}
+
 export interface Observations {
   readonly plan: SandboxPlan;
   /** Real milliseconds per simulated minute. */
   readonly minuteMs: number;
+  /** The service's timeline: for the measurements only (when it detected, committed). */
   readonly events: readonly TimelineEvent[];
   /** In order, one per minute played. */
   readonly minutes: readonly MinuteRecord[];
   /** The deploy branch's remediation commits; undefined when not read (yet). */
   readonly git?: readonly RemediationCommit[];
+  /** The service's records; undefined when not read (yet). */
+  readonly records?: ServiceRecords;
 }
 
 /** A moment, counted from the fault's onset. */
@@ -59,13 +126,28 @@ export interface Measurements {
   readonly commit: Mark | null;
   /** First minute after that commit from which the fleet stayed healthy (for no-action: after the fault). */
   readonly recovery: Mark | null;
-  /** Remediation commits (automatic or approved). */
+  /** Remediation commits on the deploy branch (automatic or approved). */
   readonly actions: number;
+  /** Remediations that carried a playbook's proposal. */
   readonly proposals: number;
   /** First minute from the onset of {@link ERROR_SLO_MINUTES} in a row with errors at or above the SLO. */
   readonly firstErrorMinute: number | null;
   /** First minute the fleet ran resized or without the bad version. */
   readonly remedyMinute: number | null;
+}
+
+/** What the service's records and the deploy branch say happened: the facts the verdict compares with the expectation. */
+export interface WhatHappened {
+  /** Playbooks proposed, one per remediation that carried a proposal (or an audit entry of one), oldest first. */
+  readonly proposed: readonly string[];
+  /** Review items opened, with their status. */
+  readonly reviewItems: readonly string[];
+  /** Changes that reached the deploy branch, as `<playbook> <commit> (<state>)`. */
+  readonly applied: readonly string[];
+  /** Playbooks whose change was applied and verified effective (record, audit log and deploy branch agree). */
+  readonly verifiedEffective: readonly string[];
+  /** Remediations not yet in a final state. */
+  readonly inFlight: readonly string[];
 }
 
 export type VerdictStatus = 'pending' | 'passed' | 'failed';
@@ -76,14 +158,27 @@ export interface Verdict {
   readonly summary: string;
   readonly reasons: readonly string[];
   readonly measurements: Measurements;
-  /** Judging needs the Git history, which was not given. */
-  readonly needsGit: boolean;
+  /** What happened, once the records were read. */
+  readonly observed?: WhatHappened;
+  /** Judging needs the service's records and the Git history, which were not given. */
+  readonly needsRecords: boolean;
 }
 
 /** Minutes a fleet must stay healthy to count as recovered. */
 const STABLE_MINUTES = 3;
 
+/**
+ * Simulated minutes past the horizon the verdict waits for a remediation
+ * still under way (a deploy and a verification window take that long), so
+ * that what it does is seen before the run is judged.
+ */
+export const IN_FLIGHT_GRACE_MINUTES = 90;
+
+/** Final remediation states (remediation-record.ts `FINAL_STATES`; this file imports nothing with I/O). */
+const FINAL_STATES: ReadonlySet<string> = new Set(['effective', 'rolled-back', 'escalated', 'rejected', 'no-action', 'failed']);
+
 const ms = (e: TimelineEvent) => Date.parse(e.at);
+const short = (sha: string | undefined) => (sha ?? '').slice(0, 12);
 
 function median(xs: readonly number[]): number | undefined {
   if (xs.length === 0) return undefined;
@@ -119,22 +214,68 @@ function remedyMinuteOf(obs: Observations, onset: MinuteRecord): number | null {
   return null;
 }
 
+/** A change on the deploy branch, with the playbook it came from and, when the service recorded it, its remediation. */
+interface Landed {
+  readonly playbook: string;
+  readonly commit: string;
+  readonly remediation?: RemediationObservation;
+}
+
+/**
+ * What the service's records and the deploy branch say happened. A change
+ * counts as applied once it is on the deploy branch (the deploy path applies
+ * whatever is there): a remediation with a commit, an audit `commit` entry,
+ * or a commit with a `Homeostat-Playbook` trailer that no record explains.
+ */
+function factsOf(records: ServiceRecords, git: readonly RemediationCommit[]) {
+  const oldestFirst = [...records.remediations].reverse();
+  const proposals = oldestFirst.filter((r) => r.playbook !== undefined);
+  // An audit entry of a proposal whose remediation record is gone still counts.
+  const proposedIncidents = new Set(proposals.map((r) => r.incidentId));
+  const auditProposals = records.audit.filter((a) => a.type === 'proposal' && !(a.incidentId !== undefined && proposedIncidents.has(a.incidentId)));
+
+  const landed: Landed[] = oldestFirst.filter((r) => r.commit !== undefined).map((r) => ({ playbook: r.playbook ?? '(no playbook)', commit: r.commit!, remediation: r }));
+  // Commits a record explains: the change itself, the proposal's own commit (reachable through a merge), a revert of it.
+  const explained = new Set(records.remediations.flatMap((r) => (r.commit ? [r.commit, r.proposalCommit, r.revertCommit] : [r.revertCommit]).filter((c): c is string => c !== undefined)));
+  for (const a of records.audit) {
+    if (a.type === 'commit' && a.commit && !explained.has(a.commit)) {
+      landed.push({ playbook: a.playbook ?? '(no playbook)', commit: a.commit });
+      explained.add(a.commit);
+    }
+  }
+  for (const c of git) {
+    if (!explained.has(c.sha) && !(c.revertOf !== undefined && explained.has(c.revertOf))) landed.push({ playbook: c.playbook, commit: c.sha });
+  }
+  const onBranch = new Map(git.map((c) => [c.sha, c]));
+  const verifiedInAudit = (r: RemediationObservation) => records.audit.some((a) => a.type === 'verified' && a.incidentId === r.incidentId && a.playbook === r.playbook);
+  const effective = landed.filter(
+    (l) => l.remediation?.state === 'effective' && l.remediation.verification?.outcome === 'effective' && onBranch.get(l.commit)?.playbook === l.playbook && verifiedInAudit(l.remediation),
+  );
+  const inFlight = records.remediations.filter((r) => !FINAL_STATES.has(r.state));
+  const what: WhatHappened = {
+    proposed: [...proposals.map((r) => r.playbook!), ...auditProposals.map((a) => a.playbook ?? '(no playbook)')],
+    reviewItems: records.reviews.map((r) => `${r.id} ${r.playbook} (${r.status}${r.decidedBy ? ` by ${r.decidedBy}` : ''})`),
+    applied: landed.map((l) => `${l.playbook} ${short(l.commit)} (${l.remediation ? `${l.remediation.state}${l.remediation.appliedAt ? '' : ', not applied yet'}` : 'no remediation record'})`),
+    verifiedEffective: effective.map((l) => l.playbook),
+    inFlight: inFlight.map((r) => `${r.id} ${r.playbook ?? '(no proposal yet)'} (${r.state})`),
+  };
+  return { what, proposals: what.proposed.length, landed, effective, inFlight, onBranch };
+}
+
 /** Judges the run as observed so far. */
 export function judge(obs: Observations): Verdict {
   const { plan } = obs;
-  const expected = plan.expected;
   const onset = onsetOf(obs);
   const last = obs.minutes.at(-1);
   const onsetMs = onset?.realMs;
   const mark = (realMs: number): Mark | null =>
     onsetMs === undefined ? null : { realMs: Math.max(0, realMs - onsetMs), simMinutes: Math.max(0, Math.round(((realMs - onsetMs) / obs.minuteMs) * 10) / 10) };
 
+  // Measurements: when things happened, from the timeline and the fleet's metrics.
   const after = (types: readonly TimelineEvent['type'][]) => obs.events.filter((e) => types.includes(e.type) && onsetMs !== undefined && ms(e) >= onsetMs);
   const detectedBy = after(['anomaly', 'incident'])[0];
-  const commits = obs.events.filter((e) => e.type === 'commit');
   const firstCommit = after(['commit'])[0];
-  const proposals = obs.events.filter((e) => e.type === 'proposal' && e.playbook !== undefined).length;
-  const actions = commits.length;
+  const facts = obs.records && obs.git ? factsOf(obs.records, obs.git) : undefined;
 
   // Health, against the latency the fleet had before the fault.
   const baselineLatency = median(obs.minutes.filter((r) => onset && r.minute < onset.minute).flatMap((r) => r.samples.map((s) => s.latencyP95))) ?? 200;
@@ -162,18 +303,26 @@ export function judge(obs: Observations): Verdict {
     detection: detectedBy ? mark(ms(detectedBy)) : null,
     commit: firstCommit ? mark(ms(firstCommit)) : null,
     recovery,
-    actions,
-    proposals,
+    actions: facts ? facts.landed.length : obs.events.filter((e) => e.type === 'commit').length,
+    proposals: facts ? facts.proposals : obs.events.filter((e) => e.type === 'proposal' && e.playbook !== undefined).length,
     firstErrorMinute,
     remedyMinute,
   };
 
   const name = plan.scenario.name;
-  const faultMinute = onset?.minute ?? plan.scenario.release?.atMinute ?? plan.scenario.onsetMinute;
-  const horizon = faultMinute + (plan.scenario.durationMinutes ?? 0) * (expected.kind === 'no-action' ? 1 : 0) + plan.settleMinutes;
+  // The plan's horizon, later by as much as the fault began later than planned (a release takes its deploy's real time).
+  const plannedFault = plan.scenario.release?.atMinute ?? plan.scenario.onsetMinute;
+  const horizon = plan.horizonMinute + Math.max(0, (onset?.minute ?? plannedFault) - plannedFault);
   const over = last !== undefined && last.minute >= horizon;
-  const verdict = (status: VerdictStatus, summary: string, reasons: string[] = []): Verdict => ({ status, summary: `${name} ${status}: ${summary}`, reasons, measurements, needsGit: false });
-  const needGit = (): Verdict => ({ ...verdict('pending', 'reading the Git history'), needsGit: true });
+  const graceOver = last !== undefined && last.minute >= horizon + IN_FLIGHT_GRACE_MINUTES;
+  const verdict = (status: VerdictStatus, summary: string, reasons: readonly string[] = []): Verdict => ({
+    status,
+    summary: `${name} ${status}: ${summary}`,
+    reasons,
+    measurements,
+    ...(facts ? { observed: facts.what } : {}),
+    needsRecords: false,
+  });
   const describe = () =>
     [
       measurements.detection ? `detected after ${measurements.detection.simMinutes} min (${(measurements.detection.realMs / 1000).toFixed(1)} s)` : 'not detected',
@@ -181,31 +330,56 @@ export function judge(obs: Observations): Verdict {
       measurements.recovery ? `recovered after ${measurements.recovery.simMinutes} min (${(measurements.recovery.realMs / 1000).toFixed(1)} s)` : 'not recovered',
     ].join(', ');
 
+  if (!onset) return verdict('pending', 'waiting for the fault');
+  if (!facts) return { ...verdict('pending', "reading the service's records and the Git history"), needsRecords: true };
+  const { what } = facts;
+  const happened = (): string[] => [
+    `proposed: ${what.proposed.join(', ') || 'nothing'}`,
+    `review items: ${what.reviewItems.join(', ') || 'none'}`,
+    `applied: ${what.applied.join(', ') || 'nothing'}`,
+    `verified effective: ${what.verifiedEffective.join(', ') || 'nothing'}`,
+    ...(what.inFlight.length > 0 ? [`still under way: ${what.inFlight.join(', ')}`] : []),
+  ];
+  const waitingFor = () => `waiting for ${what.inFlight.join(', ')} to finish (until minute ${horizon + IN_FLIGHT_GRACE_MINUTES})`;
+
+  // Compared with the expectation, from here on.
+  const expected = plan.expected;
   if (expected.kind === 'no-action') {
-    const acted = commits[0];
-    if (acted) return verdict('failed', `acted on a false alarm: ${acted.message}`, [`remediation commit ${acted.commit ?? ''} by ${acted.playbook ?? 'a playbook'}`]);
-    if (obs.git && obs.git.length > 0) return verdict('failed', `acted on a false alarm: ${obs.git.length} remediation commit(s) in Git`, obs.git.map((c) => `${c.sha.slice(0, 12)} ${c.playbook}: ${c.subject}`));
+    const acted = [
+      ...what.proposed.map((p) => `proposed ${p}`),
+      ...what.reviewItems.map((r) => `review item ${r}`),
+      ...what.applied.map((a) => `applied ${a}`),
+    ];
+    if (acted.length > 0) return verdict('failed', `acted on a false alarm: ${acted.join('; ')}`, happened());
     if (!over) return verdict('pending', `waiting until minute ${horizon}`);
-    if (!obs.git) return needGit();
-    return verdict('passed', `no action on the blip (${detectedBy ? 'it was noticed' : 'it was not even noticed'}; ${proposals} proposal(s), 0 commits)`);
+    if (facts.inFlight.length > 0) return graceOver ? verdict('failed', `a remediation was still under way at minute ${last.minute}`, happened()) : verdict('pending', waitingFor());
+    const closed = obs.records!.remediations.map((r) => `${r.id}: ${r.state}${r.message ? ` (${r.message})` : ''}`);
+    return verdict(
+      'passed',
+      `no proposal, no review item, no commit on the blip (${detectedBy ? 'it was noticed' : 'it was not even noticed'}; ${closed.length} remediation(s) ended without a proposal)`,
+      closed,
+    );
   }
 
   // remedy
   const wanted = new Set(expected.playbooks);
-  const effective = obs.events.find((e) => e.type === 'verify' && e.outcome === 'effective' && e.playbook !== undefined && wanted.has(e.playbook));
-  if (effective) {
-    if (!obs.git) return needGit();
-    const inGit = obs.git.find((c) => c.sha === effective.commit && c.playbook === effective.playbook);
-    if (!inGit) return verdict('failed', `the verified commit ${effective.commit ?? '(none)'} of ${effective.playbook} is not on the deploy branch`, obs.git.map((c) => `${c.sha.slice(0, 12)} ${c.playbook}`));
-    if (expected.beforeErrors && remedyMinute !== null && firstErrorMinute !== null && remedyMinute > firstErrorMinute) {
-      return verdict('failed', `${effective.playbook} came too late: errors stayed at ${ERROR_SLO_PERCENT} % or more from minute ${firstErrorMinute}, the fleet was resized at minute ${remedyMinute}`);
-    }
-    const bad = new Set(plan.scenario.badVersions);
-    if (last && last.services.some((s) => bad.has(s.version))) return verdict('pending', 'the bad version still runs');
-    if (!recovery) return verdict(over ? 'failed' : 'pending', `${effective.playbook} verified effective, but the fleet has not recovered yet`);
-    return verdict('passed', `${effective.playbook} ${inGit.sha.slice(0, 12)} verified effective; ${describe()}`);
+  const wrong = facts.landed.filter((l) => !wanted.has(l.playbook));
+  if (wrong.length > 0) {
+    return verdict('failed', `applied ${wrong.map((l) => `${l.playbook} ${short(l.commit)}`).join(', ')}, which is not ${expected.description}`, happened());
   }
-  if (!over) return verdict('pending', onset ? `fault at minute ${onset.minute}; waiting for ${expected.description} until minute ${horizon}` : 'waiting for the fault');
-  const seen = obs.events.filter((e) => ['proposal', 'decision', 'verify', 'rollback'].includes(e.type)).map((e) => `${e.type}${e.outcome ? ` (${e.outcome})` : ''}: ${e.message}`);
-  return verdict('failed', `expected ${expected.description} by minute ${horizon}; ${describe()}`, seen.length > 0 ? seen : ['no proposal, decision or verification on the timeline']);
+  if (!over) return verdict('pending', `fault at minute ${onset.minute}; watching until minute ${horizon}`);
+  if (facts.inFlight.length > 0 && !graceOver) return verdict('pending', waitingFor());
+  const effective = facts.effective[0];
+  if (!effective) {
+    const lost = facts.landed.find((l) => l.remediation?.state === 'effective' && !facts.onBranch.has(l.commit));
+    const why = lost ? `the verified commit ${short(lost.commit)} of ${lost.playbook} is not on the deploy branch` : `expected ${expected.description} by minute ${horizon}; ${describe()}`;
+    return verdict('failed', why, happened());
+  }
+  if (expected.beforeErrors && remedyMinute !== null && firstErrorMinute !== null && remedyMinute > firstErrorMinute) {
+    return verdict('failed', `${effective.playbook} came too late: errors stayed at ${ERROR_SLO_PERCENT} % or more from minute ${firstErrorMinute}, the fleet was resized at minute ${remedyMinute}`, happened());
+  }
+  const bad = new Set(plan.scenario.badVersions);
+  if (last.services.some((s) => bad.has(s.version))) return verdict('failed', `${effective.playbook} verified effective, but the bad version still runs`, happened());
+  if (!recovery) return verdict('failed', `${effective.playbook} verified effective, but the fleet has not recovered`, happened());
+  return verdict('passed', `${effective.playbook} ${short(effective.commit)} applied and verified effective, nothing else applied; ${describe()}`, happened());
 }

@@ -16,8 +16,10 @@ import { NO_EFFECT, type Conditions, type FleetModel, type FleetSample, type Min
  * - `slow-saturation`: demand grows steadily for 40 minutes to × 2.4, then
  *   stays there, so CPU climbs past 80 % and nears its limit. Remedy: capacity
  *   (or size).
- * - `false-alarm`: one blip of 2 minutes (demand × 1.8, latency × 2, errors
- *   +1.5 points), then nothing. Remedy: none; acting on it is a false positive.
+ * - `false-alarm`: one blip of 1 to 6 minutes (demand × 1.8, latency × 2,
+ *   errors +1.5 points), then nothing; 2 by default, and in the sandbox a
+ *   seeded draw ({@link blipMinutesOf}). Remedy: none; acting on it is a
+ *   false positive.
  */
 
 export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'false-alarm'] as const;
@@ -72,6 +74,47 @@ interface Defaults {
   peak: MinuteEffect;
   badVersion?: { version: string; effect: VersionEffect };
   expectedRemedy: ExpectedRemedy;
+}
+
+/** The shortest and the longest blip a false alarm plays, in simulated minutes. */
+export const FALSE_ALARM_MINUTES = Object.freeze({ min: 1, max: 6 });
+
+/** The seed of a sandbox run when none is given: the fleet's noise and the false alarm's length follow from it. */
+export const DEFAULT_SEED = 1;
+/** The largest seed (the fleet model mixes it as a 32-bit integer). */
+export const MAX_SEED = 2 ** 31 - 1;
+
+/** Validates a seed (`--seed`): a whole number from 0 to {@link MAX_SEED}. */
+export function parseSeed(value: string | number): number {
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_SEED) throw new Error(`invalid seed ${JSON.stringify(value)}: a whole number from 0 to ${MAX_SEED}`);
+  return n;
+}
+
+/** Mixes integers into one 32-bit hash (murmur3's finaliser after each). */
+function mix(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p | 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
+/** Channel of the blip's length in the seed's hash ("blip"), apart from the fleet model's noise channels. */
+const BLIP_CHANNEL = 0x626c6970;
+
+/**
+ * The false alarm's blip length for `seed`: a whole number of simulated
+ * minutes from {@link FALSE_ALARM_MINUTES} `min` to `max`, each about equally
+ * likely over seeds. Pure: the same seed gives the same length.
+ */
+export function blipMinutesOf(seed: number): number {
+  const { min, max } = FALSE_ALARM_MINUTES;
+  const u = (mix(parseSeed(seed), BLIP_CHANNEL) + 0.5) / 2 ** 32;
+  return min + Math.floor(u * (max - min + 1));
 }
 
 /** Where each scenario starts by default: ten minutes in, after detectors have seen a healthy service. */
@@ -145,8 +188,8 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
     throw new Error(`invalid overrides for scenario ${scenarioName}: badVersion: only bad-release releases a version`);
   }
   const durationMinutes = o.durationMinutes === undefined ? d.durationMinutes : o.durationMinutes;
-  if (scenarioName === 'false-alarm' && (durationMinutes === null || durationMinutes > 2)) {
-    throw new Error(`invalid overrides for scenario false-alarm: durationMinutes: a false alarm lasts 1 or 2 minutes, got ${String(durationMinutes)}`);
+  if (scenarioName === 'false-alarm' && (durationMinutes === null || durationMinutes < FALSE_ALARM_MINUTES.min || durationMinutes > FALSE_ALARM_MINUTES.max)) {
+    throw new Error(`invalid overrides for scenario false-alarm: durationMinutes: a false alarm lasts ${FALSE_ALARM_MINUTES.min} to ${FALSE_ALARM_MINUTES.max} minutes, got ${String(durationMinutes)}`);
   }
   const onsetMinute = o.onsetMinute ?? d.onsetMinute;
   const rampMinutes = o.rampMinutes ?? d.rampMinutes;

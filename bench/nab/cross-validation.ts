@@ -1,16 +1,18 @@
 /**
- * Leave-one-category-out cross-validation of the NAB threshold.
+ * Leave-one-category-out cross-validation of the NAB threshold and of a small
+ * set of candidate detector constants.
  *
- * What is tuned: only the alert threshold, one per NAB profile, by the scorer's
- * sweep over every distinct anomaly score (`scoreNab(..., { kind: 'optimised' })`).
- * The detector's constants are the fixed defaults of
- * `orchestrator/detect/detector-options.ts`; no code searches them, so there is
- * nothing else to re-tune per fold, and the detector's scores can be computed
- * once per file and re-thresholded by every fold.
+ * What is tuned: the alert threshold, one per NAB profile, by the scorer's
+ * sweep over every distinct anomaly score (`scoreNab(..., { kind: 'optimised' })`),
+ * and, when the caller passes several candidates (each the detector's scores of
+ * every file under one setting of its constants, see `cv-candidates.ts`), which
+ * candidate is used: the one whose optimised standard score on the training
+ * files is highest. The detector runs once per file and candidate; every fold
+ * only picks a candidate and re-thresholds its cached scores.
  *
- * For each category C: the thresholds are chosen on the files of every other
- * category (C's labels are never passed to the optimiser), then C's files are
- * scored at those thresholds.
+ * For each category C: the candidate and the thresholds are chosen on the files
+ * of every other category (C's labels are never passed to the optimiser), then
+ * C's files are scored with that candidate at those thresholds.
  *
  * How the held-out scores are combined: NAB scores a corpus as one number,
  * `100 * (raw - null) / (perfect - null)`, where `raw` is the sum over all files
@@ -89,6 +91,8 @@ export function scoreAtThresholds(inputs: readonly NabFileInput[], thresholds: r
 /** One fold's outcome. */
 export interface FoldResult {
   readonly category: string;
+  /** Label of the candidate constants chosen on the training categories. */
+  readonly candidate: string;
   readonly trainCategories: readonly string[];
   readonly files: number;
   /** Thresholds chosen on the training categories, per profile. */
@@ -100,9 +104,17 @@ export interface FoldResult {
 /** A corpus-level NAB score assembled from parts: a profile's result without one threshold or per-file detail. */
 export type CombinedScore = Omit<NabProfileResult, 'threshold' | 'perFile'>;
 
+/** One setting of the detector's constants: its label and the scores it gives every file. */
+export interface Candidate {
+  readonly label: string;
+  readonly inputs: readonly NabFileInput[];
+}
+
 /** Everything one cross-validation run yields. */
 export interface CrossValidation {
-  /** Thresholds optimised on all files and scored on all files, per profile. */
+  /** Label of the candidate chosen on all files. */
+  readonly inSampleCandidate: string;
+  /** Thresholds optimised on all files and scored on all files (with the candidate chosen on all files), per profile. */
   readonly inSample: readonly NabProfileResult[];
   readonly folds: readonly FoldResult[];
   /** Held-out raw scores of every fold, normalised over the whole corpus, per profile. */
@@ -134,20 +146,51 @@ export function combineHeldOut(folds: readonly FoldResult[], corpus: readonly Na
   });
 }
 
-/** Runs leave-one-category-out cross-validation of the thresholds, plus the in-sample reference point. */
-export function crossValidateByCategory(inputs: readonly NabFileInput[]): CrossValidation {
-  const inSample = scoreNab(inputs, { kind: 'optimised' });
-  const folds = splitByCategory(inputs).map((fold): FoldResult => {
-    const thresholds = chooseThresholds(fold.train);
+/**
+ * The candidate whose optimised standard-profile score over `pick(candidate)`
+ * is highest (the first on a tie), with its optimised results per profile.
+ */
+function bestCandidate(candidates: readonly Candidate[], pick: (c: Candidate) => readonly NabFileInput[]): { candidate: Candidate; results: NabProfileResult[] } {
+  let best: { candidate: Candidate; results: NabProfileResult[] } | null = null;
+  for (const candidate of candidates) {
+    const results = scoreNab(pick(candidate), { kind: 'optimised' });
+    if (best === null || results[0]!.raw > best.results[0]!.raw) best = { candidate, results };
+  }
+  if (best === null) throw new Error('cross-validation needs at least one candidate');
+  return best;
+}
+
+/**
+ * Runs leave-one-category-out cross-validation of the thresholds and of the
+ * choice among `candidates` (or of the thresholds alone, given plain inputs),
+ * plus the in-sample reference point. Every candidate must hold the same files
+ * in the same order.
+ */
+export function crossValidateByCategory(inputs: readonly NabFileInput[] | readonly Candidate[]): CrossValidation {
+  const candidates: readonly Candidate[] = isCandidateList(inputs) ? inputs : [{ label: 'defaults', inputs: inputs as readonly NabFileInput[] }];
+  const first = candidates[0];
+  if (first === undefined) throw new Error('cross-validation needs at least one candidate');
+  const keys = first.inputs.map((i) => i.key).join('\n');
+  for (const c of candidates) if (c.inputs.map((i) => i.key).join('\n') !== keys) throw new Error(`candidate ${c.label} does not hold the same files as ${first.label}`);
+  const whole = bestCandidate(candidates, (c) => c.inputs);
+  const folds = splitByCategory(first.inputs).map((fold): FoldResult => {
+    const held = new Set(fold.heldOut.map((i) => i.key));
+    const chosen = bestCandidate(candidates, (c) => c.inputs.filter((i) => !held.has(i.key)));
+    const thresholds = chosen.results.map((r) => r.threshold);
     return {
       category: fold.category,
+      candidate: chosen.candidate.label,
       trainCategories: fold.trainCategories,
       files: fold.heldOut.length,
       thresholds,
-      heldOut: scoreAtThresholds(fold.heldOut, thresholds),
+      heldOut: scoreAtThresholds(chosen.candidate.inputs.filter((i) => held.has(i.key)), thresholds),
     };
   });
-  return { inSample, folds, crossValidated: combineHeldOut(folds, inSample) };
+  return { inSampleCandidate: whole.candidate.label, inSample: whole.results, folds, crossValidated: combineHeldOut(folds, whole.results) };
+}
+
+function isCandidateList(inputs: readonly NabFileInput[] | readonly Candidate[]): inputs is readonly Candidate[] {
+  return inputs.length > 0 && 'label' in inputs[0]!;
 }
 
 /** Flagged rows per 1,000 rows: every row counts (probation included), as in production there is no probation. */

@@ -1,7 +1,7 @@
 /**
  * `bench:nab --cv category`: leave-one-category-out cross-validation of the NAB
- * threshold (the logic is in `cross-validation.ts`; this file reads the data,
- * runs the detector once per file, prints and cross-checks).
+ * threshold and of the candidate constants of `cv-candidates.ts` (the logic is in `cross-validation.ts`; this file reads the data,
+ * runs the detector once per file and candidate, prints and cross-checks).
  *
  * Output, one figure kind per line, each saying how it was obtained:
  * `in_sample ...` (tuned and scored on all files), `cv ...` (held-out scores
@@ -16,8 +16,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PRODUCTION_THRESHOLD } from '../../orchestrator/detect/detector-options.ts';
 import { categoryOf, crossValidateByCategory, flagRate, scoreAtThresholds } from './cross-validation.ts';
-import type { CrossValidation } from './cross-validation.ts';
+import type { Candidate, CrossValidation } from './cross-validation.ts';
 import { listCsvFiles, readCsv, readWindows, scoreCsvText } from './csv-io.ts';
+import { CV_CANDIDATES } from './cv-candidates.ts';
 import { scoreSeries } from './detector-scores.ts';
 import { NAB_PROFILES, scoreNab } from './scorer.ts';
 import type { NabFileInput } from './scorer.ts';
@@ -40,14 +41,19 @@ export interface CvModeOptions {
   readonly reference: string | null;
 }
 
-/** One data file with its detector scores, computed once and shared by every fold. */
+/** One data file with its detector scores, computed once per candidate and shared by every fold. */
 interface ScoredFile {
   readonly rel: string;
   readonly rawTimestamps: string[];
   readonly rawValues: string[];
   readonly timestamps: number[];
-  /** Scores as the result CSV carries them (a non-finite score is written as 0). */
-  readonly scores: number[];
+  /** Scores as the result CSV carries them (a non-finite score is written as 0), per candidate label. */
+  readonly scores: ReadonlyMap<string, number[]>;
+}
+
+/** The production detector's scores (the default constants, `CV_CANDIDATES[0]`). */
+function defaultScores(f: ScoredFile): number[] {
+  return f.scores.get(CV_CANDIDATES[0]!.label)!;
 }
 
 function formatThreshold(t: number): string {
@@ -62,11 +68,11 @@ function profileLine(values: readonly number[], format: (x: number) => string = 
   return NAB_PROFILES.map((p, i) => `${p.name}=${format(values[i]!)}`).join(' ');
 }
 
-/** Runs the detector over every CSV under the data folder, once. */
+/** Runs the detector over every CSV under the data folder, once per candidate. */
 function scoreAll(dataDir: string): ScoredFile[] {
   return listCsvFiles(dataDir).map((rel) => {
     const table = readCsv(join(dataDir, rel), ['value']);
-    const scores = scoreSeries(table.timestamps, table.columns.value!).map((s) => (Number.isFinite(s) ? s : 0));
+    const scores = new Map(CV_CANDIDATES.map((c) => [c.label, scoreSeries(table.timestamps, table.columns.value!, c.options).map((s) => (Number.isFinite(s) ? s : 0))]));
     return { rel, rawTimestamps: table.rawTimestamps, rawValues: table.rawColumns.value!, timestamps: table.timestamps, scores };
   });
 }
@@ -109,22 +115,23 @@ function crossCheck(options: CvModeOptions, reference: string, files: readonly S
   const lines: string[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'nab-cv-'));
   try {
-    const scoredDir = options.outDir ?? join(tmp, 'scores');
-    if (options.outDir === null) writeResults(scoredDir, files, (f) => f.scores);
+    // The in-sample figure is the candidate chosen on all files; the --out folder holds the defaults' scores.
+    const scoredDir = options.outDir !== null && cv.inSampleCandidate === CV_CANDIDATES[0]!.label ? options.outDir : join(tmp, 'scores');
+    if (scoredDir !== options.outDir) writeResults(scoredDir, files, (f) => f.scores.get(cv.inSampleCandidate)!);
     const inSampleRef = referenceScores(reference, scoredDir, options.windowsFile, options.dataDir, null);
     const mine = cv.inSample.map((r) => r.normalised);
     const diffIn = Math.max(...mine.map((v, i) => Math.abs(v - inSampleRef[i]!)));
     lines.push(`reference_in_sample ${profileLine(inSampleRef)} (in-sample, reference nab-score.mjs, thresholds optimised on all files)`);
     lines.push(`cross_check_in_sample agree=${diffIn <= AGREEMENT ? 'yes' : 'no'} max_abs_diff=${diffIn.toExponential(2)} tolerance=${AGREEMENT}`);
 
-    const thresholdOf = new Map<string, readonly number[]>();
-    for (const fold of cv.folds) thresholdOf.set(fold.category, fold.thresholds);
+    const foldOf = new Map(cv.folds.map((fold) => [fold.category, fold]));
     const cvRef = NAB_PROFILES.map((_, p) => {
       const dir = join(tmp, `flags-${p}`);
       const held = files.filter((f) => labelled.has(f.rel));
       writeResults(dir, held, (f) => {
-        const t = thresholdOf.get(categoryOf(f.rel))![p]!;
-        return f.scores.map((s) => (s >= t ? 1 : 0));
+        const fold = foldOf.get(categoryOf(f.rel))!;
+        const t = fold.thresholds[p]!;
+        return f.scores.get(fold.candidate)!.map((s) => (s >= t ? 1 : 0));
       });
       return referenceScores(reference, dir, options.windowsFile, options.dataDir, 0.5)[p]!;
     });
@@ -142,27 +149,32 @@ function crossCheck(options: CvModeOptions, reference: string, files: readonly S
 /** Runs the cross-validated mode and prints its report on stdout (progress and notes on stderr). */
 export function runCrossValidationMode(options: CvModeOptions): void {
   const started = performance.now();
-  // Step 1: detector scores, once per file (the constants are not tuned, so every fold can reuse them).
+  // Step 1: detector scores, once per file and candidate (every fold reuses them).
   const files = scoreAll(options.dataDir);
   if (files.length === 0) throw new Error(`no CSV files under ${options.dataDir}`);
-  if (options.outDir !== null) writeResults(options.outDir, files, (f) => f.scores);
-  const rows = files.reduce((n, f) => n + f.scores.length, 0);
+  if (options.outDir !== null) writeResults(options.outDir, files, defaultScores);
+  const rows = files.reduce((n, f) => n + defaultScores(f).length, 0);
   const detectorSeconds = (performance.now() - started) / 1000;
 
   // Step 2: labels. Files without an entry in the windows file are not scored.
   const windows = readWindows(options.windowsFile);
-  const inputs: NabFileInput[] = [];
-  for (const f of files) {
-    const labelled = windows.get(f.rel);
-    if (labelled === undefined) console.error(`note: ${f.rel} has no entry in ${options.windowsFile} and is not scored`);
-    else inputs.push({ key: f.rel, timestamps: f.timestamps, scores: f.scores, windows: labelled });
-  }
+  const scoredFiles = files.filter((f) => {
+    if (windows.has(f.rel)) return true;
+    console.error(`note: ${f.rel} has no entry in ${options.windowsFile} and is not scored`);
+    return false;
+  });
+  const candidates: Candidate[] = CV_CANDIDATES.map((c) => ({
+    label: c.label,
+    inputs: scoredFiles.map((f) => ({ key: f.rel, timestamps: f.timestamps, scores: f.scores.get(c.label)!, windows: windows.get(f.rel)! })),
+  }));
+  const inputs: NabFileInput[] = candidates[0]!.inputs.slice();
   const missing = [...windows.keys()].filter((k) => !files.some((f) => f.rel === k));
   if (missing.length > 0) console.error(`note: ${missing.length} labelled file(s) have no data file and are not scored (e.g. ${missing[0]})`);
   const labelled = new Set(inputs.map((i) => i.key));
 
   // Step 3: folds.
-  const cv = crossValidateByCategory(inputs);
+  const cv = crossValidateByCategory(candidates);
+  const chosenInputs = candidates.find((c) => c.label === cv.inSampleCandidate)!.inputs;
   const categories = cv.folds.map((f) => f.category);
   const n = inputs.length;
   const windowCount = inputs.reduce((s, i) => s + i.windows.length, 0);
@@ -174,16 +186,18 @@ export function runCrossValidationMode(options: CvModeOptions): void {
     `NAB cross-validation, leave one category out, of ${options.dataDir}: ${n} file(s), ${windowCount} window(s), ${categories.length} categories, ${rows} rows; detector run once per file, folds only re-threshold the cached scores`,
   );
   out.push(
-    'tuned per fold: the threshold only (one per profile, by the scorer\'s sweep over every distinct score); the detector constants are the fixed defaults of orchestrator/detect/detector-options.ts, which no code tunes, so folds do not re-tune them',
+    `tuned per fold, on the training categories only: the threshold (one per profile, by the scorer's sweep over every distinct score) and the detector constants, one of ${CV_CANDIDATES.length} candidates (bench/nab/cv-candidates.ts: ${CV_CANDIDATES.map((c) => c.label).join(' | ')}), the one with the best optimised standard score; every other constant is the fixed default of orchestrator/detect/detector-options.ts`,
   );
-  out.push(`in_sample ${profileLine(cv.inSample.map((r) => r.normalised))} (in-sample: thresholds ${profileLine(inThresholds, formatThreshold)} optimised on all ${n} files and scored on the same files)`);
+  out.push(
+    `in_sample ${profileLine(cv.inSample.map((r) => r.normalised))} (in-sample: candidate ${cv.inSampleCandidate} and thresholds ${profileLine(inThresholds, formatThreshold)} chosen on all ${n} files and scored on the same files)`,
+  );
   const std = cv.crossValidated[0]!;
   out.push(
-    `cv ${profileLine(cv.crossValidated.map((r) => r.normalised))} (cross-validated: each category scored at thresholds optimised on the other ${categories.length - 1}; NAB normalisation of the summed held-out raw scores over all ${n} files; standard raw=${std.raw.toFixed(3)} null=${std.null.toFixed(2)} perfect=${std.perfect.toFixed(2)} windows=${std.windowsDetected}/${std.windows} fp_rows=${std.falsePositiveRows})`,
+    `cv ${profileLine(cv.crossValidated.map((r) => r.normalised))} (cross-validated: each category scored with the candidate and thresholds chosen on the other ${categories.length - 1}; NAB normalisation of the summed held-out raw scores over all ${n} files; standard raw=${std.raw.toFixed(3)} null=${std.null.toFixed(2)} perfect=${std.perfect.toFixed(2)} windows=${std.windowsDetected}/${std.windows} fp_rows=${std.falsePositiveRows})`,
   );
   const builtin = scoreNab(inputs, { kind: 'fixed', threshold: PRODUCTION_THRESHOLD });
   out.push(
-    `builtin_threshold ${profileLine(builtin.map((r) => r.normalised))} (the detector's built-in threshold ${PRODUCTION_THRESHOLD} for every profile: a fixed constant picked by hand before this run, not optimised here)`,
+    `builtin_threshold ${profileLine(builtin.map((r) => r.normalised))} (the detector's defaults, ${CV_CANDIDATES[0]!.label}, at its built-in threshold ${PRODUCTION_THRESHOLD} for every profile: fixed constants, not optimised by this run)`,
   );
 
   out.push('folds (cross-validated: threshold chosen on the other categories only; held-out score normalised within the held-out category):');
@@ -191,13 +205,13 @@ export function runCrossValidationMode(options: CvModeOptions): void {
     const h = fold.heldOut[0]!;
     const score = Number.isFinite(h.normalised) ? h.normalised.toFixed(2) : 'n/a(no windows)';
     out.push(
-      `fold category=${fold.category} files=${fold.files} threshold_standard=${formatThreshold(fold.thresholds[0]!)} heldout_standard=${score} raw=${h.raw.toFixed(3)} windows=${h.windowsDetected}/${h.windows} fp_rows=${h.falsePositiveRows} thresholds ${profileLine(fold.thresholds, formatThreshold)} heldout ${profileLine(fold.heldOut.map((r) => r.normalised))}`,
+      `fold category=${fold.category} files=${fold.files} candidate=${fold.candidate} threshold_standard=${formatThreshold(fold.thresholds[0]!)} heldout_standard=${score} raw=${h.raw.toFixed(3)} windows=${h.windowsDetected}/${h.windows} fp_rows=${h.falsePositiveRows} thresholds ${profileLine(fold.thresholds, formatThreshold)} heldout ${profileLine(fold.heldOut.map((r) => r.normalised))}`,
     );
   }
 
   out.push('categories (in-sample, standard profile, normalised within the category; for comparison with the folds):');
   for (const category of categories) {
-    const own = inputs.filter((i) => categoryOf(i.key) === category);
+    const own = chosenInputs.filter((i) => categoryOf(i.key) === category);
     const atAll = scoreAtThresholds(own, inThresholds)[0]!;
     const best = scoreNab(own, { kind: 'optimised' })[0]!;
     out.push(
@@ -206,17 +220,18 @@ export function runCrossValidationMode(options: CvModeOptions): void {
   }
 
   // Step 4: false alarms where every flag is one.
-  const quiet = files.filter((f) => labelled.has(f.rel) && categoryOf(f.rel) === NO_ANOMALY_CATEGORY).map((f) => f.scores);
+  const quietFiles = files.filter((f) => labelled.has(f.rel) && categoryOf(f.rel) === NO_ANOMALY_CATEGORY);
+  const quiet = quietFiles.map((f) => f.scores.get(cv.inSampleCandidate)!);
   if (quiet.length === 0) {
     out.push(`false_alarms_no_anomaly n/a (no ${NO_ANOMALY_CATEGORY} files)`);
   } else {
     const chosen = flagRate(quiet, production);
-    const fixed = flagRate(quiet, PRODUCTION_THRESHOLD);
+    const fixed = flagRate(quietFiles.map(defaultScores), PRODUCTION_THRESHOLD);
     out.push(
-      `false_alarms_no_anomaly per_1000_points=${chosen.per1000.toFixed(3)} flagged_rows=${chosen.flagged} rows=${chosen.rows} files=${quiet.length} (${NO_ANOMALY_CATEGORY}, every row incl. probation, at the production threshold ${formatThreshold(production)} chosen in-sample on all files)`,
+      `false_alarms_no_anomaly per_1000_points=${chosen.per1000.toFixed(3)} flagged_rows=${chosen.flagged} rows=${chosen.rows} files=${quiet.length} (${NO_ANOMALY_CATEGORY}, every row incl. probation, candidate ${cv.inSampleCandidate} at the threshold ${formatThreshold(production)}, both chosen in-sample on all files)`,
     );
     out.push(
-      `false_alarms_no_anomaly_builtin per_1000_points=${fixed.per1000.toFixed(3)} flagged_rows=${fixed.flagged} rows=${fixed.rows} (same files, at the detector's built-in threshold ${PRODUCTION_THRESHOLD}, not tuned by this run)`,
+      `false_alarms_no_anomaly_builtin per_1000_points=${fixed.per1000.toFixed(3)} flagged_rows=${fixed.flagged} rows=${fixed.rows} (same files, the detector's defaults at its built-in threshold ${PRODUCTION_THRESHOLD}, not tuned by this run)`,
     );
   }
 

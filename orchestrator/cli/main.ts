@@ -3,7 +3,7 @@ import { ConfigError, loadServiceConfigFile } from '../config/service-config.ts'
 import type { RunRecord } from '../records/run-record.ts';
 import type { StackStatus } from '../records/stack-status.ts';
 import { runSandbox } from '../../sandbox/run-sandbox.ts';
-import { parseScenarioName, SCENARIO_NAMES } from '../../sandbox/scenarios.ts';
+import { DEFAULT_SEED, parseScenarioName, parseSeed, SCENARIO_NAMES } from '../../sandbox/scenarios.ts';
 import { MINUTE_LENGTHS_SECONDS, parseMinuteLength } from '../../sandbox/sim-clock.ts';
 import { untilSignalled } from '../runtime/signals.ts';
 import { resolveToolchain } from '../runtime/toolchain.ts';
@@ -201,12 +201,14 @@ program
   .addOption(new Option('--minute-seconds <s>', `real seconds per simulated minute: ${MINUTE_LENGTHS_SECONDS.join(', ')}`).default('1'))
   .addOption(new Option('--once', 'exit when the scenario ends: 0 if it ended as expected, 1 if not'))
   .addOption(new Option('--data-dir <dir>', "folder for the sandbox's repositories and state (default: .homeostat/sandbox)"))
-  .action(async (opts: { scenario: string; minuteSeconds: string; once?: boolean; dataDir?: string }) => {
+  .addOption(new Option('--seed <n>', "the run's seed, a whole number: the fleet's noise and the false alarm's blip length (1 to 6 minutes)").default(String(DEFAULT_SEED)))
+  .action(async (opts: { scenario: string; minuteSeconds: string; once?: boolean; dataDir?: string; seed: string }) => {
     // Checked before anything starts, so a typo costs nothing.
     parseScenarioName(opts.scenario);
     const minuteSeconds = parseMinuteLength(opts.minuteSeconds);
+    const seed = parseSeed(opts.seed);
     const emit = (e: TimelineEvent) => console.log(json() ? JSON.stringify(e) : formatTimelineEvent(e));
-    process.exitCode = await runSandbox({ once: opts.once ?? false, emit, scenario: opts.scenario, minuteSeconds, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
+    process.exitCode = await runSandbox({ once: opts.once ?? false, emit, scenario: opts.scenario, minuteSeconds, seed, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   });
 
 program

@@ -213,9 +213,13 @@ export const ServiceConfigSchema = z
         stackThresholds: z.record(z.string(), z.number().min(0).max(1)).default({}),
         /**
          * Signal-time seconds of data after an incident's onset before a proposal is made: diagnosis
-         * looks at the incident again with them (is demand still up? did errors follow the deploy?). Default 180.
+         * looks at the incident again with them (is demand still up? did errors follow the deploy?),
+         * and an incident whose signals are back to their levels by then gets no change. Default 600:
+         * a disturbance of a few minutes (a burst of demand, a blip of errors) is over before a change
+         * through Git, policy and a deploy could help, and at its fourth minute it looks just like the
+         * start of a lasting one; alarms still page people meanwhile.
          */
-        evidenceSeconds: z.number().min(0).default(180),
+        evidenceSeconds: z.number().min(0).default(600),
         /** After the change is applied, how long to watch its signals, in seconds; default 600. */
         verificationSeconds: z.number().min(1).default(600),
         /** Fresh points each named signal needs after the apply before a verdict; default 5. */

@@ -82,9 +82,23 @@ export const S = {
   excessDownCount: 31,
   /** As {@link S.excessUpSum}, lower side. */
   excessDownSum: 32,
+  /** Effective number of the series' own raw surprises seen (the calibration's denominator). */
+  calibrationWeight: 33,
+  /** Effective number of those that reached the calibration base. */
+  calibrationCount: 34,
+  /** Effective number of observations behind the variance statistic's long-run mean and spread. */
+  varianceWeight: 35,
+  /** Long-run mean of ln|z|, the log size of the standardised residual (`variance-shift.ts`). */
+  varianceLongMean: 36,
+  /** Short-term mean of ln|z| (variance-change statistic). */
+  varianceShortMean: 37,
+  /** Variance the short-term mean of ln|z| would have for independent unit-variance values, through the actual steps (as {@link S.shiftVariance}). */
+  varianceTrack: 38,
+  /** Long-run mean square of the short-term mean's deviation from the long-run one: its own spread. */
+  varianceSpread: 39,
 } as const;
 
-const SCALARS = 33;
+const SCALARS = 40;
 /** Offset of the daily profile (per-hour mean offset from the level). */
 export const DAILY_OFFSET = SCALARS;
 /** Offset of the daily profile's per-hour weights (days seen, capped at its memory). */
@@ -97,7 +111,7 @@ export const WEEKLY_WEIGHT_OFFSET = WEEKLY_OFFSET + WEEKLY_BUCKETS;
 export const STATE_LENGTH = WEEKLY_WEIGHT_OFFSET + WEEKLY_BUCKETS;
 
 /** Format version of {@link DetectorSnapshot}; bump when the layout changes. */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 5;
 
 /** A fresh state: nothing observed yet. */
 export function createDetectorState(): Float64Array {

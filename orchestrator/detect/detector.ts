@@ -6,8 +6,9 @@
  * 1. clock: elapsed steps of the series' own sampling interval (gaps age the state);
  * 2. forecast: robust level and trend plus learnt daily/weekly profile;
  * 3. evidence, each as surprise in nats: record-breaking excursion (tail
- *    envelopes), level shift (short-term mean vs. its own spread), flat line
- *    (run of repeats);
+ *    envelopes and peaks over threshold), level shift (short-term mean vs. its
+ *    own spread), variance change (short-term mean of ln|z| vs. its own
+ *    spread), flat line (run of repeats);
  * 4. re-base on an accepted shift, so one step change alerts once;
  * 5. learn: level, scale, envelopes, profiles;
  * 6. score: squash into [0, 1], damp repeats of an event already reported.
@@ -24,9 +25,11 @@ import { rebaseLevel, shiftSurprise, updateFastMean } from './level-shift.ts';
 import { initLevel, predictLevel, scaleFloor, updateLevel } from './robust-level.ts';
 import { advanceClock, decay } from './sampling-clock.ts';
 import { dailyBucket, hourOf, seasonalOffset, updateSeasonalProfiles, weeklyBucket } from './seasonal-profile.ts';
+import { calibratedSurprise, updateCalibration } from './surprise-calibration.ts';
 import { combineSurprises, natsForScore, squash, suppressRepeats } from './surprise-score.ts';
 import { narrowEnvelopes, recordSurprise, updateEnvelopes } from './tail-envelope.ts';
 import { excessSurprise, updateExcess } from './tail-excess.ts';
+import { rebaseVariance, regularVariance, varianceSurprise } from './variance-shift.ts';
 
 /** What the detector says about one observation. */
 export interface DetectorResult {
@@ -67,15 +70,18 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
   // Surprise at the alerting threshold: flat-line runs report once they reach it.
   const alarmNats = natsForScore(o.threshold, o.scoreHalfNats);
   const shiftMinWeight = o.warmUpPoints / 2;
+  const calibrationPriorPoints = o.calibrationPrior * Math.exp(o.calibrationBase);
   // Decay factors for the usual case of one step between points, computed once: exp() is the main cost per point.
   const seasonHorizon = 2 * o.levelHorizon;
   const unit = {
     level: decay(1, o.levelHorizon),
     short: decay(1, o.shiftHorizon),
+    variance: decay(1, o.varianceHorizon),
     envelope: decay(1, o.envelopeHorizon),
     season: decay(1, seasonHorizon),
     suppression: decay(1, o.suppressionHorizon),
   };
+  const regularSpread = regularVariance(unit.variance);
 
   function update(timestampMs: number, value: number): DetectorResult {
     if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return MISSING;
@@ -91,6 +97,7 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
     const one = steps === 1;
     const keepLevel = one ? unit.level : decay(steps, o.levelHorizon);
     const keepShort = one ? unit.short : decay(steps, o.shiftHorizon);
+    const keepVariance = one ? unit.variance : decay(steps, o.varianceHorizon);
     const keepEnvelope = one ? unit.envelope : decay(steps, o.envelopeHorizon);
 
     // 2. forecast
@@ -107,13 +114,18 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
     // A spike must be surprising under both models of the tail: record-breaking and peaks over threshold.
     const points = state[S.envelopeWeight]!;
     const record = Math.min(recordSurprise(state, residual, scale, o.minEnvelope), excessSurprise(state, residual, scale, points));
-    const shift = shiftSurprise(state, residual / scale, keepShort, keepLevel, o.huberClip, shiftMinWeight);
+    const z = residual / scale;
+    const shift = shiftSurprise(state, z, keepShort, keepLevel, o.huberClip, shiftMinWeight);
+    const spread = varianceSurprise(state, z, keepVariance, keepLevel, o.huberClip, shiftMinWeight, regularSpread);
     const flat = flatLineSurprise(state, value, keepEnvelope, alarmNats);
-    const nats = combineSurprises(record, shift, flat);
+    const raw = combineSurprises(record, shift, spread, flat);
+    // Judged against this series' own earlier surprises (before learning from this one: causal).
+    const nats = calibratedSurprise(state, raw, o.calibrationBase, o.calibrationPrior, calibrationPriorPoints);
 
     // 4. re-base on an accepted shift
     if (shift > o.rebaseNats) {
       rebaseLevel(state);
+      rebaseVariance(state);
       narrowEnvelopes(state, o.rebaseEnvelope * scale);
     }
 
@@ -123,11 +135,12 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
     updateEnvelopes(state, y - state[S.level]!, keepEnvelope);
     updateExcess(state, residual, scale, points, keepEnvelope, alarmNats);
     updateSeasonalProfiles(state, hour, day, week, value, forecast, scale, o.huberClip, one ? unit.season : decay(steps, seasonHorizon));
+    if (count > shiftMinWeight) updateCalibration(state, raw, keepEnvelope, o.calibrationBase);
     state[S.previous] = value;
 
     // 6. score
-    const raw = count > o.warmUpPoints ? squash(nats, o.scoreHalfNats) : 0;
-    const score = suppressRepeats(state, raw, count > o.warmUpPoints ? nats : 0, one ? unit.suppression : decay(steps, o.suppressionHorizon), o.suppressionFactor, o.suppressionGrowth);
+    const squashed = count > o.warmUpPoints ? squash(nats, o.scoreHalfNats) : 0;
+    const score = suppressRepeats(state, squashed, count > o.warmUpPoints ? nats : 0, one ? unit.suppression : decay(steps, o.suppressionHorizon), o.suppressionFactor, o.suppressionGrowth);
     return { score, isAnomaly: score >= o.threshold };
   }
 

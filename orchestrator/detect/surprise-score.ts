@@ -13,19 +13,12 @@ const MAX_NATS = 1e6;
  * also starts a shift) outrank either alone, without letting many weak ones
  * add up to an alarm.
  */
-export function combineSurprises(a: number, b: number, c: number): number {
-  let first = a;
-  let second = b;
-  if (second > first) {
-    first = b;
-    second = a;
-  }
-  if (c > first) {
-    second = first;
-    first = c;
-  } else if (c > second) {
-    second = c;
-  }
+export function combineSurprises(a: number, b: number, c: number, d: number): number {
+  const high1 = Math.max(a, b);
+  const high2 = Math.max(c, d);
+  const first = Math.max(high1, high2);
+  // The runner-up: the smaller of the two pair winners, or the loser of the winning pair.
+  const second = Math.max(Math.min(high1, high2), high1 >= high2 ? Math.min(a, b) : Math.min(c, d));
   return Math.min(MAX_NATS, first + 0.5 * second);
 }
 

@@ -124,7 +124,7 @@ async function tooEarlyToJudge(ctx: StepContext, data: RemediationJob, jobTimest
   const contract = await contractOf(ctx, data.stackKey);
   const stackSeries = contract ? seriesOf([{ stackKey: data.stackKey, healthSignals: contract.healthSignals, alarms: contract.alarms }]).map((x) => x.seriesId) : [];
   const newest = await newestPoint(ctx, [...incident.incident.signals.map((s) => s.seriesId), ...stackSeries]);
-  return newest < incident.incident.onsetAt + ctx.deps.config.evidenceSeconds * 1000 && Date.now() - jobTimestamp < 10 * 60_000;
+  return newest < incident.incident.onsetAt + ctx.deps.config.evidenceSeconds * 1000 && Date.now() - jobTimestamp < Math.max(10 * 60_000, 2 * ctx.deps.config.evidenceSeconds * 1000);
 }
 
 /** The record the job works on: a new one, one that looks again at a changed incident, or the stored one as it is. */

@@ -61,7 +61,8 @@ export async function createRemediationFixture(
       // Simulated minutes run in seconds, hours behind the wall clock: incidents end by verification, not by the clock.
       incidentQuietSeconds: 6 * 3600,
     },
-    remediation: { enabled: true, verificationSeconds: 8, verificationPoints: 4, bot: { name: 'Homeostat Bot', email: 'bot@homeostat.test' }, ...remediation },
+    // Three simulated minutes of evidence (production waits ten): these tests follow the loop, not the wait for a disturbance to last.
+    remediation: { enabled: true, evidenceSeconds: 180, verificationSeconds: 8, verificationPoints: 4, bot: { name: 'Homeostat Bot', email: 'bot@homeostat.test' }, ...remediation },
     ...options.extra,
   });
   fx.setStackConfig('sandbox:serviceName', uniqueId('svc'));

@@ -11,7 +11,10 @@ import { TimelineEventSchema, type TimelineEvent } from '../../../orchestrator/t
  * The scenario suite: each scenario run as a user runs it,
  * `homeostat sandbox --scenario <name> --once --json` in a child process,
  * judged on its JSON timeline, its exit code and the Git history of the
- * sandbox's remote. Each takes two to four minutes.
+ * sandbox's remote. The stand-in on call approves every review item, so
+ * whatever Homeostat proposes for review is applied. Each run takes two to
+ * four minutes (one simulated minute per real second); the false alarm is
+ * played with several seeds, whose blips last 1 to 6 simulated minutes.
  */
 
 interface SandboxRun {
@@ -23,8 +26,8 @@ interface SandboxRun {
 
 const running = new Set<ChildProcess>();
 
-async function runScenario(scenario: string, dataDir: string): Promise<SandboxRun> {
-  const child = spawn(process.execPath, ['orchestrator/cli/bin.mjs', 'sandbox', '--scenario', scenario, '--once', '--json', '--data-dir', dataDir], {
+async function runScenario(scenario: string, dataDir: string, extra: readonly string[] = []): Promise<SandboxRun> {
+  const child = spawn(process.execPath, ['orchestrator/cli/bin.mjs', 'sandbox', '--scenario', scenario, '--once', '--json', '--data-dir', dataDir, ...extra], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -83,6 +86,7 @@ function assertCommonTimeline(run: SandboxRun, scenario: string, outcome: 'passe
   const apply = find(run, 'apply', (e) => e.commit === push.e.commit && e.outcome === 'ok', policy.i);
   assert.ok(apply.e.durationMs! > 0, 'the apply says how long it took');
   find(run, 'service', (e) => /clock started/.test(e.message), apply.i);
+  find(run, 'service', (e) => /a stand-in for the person at the dashboard: approves every review item/.test(e.message));
   const last = run.events.at(-1)!;
   assert.equal(last.type, 'service', show(run));
   assert.equal(last.outcome, outcome, show(run));
@@ -90,6 +94,31 @@ function assertCommonTimeline(run: SandboxRun, scenario: string, outcome: 'passe
   assert.equal(run.code, 0, show(run));
   return last;
 }
+
+interface Observed {
+  proposed: string[];
+  reviewItems: string[];
+  applied: string[];
+  verifiedEffective: string[];
+}
+
+/** What the verdict read from the service's records: everything applied was one of `playbooks`, and one of them was verified effective. */
+function assertAppliedOnly(verdict: TimelineEvent, playbooks: readonly string[]): Observed {
+  const observed = verdict.details!.observed as Observed;
+  assert.ok(observed.applied.length > 0 && observed.applied.every((a) => playbooks.some((p) => a.startsWith(`${p} `))), JSON.stringify(observed));
+  assert.ok(observed.verifiedEffective.some((p) => playbooks.includes(p)), JSON.stringify(observed));
+  return observed;
+}
+
+/** False-alarm seeds and the blip each draws (scenarios.ts `blipMinutesOf`): every length from 1 to 6 minutes. */
+const FALSE_ALARM_SEEDS: readonly (readonly [seed: number, blipMinutes: number])[] = [
+  [2, 1],
+  [3, 2],
+  [8, 3],
+  [14, 4],
+  [1, 5],
+  [7, 6],
+];
 
 describe('sandbox scenarios, through the CLI (--scenario X --once --json)', function () {
   this.timeout(10 * 60_000);
@@ -103,10 +132,13 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('refuses an unknown scenario at once, naming the valid ones', async () => {
+  it('refuses an unknown scenario, or a bad seed, at once, naming the valid ones', async () => {
     const run = await runScenario('meteor-strike', dataDir);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /unknown scenario "meteor-strike": valid scenarios are traffic-spike, bad-release, slow-saturation, false-alarm/);
+    const seeded = await runScenario('false-alarm', dataDir, ['--seed', '-4']);
+    assert.equal(seeded.code, 2);
+    assert.match(seeded.stderr, /invalid seed "-4": a whole number from 0 to 2147483647/);
   });
 
   it('traffic-spike: scale-out committed, applied and verified effective', async () => {
@@ -123,11 +155,13 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
     assert.ok(Number(await stackConfig(run.remote, 'sandbox:capacity')) > 2, 'capacity grew in Git');
     const m = verdict.details!.measurements as { detection: unknown; commit: unknown; recovery: unknown };
     assert.ok(m.detection && m.commit && m.recovery, JSON.stringify(m));
+    assertAppliedOnly(verdict, ['scale-out']);
   });
 
   it('bad-release: a person releases a bad version; the revert is verified effective', async () => {
     const run = await runScenario('bad-release', dataDir);
-    assertCommonTimeline(run, 'bad-release', 'passed');
+    const verdict = assertCommonTimeline(run, 'bad-release', 'passed');
+    assertAppliedOnly(verdict, ['rollback-deploy']);
     const release = find(run, 'push', (e) => /released v1\.1\.0/.test(e.message));
     find(run, 'apply', (e) => e.commit === release.e.commit && e.outcome === 'ok', release.i);
     const incident = find(run, 'incident', (e) => e.commit === release.e.commit, release.i);
@@ -149,15 +183,28 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
     assert.ok(m.remedyMinute !== null && (m.firstErrorMinute === null || m.remedyMinute <= m.firstErrorMinute), JSON.stringify(m));
     const log = await history(run.remote);
     assert.ok(log.some((c) => c.sha === commit.e.commit && /scale-(out|up)/.test(c.playbook)), JSON.stringify(log));
+    assertAppliedOnly(verdict, ['scale-out', 'scale-up']);
   });
 
-  it('false-alarm: a blip leads to no change', async () => {
-    const run = await runScenario('false-alarm', dataDir);
-    const verdict = assertCommonTimeline(run, 'false-alarm', 'passed');
-    assert.equal(run.events.filter((e) => e.type === 'commit').length, 0, show(run));
-    const log = await history(run.remote);
-    assert.deepEqual(log.filter((c) => c.playbook !== ''), [], 'no remediation commit in Git');
-    assert.equal(await stackConfig(run.remote, 'sandbox:capacity'), '2');
-    assert.equal((verdict.details!.measurements as { actions: number }).actions, 0);
-  });
+  for (const [seed, blipMinutes] of FALSE_ALARM_SEEDS) {
+    it(`false-alarm, seed ${seed}: a blip of ${blipMinutes} simulated minute(s) leads to no proposal, no review item and no change`, async () => {
+      const run = await runScenario('false-alarm', dataDir, ['--seed', String(seed)]);
+      const clock = find(run, 'service', (e) => /clock started/.test(e.message)).e;
+      assert.equal(clock.details?.seed, seed);
+      assert.equal(clock.details?.faultMinutes, blipMinutes, 'the blip the seed draws');
+      assert.match(clock.message, new RegExp(`seed ${seed}; scenario false-alarm: one blip of ${blipMinutes} minutes?`));
+      const verdict = assertCommonTimeline(run, 'false-alarm', 'passed');
+      const incidents = run.events.filter((e) => e.type === 'incident' && e.outcome === 'opened').length;
+      const noActions = run.events.filter((e) => e.type === 'proposal' && e.outcome === 'no-action').length;
+      console.log(`      seed ${seed}: blip of ${blipMinutes} min; ${incidents} incident(s), ${noActions} no-action decision(s); ${verdict.message}`);
+      assert.deepEqual(run.events.filter((e) => (e.type === 'proposal' && e.outcome !== 'no-action') || e.type === 'commit' || (e.type === 'decision' && e.outcome === 'review')), [], show(run));
+      const observed = verdict.details!.observed as Observed;
+      assert.deepEqual([observed.proposed, observed.reviewItems, observed.applied], [[], [], []], JSON.stringify(observed));
+      const log = await history(run.remote);
+      assert.deepEqual(log.filter((c) => c.playbook !== ''), [], 'no remediation commit in Git');
+      assert.equal(await stackConfig(run.remote, 'sandbox:capacity'), '2');
+      assert.equal((verdict.details!.measurements as { actions: number; proposals: number }).actions, 0);
+      assert.equal((verdict.details!.measurements as { actions: number; proposals: number }).proposals, 0);
+    });
+  }
 });

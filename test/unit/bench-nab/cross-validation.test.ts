@@ -193,6 +193,7 @@ describe('NAB cross-validation by category', () => {
         const whole = scoreNab(clean, { kind: 'fixed', threshold: t });
         const folds = splitByCategory(clean).map((f) => ({
           category: f.category,
+          candidate: 'defaults',
           trainCategories: f.trainCategories,
           files: f.heldOut.length,
           thresholds: [t, t, t],

@@ -40,6 +40,13 @@ describe('detector state', () => {
     assert.deepEqual(Array.from(again, (v) => (Number.isNaN(v) ? 'NaN' : v)), Array.from(fresh, (v) => (Number.isNaN(v) ? 'NaN' : v)));
   });
 
+  it('refuses a snapshot of the previous layouts (version 3, before the surprise calibration; version 4, before the variance evidence): the caller starts afresh', () => {
+    const v3 = { version: 3, values: new Array<number | null>(417).fill(0) };
+    assert.throws(() => createDetector({}, v3), /snapshot\.version is 3, this build reads/);
+    const v4 = { version: 4, values: new Array<number | null>(419).fill(0) };
+    assert.throws(() => createDetector({}, v4), /snapshot\.version is 4, this build reads 5/);
+  });
+
   it('rejects a snapshot of another version or shape, naming the field', () => {
     const good = snapshotState(createDetectorState());
     assert.throws(() => restoreState({ ...good, version: STATE_VERSION + 1 }), /snapshot\.version/);

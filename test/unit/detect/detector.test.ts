@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createDetector } from '../../../orchestrator/detect/detector.ts';
 import { DEFAULT_DETECTOR_OPTIONS } from '../../../orchestrator/detect/detector-options.ts';
-import { POINTS_PER_DAY, STEP_MS, cleanSeries, flagsBetween, flagsOf, scoresOf } from './synthetic.ts';
+import { combineSurprises } from '../../../orchestrator/detect/surprise-score.ts';
+import { POINTS_PER_DAY, STEP_MS, cleanSeries, flagsBetween, flagsOf, gaussian, prng, scoresOf } from './synthetic.ts';
 import type { Series } from './synthetic.ts';
 
 const DAYS = 10;
@@ -70,6 +71,20 @@ describe('detector on synthetic series', () => {
       s.values[i] = s.values[i]! - 40 * Math.sin(2 * Math.PI * day);
     }
     assertFlaggedNearOnset(flagsOf(s), peak - 36, 48, 'seasonal break');
+  });
+
+  it('flags a wider noise near its onset', () => {
+    const s = base(21);
+    const normal = gaussian(prng(121));
+    // From the onset the noise is about 2.2 times as wide (standard deviation 2 -> sqrt(2^2 + 4^2)), level and cycle as before.
+    for (let i = ONSET; i < s.values.length; i++) s.values[i] = s.values[i]! + 4 * normal();
+    assertFlaggedNearOnset(flagsOf(s), ONSET, 3 * NEAR, 'variance change');
+  });
+
+  it('combines evidence: the strongest in full, the runner-up by half', () => {
+    assert.equal(combineSurprises(1, 8, 2, 4), 10);
+    assert.equal(combineSurprises(6, 0, 0, 0), 6);
+    assert.equal(combineSurprises(3, 3, 9, 1), 10.5);
   });
 
   it('flags a flat line', () => {

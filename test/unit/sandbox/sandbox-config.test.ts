@@ -25,7 +25,7 @@ describe('sandbox: service config', () => {
       assert.equal(w.diagnosis.lookbackSeconds, 30 * s, '30 minutes');
       assert.equal(w.diagnosis.leadSeconds, 5 * s);
       assert.equal(w.diagnosis.baselineSeconds, 60 * s);
-      assert.equal(w.remediation.evidenceSeconds, 3 * s, '3 minutes of evidence before proposing');
+      assert.equal(w.remediation.evidenceSeconds, 10 * s, '10 minutes of evidence before proposing, as in production');
       assert.equal(w.remediation.verificationSeconds, 25 * s);
       assert.equal(w.remediation.guardrails.cooldownMs, 30 * s * 1000);
     }

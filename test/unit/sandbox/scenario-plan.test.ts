@@ -29,11 +29,23 @@ describe('sandbox: scenario plans', () => {
     assert.match(sandboxPlan('slow-saturation').scenario.description, /180 minutes/, 'the description tells the effective ramp');
   });
 
-  it('the stand-in on call approves the expected fix and rejects anything else', () => {
-    assert.deepEqual(operatorDecision(sandboxPlan('bad-release'), { playbook: 'rollback-deploy', title: 'Revert' }).approve, true);
-    assert.deepEqual(operatorDecision(sandboxPlan('bad-release'), { playbook: 'scale-out', title: 'Scale out' }).approve, false);
-    assert.deepEqual(operatorDecision(sandboxPlan('false-alarm'), { playbook: 'scale-out', title: 'Scale out' }).approve, false);
-    assert.deepEqual(operatorDecision(sandboxPlan('slow-saturation'), { playbook: 'scale-up', title: 'Scale up' }).approve, true);
+  it('draws the false alarm\'s blip from the seed, and watches it for the same time after its end', () => {
+    for (const [seed, minutes] of [[2, 1], [7, 6]] as const) {
+      const plan = sandboxPlan('false-alarm', { seed });
+      assert.equal(plan.seed, seed);
+      assert.equal(plan.scenario.durationMinutes, minutes);
+      assert.equal(plan.horizonMinute, SANDBOX_ONSET_MINUTE + minutes + plan.settleMinutes);
+    }
+    assert.equal(sandboxPlan('false-alarm').seed, 1, 'seed 1 by default');
+    assert.throws(() => sandboxPlan('false-alarm', { seed: -1 }), /invalid seed -1/);
+    // A fault that lasts is watched from its onset, whatever the seed.
+    assert.equal(sandboxPlan('traffic-spike', { seed: 7 }).horizonMinute, SANDBOX_ONSET_MINUTE + 90);
+    assert.equal(sandboxPlan('slow-saturation').horizonMinute, SANDBOX_ONSET_MINUTE + 180);
+  });
+
+  it('the stand-in on call approves every review item, knowing nothing of the scenario', () => {
+    for (const playbook of ['rollback-deploy', 'scale-out', 'scale-up']) assert.equal(operatorDecision({ playbook, title: playbook }).approve, true);
+    assert.equal(operatorDecision.length, 1, 'it takes the review item only');
   });
 
   it('the pure sandbox files do no I/O', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFleetModel, NO_EFFECT, type FleetSample, type ServiceShape } from '../../../sandbox/fleet-model.ts';
 import {
-  BAD_RELEASE_VERSION, fleetSamplesAt, historySamples, listScenarios, parseScenarioName, scenario, SCENARIO_NAMES,
+  BAD_RELEASE_VERSION, blipMinutesOf, FALSE_ALARM_MINUTES, fleetSamplesAt, historySamples, listScenarios, parseScenarioName, parseSeed, scenario, SCENARIO_NAMES,
 } from '../../../sandbox/scenarios.ts';
 
 const checkout: ServiceShape = { name: 'checkout', capacity: 2, instanceSize: 'small', version: 'v1.0.0' };
@@ -23,7 +23,7 @@ describe('sandbox: scenarios', () => {
     assert.throws(() => scenario('traffic-spike', { demandMultiplier: 0 }), /demandMultiplier/);
     assert.throws(() => scenario('traffic-spike', { bogus: 1 } as never), /invalid overrides for scenario traffic-spike/);
     assert.throws(() => scenario('traffic-spike', { badVersion: 'v9' }), /badVersion: only bad-release/);
-    assert.throws(() => scenario('false-alarm', { durationMinutes: 3 }), /false-alarm: durationMinutes/);
+    assert.throws(() => scenario('false-alarm', { durationMinutes: 7 }), /false-alarm: durationMinutes: a false alarm lasts 1 to 6 minutes, got 7/);
     assert.throws(() => scenario('false-alarm', { durationMinutes: null }), /false-alarm: durationMinutes/);
     const s = scenario('traffic-spike', { onsetMinute: 3, durationMinutes: 4, demandMultiplier: 3 });
     assert.deepEqual([s.onsetMinute, s.durationMinutes, s.peak.demandMultiplier], [3, 4, 3]);
@@ -86,7 +86,26 @@ describe('sandbox: scenarios', () => {
     assert.ok(model.sample({ ...checkout, capacity: 5 }, 80, s).cpu < 60);
   });
 
-  it('false-alarm is one blip of at most 2 minutes', () => {
+  it('false-alarm is one blip of 1 to 6 minutes; its length is a seeded draw', () => {
+    const lengths = Array.from({ length: 200 }, (_, seed) => blipMinutesOf(seed));
+    for (let m = FALSE_ALARM_MINUTES.min; m <= FALSE_ALARM_MINUTES.max; m++) {
+      const share = lengths.filter((x) => x === m).length / lengths.length;
+      assert.ok(share > 0.08 && share < 0.26, `${m} minutes in ${(share * 100).toFixed(0)} % of 200 seeds`);
+    }
+    assert.deepEqual([2, 3, 8, 14, 1, 7].map(blipMinutesOf), [1, 2, 3, 4, 5, 6], 'the seeds the scenario suite plays');
+    assert.equal(blipMinutesOf(7), blipMinutesOf(7), 'the same seed, the same blip');
+    const six = scenario('false-alarm', { durationMinutes: 6 });
+    assert.equal(range(0, 120).filter((m) => six.effectAt(m) !== NO_EFFECT).length, 6);
+    assert.match(six.description, /one blip of 6 minutes/);
+  });
+
+  it('validates a seed: a whole number from 0', () => {
+    assert.equal(parseSeed('42'), 42);
+    assert.equal(parseSeed(0), 0);
+    for (const bad of ['-1', '1.5', 'x', '', '99999999999', -3, 2.5]) assert.throws(() => parseSeed(bad), /invalid seed .*: a whole number from 0 to 2147483647/);
+  });
+
+  it('false-alarm is one blip of 2 minutes by default', () => {
     const model = createFleetModel({ seed: 24 });
     const s = scenario('false-alarm');
     const minutes = range(0, 120);

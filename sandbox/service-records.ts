@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { AuditEntrySchema } from '../orchestrator/audit/index.ts';
+import { RemediationRecordSchema, ReviewItemSchema } from '../orchestrator/remediate/remediation-record.ts';
+import type { ServiceRecords } from './scenario-verdict.ts';
+
+/**
+ * What the sandbox reads back from the service to judge a run: its
+ * remediation records, review items and audit log for one stack, through the
+ * HTTP API a person's dashboard reads, each response checked against the
+ * service's own schemas.
+ */
+
+const RemediationsSchema = z.object({ remediations: z.array(RemediationRecordSchema) });
+const ReviewsSchema = z.object({ reviews: z.array(ReviewItemSchema) });
+const AuditSchema = z.object({ entries: z.array(AuditEntrySchema) });
+
+/** As many as the API serves in one page: a sandbox run makes far fewer. */
+const LIMIT = 1000;
+
+export interface ServiceRecordsOptions {
+  serviceUrl: string;
+  stackKey: string;
+  signal?: AbortSignal;
+}
+
+async function getJson<T>(options: ServiceRecordsOptions, path: string, schema: z.ZodType<T>): Promise<T> {
+  const res = await fetch(`${options.serviceUrl}${path}`, options.signal ? { signal: options.signal } : {});
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+  const parsed = schema.safeParse(await res.json());
+  if (!parsed.success) throw new Error(`GET ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** The service's remediation records, review items and audit entries about `stackKey`, newest first. */
+export async function readServiceRecords(options: ServiceRecordsOptions): Promise<ServiceRecords> {
+  const stack = encodeURIComponent(options.stackKey);
+  const [{ remediations }, { reviews }, { entries }] = await Promise.all([
+    getJson(options, `/api/remediations?stack=${stack}&limit=${LIMIT}`, RemediationsSchema),
+    getJson(options, `/api/reviews?limit=${LIMIT}`, ReviewsSchema),
+    getJson(options, `/api/audit?stack=${stack}&limit=${LIMIT}`, AuditSchema),
+  ]);
+  return {
+    remediations: remediations.map((r) => ({
+      id: r.id,
+      incidentId: r.incidentId,
+      state: r.state,
+      ...(r.playbook !== undefined ? { playbook: r.playbook } : {}),
+      ...(r.proposalCommit !== undefined ? { proposalCommit: r.proposalCommit } : {}),
+      ...(r.commit !== undefined ? { commit: r.commit } : {}),
+      ...(r.revertCommit !== undefined ? { revertCommit: r.revertCommit } : {}),
+      ...(r.reviewId !== undefined ? { reviewId: r.reviewId } : {}),
+      ...(r.appliedAt !== undefined ? { appliedAt: r.appliedAt } : {}),
+      ...(r.verification ? { verification: { outcome: r.verification.outcome, summary: r.verification.summary } } : {}),
+      ...(r.message !== undefined ? { message: r.message } : {}),
+    })),
+    reviews: reviews
+      .filter((r) => r.stackKey === options.stackKey)
+      .map((r) => ({ id: r.id, remediationId: r.remediationId, status: r.status, playbook: r.playbook, ...(r.decidedBy !== undefined ? { decidedBy: r.decidedBy } : {}) })),
+    audit: entries.map((a) => ({
+      seq: a.seq,
+      type: a.type,
+      actor: a.actor,
+      summary: a.summary,
+      ...(a.incidentId !== undefined ? { incidentId: a.incidentId } : {}),
+      ...(a.playbook !== undefined ? { playbook: a.playbook } : {}),
+      ...(a.commit !== undefined ? { commit: a.commit } : {}),
+    })),
+  };
+}
