@@ -268,6 +268,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
           diagnosis,
           emit,
           resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
+          forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },
           ...(options.workerId ? { workerId: `remediate-${options.workerId}` } : {}),
         });
         stops.push(() => remediation.close());

@@ -54,6 +54,11 @@ export interface RemediationStepDeps {
   deployTimeoutMs?: number;
   /** Between two looks at the records while waiting; default 250 ms. */
   pollMs?: number;
+  /**
+   * The service's forecast settings (config `forecast`), against which a proactive change is verified.
+   * Default: a 30-minute horizon at 0.9 confidence.
+   */
+  forecast?: { horizonMs: number; minConfidence: number };
   /** Ends the incident once its remediation is verified as effective (the correlate worker's tracker owns incidents). */
   resolveIncident?: (incidentId: string, reason: string) => Promise<void>;
 }
