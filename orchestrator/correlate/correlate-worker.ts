@@ -59,7 +59,8 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
       const top = diagnosis.causes[0];
       const stack = [...stacks][0];
       const predictedOnly = isPredictedOnly(incident);
-      const forecast = predictedOnly ? incident.predictions?.[0] : undefined;
+      // The forecast says something only while the incident is open.
+      const forecast = predictedOnly && event.type !== 'resolved' ? incident.predictions?.[0] : undefined;
       emit(
         timelineEvent(
           'incident',
