@@ -154,16 +154,16 @@ describe('sandbox: scenario verdict', () => {
     assert.equal(v2.status, 'passed');
   });
 
-  describe('a warning ahead (slow saturation, disk fill): a predicted incident on record before the first error and alarm', () => {
-    const fixed = (o: { incidents?: IncidentObservation[]; sick?: (m: number) => boolean; last?: number } = {}) => ({
-      minutes: minutes(o.last ?? 215, o.sick ?? (() => false), (m) => ({ capacity: m >= 100 ? 3 : 2 })),
-      events: [ev('incident', 74), ev('commit', 94, { playbook: 'scale-out', commit: SHA }), ev('verify', 129, { playbook: 'scale-out', commit: SHA, outcome: 'effective' })],
-      records: records({ remediations: [effective('scale-out')], audit: trail('scale-out'), ...(o.incidents ? { incidents: o.incidents } : {}) }),
-      git: git('scale-out'),
+  describe('a warning ahead (disk fill): a predicted incident on record before the first error and alarm', () => {
+    const fixed = (o: { incidents?: IncidentObservation[] } = {}) => ({
+      minutes: minutes(215, () => false, (m) => ({ volumeGiB: m >= 100 ? 40 : 20 })),
+      events: [ev('incident', 74), ev('commit', 94, { playbook: 'grow-volume', commit: SHA }), ev('verify', 129, { playbook: 'grow-volume', commit: SHA, outcome: 'effective' })],
+      records: records({ remediations: [effective('grow-volume')], audit: trail('grow-volume'), ...(o.incidents ? { incidents: o.incidents } : {}) }),
+      git: git('grow-volume'),
     });
 
     it('passes with the warning before anything went wrong, and measures its lead', () => {
-      const v = judge(obs('slow-saturation', fixed({ incidents: [warned(74, { firstAlarmAt: at(90) })] })));
+      const v = judge(obs('disk-fill', fixed({ incidents: [warned(74, { firstAlarmAt: at(90) })] })));
       assert.equal(v.status, 'passed', v.summary);
       assert.deepEqual(v.measurements.warning, { warnedMinute: 74, firstErrorMinute: null, firstAlarmMinute: 90, leadBeforeErrorMinutes: null, leadBeforeAlarmMinutes: 16 });
       assert.match(v.summary, /warned at minute 74 \(no error, 16 min before the first alarm\)/);
@@ -172,17 +172,17 @@ describe('sandbox: scenario verdict', () => {
     it('fails without a predicted incident on record, even with the fix in time', () => {
       const observed: IncidentObservation = { id: 'inc-1', predicted: false, firstAlarmAt: at(90) };
       for (const incidents of [undefined, [observed]]) {
-        const v = judge(obs('slow-saturation', fixed(incidents ? { incidents } : {})));
+        const v = judge(obs('disk-fill', fixed(incidents ? { incidents } : {})));
         assert.equal(v.status, 'failed');
         assert.match(v.summary, /no warning ahead: the service recorded no predicted incident/);
       }
     });
 
     it('fails when the warning came after the first alarm, or after the first error', () => {
-      const afterAlarm = judge(obs('slow-saturation', fixed({ incidents: [warned(92), { id: 'inc-0', predicted: false, firstAlarmAt: at(90) }] })));
+      const afterAlarm = judge(obs('disk-fill', fixed({ incidents: [warned(92), { id: 'inc-0', predicted: false, firstAlarmAt: at(90) }] })));
       assert.equal(afterAlarm.status, 'failed');
       assert.match(afterAlarm.summary, /warned too late: the predicted incident came at minute 92, not before the first alarm \(minute 90\)/);
-      const afterError = judge(obs('slow-saturation', fixed({ incidents: [warned(88, { firstErrorAt: at(80) })] })));
+      const afterError = judge(obs('disk-fill', fixed({ incidents: [warned(88, { firstErrorAt: at(80) })] })));
       assert.match(afterError.summary, /not before the first error \(minute 80\)/);
     });
 
