@@ -16,7 +16,7 @@
  * Usage: npx tsx bench/alert-noise.ts [-- --seed 7]
  */
 import { parseArgs } from 'node:util';
-import { alarmInput, anomalyInput, step } from '../orchestrator/correlate/tracker.ts';
+import { alarmInput, anomalyInput, inputTime, step } from '../orchestrator/correlate/tracker.ts';
 import type { CorrelationInput } from '../orchestrator/correlate/tracker.ts';
 import { initialTrackerState } from '../orchestrator/correlate/tracker-state.ts';
 import type { Incident } from '../orchestrator/correlate/incident.ts';
@@ -140,7 +140,7 @@ function main(): void {
   }
 
   // Correlate, a minute at a time, as the service would.
-  const timeOf = (e: CorrelationInput) => (e.kind === 'anomaly' ? e.anomaly.timestamp : e.alarm.timestamp);
+  const timeOf = inputTime;
   let state = initialTrackerState();
   const incidents = new Map<string, Incident>();
   let opened = 0;

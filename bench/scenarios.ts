@@ -5,8 +5,14 @@
  * one after another (each in its own temporary data folder), and reads its
  * final verdict event. Times count from the fault's onset, in simulated
  * minutes and real seconds:
- *   scenario=<name> outcome=<passed|failed> detect=<min>/<s> commit=<min>/<s> recover=<min>/<s> actions=<n> proposals=<n> run=<s>
- * ("-" where the step did not happen). For false-alarm, actions is the
+ *   scenario=<name> outcome=<passed|failed> detect=<min>/<s> commit=<min>/<s> recover=<min>/<s> actions=<n> proposals=<n>
+ *     warned=<minute> lead_error=<min> lead_alarm=<min> run=<s>
+ * ("-" where the step did not happen). `warned` is the simulated minute of the
+ * service's first predicted incident (a forecast breach, from its incident
+ * records); `lead_error` and `lead_alarm` are how many simulated minutes
+ * before the first error (error rate at or above 1 %, or an anomalous errors
+ * signal) and the first alarm it came: `none` when that never happened,
+ * `-` when there was no warning. For false-alarm, actions is the
  * number of remediation commits made on a blip: the target is 0.
  *
  * Usage: npm run --silent bench:scenarios [-- --scenario traffic-spike --scenario false-alarm --minute-seconds 1]
@@ -18,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../orchestrator/runtime/toolchain.ts';
 import { SCENARIO_NAMES, parseScenarioName } from '../sandbox/scenarios.ts';
-import type { Mark, Measurements } from '../sandbox/scenario-verdict.ts';
+import type { Mark, Measurements, Warning } from '../sandbox/scenario-verdict.ts';
 import { parseMinuteLength } from '../sandbox/sim-clock.ts';
 import { TimelineEventSchema, type TimelineEvent } from '../orchestrator/timeline/timeline-event.ts';
 
@@ -60,6 +66,9 @@ async function run(scenario: string): Promise<{ verdict?: TimelineEvent; code: n
 }
 
 const fmt = (m: Mark | null) => (m ? `${m.simMinutes}min/${(m.realMs / 1000).toFixed(1)}s` : '-');
+/** The warning's lead before an event: minutes, `none` when the event never came, `-` without a warning. */
+const lead = (w: Warning | null | undefined, at: 'firstErrorMinute' | 'firstAlarmMinute', leadMin: number | null | undefined) =>
+  !w || w.warnedMinute === null ? '-' : w[at] === null ? 'none' : `${leadMin}min`;
 
 for (const scenario of scenarios) {
   const r = await run(scenario);
@@ -70,6 +79,7 @@ for (const scenario of scenarios) {
   const m = r.verdict.details?.measurements as Measurements;
   const target = scenario === 'false-alarm' ? ' (target 0)' : '';
   console.log(
-    `scenario=${scenario} outcome=${r.verdict.outcome} detect=${fmt(m.detection)} commit=${fmt(m.commit)} recover=${fmt(m.recovery)} actions=${m.actions}${target} proposals=${m.proposals} run=${(r.realMs / 1000).toFixed(0)}s`,
+    `scenario=${scenario} outcome=${r.verdict.outcome} detect=${fmt(m.detection)} commit=${fmt(m.commit)} recover=${fmt(m.recovery)} actions=${m.actions}${target} proposals=${m.proposals}` +
+      ` warned=${m.warning?.warnedMinute ?? '-'} lead_error=${lead(m.warning, 'firstErrorMinute', m.warning?.leadBeforeErrorMinutes)} lead_alarm=${lead(m.warning, 'firstAlarmMinute', m.warning?.leadBeforeAlarmMinutes)} run=${(r.realMs / 1000).toFixed(0)}s`,
   );
 }

@@ -1,6 +1,6 @@
 import type { ProbableCause } from '../orchestrator/diagnose/probable-cause.ts';
 import { maxBetween, meanBetween } from '../orchestrator/diagnose/signal-series.ts';
-import type { HealthSignal } from '../stacks/contract.ts';
+import type { HealthSignal, StackContract } from '../stacks/contract.ts';
 import type { PlaybookInput } from './playbook.ts';
 
 /** Minutes before the onset read as "before the incident" for baselines. */
@@ -48,6 +48,16 @@ export function fullestSignal(input: PlaybookInput): SignalFill | undefined {
     if (!best || fill > best.fill) best = { signal, level, limit: signal.limit, fill };
   }
   return best;
+}
+
+/**
+ * Whether the signal `signalId` measures a resource that a `storage` key of the
+ * contract sizes (a volume): more room, not more instances, relieves it.
+ */
+export function storageSized(contract: StackContract, signalId: string | undefined): boolean {
+  if (signalId === undefined) return false;
+  const signal = contract.healthSignals.find((s) => s.id === signalId);
+  return signal !== undefined && contract.remediable.some((k) => k.purpose === 'storage' && k.resource === signal.resource);
 }
 
 export function seriesOf(input: PlaybookInput, signalId: string) {

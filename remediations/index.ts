@@ -7,6 +7,7 @@
  */
 import type { Playbook, PlaybookInput } from './playbook.ts';
 import type { Proposal } from './proposal.ts';
+import { growVolume } from './playbooks/grow-volume.ts';
 import { rollbackDeploy } from './playbooks/rollback-deploy.ts';
 import { restartRollout } from './playbooks/restart-rollout.ts';
 import { scaleOut } from './playbooks/scale-out.ts';
@@ -30,10 +31,10 @@ export { changeViolation, countStepRisk, grownValue, ladderStepRisk, nextOnLadde
 export { runPlaybook } from './run-playbook.ts';
 export type { PlaybookRun } from './run-playbook.ts';
 export { YamlPatchError, applyConfigPatch, formatConfigValue, patchConfigValue } from './yaml-patch.ts';
-export { rollbackDeploy, restartRollout, scaleOut, scaleUp };
+export { growVolume, rollbackDeploy, restartRollout, scaleOut, scaleUp };
 
 /** Every playbook, in the order they are tried. Ids are unique (checked by a test). */
-export const PLAYBOOKS: readonly Playbook[] = [rollbackDeploy, scaleOut, scaleUp, restartRollout];
+export const PLAYBOOKS: readonly Playbook[] = [rollbackDeploy, scaleOut, growVolume, scaleUp, restartRollout];
 
 /** What `homeostat playbooks` lists. */
 export interface PlaybookSummary {

@@ -40,6 +40,11 @@ export interface Playbook {
   title: string;
   /** When it applies and what it changes, in a sentence or two. */
   description: string;
+  /**
+   * Whether it may act on a predicted incident (a forecast breach, nothing observed yet): its
+   * proposals are then proactive, at least medium risk. Default false: it sees observed incidents only.
+   */
+  proactive?: boolean;
   propose(input: PlaybookInput): Proposal[];
 }
 

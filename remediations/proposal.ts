@@ -53,6 +53,12 @@ const ProposalBase = z.object({
   explanation: z.string().min(1),
   /** Facts it rests on, one line each (the cause's evidence and the playbook's own). */
   evidence: z.array(z.string()),
+  /**
+   * Made ahead of time, for a predicted incident (a forecast breach; nothing observed yet). Set by
+   * `runPlaybook`, which also holds it to at least medium risk; verified against the forecast.
+   * Absent: a reaction to an observed incident.
+   */
+  proactive: z.boolean().optional(),
 });
 
 export const ConfigPatchProposalSchema = ProposalBase.extend({

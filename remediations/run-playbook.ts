@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { isPredictedOnly } from '../orchestrator/correlate/incident.ts';
 import { changeViolation } from './bounds.ts';
 import type { Playbook, PlaybookInput } from './playbook.ts';
 import { configFileOf } from './playbook.ts';
 import { ProposalSchema } from './proposal.ts';
-import type { Proposal } from './proposal.ts';
+import type { Proposal, Risk } from './proposal.ts';
 
 /** What {@link runPlaybook} returns: the valid proposals, or every problem found, each naming the playbook and the field. */
 export type PlaybookRun = { ok: true; playbook: string; proposals: Proposal[] } | { ok: false; playbook: string; errors: string[] };
@@ -24,10 +25,18 @@ function fieldPath(path: readonly PropertyKey[]): string {
  * - each config change is to a remediable key, from its current value, to a
  *   value within the bounds the stack declares (min, max, maxStepRatio,
  *   enum values), at most once per key.
- * A playbook that throws yields an error too. Pure.
+ * A playbook that throws yields an error too.
+ *
+ * For a predicted incident (nothing observed yet), only a playbook that
+ * declares `proactive` runs, and each of its proposals is marked
+ * `proactive` and held to at least medium risk, whatever the playbook said:
+ * acting ahead of time waits for a person unless the playbook was promoted
+ * on that stack (decide step). Pure.
  */
 export function runPlaybook(playbook: Playbook, input: PlaybookInput): PlaybookRun {
   const id = playbook.id;
+  const ahead = isPredictedOnly(input.incident);
+  if (ahead && playbook.proactive !== true) return { ok: true, playbook: id, proposals: [] };
   let raw: unknown;
   try {
     raw = playbook.propose(input);
@@ -56,5 +65,13 @@ export function runPlaybook(playbook: Playbook, input: PlaybookInput): PlaybookR
       if (why) at(`changes[${j}]`, why);
     });
   });
-  return errors.length > 0 ? { ok: false, playbook: id, errors } : { ok: true, playbook: id, proposals: parsed.data };
+  if (errors.length > 0) return { ok: false, playbook: id, errors };
+  return { ok: true, playbook: id, proposals: ahead ? parsed.data.map(proactive) : parsed.data };
+}
+
+const RISK_ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
+
+/** The proposal as a proactive one: marked so, and at least medium risk. */
+function proactive(p: Proposal): Proposal {
+  return { ...p, proactive: true, risk: RISK_ORDER[p.risk] < RISK_ORDER.medium ? 'medium' : p.risk };
 }

@@ -6,7 +6,7 @@ import type { ServiceSample } from './scenarios.ts';
  * the cloud, does: each simulated minute it folds the samples it publishes
  * into the alarms' states and reports the transitions, which it then sets in
  * moto. The names are the ones the sandbox stack's contract lists
- * (`<service>-high-cpu`, `<service>-high-errors`), so Homeostat's poller
+ * (`<service>-high-cpu`, `<service>-high-errors`, `<service>-disk-full`), so Homeostat's poller
  * reads them like any stack's alarms. Pure.
  *
  * Semantics are CloudWatch's "N out of N datapoints": an alarm goes to ALARM
@@ -19,7 +19,7 @@ export interface AlarmRule {
   /** Name suffix: the alarm is `<service>-<suffix>`. */
   readonly suffix: string;
   /** The sample field the alarm watches. */
-  readonly field: 'cpu' | 'errorRate' | 'latencyP95';
+  readonly field: 'cpu' | 'errorRate' | 'latencyP95' | 'diskUsedPercent';
   /** The CloudWatch metric of that field (metrics-publisher.ts `SANDBOX_METRICS`). */
   readonly metricName: string;
   /** Breaching at or above this value. */
@@ -28,10 +28,11 @@ export interface AlarmRule {
   readonly minutes: number;
 }
 
-/** CPU at 80 % or more, or 5 % of requests failing, for 3 minutes in a row. */
+/** CPU at 80 % or more, 5 % of requests failing, or the data volume 90 % full, for 3 minutes in a row. */
 export const SANDBOX_ALARM_RULES: readonly AlarmRule[] = Object.freeze([
   { suffix: 'high-cpu', field: 'cpu', metricName: 'CPUUtilization', threshold: 80, minutes: 3 },
   { suffix: 'high-errors', field: 'errorRate', metricName: 'ErrorRate', threshold: 5, minutes: 3 },
+  { suffix: 'disk-full', field: 'diskUsedPercent', metricName: 'DiskUsedPercent', threshold: 90, minutes: 3 },
 ]);
 
 export function alarmName(serviceName: string, rule: Pick<AlarmRule, 'suffix'>): string {

@@ -12,6 +12,8 @@ export const ServiceSpecSchema = z.object({
   capacity: z.number().int().min(0).max(1000),
   instanceSize: z.enum(INSTANCE_SIZES),
   version: z.string().min(1).max(64),
+  /** Size of the service's data volume, GiB; default 20. */
+  volumeGiB: z.number().int().min(1).max(100_000).default(20),
   tags: z.record(z.string(), z.string()).default({}),
 });
 export type ServiceSpec = z.infer<typeof ServiceSpecSchema>;

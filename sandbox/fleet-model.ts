@@ -13,8 +13,12 @@ import { INSTANCE_SIZES, type InstanceSize } from '../stacks/sandbox/instance-si
  * - Latency is queueing: base / (1 − u), capped at a timeout.
  * - Errors: a small base rate; a rise as u nears 1; above 1 the requests
  *   beyond capacity fail (100·(1 − 1/u) %).
+ * - Disk: the service's data (6 GiB, and whatever a scenario has written
+ *   since) on its data volume (`volumeGiB`, 20 by default), in percent used;
+ *   writes fail as the volume nears full (above 95 %, up to 40 % of
+ *   requests at 100 %).
  * - A version can have an effect (a bad release raises errors and latency);
- *   a scenario adds demand, latency and errors over simulated time.
+ *   a scenario adds demand, latency, errors and written data over simulated time.
  *
  * Every sample is a function of (seed, service name, minute, the service's
  * size and version at that minute, the conditions at that minute) only: the
@@ -36,6 +40,8 @@ export interface FleetSample {
   readonly latencyP95: number;
   /** Failed requests, percent, 0–100. */
   readonly errorRate: number;
+  /** Data volume in use, percent, 0–100. */
+  readonly diskUsedPercent: number;
 }
 
 /** The part of a fleet service (fleet-api.ts `Service`) the model reads. */
@@ -44,7 +50,20 @@ export interface ServiceShape {
   readonly capacity: number;
   readonly instanceSize: InstanceSize;
   readonly version: string;
+  /** Size of the data volume, GiB; default {@link DEFAULT_VOLUME_GIB}. */
+  readonly volumeGiB?: number;
 }
+
+/** The data volume of a service whose shape does not say (the sandbox stack's default). */
+export const DEFAULT_VOLUME_GIB = 20;
+/** Data a service holds before any scenario writes more, GiB: 30 % of the default volume. */
+export const BASE_DATA_GIB = 6;
+/** Standard deviation of the used space from minute to minute, GiB. */
+const DATA_JITTER_GIB = 0.1;
+/** Fill of the volume above which writes start to fail. */
+const DISK_ERROR_FILL = 0.95;
+/** Share of requests (percent) that fail on a full volume: the ones that write. */
+const FULL_DISK_ERRORS = 40;
 
 /** How a version behaves, relative to a good one. */
 export interface VersionEffect {
@@ -62,6 +81,8 @@ export interface MinuteEffect {
   readonly latencyMultiplier: number;
   /** Percentage points added to the error rate. */
   readonly errorRateAdd: number;
+  /** Data written by the scenario so far, GiB (it stays on the volume); default 0. */
+  readonly diskGiBAdded?: number;
 }
 
 export const NO_EFFECT: MinuteEffect = Object.freeze({ demandMultiplier: 1, latencyMultiplier: 1, errorRateAdd: 0 });
@@ -171,7 +192,7 @@ function gaussian(seed: number, nameHash: number, minute: number, channel: numbe
   return Math.max(-3, Math.min(3, z));
 }
 
-const CHANNEL = { demand: 1, cpu: 2, latency: 3, errors: 4 } as const;
+const CHANNEL = { demand: 1, cpu: 2, latency: 3, errors: 4, disk: 5 } as const;
 
 const round = (x: number, digits: number) => {
   const f = 10 ** digits;
@@ -263,12 +284,18 @@ export function createFleetModel(options: FleetModelOptions = {}): FleetModel {
         const shed = u > 1 ? 100 * (1 - 1 / u) : 0;
         errors = baseErrorRate + errorNoise + addedErrors + nearSaturation + shed;
       }
+      const volume = service.volumeGiB ?? DEFAULT_VOLUME_GIB;
+      // Temporary files and log rotation make used space jitter: 0.1 GiB (0.5 % of the default volume).
+      const data = BASE_DATA_GIB + DATA_JITTER_GIB * gaussian(seed, nameHash, minute, CHANNEL.disk) + (effect.diskGiBAdded ?? 0);
+      const fill = volume > 0 ? data / volume : 1;
+      if (fill > DISK_ERROR_FILL && demand > 0) errors += (FULL_DISK_ERRORS * (Math.min(fill, 1) - DISK_ERROR_FILL)) / (1 - DISK_ERROR_FILL);
       return {
         minute,
         requestCount: Math.round(demand),
         cpu: round(clamp(cpu, 0, 100), 2),
         latencyP95: round(clamp(latency, 1, timeoutMs), 1),
         errorRate: round(clamp(errors, 0, 100), 3),
+        diskUsedPercent: round(clamp(100 * fill, 0, 100), 2),
       };
     },
   };

@@ -7,10 +7,10 @@ import { timestampOfMinute, type SimTimeline } from './sim-clock.ts';
  * The sandbox's CloudWatch adapter: publishes fleet samples with
  * PutMetricData, as the services' own agents would in a cloud.
  *
- * Each sample becomes four datums in namespace `Homeostat/Sandbox` with
+ * Each sample becomes five datums in namespace `Homeostat/Sandbox` with
  * dimension `ServiceName=<service name>`, the sandbox stack's health signals:
  * `CPUUtilization` (Percent), `LatencyP95` (Milliseconds), `ErrorRate`
- * (Percent) and `RequestCount` (Count). One datum per metric per simulated
+ * (Percent), `RequestCount` (Count) and `DiskUsedPercent` (Percent). One datum per metric per simulated
  * minute, so reading back with the timeline's period gives the sample's
  * value for any statistic (Average, Sum, Minimum, Maximum).
  *
@@ -40,12 +40,13 @@ export const SANDBOX_METRICS = {
   latencyP95: 'LatencyP95',
   errorRate: 'ErrorRate',
   requestCount: 'RequestCount',
+  diskUsedPercent: 'DiskUsedPercent',
 } as const;
 
 export const SANDBOX_DIMENSION = 'ServiceName';
 
 /**
- * The four datums of one sample, stamped at `timestampMs`; high-resolution
+ * The five datums of one sample, stamped at `timestampMs`; high-resolution
  * (`StorageResolution: 1`) when `periodMs` is under a minute, as CloudWatch
  * needs to keep sub-minute periods apart.
  */
@@ -58,6 +59,7 @@ export function sampleDatums(sample: ServiceSample, timestampMs: number, periodM
     { MetricName: SANDBOX_METRICS.latencyP95, Dimensions, Timestamp, Value: sample.latencyP95, Unit: 'Milliseconds', ...resolution },
     { MetricName: SANDBOX_METRICS.errorRate, Dimensions, Timestamp, Value: sample.errorRate, Unit: 'Percent', ...resolution },
     { MetricName: SANDBOX_METRICS.requestCount, Dimensions, Timestamp, Value: sample.requestCount, Unit: 'Count', ...resolution },
+    { MetricName: SANDBOX_METRICS.diskUsedPercent, Dimensions, Timestamp, Value: sample.diskUsedPercent, Unit: 'Percent', ...resolution },
   ];
 }
 

@@ -251,7 +251,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
         // What happened, as the service recorded it and the deploy branch holds it.
         if (v.needsRecords) {
           try {
-            const [records, git] = await Promise.all([readServiceRecords({ serviceUrl: service.url!, stackKey: SANDBOX_STACK_KEY }), remediationCommits(repo.remote)]);
+            const [records, git] = await Promise.all([readServiceRecords({ serviceUrl: service.url!, stackKey: SANDBOX_STACK_KEY, token: secrets.SANDBOX_ON_CALL_TOKEN }), remediationCommits(repo.remote)]);
             v = judge({ ...obs, records, git });
           } catch (err) {
             emit(timelineEvent('error', `reading the service's records to judge minute ${record.minute}: ${(err as Error).message}`));

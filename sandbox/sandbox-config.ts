@@ -29,6 +29,8 @@ export interface SandboxWindows {
     baselineSeconds: number;
     dependencyWindowSeconds: number;
   };
+  /** Forecasts of saturating signals (config `forecast`). */
+  forecast: { horizonMinutes: number };
   remediation: {
     evidenceSeconds: number;
     verificationSeconds: number;
@@ -66,6 +68,10 @@ export function sandboxWindows(minuteSeconds: number, backfillMinutes: number): 
       baselineSeconds: min(60),
       dependencyWindowSeconds: min(30),
     },
+    // 120 simulated minutes, not the default 30: the sandbox's CPU alarm fires at 80 % of its limit, and a
+    // slow ramp (slow-saturation: about 0.35 points a minute) takes about an hour from there to the limit,
+    // so a warning must look further ahead than that to come before the alarm.
+    forecast: { horizonMinutes: min(120) / 60 },
     remediation: {
       evidenceSeconds: min(10),
       verificationSeconds: min(25),
@@ -115,6 +121,7 @@ export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unkn
     dataDir: input.dataDir,
     pulumi: { backendUrl: `file://${input.stateDir}`, passphrase: { env: input.secretEnv.passphrase }, env: { HOMEOSTAT_FLEET_URL: input.fleetUrl } },
     telemetry: { enabled: true, endpoint: input.motoUrl, region: 'us-east-1', ...w.telemetry, diagnosis: w.diagnosis },
+    forecast: { enabled: true, horizonMinutes: w.forecast.horizonMinutes },
     remediation: {
       enabled: true,
       evidenceSeconds: w.remediation.evidenceSeconds,

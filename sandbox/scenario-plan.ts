@@ -19,6 +19,11 @@ export type Expectation =
       readonly playbooks: readonly string[];
       /** The fleet must be resized before the error rate stays at {@link ERROR_SLO_PERCENT} or more for {@link ERROR_SLO_MINUTES} minutes. */
       readonly beforeErrors: boolean;
+      /**
+       * A saturation the forecast should see coming: the service's records must show a predicted
+       * incident (a forecast breach) before the first error and before any alarm.
+       */
+      readonly warnedAhead: boolean;
       readonly description: string;
     }
   | { readonly kind: 'no-action'; readonly description: string };
@@ -59,19 +64,41 @@ const PLANS: Record<ScenarioName, PlanDefaults> = {
   'traffic-spike': {
     // Longer than the default 20 minutes, so that it is the scale-out, not the end of the spike, that relieves the service.
     overrides: { onsetMinute: SANDBOX_ONSET_MINUTE, durationMinutes: 90 },
-    expected: { kind: 'remedy', playbooks: ['scale-out'], beforeErrors: false, description: 'a scale-out, verified effective' },
+    expected: { kind: 'remedy', playbooks: ['scale-out'], beforeErrors: false, warnedAhead: false, description: 'a scale-out, verified effective' },
     settleMinutes: 90,
   },
   'bad-release': {
     overrides: { onsetMinute: SANDBOX_ONSET_MINUTE },
-    expected: { kind: 'remedy', playbooks: ['rollback-deploy'], beforeErrors: false, description: 'a revert of the release, verified effective' },
+    expected: { kind: 'remedy', playbooks: ['rollback-deploy'], beforeErrors: false, warnedAhead: false, description: 'a revert of the release, verified effective' },
     settleMinutes: 90,
   },
   'slow-saturation': {
     // Slower than the default ramp: CPU passes 80 % half an hour before errors reach 1 %, time for a fix to be proposed, reviewed and deployed.
     overrides: { onsetMinute: SANDBOX_ONSET_MINUTE, rampMinutes: 180 },
-    expected: { kind: 'remedy', playbooks: ['scale-out', 'scale-up'], beforeErrors: true, description: 'a scale-up or scale-out before errors, verified effective' },
+    expected: {
+      kind: 'remedy',
+      playbooks: ['scale-out', 'scale-up'],
+      beforeErrors: true,
+      // Required, and not met yet: the forecaster's line lags the start of this ramp (the residuals
+      // after the bend are autocorrelated, which widens the slope's uncertainty), so its forecast
+      // becomes confident about 20 minutes after the CPU alarm (seed 1: alarm at minute 112,
+      // forecast at about 133). See README, Forecasting.
+      warnedAhead: true,
+      description: 'a warning (predicted incident) before any error or alarm, and a scale-up or scale-out before errors, verified effective',
+    },
     settleMinutes: 180,
+  },
+  'disk-fill': {
+    overrides: { onsetMinute: SANDBOX_ONSET_MINUTE },
+    expected: {
+      kind: 'remedy',
+      playbooks: ['grow-volume'],
+      beforeErrors: true,
+      warnedAhead: true,
+      description: 'a warning (predicted incident) before any error or alarm, and a bigger volume before errors, verified effective',
+    },
+    // Watched from the onset (the fill, 150 minutes, outlasts this) until the volume would have been full (140 minutes in).
+    settleMinutes: 140,
   },
   'false-alarm': {
     // The blip's length is drawn from the seed (sandboxPlan).

@@ -38,7 +38,7 @@ export interface ScenarioPlayer {
   stop(): Promise<void>;
 }
 
-const shapeOf = (s: ServiceShape): ServiceShape => ({ name: s.name, capacity: s.capacity, instanceSize: s.instanceSize, version: s.version });
+const shapeOf = (s: ServiceShape): ServiceShape => ({ name: s.name, capacity: s.capacity, instanceSize: s.instanceSize, version: s.version, ...(s.volumeGiB !== undefined ? { volumeGiB: s.volumeGiB } : {}) });
 
 export function startScenarioPlayer(deps: ScenarioPlayerDeps): ScenarioPlayer {
   const { clock, model, scenario } = deps;

@@ -1,5 +1,5 @@
 import type { TimelineEvent } from '../orchestrator/timeline/timeline-event.ts';
-import type { ServiceShape } from './fleet-model.ts';
+import { DEFAULT_VOLUME_GIB, type ServiceShape } from './fleet-model.ts';
 import { INSTANCE_SIZES } from '../stacks/sandbox/instance-sizes.ts';
 import { ERROR_SLO_MINUTES, ERROR_SLO_PERCENT, type SandboxPlan } from './scenario-plan.ts';
 import type { ServiceSample } from './scenarios.ts';
@@ -90,11 +90,26 @@ export interface AuditObservation {
   readonly summary: string;
 }
 
+/** An incident as the service records it (`GET /api/incidents`): the times the warning check reads, epoch ms. */
+export interface IncidentObservation {
+  readonly id: string;
+  /** Opened on a forecast (a predicted incident). */
+  readonly predicted: boolean;
+  /** Earliest point a breach was forecast from, when the incident holds predictions. */
+  readonly warnedAt?: number;
+  /** Earliest alarm of the incident in ALARM. */
+  readonly firstAlarmAt?: number;
+  /** Earliest anomalous point of an `errors` signal. */
+  readonly firstErrorAt?: number;
+}
+
 /** The service's own records about the sandbox stack. */
 export interface ServiceRecords {
   readonly remediations: readonly RemediationObservation[];
   readonly reviews: readonly ReviewObservation[];
   readonly audit: readonly AuditObservation[];
+  /** Its incidents; absent when not read (then no warning is on record). */
+  readonly incidents?: readonly IncidentObservation[];
 }
 
 export interface Observations {
@@ -134,6 +149,22 @@ export interface Measurements {
   readonly firstErrorMinute: number | null;
   /** First minute the fleet ran resized or without the bad version. */
   readonly remedyMinute: number | null;
+  /** The forecast's warning, from the service's incident records (null before they are read). */
+  readonly warning: Warning | null;
+}
+
+/**
+ * When the service warned of a breach ahead (its first predicted incident's first forecast), and
+ * how long before the first error and the first alarm, in simulated minutes; null where none came.
+ */
+export interface Warning {
+  readonly warnedMinute: number | null;
+  /** First minute from the onset with the error rate at or above the SLO, or an anomalous errors signal on record. */
+  readonly firstErrorMinute: number | null;
+  /** First alarm in ALARM on record. */
+  readonly firstAlarmMinute: number | null;
+  readonly leadBeforeErrorMinutes: number | null;
+  readonly leadBeforeAlarmMinutes: number | null;
 }
 
 /** What the service's records and the deploy branch say happened: the facts the verdict compares with the expectation. */
@@ -174,6 +205,38 @@ const STABLE_MINUTES = 3;
  */
 export const IN_FLIGHT_GRACE_MINUTES = 90;
 
+/** The simulated minute a real time falls in (the last minute that started at or before it). */
+function minuteAt(obs: Observations, realMs: number): number | null {
+  let found: number | null = null;
+  for (const r of obs.minutes) if (r.realMs <= realMs) found = r.minute;
+  return found;
+}
+
+/** The warning as the service recorded it, against the first error and alarm. */
+function warningOf(obs: Observations, onset: MinuteRecord, records: ServiceRecords): Warning {
+  const incidents = records.incidents ?? [];
+  const earliest = (xs: readonly (number | undefined)[]) => {
+    const v = xs.filter((x): x is number => x !== undefined);
+    return v.length > 0 ? Math.min(...v) : undefined;
+  };
+  const warnedAt = earliest(incidents.filter((i) => i.predicted).map((i) => i.warnedAt));
+  const warnedMinute = warnedAt === undefined ? null : minuteAt(obs, warnedAt);
+  const sloMinute = obs.minutes.find((r) => r.minute >= onset.minute && r.samples.some((s) => s.errorRate >= ERROR_SLO_PERCENT))?.minute;
+  const anomalyAt = earliest(incidents.map((i) => i.firstErrorAt));
+  const anomalyMinute = anomalyAt === undefined ? undefined : (minuteAt(obs, anomalyAt) ?? undefined);
+  const firstErrorMinute = earliest([sloMinute, anomalyMinute]) ?? null;
+  const alarmAt = earliest(incidents.map((i) => i.firstAlarmAt));
+  const firstAlarmMinute = alarmAt === undefined ? null : minuteAt(obs, alarmAt);
+  const lead = (m: number | null) => (m !== null && warnedMinute !== null ? m - warnedMinute : null);
+  return { warnedMinute, firstErrorMinute, firstAlarmMinute, leadBeforeErrorMinutes: lead(firstErrorMinute), leadBeforeAlarmMinutes: lead(firstAlarmMinute) };
+}
+
+/** `12 min before the first error, no alarm`: a warning's lead, for people. */
+export function leadText(w: Warning): string {
+  const part = (lead: number | null, at: number | null, what: string) => (at === null ? `no ${what}` : `${lead} min before the first ${what}`);
+  return `${part(w.leadBeforeErrorMinutes, w.firstErrorMinute, 'error')}, ${part(w.leadBeforeAlarmMinutes, w.firstAlarmMinute, 'alarm')}`;
+}
+
 /** Final remediation states (remediation-record.ts `FINAL_STATES`; this file imports nothing with I/O). */
 const FINAL_STATES: ReadonlySet<string> = new Set(['effective', 'rolled-back', 'escalated', 'rejected', 'no-action', 'failed']);
 
@@ -207,7 +270,7 @@ function remedyMinuteOf(obs: Observations, onset: MinuteRecord): number | null {
     for (const s of r.services) {
       const b = before.get(s.name);
       if (!b) continue;
-      if (s.capacity > b.capacity || sizeRank(s) > sizeRank(b)) return r.minute;
+      if (s.capacity > b.capacity || sizeRank(s) > sizeRank(b) || (s.volumeGiB ?? DEFAULT_VOLUME_GIB) > (b.volumeGiB ?? DEFAULT_VOLUME_GIB)) return r.minute;
       if (bad.has(b.version) && !bad.has(s.version)) return r.minute;
     }
   }
@@ -279,7 +342,7 @@ export function judge(obs: Observations): Verdict {
 
   // Health, against the latency the fleet had before the fault.
   const baselineLatency = median(obs.minutes.filter((r) => onset && r.minute < onset.minute).flatMap((r) => r.samples.map((s) => s.latencyP95))) ?? 200;
-  const healthy = (r: MinuteRecord) => r.samples.every((s) => s.errorRate < ERROR_SLO_PERCENT && s.cpu < 80 && s.latencyP95 <= 2 * baselineLatency);
+  const healthy = (r: MinuteRecord) => r.samples.every((s) => s.errorRate < ERROR_SLO_PERCENT && s.cpu < 80 && s.latencyP95 <= 2 * baselineLatency && s.diskUsedPercent < 90);
   let firstErrorMinute: number | null = null;
   let recovery: Mark | null = null;
   if (onset) {
@@ -307,6 +370,7 @@ export function judge(obs: Observations): Verdict {
     proposals: facts ? facts.proposals : obs.events.filter((e) => e.type === 'proposal' && e.playbook !== undefined).length,
     firstErrorMinute,
     remedyMinute,
+    warning: onset && obs.records ? warningOf(obs, onset, obs.records) : null,
   };
 
   const name = plan.scenario.name;
@@ -328,6 +392,7 @@ export function judge(obs: Observations): Verdict {
       measurements.detection ? `detected after ${measurements.detection.simMinutes} min (${(measurements.detection.realMs / 1000).toFixed(1)} s)` : 'not detected',
       measurements.commit ? `committed a fix after ${measurements.commit.simMinutes} min (${(measurements.commit.realMs / 1000).toFixed(1)} s)` : 'no remediation commit',
       measurements.recovery ? `recovered after ${measurements.recovery.simMinutes} min (${(measurements.recovery.realMs / 1000).toFixed(1)} s)` : 'not recovered',
+      ...(measurements.warning?.warnedMinute != null ? [`warned at minute ${measurements.warning.warnedMinute} (${leadText(measurements.warning)})`] : []),
     ].join(', ');
 
   if (!onset) return verdict('pending', 'waiting for the fault');
@@ -374,6 +439,15 @@ export function judge(obs: Observations): Verdict {
     const lost = facts.landed.find((l) => l.remediation?.state === 'effective' && !facts.onBranch.has(l.commit));
     const why = lost ? `the verified commit ${short(lost.commit)} of ${lost.playbook} is not on the deploy branch` : `expected ${expected.description} by minute ${horizon}; ${describe()}`;
     return verdict('failed', why, happened());
+  }
+  if (expected.warnedAhead) {
+    const w = measurements.warning;
+    if (!w || w.warnedMinute === null) return verdict('failed', 'no warning ahead: the service recorded no predicted incident', happened());
+    const late = [
+      ...(w.firstErrorMinute !== null && w.firstErrorMinute <= w.warnedMinute ? [`the first error (minute ${w.firstErrorMinute})`] : []),
+      ...(w.firstAlarmMinute !== null && w.firstAlarmMinute <= w.warnedMinute ? [`the first alarm (minute ${w.firstAlarmMinute})`] : []),
+    ];
+    if (late.length > 0) return verdict('failed', `warned too late: the predicted incident came at minute ${w.warnedMinute}, not before ${late.join(' and ')}`, happened());
   }
   if (expected.beforeErrors && remedyMinute !== null && firstErrorMinute !== null && remedyMinute > firstErrorMinute) {
     return verdict('failed', `${effective.playbook} came too late: errors stayed at ${ERROR_SLO_PERCENT} % or more from minute ${firstErrorMinute}, the fleet was resized at minute ${remedyMinute}`, happened());

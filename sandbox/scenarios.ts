@@ -16,24 +16,28 @@ import { NO_EFFECT, type Conditions, type FleetModel, type FleetSample, type Min
  * - `slow-saturation`: demand grows steadily for 40 minutes to × 2.4, then
  *   stays there, so CPU climbs past 80 % and nears its limit. Remedy: capacity
  *   (or size).
+ * - `disk-fill`: from onset the service writes data at a steady rate (0.1
+ *   GiB a minute, 0.5 % of the default 20 GiB volume, 30 % used) for 150
+ *   minutes; the data stays. Without a remedy the volume is full 140 minutes
+ *   in, and writes fail from about 95 %. Remedy: a bigger volume (storage).
  * - `false-alarm`: one blip of 1 to 6 minutes (demand × 1.8, latency × 2,
  *   errors +1.5 points), then nothing; 2 by default, and in the sandbox a
  *   seeded draw ({@link blipMinutesOf}). Remedy: none; acting on it is a
  *   false positive.
  */
 
-export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'false-alarm'] as const;
+export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'disk-fill', 'false-alarm'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** What should fix the scenario, in the sandbox stack's remediable purposes; `none` for a false alarm. */
-export type ExpectedRemedy = 'capacity' | 'version' | 'none';
+export type ExpectedRemedy = 'capacity' | 'version' | 'storage' | 'none';
 
 export interface Scenario extends Conditions {
   readonly name: ScenarioName;
   readonly description: string;
   /** First simulated minute the scenario affects. */
   readonly onsetMinute: number;
-  /** Minutes it lasts from onset; `null`: until remediated (it never ends on its own). */
+  /** Minutes it lasts from onset; `null`: until remediated (it never ends on its own). For `disk-fill`: how long data is written (it stays). */
   readonly durationMinutes: number | null;
   /** Minutes over which the effect grows from none to its peak (0: at once). */
   readonly rampMinutes: number;
@@ -60,6 +64,8 @@ export const ScenarioOverridesSchema = z
     errorRateAdd: z.number().min(0).max(100),
     /** bad-release: the version it releases. */
     badVersion: z.string().min(1).max(64),
+    /** disk-fill: data written per minute, GiB. */
+    diskFillGiBPerMinute: z.number().positive().max(1000),
   })
   .partial()
   .strict();
@@ -67,12 +73,14 @@ export type ScenarioOverrides = z.infer<typeof ScenarioOverridesSchema>;
 
 interface Defaults {
   /** What the scenario does, from its effective parameters. */
-  describe(p: { durationMinutes: number | null; rampMinutes: number; peak: MinuteEffect; badVersion?: string }): string;
+  describe(p: { durationMinutes: number | null; rampMinutes: number; peak: MinuteEffect; badVersion?: string; diskFillGiBPerMinute?: number }): string;
   onsetMinute: number;
   durationMinutes: number | null;
   rampMinutes: number;
   peak: MinuteEffect;
   badVersion?: { version: string; effect: VersionEffect };
+  /** disk-fill: GiB written per minute while it lasts. */
+  diskFillGiBPerMinute?: number;
   expectedRemedy: ExpectedRemedy;
 }
 
@@ -149,6 +157,15 @@ const DEFAULTS: Record<ScenarioName, Defaults> = {
     peak: { demandMultiplier: 2.4, latencyMultiplier: 1, errorRateAdd: 0 },
     expectedRemedy: 'capacity',
   },
+  'disk-fill': {
+    describe: (p) => `the service writes ${p.diskFillGiBPerMinute ?? 0} GiB a minute for ${p.durationMinutes ?? 'ever'} minutes, and the data stays, until its volume is full`,
+    onsetMinute: DEFAULT_ONSET_MINUTE,
+    durationMinutes: 150,
+    rampMinutes: 0,
+    peak: NO_EFFECT,
+    diskFillGiBPerMinute: 0.1,
+    expectedRemedy: 'storage',
+  },
   'false-alarm': {
     describe: (p) => `one blip of ${p.durationMinutes ?? 1} minute${p.durationMinutes === 1 ? '' : 's'} (a burst of demand, latency and errors) that needs no action`,
     onsetMinute: DEFAULT_ONSET_MINUTE,
@@ -187,6 +204,10 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
   if (scenarioName !== 'bad-release' && o.badVersion !== undefined) {
     throw new Error(`invalid overrides for scenario ${scenarioName}: badVersion: only bad-release releases a version`);
   }
+  if (scenarioName !== 'disk-fill' && o.diskFillGiBPerMinute !== undefined) {
+    throw new Error(`invalid overrides for scenario ${scenarioName}: diskFillGiBPerMinute: only disk-fill writes data`);
+  }
+  const fillRate = o.diskFillGiBPerMinute ?? d.diskFillGiBPerMinute;
   const durationMinutes = o.durationMinutes === undefined ? d.durationMinutes : o.durationMinutes;
   if (scenarioName === 'false-alarm' && (durationMinutes === null || durationMinutes < FALSE_ALARM_MINUTES.min || durationMinutes > FALSE_ALARM_MINUTES.max)) {
     throw new Error(`invalid overrides for scenario false-alarm: durationMinutes: a false alarm lasts ${FALSE_ALARM_MINUTES.min} to ${FALSE_ALARM_MINUTES.max} minutes, got ${String(durationMinutes)}`);
@@ -203,6 +224,11 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
 
   const effectAt = (minute: number): MinuteEffect => {
     if (minute < onsetMinute) return NO_EFFECT;
+    if (fillRate !== undefined) {
+      // Written data stays after the writing stops.
+      const writing = Math.min(minute - onsetMinute + 1, durationMinutes ?? Infinity);
+      return { ...NO_EFFECT, diskGiBAdded: fillRate * writing };
+    }
     if (durationMinutes !== null && minute >= onsetMinute + durationMinutes) return NO_EFFECT;
     const progress = rampMinutes > 0 ? Math.min(1, (minute - onsetMinute + 1) / rampMinutes) : 1;
     return partial(peak, progress);
@@ -210,7 +236,7 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
 
   return Object.freeze({
     name: scenarioName,
-    description: d.describe({ durationMinutes, rampMinutes, peak, ...(bad ? { badVersion: bad.version } : {}) }),
+    description: d.describe({ durationMinutes, rampMinutes, peak, ...(bad ? { badVersion: bad.version } : {}), ...(fillRate !== undefined ? { diskFillGiBPerMinute: fillRate } : {}) }),
     onsetMinute,
     durationMinutes,
     rampMinutes,

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { AuditEntrySchema } from '../orchestrator/audit/index.ts';
+import { IncidentRecordSchema } from '../orchestrator/correlate/incident-store.ts';
 import { RemediationRecordSchema, ReviewItemSchema } from '../orchestrator/remediate/remediation-record.ts';
 import type { ServiceRecords } from './scenario-verdict.ts';
 
 /**
  * What the sandbox reads back from the service to judge a run: its
- * remediation records, review items and audit log for one stack, through the
+ * remediation records, review items, audit log and incidents for one stack, through the
  * HTTP API a person's dashboard reads, each response checked against the
  * service's own schemas.
  */
@@ -13,6 +14,7 @@ import type { ServiceRecords } from './scenario-verdict.ts';
 const RemediationsSchema = z.object({ remediations: z.array(RemediationRecordSchema) });
 const ReviewsSchema = z.object({ reviews: z.array(ReviewItemSchema) });
 const AuditSchema = z.object({ entries: z.array(AuditEntrySchema) });
+const IncidentsSchema = z.object({ incidents: z.array(IncidentRecordSchema) });
 
 /** As many as the API serves in one page: a sandbox run makes far fewer. */
 const LIMIT = 1000;
@@ -20,11 +22,16 @@ const LIMIT = 1000;
 export interface ServiceRecordsOptions {
   serviceUrl: string;
   stackKey: string;
+  /** An API token that may read (any role); needed when the service runs with tokens, as the sandbox's does. */
+  token?: string;
   signal?: AbortSignal;
 }
 
 async function getJson<T>(options: ServiceRecordsOptions, path: string, schema: z.ZodType<T>): Promise<T> {
-  const res = await fetch(`${options.serviceUrl}${path}`, options.signal ? { signal: options.signal } : {});
+  const res = await fetch(`${options.serviceUrl}${path}`, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.token !== undefined ? { headers: { authorization: `Bearer ${options.token}` } } : {}),
+  });
   if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
   const parsed = schema.safeParse(await res.json());
   if (!parsed.success) throw new Error(`GET ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
@@ -34,11 +41,13 @@ async function getJson<T>(options: ServiceRecordsOptions, path: string, schema: 
 /** The service's remediation records, review items and audit entries about `stackKey`, newest first. */
 export async function readServiceRecords(options: ServiceRecordsOptions): Promise<ServiceRecords> {
   const stack = encodeURIComponent(options.stackKey);
-  const [{ remediations }, { reviews }, { entries }] = await Promise.all([
+  const [{ remediations }, { reviews }, { entries }, { incidents }] = await Promise.all([
     getJson(options, `/api/remediations?stack=${stack}&limit=${LIMIT}`, RemediationsSchema),
     getJson(options, `/api/reviews?limit=${LIMIT}`, ReviewsSchema),
     getJson(options, `/api/audit?stack=${stack}&limit=${LIMIT}`, AuditSchema),
+    getJson(options, `/api/incidents?limit=${LIMIT}`, IncidentsSchema),
   ]);
+  const earliest = (xs: readonly number[]) => (xs.length > 0 ? Math.min(...xs) : undefined);
   return {
     remediations: remediations.map((r) => ({
       id: r.id,
@@ -65,5 +74,19 @@ export async function readServiceRecords(options: ServiceRecordsOptions): Promis
       ...(a.playbook !== undefined ? { playbook: a.playbook } : {}),
       ...(a.commit !== undefined ? { commit: a.commit } : {}),
     })),
+    incidents: incidents
+      .filter((r) => r.incident.stacks.includes(options.stackKey))
+      .map(({ incident: i }) => {
+        const warnedAt = earliest((i.predictions ?? []).filter((p) => p.stackKey === options.stackKey).map((p) => p.firstPredictedAt));
+        const firstAlarmAt = earliest(i.alarms.filter((a) => a.stackKey === options.stackKey).map((a) => a.firstAlarmAt));
+        const firstErrorAt = earliest(i.signals.filter((s) => s.stackKey === options.stackKey && s.role === 'errors').map((s) => s.firstAt));
+        return {
+          id: i.id,
+          predicted: i.predicted === true,
+          ...(warnedAt !== undefined ? { warnedAt } : {}),
+          ...(firstAlarmAt !== undefined ? { firstAlarmAt } : {}),
+          ...(firstErrorAt !== undefined ? { firstErrorAt } : {}),
+        };
+      }),
   };
 }

@@ -203,6 +203,30 @@ export const ServiceConfigSchema = z
       })
       .strict()
       .default({ enabled: false, pollIntervalSeconds: 60, initialLookbackSeconds: 3600, settleSeconds: 60, incidentWindowSeconds: 600, incidentQuietSeconds: 900, diagnosis: {} }),
+    /**
+     * Forecasts of saturating signals (role `utilisation` or `saturation`, with a `limit` in the
+     * stack's contract): a breach predicted within the horizon opens a *predicted* incident, which
+     * may lead to a proactive remediation. Needs telemetry.
+     */
+    forecast: z
+      .object({
+        /** Forecast saturating signals and open predicted incidents. Default true (when telemetry is enabled). */
+        enabled: z.boolean().default(true),
+        /**
+         * A breach forecast within this many minutes opens a predicted incident; default 30. Long
+         * enough for a change through Git, policy and a deploy to land first; a straight-line
+         * forecast is not trusted much further (see orchestrator/forecast/README.md).
+         */
+        horizonMinutes: z
+          .number({ error: 'a number of minutes' })
+          .gt(0, 'a positive number of minutes')
+          .max(24 * 60, 'at most 1440 minutes (a day): a straight-line forecast is not trusted further')
+          .default(30),
+        /** Smallest probability that the trend is past the limit at the horizon; in (0, 1), default 0.9. */
+        minConfidence: z.number({ error: 'a probability' }).gt(0, 'a probability above 0').lt(1, 'a probability below 1').default(0.9),
+      })
+      .strict()
+      .prefault({}),
     remediation: z
       .object({
         /** Turn incidents into proposals, policy checks, commits or review items, and verify them. Default false (needs telemetry). */

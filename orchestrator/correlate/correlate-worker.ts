@@ -1,6 +1,6 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CorrelationInputSchema, closeIncident, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
+import { CorrelationInputSchema, closeIncident, isPredictedOnly, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
 import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
@@ -58,14 +58,22 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
       await deps.incidents.save(record);
       const top = diagnosis.causes[0];
       const stack = [...stacks][0];
+      const predictedOnly = isPredictedOnly(incident);
+      // The forecast says something only while the incident is open.
+      const forecast = predictedOnly && event.type !== 'resolved' ? incident.predictions?.[0] : undefined;
       emit(
-        timelineEvent('incident', `${event.type} ${incident.id}: ${top ? `${top.kind} (${top.confidence.toFixed(2)})${top.commit ? ` ${top.commit.slice(0, 12)}` : ''}` : 'cause unknown'}`, {
-          incident: incident.id,
-          ...(stack ? { stack: stack.split('/').pop() } : {}),
-          ...(top?.commit ? { commit: top.commit } : {}),
-          ...(top ? { confidence: top.confidence } : {}),
-          outcome: event.type,
-        }),
+        timelineEvent(
+          'incident',
+          `${event.type}${predictedOnly ? ' (predicted)' : ''} ${incident.id}: ${top ? `${top.kind} (${top.confidence.toFixed(2)})${top.commit ? ` ${top.commit.slice(0, 12)}` : ''}` : 'cause unknown'}${forecast ? `; ${forecast.signalId}: ${forecast.summary}` : ''}`,
+          {
+            incident: incident.id,
+            ...(stack ? { stack: stack.split('/').pop() } : {}),
+            ...(top?.commit ? { commit: top.commit } : {}),
+            ...(top ? { confidence: top.confidence } : {}),
+            outcome: event.type,
+            ...(incident.predicted ? { details: { predicted: true, predictedOnly } } : {}),
+          },
+        ),
       );
       await deps.onIncident?.(event, record);
     }

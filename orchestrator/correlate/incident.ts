@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SignalRoleSchema } from '../../stacks/contract.ts';
+import { IncidentPredictionSchema } from './predicted-breach.ts';
 
 /**
  * An incident: abnormal signals and alarms of one stack, or of stacks linked
@@ -57,6 +58,14 @@ export const IncidentSchema = z.object({
   resolvedAt: z.number().optional(),
   signals: z.array(IncidentSignalSchema),
   alarms: z.array(IncidentAlarmSchema),
+  /**
+   * Opened on a forecast (a saturating signal predicted to reach its limit within the horizon)
+   * rather than on an observed anomaly or alarm. Stays true when observed signals join later:
+   * `predictions` then shows how far ahead the warning came. Absent: opened on an observation.
+   */
+  predicted: z.boolean().optional(),
+  /** Series predicted to breach during the incident, one entry per series. Absent: none. */
+  predictions: z.array(IncidentPredictionSchema).optional(),
   /** One line per thing that joined, oldest first (bounded; see `omitted`). */
   evidence: z.array(z.string()),
   /** Signals, alarms and evidence lines left out because the incident hit its bounds. */
@@ -87,4 +96,9 @@ export function compactTime(ms: number): string {
 export function incidentId(stackKey: string, onsetAt: number, bucketMs: number): string {
   const bucket = Math.floor(onsetAt / bucketMs) * bucketMs;
   return `${stackKey}@${compactTime(bucket)}`;
+}
+
+/** Whether the incident rests on predictions alone so far: opened on a forecast, with no anomaly or alarm yet. */
+export function isPredictedOnly(incident: Pick<Incident, 'predicted' | 'signals' | 'alarms'>): boolean {
+  return incident.predicted === true && incident.signals.length === 0 && incident.alarms.length === 0;
 }

@@ -8,13 +8,16 @@ export const SIGNAL_QUEUE = 'signals';
 
 /**
  * Job ids from content: the series fingerprint and the time bucket of the
- * point (an alarm: its name, state and time), so a replayed poll adds nothing.
+ * point (an alarm: its name, state and time; a predicted breach: its series
+ * and the time of the point it rests on), so a replayed poll adds nothing.
  */
 export function signalJobId(input: CorrelationInput): string {
   const content =
     input.kind === 'anomaly'
       ? `anomaly|${input.anomaly.seriesId}|${input.anomaly.timestamp}`
-      : `alarm|${input.alarm.stackKey}|${input.alarm.alarmName}|${input.alarm.state}|${input.alarm.timestamp}`;
+      : input.kind === 'alarm'
+        ? `alarm|${input.alarm.stackKey}|${input.alarm.alarmName}|${input.alarm.state}|${input.alarm.timestamp}`
+        : `forecast|${input.prediction.seriesId}|${input.prediction.timestamp}`;
   return createHash('sha256').update(content).digest('hex').slice(0, 32);
 }
 

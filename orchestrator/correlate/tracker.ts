@@ -5,6 +5,8 @@ import { AnomalySignalSchema, isAnomalous } from './anomaly-signal.ts';
 import type { AnomalySignal } from './anomaly-signal.ts';
 import { incidentId } from './incident.ts';
 import type { Incident, IncidentEvent } from './incident.ts';
+import { PredictedBreachSchema } from './predicted-breach.ts';
+import type { PredictedBreach } from './predicted-breach.ts';
 import { areLinked } from './topology.ts';
 import { resolveTrackerOptions } from './tracker-options.ts';
 import type { ResolvedTrackerOptions, TrackerOptions } from './tracker-options.ts';
@@ -33,12 +35,22 @@ import type { TrackerState } from './tracker-state.ts';
  *    duplicate. An alarm state counts when newer than the last one recorded.
  *    Normal points and OK alarms never open anything; an alarm leaving ALARM
  *    marks the time its incident's quiet period starts from.
+ * 6. A predicted breach (a forecast that a saturating signal reaches its
+ *    limit within the horizon) refreshes the open incident that already
+ *    holds a prediction of its series (never a second incident for it);
+ *    else it joins an open incident as rule 3 finds one, or opens a new
+ *    incident marked `predicted`. Each refresh counts as abnormal at its
+ *    time, so a predicted incident resolves once the forecast has stopped
+ *    predicting the breach for the quiet period. Observed anomalies and
+ *    alarms of the stack later join it by rule 3, and its predictions stay
+ *    on record (the warning's lead time).
  */
 
 /** One input of a step. */
 export const CorrelationInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('anomaly'), anomaly: AnomalySignalSchema }),
   z.object({ kind: z.literal('alarm'), alarm: AlarmStateSchema }),
+  z.object({ kind: z.literal('forecast'), prediction: PredictedBreachSchema }),
 ]);
 export type CorrelationInput = z.infer<typeof CorrelationInputSchema>;
 
@@ -60,9 +72,18 @@ export function alarmInput(alarm: AlarmState): CorrelationInput {
   return { kind: 'alarm', alarm };
 }
 
-function timeOf(e: CorrelationInput): number {
-  return e.kind === 'anomaly' ? e.anomaly.timestamp : e.alarm.timestamp;
+/** Wraps a predicted breach as a step input. */
+export function forecastInput(prediction: PredictedBreach): CorrelationInput {
+  return { kind: 'forecast', prediction };
 }
+
+/** Signal time of an input. */
+export function inputTime(e: CorrelationInput): number {
+  return e.kind === 'anomaly' ? e.anomaly.timestamp : e.kind === 'alarm' ? e.alarm.timestamp : e.prediction.timestamp;
+}
+
+const timeOf = inputTime;
+const KIND_ORDER: Record<CorrelationInput['kind'], number> = { anomaly: 0, alarm: 1, forecast: 2 };
 
 function cmp(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -72,7 +93,7 @@ function cmp(a: string | number, b: string | number): number {
 function compareInputs(a: CorrelationInput, b: CorrelationInput): number {
   const byTime = timeOf(a) - timeOf(b);
   if (byTime !== 0) return byTime;
-  if (a.kind !== b.kind) return a.kind === 'anomaly' ? -1 : 1;
+  if (a.kind !== b.kind) return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
   if (a.kind === 'anomaly' && b.kind === 'anomaly') {
     const x = a.anomaly;
     const y = b.anomaly;
@@ -82,6 +103,11 @@ function compareInputs(a: CorrelationInput, b: CorrelationInput): number {
     const x = a.alarm;
     const y = b.alarm;
     return cmp(x.stackKey, y.stackKey) || cmp(x.alarmName, y.alarmName) || cmp(x.state, y.state);
+  }
+  if (a.kind === 'forecast' && b.kind === 'forecast') {
+    const x = a.prediction;
+    const y = b.prediction;
+    return cmp(x.stackKey, y.stackKey) || cmp(x.seriesId, y.seriesId) || cmp(x.timeToBreachMs, y.timeToBreachMs) || cmp(x.value, y.value);
   }
   return 0;
 }
@@ -156,7 +182,8 @@ export function step(state: TrackerState, events: readonly CorrelationInput[], n
 
   for (const ev of [...events].sort(compareInputs)) {
     advance(timeOf(ev));
-    const changed = ev.kind === 'anomaly' ? applyAnomaly(s, ev.anomaly, o, touch) : applyAlarm(s, ev.alarm, o, touch);
+    const changed =
+      ev.kind === 'anomaly' ? applyAnomaly(s, ev.anomaly, o, touch) : ev.kind === 'alarm' ? applyAlarm(s, ev.alarm, o, touch) : applyPrediction(s, ev.prediction, o, touch);
     if (!changed) ignored++;
   }
   advance(now);
@@ -210,7 +237,7 @@ function alreadyCovered(s: TrackerState, stackKey: string, t: number, o: Resolve
   return s.clock !== null && t + o.quietMs <= s.clock;
 }
 
-function openIncident(s: TrackerState, stackKey: string, t: number, o: ResolvedTrackerOptions, touch: TouchFn): Incident {
+function openIncident(s: TrackerState, stackKey: string, t: number, o: ResolvedTrackerOptions, touch: TouchFn, predicted = false): Incident {
   const base = incidentId(stackKey, t, o.windowMs);
   const taken = new Set([...s.open.map((i) => i.id), ...s.recent.map((r) => r.id)]);
   let id = base;
@@ -225,6 +252,7 @@ function openIncident(s: TrackerState, stackKey: string, t: number, o: ResolvedT
     lastAbnormalAt: t,
     signals: [],
     alarms: [],
+    ...(predicted ? { predicted: true, predictions: [] } : {}),
     evidence: [],
     omitted: 0,
   };
@@ -356,4 +384,71 @@ export function closeIncident(state: TrackerState, id: string, at: number, reaso
   s.recent.push({ id, stacks: [...closed.stacks], onsetAt: closed.onsetAt, resolvedAt: closed.resolvedAt });
   if (s.recent.length > o.maxRecentResolved) s.recent.splice(0, s.recent.length - o.maxRecentResolved);
   return { state: s, event: { type: 'resolved', incidentId: id, at: closed.resolvedAt, changes: [reason], incident: structuredClone(closed) } };
+}
+
+function minutes(ms: number): string {
+  return `${formatValue(Math.round(ms / 6_000) / 10)} min`;
+}
+
+/** Returns whether the predicted breach changed anything (rule 6). */
+function applyPrediction(s: TrackerState, p: PredictedBreach, o: ResolvedTrackerOptions, touch: TouchFn): boolean {
+  const t = p.timestamp;
+  const holder = s.open.find((inc) => inc.predictions?.some((x) => x.seriesId === p.seriesId));
+  const known = holder?.predictions?.find((x) => x.seriesId === p.seriesId);
+  if (holder && known) {
+    // Each point once: a prediction at or before the latest one recorded is a redelivery.
+    if (t <= known.lastPredictedAt) return false;
+    known.lastPredictedAt = t;
+    known.timeToBreachMs = p.timeToBreachMs;
+    known.interval = { ...p.interval };
+    known.breachAt = t + p.timeToBreachMs;
+    known.confidence = p.confidence;
+    known.lastValue = p.value;
+    known.horizonMs = p.horizonMs;
+    known.summary = p.summary;
+    known.points++;
+    // Still predicted: the incident stays open (no evidence line: the first prediction said it).
+    markAbnormal(holder, t);
+    return true;
+  }
+  let inc = findOpen(s, p.stackKey, t, o);
+  if (!inc) {
+    if (alreadyCovered(s, p.stackKey, t, o)) return false;
+    inc = openIncident(s, p.stackKey, t, o, touch, true);
+  }
+  const predictions = inc.predictions ?? [];
+  if (!admitStack(inc, p.stackKey, o) || predictions.length >= o.maxSignalsPerIncident) {
+    inc.omitted++;
+    markAbnormal(inc, t);
+    return true;
+  }
+  predictions.push({
+    seriesId: p.seriesId,
+    stackKey: p.stackKey,
+    signalId: p.signalId,
+    role: p.role,
+    limit: p.limit,
+    direction: p.direction,
+    firstPredictedAt: t,
+    firstTimeToBreachMs: p.timeToBreachMs,
+    firstInterval: { ...p.interval },
+    lastPredictedAt: t,
+    timeToBreachMs: p.timeToBreachMs,
+    interval: { ...p.interval },
+    breachAt: t + p.timeToBreachMs,
+    confidence: p.confidence,
+    lastValue: p.value,
+    horizonMs: p.horizonMs,
+    points: 1,
+    summary: p.summary,
+  });
+  inc.predictions = predictions;
+  markAbnormal(inc, t);
+  note(
+    inc,
+    `${iso(t)} ${p.stackKey} ${p.signalId} (${p.role}) predicted to reach its limit ${formatValue(p.limit)} in ${minutes(p.timeToBreachMs)} (${minutes(p.interval.earliestMs)} to ${minutes(p.interval.latestMs)}), from ${formatValue(p.value)}; ${Math.round(p.confidence * 100)}% confident within ${minutes(p.horizonMs)}`,
+    o,
+    touch,
+  );
+  return true;
 }

@@ -1,4 +1,4 @@
-import type { Proposal } from '../../remediations/proposal.ts';
+import type { Proposal, Risk } from '../../remediations/proposal.ts';
 import type { GuardrailResult } from './guardrails.ts';
 
 /** One policy violation from the engine's preview with the policy packs (a `PolicyViolation` of the run summary fits). */
@@ -20,7 +20,15 @@ export interface DecisionInput {
   policyResult: PolicyResult;
   /** Confidence a proposal on this stack needs to be applied automatically, in [0, 1]. */
   stackThreshold: number;
+  /**
+   * Highest risk applied without a person. The decide step raises it to `medium` for a proactive
+   * proposal of a playbook promoted on the stack (its track record earned it).
+   * @defaultValue 'low'
+   */
+  acceptedRisk?: Risk;
 }
+
+const RISK_ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
 
 /**
  * What happens to a proposal:
@@ -45,7 +53,7 @@ export interface Decision {
  * 1. reject, with every reason, when the kill switch (or another
  *    reject-on-fail guardrail) stopped it or a mandatory policy was violated;
  * 2. review, with every reason, when confidence is below the stack's
- *    threshold, risk is not low, the policy check did not pass cleanly
+ *    threshold, risk is above the accepted risk (low unless told), the policy check did not pass cleanly
  *    (advisory violations included), a guardrail stopped it, or no
  *    guardrail was evaluated at all;
  * 3. auto otherwise, unless dry-run is on (then review, see {@link Decision}).
@@ -53,6 +61,7 @@ export interface Decision {
  */
 export function decide(proposal: Proposal, input: DecisionInput): Decision {
   const { guardrails, policyResult, stackThreshold } = input;
+  const acceptedRisk = input.acceptedRisk ?? 'low';
   const failed = guardrails.filter((g) => !g.passed);
   const dryRun = failed.some((g) => g.name === 'dry-run');
 
@@ -67,7 +76,13 @@ export function decide(proposal: Proposal, input: DecisionInput): Decision {
   const reviews: string[] = [];
   const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
   if (proposal.confidence < stackThreshold) reviews.push(`confidence ${pct(proposal.confidence)} is below the stack's threshold ${pct(stackThreshold)}`);
-  if (proposal.risk !== 'low') reviews.push(`risk is ${proposal.risk}: only low-risk changes are applied automatically`);
+  if (RISK_ORDER[proposal.risk] > RISK_ORDER[acceptedRisk]) {
+    reviews.push(
+      acceptedRisk === 'low'
+        ? `risk is ${proposal.risk}: only low-risk changes are applied automatically${proposal.proactive ? ' (a proactive change is at least medium risk; its playbook is not promoted on this stack)' : ''}`
+        : `risk is ${proposal.risk}: above the ${acceptedRisk} risk accepted here`,
+    );
+  }
   for (const v of policyResult.violations.filter((x) => x.level !== 'mandatory')) reviews.push(`advisory policy ${v.policy}: ${v.message}`);
   if (!policyResult.passed && policyResult.violations.length === 0) reviews.push('the policy check did not pass');
   if (guardrails.length === 0) reviews.push('no guardrail was evaluated');
@@ -80,7 +95,7 @@ export function decide(proposal: Proposal, input: DecisionInput): Decision {
   // 3. Auto, or what would have been auto in dry-run.
   const passed = [
     `confidence ${pct(proposal.confidence)} meets the stack's threshold ${pct(stackThreshold)}`,
-    'risk is low',
+    acceptedRisk === 'low' ? 'risk is low' : `risk is ${proposal.risk}, accepted for a proactive change of a playbook promoted on this stack`,
     'the policy check passed with no violation',
     `all ${guardrails.length - (dryRun ? 1 : 0)} guardrails passed`,
   ];

@@ -5,6 +5,7 @@ import { describeSignal, iso, round3, shortCommit, topSignals } from './describe
 import { resolveDiagnosisOptions } from './diagnosis-options.ts';
 import type { DiagnosisOptions } from './diagnosis-options.ts';
 import type { CauseKind, Diagnosis, DiagnosisContext, ProbableCause } from './probable-cause.ts';
+import { predictedSaturationCauses } from './predicted-saturation-rule.ts';
 import { saturationCauses } from './saturation-rule.ts';
 
 /**
@@ -49,6 +50,7 @@ export function diagnose(incident: Incident, context: DiagnosisContext, options:
   const causes = [
     ...deploymentCauses(incident, context.deployments ?? [], context.topology, o),
     ...saturationCauses(incident, context.topology, context.recentValues ?? [], o),
+    ...predictedSaturationCauses(incident, context.topology),
     ...dependencyCauses(incident, context.incidents ?? [], context.topology, o),
   ];
   const best = causes.reduce((m, c) => Math.max(m, c.confidence), 0);
@@ -65,7 +67,7 @@ function headline(c: ProbableCause): string {
     case 'dependency':
       return `dependency ${c.stackKey ?? '?'} (incident ${c.dependencyIncident ?? '?'})`;
     case 'saturation':
-      return `saturation of ${c.stackKey ?? '?'}`;
+      return `${c.predicted ? 'predicted ' : ''}saturation of ${c.stackKey ?? '?'}${c.signalId ? ` (${c.signalId})` : ''}`;
     case 'unknown':
       return 'unknown';
   }
@@ -75,8 +77,10 @@ function headline(c: ProbableCause): string {
 export function summarise(incident: Incident, causes: readonly ProbableCause[]): string {
   const top = causes[0];
   const alarms = incident.alarms.length > 0 ? ` and ${incident.alarms.length} alarm${incident.alarms.length === 1 ? '' : 's'}` : '';
+  const predictions = incident.predictions?.length ?? 0;
+  const forecast = predictions > 0 ? ` and ${predictions} signal${predictions === 1 ? '' : 's'} forecast to reach its limit` : '';
   const lines = [
-    `Incident ${incident.id}: ${incident.signals.length} anomalous signal${incident.signals.length === 1 ? '' : 's'}${alarms} on ${incident.stacks.length} stack${incident.stacks.length === 1 ? '' : 's'} (${incident.stacks.join(', ')}) since ${iso(incident.onsetAt)}.`,
+    `${incident.predicted ? 'Predicted incident' : 'Incident'} ${incident.id}: ${incident.signals.length} anomalous signal${incident.signals.length === 1 ? '' : 's'}${alarms}${forecast} on ${incident.stacks.length} stack${incident.stacks.length === 1 ? '' : 's'} (${incident.stacks.join(', ')}) since ${iso(incident.onsetAt)}.`,
   ];
   if (top) {
     lines.push(`Most likely (${top.confidence.toFixed(2)}): ${headline(top)}. ${top.explanation}`);

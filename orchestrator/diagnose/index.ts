@@ -11,5 +11,6 @@ export { CauseKindSchema, DiagnosisContextSchema, ProbableCauseSchema } from './
 export type { CauseKind, Diagnosis, DiagnosisContext, ProbableCause } from './probable-cause.ts';
 export { deploymentCauses } from './deployment-rule.ts';
 export { saturationCauses } from './saturation-rule.ts';
+export { predictedSaturationCauses } from './predicted-saturation-rule.ts';
 export { dependencyCauses } from './dependency-rule.ts';
 export { diagnose, summarise } from './diagnose.ts';

@@ -20,6 +20,13 @@ export const ProbableCauseSchema = z.object({
   commit: z.string().optional(),
   /** For deployment and config-change: what the commit changed. */
   diff: z.array(DeploymentChangeSchema).optional(),
+  /** For saturation: the health signal that is (or is forecast to be) full. */
+  signalId: z.string().optional(),
+  /**
+   * For saturation: the signal is not full yet, but forecast to be within the horizon (a predicted
+   * incident). A change made on it is proactive. Absent: observed.
+   */
+  predicted: z.boolean().optional(),
   /** For dependency: the id of the dependency's incident. */
   dependencyIncident: z.string().optional(),
   /** Why this could be the cause, in a sentence. */

@@ -90,6 +90,7 @@ export function saturationCauses(incident: Incident, topology: Topology, recent:
       confidence: round3(confidence),
       evidence,
       stackKey,
+      signalId: fullest.id,
       explanation: rising
         ? `${stackKey} is at ${pct}% of its ${fullest.id} limit while ${demand!.id} rose ${num(Math.round(demand!.ratio * 100) / 100)}x: more demand than capacity.`
         : `${stackKey} is at ${pct}% of its ${fullest.id} limit, but demand did not clearly rise: something else may be using the capacity.`,

@@ -1,6 +1,7 @@
 /**
  * Forecasts of saturating signals (time to breach a limit): the public surface
- * of `orchestrator/forecast`. Pure: no I/O edge yet (nothing feeds it in the service).
+ * of `orchestrator/forecast`. Pure: the telemetry stage's forecast stage
+ * (`telemetry/forecast-stage.ts`) feeds it and persists its state.
  */
 export { createForecaster } from './forecaster.ts';
 export type { Forecaster } from './forecaster.ts';
@@ -21,3 +22,5 @@ export type {
 } from './breach-forecast.ts';
 export { DEFAULT_MIN_CONFIDENCE, predictedBreach } from './predicted-breach.ts';
 export type { BreachPrediction, NoPredictionReason, PredictedBreachOptions } from './predicted-breach.ts';
+export { predictedBreachOf, saturationLimitOf } from './breach-watch.ts';
+export type { BreachWatchOptions, ForecastPoint, SaturatingSignal } from './breach-watch.ts';

@@ -45,6 +45,8 @@ export function remediationCommitMessage(input: RemediationCommitInput): string 
     `Homeostat-Incident: ${proposal.incidentId}`,
     `Homeostat-Playbook: ${proposal.playbook}`,
     `Homeostat-Confidence: ${input.confidence.toFixed(2)}`,
+    // Made ahead of a forecast breach, before anything was observed (verified against the forecast).
+    ...(proposal.proactive === true ? [`Homeostat-Proactive: ${proposal.risk} risk, ahead of a forecast breach`] : []),
     ...proposal.evidence.slice(0, 5).map((e) => `Homeostat-Evidence: ${oneLine(e)}`),
     `Homeostat-Policy: ${policyLine(input.policy)}`,
     `Homeostat-Decision: ${input.decision.decision}${input.decision.reasons.length > 0 ? ` (${oneLine(input.decision.reasons.join('; '))})` : ''}`,

@@ -1,5 +1,6 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { isPredictedOnly } from '../correlate/incident.ts';
 import { parseStackKey } from '../model/stack-key.ts';
 import { watchDeployFinishes } from '../queue/deploy-finishes.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
@@ -116,11 +117,14 @@ export function startRemediationWorker(deps: RemediationWorkerDeps) {
  * Whether the open incident is still too young to judge: none of its series
  * (nor the stack's: an incident opened by an alarm alone has no signals of
  * its own) has data past the evidence period after the onset, and the job
- * is less than ten minutes old.
+ * is less than ten minutes old. A predicted incident is never too young: its
+ * forecast already rests on a sustained trend, and waiting would spend the
+ * lead time the warning bought.
  */
 async function tooEarlyToJudge(ctx: StepContext, data: RemediationJob, jobTimestamp: number): Promise<boolean> {
   const incident = await ctx.deps.incidents.get(data.incidentId);
   if (!incident || incident.incident.status !== 'open') return false;
+  if (isPredictedOnly(incident.incident)) return false;
   const contract = await contractOf(ctx, data.stackKey);
   const stackSeries = contract ? seriesOf([{ stackKey: data.stackKey, healthSignals: contract.healthSignals, alarms: contract.alarms }]).map((x) => x.seriesId) : [];
   const newest = await newestPoint(ctx, [...incident.incident.signals.map((s) => s.seriesId), ...stackSeries]);

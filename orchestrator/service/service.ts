@@ -13,6 +13,10 @@ import { createMetrics } from '../http/metrics.ts';
 import { createSignalQueue } from '../correlate/signal-queue.ts';
 import { startCorrelateWorker } from '../correlate/correlate-worker.ts';
 import { createIncidentStore } from '../correlate/incident-store.ts';
+import { contextFrom } from '../correlate/stack-context.ts';
+import { forecastInput } from '../correlate/tracker.ts';
+import { createForecastStage, createRedisTelemetryStore } from '../telemetry/index.ts';
+import { feedingForecasts } from './forecast-feed.ts';
 import { startDetectRunner, type DetectRunner } from '../detect/detect-runner.ts';
 import { createIntakeQueue } from '../intake/intake-queue.ts';
 import { startIntakeWorker } from '../intake/intake-worker.ts';
@@ -220,11 +224,22 @@ export async function startService(config: ServiceConfig, options: ServiceOption
             }
           : {}),
       });
+      // Forecasts of saturating signals, fed by the same points as the detectors: a breach predicted within the horizon opens a predicted incident.
+      const forecasts = config.forecast.enabled
+        ? createForecastStage({
+            store: createRedisTelemetryStore({ redis, prefix }),
+            stacks: async () => contextFrom(await store.statuses(), []).watched,
+            horizonMs: config.forecast.horizonMinutes * 60_000,
+            minConfidence: config.forecast.minConfidence,
+            onPredictions: async (predictions) => void (await signals.add(predictions.map(forecastInput))),
+            onWarning: (message) => emit(timelineEvent('error', message)),
+          })
+        : undefined;
       telemetry = startDetectRunner({
         redis,
         prefix,
         runs: store,
-        incidents,
+        incidents: forecasts ? feedingForecasts(incidents, forecasts) : incidents,
         signals,
         ...(t.endpoint ? { endpoint: t.endpoint } : {}),
         ...(t.region ? { region: t.region } : {}),
@@ -253,6 +268,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
           diagnosis,
           emit,
           resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
+          forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },
           ...(options.workerId ? { workerId: `remediate-${options.workerId}` } : {}),
         });
         stops.push(() => remediation.close());

@@ -6,9 +6,11 @@ export type { CloudWatchClientOptions, CloudWatchReaderDeps } from './cloudwatch
 export type { AlarmRecord, MetricsReader } from './metrics-reader.ts';
 export { createRedisTelemetryStore } from './redis-telemetry-store.ts';
 export { createMemoryTelemetryStore } from './telemetry-store.ts';
-export type { StoredDetectorState, TelemetryStore } from './telemetry-store.ts';
+export type { StoredDetectorState, StoredForecasterState, TelemetryStore } from './telemetry-store.ts';
 export { createAnomalyStage } from './anomaly-stage.ts';
 export type { AnomalyStage, AnomalyStageDeps } from './anomaly-stage.ts';
+export { createForecastStage } from './forecast-stage.ts';
+export type { ForecastStage, ForecastStageDeps, SeriesPoint } from './forecast-stage.ts';
 export type { Anomaly } from './anomaly.ts';
 export type { AlarmState } from './alarm-state.ts';
 export { createEventChannel } from './event-channel.ts';

@@ -1,12 +1,20 @@
 import type { Redis } from 'ioredis';
-import { StoredDetectorStateSchema, type StoredDetectorState, type TelemetryStore } from './telemetry-store.ts';
+import type { z } from 'zod';
+import {
+  StoredDetectorStateSchema,
+  StoredForecasterStateSchema,
+  type StoredDetectorState,
+  type StoredForecasterState,
+  type TelemetryStore,
+} from './telemetry-store.ts';
 
 /**
  * {@link TelemetryStore} in Redis, shared by every orchestrator process:
  * two hashes per prefix, field = series id.
  * - `<prefix>:telemetry:watermarks`: ms timestamp of the last point emitted;
  *   moved forward only, by a script, so two pollers never move it back;
- * - `<prefix>:telemetry:detector`: the detector state, JSON, validated when read back.
+ * - `<prefix>:telemetry:detector`: the detector state, JSON, validated when read back;
+ * - `<prefix>:telemetry:forecast`: the forecaster state of saturating signals, likewise.
  */
 
 /** Fields per HMGET/HSET/script call, to keep each command small. */
@@ -42,6 +50,32 @@ export function createRedisTelemetryStore(deps: RedisTelemetryStoreDeps): Teleme
   const prefix = deps.prefix ?? 'homeostat';
   const watermarkKey = `${prefix}:telemetry:watermarks`;
   const detectorKey = `${prefix}:telemetry:detector`;
+  const forecastKey = `${prefix}:telemetry:forecast`;
+
+  async function readStates<T>(key: string, what: string, schema: z.ZodType<T>, ids: readonly string[]): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
+    for (const part of chunks(ids)) {
+      if (part.length === 0) continue;
+      const values = await redis.hmget(key, ...part);
+      part.forEach((id, i) => {
+        const raw = values[i];
+        if (raw === null || raw === undefined) return;
+        const parsed = schema.safeParse(JSON.parse(raw));
+        if (!parsed.success) {
+          throw new Error(`corrupt ${what} state for series ${id}: ${parsed.error.issues.map((x) => x.path.join('.') || '(root)').join(', ')}`);
+        }
+        out.set(id, parsed.data);
+      });
+    }
+    return out;
+  }
+
+  async function saveStates(key: string, states: ReadonlyMap<string, unknown>): Promise<void> {
+    for (const part of chunks([...states])) {
+      if (part.length === 0) continue;
+      await redis.hset(key, Object.fromEntries(part.map(([id, s]) => [id, JSON.stringify(s)])));
+    }
+  }
 
   return {
     async watermarks(ids) {
@@ -64,28 +98,9 @@ export function createRedisTelemetryStore(deps: RedisTelemetryStoreDeps): Teleme
         await redis.eval(ADVANCE, 1, watermarkKey, ...part.flatMap(([id, t]) => [id, String(t)]));
       }
     },
-    async detectorStates(ids) {
-      const out = new Map<string, StoredDetectorState>();
-      for (const part of chunks(ids)) {
-        if (part.length === 0) continue;
-        const values = await redis.hmget(detectorKey, ...part);
-        part.forEach((id, i) => {
-          const raw = values[i];
-          if (raw === null || raw === undefined) return;
-          const parsed = StoredDetectorStateSchema.safeParse(JSON.parse(raw));
-          if (!parsed.success) {
-            throw new Error(`corrupt detector state for series ${id}: ${parsed.error.issues.map((x) => x.path.join('.') || '(root)').join(', ')}`);
-          }
-          out.set(id, parsed.data);
-        });
-      }
-      return out;
-    },
-    async saveDetectorStates(states) {
-      for (const part of chunks([...states])) {
-        if (part.length === 0) continue;
-        await redis.hset(detectorKey, Object.fromEntries(part.map(([id, s]) => [id, JSON.stringify(s)])));
-      }
-    },
+    detectorStates: (ids) => readStates<StoredDetectorState>(detectorKey, 'detector', StoredDetectorStateSchema, ids),
+    saveDetectorStates: (states) => saveStates(detectorKey, states),
+    forecasterStates: (ids) => readStates<StoredForecasterState>(forecastKey, 'forecaster', StoredForecasterStateSchema, ids),
+    saveForecasterStates: (states) => saveStates(forecastKey, states),
   };
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { DetectorSnapshot } from '../detect/index.ts';
+import type { ForecasterSnapshot } from '../forecast/index.ts';
 
 /**
  * What the telemetry stage keeps between polls and across restarts: per
- * series, the timestamp of the last point emitted (the watermark), and the
- * anomaly detector's state. `redis-telemetry-store.ts` keeps it in Redis;
+ * series, the timestamp of the last point emitted (the watermark), the
+ * anomaly detector's state and, for saturating signals, the forecaster's
+ * state. `redis-telemetry-store.ts` keeps it in Redis;
  * {@link createMemoryTelemetryStore} keeps it in memory for tests and benches.
  */
 export interface TelemetryStore {
@@ -15,6 +17,9 @@ export interface TelemetryStore {
   /** Stored detector states of the given series; absent when none. */
   detectorStates(seriesIds: readonly string[]): Promise<Map<string, StoredDetectorState>>;
   saveDetectorStates(states: ReadonlyMap<string, StoredDetectorState>): Promise<void>;
+  /** Stored forecaster states of the given series; absent when none. */
+  forecasterStates(seriesIds: readonly string[]): Promise<Map<string, StoredForecasterState>>;
+  saveForecasterStates(states: ReadonlyMap<string, StoredForecasterState>): Promise<void>;
 }
 
 /** A detector's snapshot, with the timestamp of the last point it learnt from. */
@@ -28,10 +33,22 @@ export const StoredDetectorStateSchema = z.object({
   snapshot: z.object({ version: z.number().int(), values: z.array(z.number().nullable()) }),
 });
 
+/** A forecaster's snapshot, with the timestamp of the last point it learnt from. */
+export interface StoredForecasterState {
+  readonly lastTimestamp: number;
+  readonly snapshot: ForecasterSnapshot;
+}
+
+export const StoredForecasterStateSchema = z.object({
+  lastTimestamp: z.number(),
+  snapshot: z.object({ version: z.number().int(), values: z.array(z.number().nullable()) }),
+});
+
 /** An in-memory store: one process, no persistence. */
 export function createMemoryTelemetryStore(): TelemetryStore {
   const marks = new Map<string, number>();
   const states = new Map<string, string>();
+  const forecasters = new Map<string, string>();
   return {
     async watermarks(ids) {
       const out = new Map<string, number>();
@@ -55,6 +72,17 @@ export function createMemoryTelemetryStore(): TelemetryStore {
     async saveDetectorStates(next) {
       // Stored as JSON, like Redis, so a caller cannot change a saved state through a shared reference.
       for (const [id, s] of next) states.set(id, JSON.stringify(s));
+    },
+    async forecasterStates(ids) {
+      const out = new Map<string, StoredForecasterState>();
+      for (const id of ids) {
+        const raw = forecasters.get(id);
+        if (raw !== undefined) out.set(id, StoredForecasterStateSchema.parse(JSON.parse(raw)));
+      }
+      return out;
+    },
+    async saveForecasterStates(next) {
+      for (const [id, s] of next) forecasters.set(id, JSON.stringify(s));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { clamp01, countStepRisk, grownValue, remediableKey, round3 } from '../bounds.ts';
-import { fullestSignal, leadingCause, num } from '../evidence.ts';
+import { fullestSignal, leadingCause, num, storageSized } from '../evidence.ts';
 import type { Playbook } from '../playbook.ts';
 import { configFileOf } from '../playbook.ts';
 import type { ExpectedEffect, Proposal } from '../proposal.ts';
@@ -13,7 +13,12 @@ export const SCALE_OUT_MAX_FACTOR = 2;
 /**
  * Saturation is the leading cause and the stack has an integer capacity key
  * with room left: grow it by fill / 0.6, kept between 1.5x and 2x, then
- * within the key's max and maxStepRatio.
+ * within the key's max and maxStepRatio. Not when the full signal is of a
+ * resource a `storage` key sizes (a filling disk needs room, not instances:
+ * grow-volume). Also ahead of time, on a forecast breach (proactive).
+ *
+ * The fill is the fullest signal's level during the incident; ahead of time,
+ * not yet near the limit, it asks for the smallest step (1.5x).
  *
  *   confidence = cause x (0.6 + 0.4 x reach) x (1 without a measured fill: 0.85)
  *     reach = ln(achieved factor) / ln(wanted factor): 1 when the bounds did not cut the step
@@ -22,10 +27,12 @@ export const SCALE_OUT_MAX_FACTOR = 2;
 export const scaleOut: Playbook = {
   id: 'scale-out',
   title: 'Scale out',
-  description: 'When saturation is the leading cause, raise the capacity key (instances, replicas) by 1.5-2x, within the bounds and step ratio the stack declares.',
+  description: 'When saturation is the leading cause (or forecast within the horizon), raise the capacity key (instances, replicas) by 1.5-2x, within the bounds and step ratio the stack declares.',
+  proactive: true,
   propose(input) {
     const cause = leadingCause(input);
     if (cause?.kind !== 'saturation') return [];
+    if (storageSized(input.stack.contract, cause.signalId)) return [];
     const key = remediableKey(input.stack.contract, 'capacity', 'integer');
     if (!key) return [];
     const fullest = fullestSignal(input);
@@ -52,7 +59,11 @@ export const scaleOut: Playbook = {
       expectedEffect.push({ signalId: s.id, direction: 'down', relative: round3(relief / 2), note: 'latency usually eases with utilisation; rough' });
     }
 
-    const why = fullest ? `${fullest.signal.id} reached ${Math.round(fullest.fill * 100)}% of its limit` : 'the stack is saturated';
+    const why = cause.predicted
+      ? `${cause.signalId ?? 'a capacity signal'} is forecast to reach its limit (${cause.evidence[0] ?? 'see the forecast'})`
+      : fullest
+        ? `${fullest.signal.id} reached ${Math.round(fullest.fill * 100)}% of its limit`
+        : 'the stack is saturated';
     const capped = to < Math.ceil(from * wanted) ? ` (${num(wanted)}x wanted; the stack allows at most ${key.max} and ${key.maxStepRatio}x per step)` : '';
     const proposal: Proposal = {
       kind: 'config-patch',
@@ -65,7 +76,7 @@ export const scaleOut: Playbook = {
       expectedEffect,
       confidence,
       risk: countStepRisk(from, to),
-      explanation: `Saturation is the most likely cause (${Math.round(cause.confidence * 100)}%): ${why}. Raising ${key.key} from ${from} to ${to}${capped} spreads the load over more instances.`,
+      explanation: `${cause.predicted ? 'Saturation is forecast' : 'Saturation is the most likely cause'} (${Math.round(cause.confidence * 100)}%): ${why}. Raising ${key.key} from ${from} to ${to}${capped} spreads the load over more instances.`,
       evidence: [...cause.evidence],
     };
     return [proposal];

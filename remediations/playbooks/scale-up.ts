@@ -1,5 +1,5 @@
 import { clamp01, ladderStepRisk, nextOnLadder, remediableKey, round3 } from '../bounds.ts';
-import { fullestSignal, leadingCause, num } from '../evidence.ts';
+import { fullestSignal, leadingCause, num, storageSized } from '../evidence.ts';
 import type { Playbook } from '../playbook.ts';
 import { configFileOf } from '../playbook.ts';
 import type { Proposal } from '../proposal.ts';
@@ -22,6 +22,8 @@ export const scaleUp: Playbook = {
   propose(input) {
     const cause = leadingCause(input);
     if (cause?.kind !== 'saturation') return [];
+    // A filling volume needs room, not a larger instance (grow-volume).
+    if (storageSized(input.stack.contract, cause.signalId)) return [];
     const capacity = remediableKey(input.stack.contract, 'capacity', 'integer');
     if (capacity && capacity.current < capacity.max) return [];
     const size = remediableKey(input.stack.contract, 'size', 'enum');

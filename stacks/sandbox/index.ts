@@ -15,6 +15,10 @@ export const SandboxConfigShape = {
   maxCapacity: z.number().int().min(1).default(16),
   instanceSize: z.enum(INSTANCE_SIZES),
   version: z.string().min(1),
+  /** Size of the service's data volume, GiB, and the range a remediation may move it in. */
+  volumeGiB: z.number().int().min(1).default(20),
+  minVolumeGiB: z.number().int().min(1).default(10),
+  maxVolumeGiB: z.number().int().min(1).default(200),
   /** Largest factor by which one change may grow or shrink capacity. */
   maxStepRatio: z.number().positive().default(2),
   /** Period of the health signals, seconds: 60, or 1, 5, 10, 30 for high-resolution metrics (the sandbox's fast clock). */
@@ -27,16 +31,21 @@ export function sandboxProgram(tags: Record<string, string>): Record<string, pul
   if (cfg.minCapacity > cfg.maxCapacity) {
     throw new Error(`invalid stack config: sandbox:minCapacity (${cfg.minCapacity}) exceeds sandbox:maxCapacity (${cfg.maxCapacity})`);
   }
+  if (cfg.minVolumeGiB > cfg.maxVolumeGiB) {
+    throw new Error(`invalid stack config: sandbox:minVolumeGiB (${cfg.minVolumeGiB}) exceeds sandbox:maxVolumeGiB (${cfg.maxVolumeGiB})`);
+  }
   const service = new SandboxService(cfg.serviceName, {
     name: cfg.serviceName,
     capacity: cfg.capacity,
     instanceSize: cfg.instanceSize,
     version: cfg.version,
+    volumeGiB: cfg.volumeGiB,
     tags,
   });
 
   const dims = { ServiceName: cfg.serviceName };
-  const signal = (id: string, metricName: string, stat: string, role: StackContract['healthSignals'][number]['role'], limit?: number) => ({
+  const dataVolume = `${cfg.serviceName}-data`;
+  const signal = (id: string, metricName: string, stat: string, role: StackContract['healthSignals'][number]['role'], limit?: number, resource = cfg.serviceName) => ({
     id,
     namespace: SANDBOX_NAMESPACE,
     metricName,
@@ -46,7 +55,7 @@ export function sandboxProgram(tags: Record<string, string>): Record<string, pul
     role,
     higherIsWorse: role !== 'demand',
     ...(limit === undefined ? {} : { limit }),
-    resource: cfg.serviceName,
+    resource,
   });
   const contract: StackContract = {
     kind: 'sandbox',
@@ -55,8 +64,10 @@ export function sandboxProgram(tags: Record<string, string>): Record<string, pul
       signal('latency', 'LatencyP95', 'Average', 'latency'),
       signal('errors', 'ErrorRate', 'Average', 'errors', 100),
       signal('requests', 'RequestCount', 'Sum', 'demand'),
+      // Percent of the data volume in use: full at 100.
+      signal('disk', 'DiskUsedPercent', 'Average', 'utilisation', 100, dataVolume),
     ],
-    alarms: [`${cfg.serviceName}-high-cpu`, `${cfg.serviceName}-high-errors`],
+    alarms: [`${cfg.serviceName}-high-cpu`, `${cfg.serviceName}-high-errors`, `${cfg.serviceName}-disk-full`],
     remediable: [
       {
         key: 'sandbox:capacity',
@@ -70,6 +81,16 @@ export function sandboxProgram(tags: Record<string, string>): Record<string, pul
       },
       { key: 'sandbox:instanceSize', purpose: 'size', type: 'enum', values: [...INSTANCE_SIZES], current: cfg.instanceSize },
       { key: 'sandbox:version', purpose: 'version', type: 'string', current: cfg.version },
+      {
+        key: 'sandbox:volumeGiB',
+        purpose: 'storage',
+        resource: dataVolume,
+        type: 'integer',
+        min: cfg.minVolumeGiB,
+        max: cfg.maxVolumeGiB,
+        current: cfg.volumeGiB,
+        maxStepRatio: cfg.maxStepRatio,
+      },
     ],
   };
   return {
@@ -77,6 +98,7 @@ export function sandboxProgram(tags: Record<string, string>): Record<string, pul
     capacity: service.capacity,
     instanceSize: service.instanceSize,
     version: service.version,
+    volumeGiB: service.volumeGiB,
     generation: service.generation,
     tags: pulumi.output(tags),
     homeostat: contract,

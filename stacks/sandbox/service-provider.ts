@@ -17,6 +17,8 @@ export interface ServiceInputs {
   capacity: number;
   instanceSize: string;
   version: string;
+  /** Size of the data volume, GiB. */
+  volumeGiB: number;
   tags: Record<string, string>;
 }
 
@@ -39,6 +41,9 @@ export const serviceProvider: pulumi.dynamic.ResourceProvider<ServiceInputs, Ser
     if (typeof news.version !== 'string' || news.version.length === 0) {
       failures.push({ property: 'version', reason: 'must be a non-empty string' });
     }
+    if (!Number.isInteger(news.volumeGiB) || news.volumeGiB < 1 || news.volumeGiB > 100000) {
+      failures.push({ property: 'volumeGiB', reason: 'must be a whole number of GiB from 1 to 100000' });
+    }
     return { inputs: news, failures };
   },
 
@@ -46,7 +51,7 @@ export const serviceProvider: pulumi.dynamic.ResourceProvider<ServiceInputs, Ser
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     // A new name is a new service; everything else changes in place.
     const replaces = ['name'].filter((k) => !same(olds[k as keyof ServiceOutputs], news[k as keyof ServiceInputs]));
-    const updates = ['capacity', 'instanceSize', 'version', 'tags'].filter(
+    const updates = ['capacity', 'instanceSize', 'version', 'volumeGiB', 'tags'].filter(
       (k) => !same(olds[k as keyof ServiceOutputs], news[k as keyof ServiceInputs]),
     );
     return {
@@ -84,6 +89,7 @@ export const serviceProvider: pulumi.dynamic.ResourceProvider<ServiceInputs, Ser
         capacity: body.capacity,
         instanceSize: body.instanceSize,
         version: body.version,
+        volumeGiB: body.volumeGiB,
         tags: body.tags,
         generation: body.generation,
       },
@@ -117,6 +123,7 @@ export class SandboxService extends pulumi.dynamic.Resource {
   declare readonly capacity: pulumi.Output<number>;
   declare readonly instanceSize: pulumi.Output<string>;
   declare readonly version: pulumi.Output<string>;
+  declare readonly volumeGiB: pulumi.Output<number>;
   declare readonly tags: pulumi.Output<Record<string, string>>;
   declare readonly generation: pulumi.Output<number>;
 

@@ -18,7 +18,8 @@ export interface PolicyAnswer {
 /**
  * decide: auto, review or reject, from the guardrails recorded at proposal
  * time, the policy check and the confidence (no threshold for a playbook
- * promoted by its track record). Rejected, it ends here; otherwise the
+ * promoted by its track record; for a promoted playbook's proactive
+ * change, medium risk is accepted too). Rejected, it ends here; otherwise the
  * change is written again with the decision in its message, then opened for
  * review or moved onto the deploy branch.
  */
@@ -27,7 +28,12 @@ export async function decideStep(ctx: StepContext, rec: RemediationRecord, answe
   const trackRecord = await ctx.deps.ledger.counts(proposal.playbook, rec.stackKey);
   const promoted = promotable(trackRecord, ctx.deps.config.promoteAfter);
   const threshold = promoted ? 0 : thresholdOf(ctx, rec.stackKey);
-  const decision = decide({ ...proposal, confidence: rec.confidence ?? proposal.confidence }, { guardrails: rec.guardrails ?? [], policyResult: policy, stackThreshold: threshold });
+  // A proactive change is at least medium risk (runPlaybook): a person approves it unless the playbook was promoted on this stack.
+  const acceptedRisk = promoted && proposal.proactive === true ? 'medium' : 'low';
+  const decision = decide(
+    { ...proposal, confidence: rec.confidence ?? proposal.confidence },
+    { guardrails: rec.guardrails ?? [], policyResult: policy, stackThreshold: threshold, acceptedRisk },
+  );
   const next: RemediationRecord = { ...rec, decision: { ...decision, ...(promoted ? { promoted } : {}) } };
   if (decision.decision === 'reject') return reject(ctx, next, decision.reasons);
 

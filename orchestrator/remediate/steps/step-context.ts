@@ -61,6 +61,11 @@ export interface RemediationStepDeps {
   deployFinishes?: Pick<DeployFinishes, 'next'>;
   /** The longest a wait goes without looking at the records again; default 5 s (250 ms without `deployFinishes`). */
   recheckMs?: number;
+  /**
+   * The service's forecast settings (config `forecast`), against which a proactive change is verified.
+   * Default: a 30-minute horizon at 0.9 confidence.
+   */
+  forecast?: { horizonMs: number; minConfidence: number };
   /** Ends the incident once its remediation is verified as effective (the correlate worker's tracker owns incidents). */
   resolveIncident?: (incidentId: string, reason: string) => Promise<void>;
 }

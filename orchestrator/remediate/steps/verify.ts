@@ -2,16 +2,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { changeFingerprint } from '../../decide/index.ts';
 import { seriesOf } from '../../telemetry/index.ts';
 import { timelineEvent } from '../../timeline/timeline-event.ts';
+import { saturationLimitOf } from '../../forecast/index.ts';
 import { verifyEffect, type SignalWindow, type Verification } from '../../verify/verify-effect.ts';
+import { verifyForecast, type ForecastWindow } from '../../verify/verify-forecast.ts';
 import { advance, type RemediationRecord } from '../remediation-record.ts';
 import { revertStep } from './revert.ts';
 import { audit, contractOf, fields, repoOf, sleepUnlessClosing, type StepContext } from './step-context.ts';
 
 /**
  * verify (state `verifying`): after the window, compare the named signals
- * with their levels before and during the incident. Effective, the
- * remediation ends there and the incident is resolved; otherwise the revert
- * step undoes the change (or escalates).
+ * with their levels before and during the incident; for a proactive change
+ * (made on a forecast), ask the forecast again: no breach expected within
+ * the horizon any more, or, while the forecast restarts after the change,
+ * more headroom (verify/verify-forecast.ts). Effective, the remediation ends
+ * there and the incident is resolved; otherwise the revert step undoes the
+ * change (or escalates).
  */
 export async function verifyStep(ctx: StepContext, rec: RemediationRecord): Promise<RemediationRecord> {
   const { deps } = ctx;
@@ -20,7 +25,7 @@ export async function verifyStep(ctx: StepContext, rec: RemediationRecord): Prom
   const wait = appliedAt + windowMs - Date.now();
   if (wait > 0) await sleepUnlessClosing(ctx, wait);
   const windows = await freshWindows(ctx, rec, windowMs);
-  const verification = verifyEffect(windows);
+  const verification = rec.proposal?.proactive === true ? verifyForecast(await forecastWindows(ctx, rec)) : verifyEffect(windows);
   const next: RemediationRecord = { ...rec, verification: { outcome: verification.outcome, summary: verification.summary, signals: verification.signals.map((x) => ({ ...x })) } };
   const repo = repoOf(ctx, rec);
   if (verification.outcome !== 'effective') return revertStep(ctx, next, verification, repo, appliedAt);
@@ -38,6 +43,25 @@ async function effective(ctx: StepContext, rec: RemediationRecord, verification:
   await audit(ctx, done, 'verified', verification.summary, { verification });
   await deps.resolveIncident?.(rec.incidentId, `${rec.playbook} verified as effective: ${verification.summary}`);
   return done;
+}
+
+/** The named signals that saturate (with a limit), as the forecast sees them: primary first. */
+async function forecastWindows(ctx: StepContext, rec: RemediationRecord): Promise<ForecastWindow[]> {
+  const { deps } = ctx;
+  const contract = await contractOf(ctx, rec.stackKey);
+  if (!contract) return [];
+  const specs = seriesOf([{ stackKey: rec.stackKey, healthSignals: contract.healthSignals, alarms: contract.alarms }]);
+  const forecast = deps.forecast ?? { horizonMs: 30 * 60_000, minConfidence: 0.9 };
+  const windows: ForecastWindow[] = [];
+  for (const effect of rec.proposal?.expectedEffect ?? []) {
+    const signal = contract.healthSignals.find((s) => s.id === effect.signalId);
+    const limit = signal ? saturationLimitOf(signal) : undefined;
+    const spec = specs.find((s) => s.signalId === effect.signalId);
+    if (!limit || !spec) continue;
+    const watermark = rec.watermarks?.[spec.seriesId] ?? Date.parse(rec.appliedAt!);
+    windows.push({ signalId: effect.signalId, limit, points: await deps.incidents.recent(spec.seriesId), watermark, ...forecast });
+  }
+  return windows;
 }
 
 /**

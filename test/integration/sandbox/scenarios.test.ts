@@ -110,6 +110,19 @@ function assertAppliedOnly(verdict: TimelineEvent, playbooks: readonly string[])
   return observed;
 }
 
+/**
+ * The verdict's warning (read from the service's incident records): a predicted incident came, and
+ * before the first error and the first alarm (each may never have come); the timeline shows it opened.
+ */
+function assertWarnedAhead(run: SandboxRun, verdict: TimelineEvent): void {
+  const w = (verdict.details!.measurements as { warning: { warnedMinute: number | null; firstErrorMinute: number | null; firstAlarmMinute: number | null } | null }).warning;
+  assert.ok(w && w.warnedMinute !== null, `no warning on record: ${JSON.stringify(verdict.details)}`);
+  assert.ok(w.firstErrorMinute === null || w.warnedMinute < w.firstErrorMinute, JSON.stringify(w));
+  assert.ok(w.firstAlarmMinute === null || w.warnedMinute < w.firstAlarmMinute, JSON.stringify(w));
+  find(run, 'incident', (e) => e.outcome === 'opened' && e.details?.predicted === true);
+  console.log(`      ${String(verdict.details!.scenario)}: warned at minute ${w.warnedMinute}; first error ${w.firstErrorMinute ?? 'never'}, first alarm ${w.firstAlarmMinute ?? 'never'}; ${verdict.message}`);
+}
+
 /** False-alarm seeds and the blip each draws (scenarios.ts `blipMinutesOf`): every length from 1 to 6 minutes. */
 const FALSE_ALARM_SEEDS: readonly (readonly [seed: number, blipMinutes: number])[] = [
   [2, 1],
@@ -135,7 +148,7 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
   it('refuses an unknown scenario, or a bad seed, at once, naming the valid ones', async () => {
     const run = await runScenario('meteor-strike', dataDir);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /unknown scenario "meteor-strike": valid scenarios are traffic-spike, bad-release, slow-saturation, false-alarm/);
+    assert.match(run.stderr, /unknown scenario "meteor-strike": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm/);
     const seeded = await runScenario('false-alarm', dataDir, ['--seed', '-4']);
     assert.equal(seeded.code, 2);
     assert.match(seeded.stderr, /invalid seed "-4": a whole number from 0 to 2147483647/);
@@ -184,6 +197,19 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
     const log = await history(run.remote);
     assert.ok(log.some((c) => c.sha === commit.e.commit && /scale-(out|up)/.test(c.playbook)), JSON.stringify(log));
     assertAppliedOnly(verdict, ['scale-out', 'scale-up']);
+    assertWarnedAhead(run, verdict);
+  });
+
+  it('disk-fill: warned by a predicted incident before any error or alarm; a bigger volume, verified effective', async () => {
+    const run = await runScenario('disk-fill', dataDir);
+    const verdict = assertCommonTimeline(run, 'disk-fill', 'passed');
+    assertWarnedAhead(run, verdict);
+    const commit = find(run, 'commit', (e) => e.playbook === 'grow-volume');
+    find(run, 'verify', (e) => e.commit === commit.e.commit && e.outcome === 'effective', commit.i);
+    const m = verdict.details!.measurements as { remedyMinute: number | null; firstErrorMinute: number | null };
+    assert.ok(m.remedyMinute !== null && (m.firstErrorMinute === null || m.remedyMinute <= m.firstErrorMinute), JSON.stringify(m));
+    assert.ok(Number(await stackConfig(run.remote, 'sandbox:volumeGiB')) > 20, 'the volume grew in Git');
+    assertAppliedOnly(verdict, ['grow-volume']);
   });
 
   for (const [seed, blipMinutes] of FALSE_ALARM_SEEDS) {

@@ -94,6 +94,16 @@ describe('service config', () => {
     });
   });
 
+  it('forecasts saturating signals 30 minutes ahead by default, and names a bad forecast setting', () => {
+    assert.deepEqual(loadServiceConfig(VALID, ENV).forecast, { enabled: true, horizonMinutes: 30, minConfidence: 0.9 });
+    assert.equal(loadServiceConfig({ ...VALID, forecast: { horizonMinutes: 45 } }, ENV).forecast.horizonMinutes, 45);
+    assert.deepEqual(problems({ ...VALID, forecast: { horizonMinutes: 0 } }), ['forecast.horizonMinutes: a positive number of minutes']);
+    assert.deepEqual(problems({ ...VALID, forecast: { horizonMinutes: '30' } }), ['forecast.horizonMinutes: a number of minutes']);
+    assert.deepEqual(problems({ ...VALID, forecast: { horizonMinutes: 2000 } }), ['forecast.horizonMinutes: at most 1440 minutes (a day): a straight-line forecast is not trusted further']);
+    assert.deepEqual(problems({ ...VALID, forecast: { minConfidence: 1 } }), ['forecast.minConfidence: a probability below 1']);
+    assert.deepEqual(problems({ ...VALID, forecast: { horizon: 30 } }), ['forecast: Unrecognized key: "horizon"']);
+  });
+
   it('ignores pull requests from forks unless a repository opts in', () => {
     assert.deepEqual(loadServiceConfig(VALID, ENV).repositories[0]?.pullRequests, { forks: 'ignore' });
     const opted = loadServiceConfig({ ...VALID, repositories: [{ ...VALID.repositories[0], pullRequests: { forks: 'preview' } }] }, ENV);

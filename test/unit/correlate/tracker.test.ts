@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncidentEvent } from '../../../orchestrator/correlate/incident.ts';
 import { initialTrackerState, parseTrackerState } from '../../../orchestrator/correlate/tracker-state.ts';
 import type { TrackerState } from '../../../orchestrator/correlate/tracker-state.ts';
-import { step } from '../../../orchestrator/correlate/tracker.ts';
+import { inputTime, step } from '../../../orchestrator/correlate/tracker.ts';
 import type { CorrelationInput, StepResult } from '../../../orchestrator/correlate/tracker.ts';
 import type { TrackerOptions } from '../../../orchestrator/correlate/tracker-options.ts';
 import { API, DB, MIN, OTHER, T0, WEB, a, alarm, topology } from './fixtures.ts';
@@ -11,7 +11,7 @@ const opts: TrackerOptions = { topology: topology() };
 
 /** Feeds the inputs one minute at a time (each minute's inputs in one step), then runs the clock to `until`. */
 function replay(inputs: readonly CorrelationInput[], until: number, options: TrackerOptions = opts, from: TrackerState = initialTrackerState()) {
-  const time = (e: CorrelationInput) => (e.kind === 'anomaly' ? e.anomaly.timestamp : e.alarm.timestamp);
+  const time = inputTime;
   let state = from;
   const events: IncidentEvent[] = [];
   let ignored = 0;

@@ -69,6 +69,30 @@ describe('decision', () => {
     });
   }
 
+  describe('a proactive change (made on a forecast)', () => {
+    const proactive = patch({ proactive: true, risk: 'medium' });
+    const guardrails = evaluateGuardrails(proactive, quiet(), defaultGuardrailConfig(), NOW);
+
+    it('waits for a person when its playbook is not promoted on the stack, and says why', () => {
+      const d = decide(proactive, { guardrails, policyResult: clean, stackThreshold: 0.8 });
+      assert.equal(d.decision, 'review');
+      assert.ok(d.reasons.some((r) => /risk is medium: .*a proactive change is at least medium risk; its playbook is not promoted on this stack/.test(r)), d.reasons.join('; '));
+    });
+
+    it('is applied automatically when its promoted playbook is trusted with medium risk', () => {
+      const d = decide(proactive, { guardrails, policyResult: clean, stackThreshold: 0, acceptedRisk: 'medium' });
+      assert.equal(d.decision, 'auto', d.reasons.join('; '));
+      assert.ok(d.reasons.some((r) => /risk is medium, accepted for a proactive change of a playbook promoted on this stack/.test(r)));
+    });
+
+    it('still waits for a person at high risk, promoted or not', () => {
+      const high = patch({ proactive: true, risk: 'high' });
+      const d = decide(high, { guardrails: evaluateGuardrails(high, quiet(), defaultGuardrailConfig(), NOW), policyResult: clean, stackThreshold: 0, acceptedRisk: 'medium' });
+      assert.equal(d.decision, 'review');
+      assert.ok(d.reasons.some((r) => /risk is high: above the medium risk accepted here/.test(r)));
+    });
+  });
+
   it('never decides auto without guardrail results', () => {
     const d = decide(patch(), { guardrails: [], policyResult: clean, stackThreshold: 0.8 });
     assert.deepEqual(d, { decision: 'review', reasons: ['no guardrail was evaluated'], dryRun: false });

@@ -152,6 +152,8 @@ describe('remediation commit message', () => {
         want: ['cpu at 95 for 5 min', 'deploy of 3f9c2a1 at 02:08'],
       },
       { name: 'carry no evidence line when there is no evidence', over: { proposal: patch({ evidence: [] }) }, key: 'Homeostat-Evidence', want: [] },
+      { name: 'say a proactive change was made ahead of a forecast breach', over: { proposal: patch({ proactive: true, risk: 'medium' }) }, key: 'Homeostat-Proactive', want: ['medium risk, ahead of a forecast breach'] },
+      { name: 'say nothing of forecasts for a reaction to an observed incident', over: {}, key: 'Homeostat-Proactive', want: [] },
       { name: 'say a clean policy check passed', over: {}, key: 'Homeostat-Policy', want: ['passed'] },
       {
         name: 'list the policy findings',

@@ -80,7 +80,7 @@ describe('playbook registry', () => {
     const list = listPlaybooks();
     assert.deepEqual(
       list.map((p) => p.id),
-      ['rollback-deploy', 'scale-out', 'scale-up', 'restart-rollout'],
+      ['rollback-deploy', 'scale-out', 'grow-volume', 'scale-up', 'restart-rollout'],
     );
     assert.equal(new Set(list.map((p) => p.id)).size, list.length);
     for (const p of list) {

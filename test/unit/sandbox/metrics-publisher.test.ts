@@ -27,13 +27,14 @@ describe('sandbox: metrics publisher', () => {
     assert.equal(createMetricsPublisher({ client, timeline: simTimeline(0, 0) }).namespace, 'Homeostat/Sandbox');
   });
 
-  it('turns a sample into the four health-signal datums, dimension ServiceName', () => {
-    const d = sampleDatums({ serviceName: 'checkout', minute: 3, requestCount: 120, cpu: 55.5, latencyP95: 170.2, errorRate: 0.12 }, 180_000);
+  it('turns a sample into the five health-signal datums, dimension ServiceName', () => {
+    const d = sampleDatums({ serviceName: 'checkout', minute: 3, requestCount: 120, cpu: 55.5, latencyP95: 170.2, errorRate: 0.12, diskUsedPercent: 31.5 }, 180_000);
     assert.deepEqual(d.map((x) => [x.MetricName, x.Value, x.Unit]), [
       ['CPUUtilization', 55.5, 'Percent'],
       ['LatencyP95', 170.2, 'Milliseconds'],
       ['ErrorRate', 0.12, 'Percent'],
       ['RequestCount', 120, 'Count'],
+      ['DiskUsedPercent', 31.5, 'Percent'],
     ]);
     for (const x of d) {
       assert.deepEqual(x.Dimensions, [{ Name: 'ServiceName', Value: 'checkout' }]);
@@ -51,10 +52,10 @@ describe('sandbox: metrics publisher', () => {
       { name: 'checkout', capacity: 2, instanceSize: 'small' as const, version: 'v1' },
       { name: 'search', capacity: 3, instanceSize: 'small' as const, version: 'v1' },
     ];
-    const samples = historySamples(model, fleet, 300); // 300 min × 2 services × 4 metrics = 2400 datums
+    const samples = historySamples(model, fleet, 300); // 300 min × 2 services × 5 metrics = 3000 datums
     const res = await pub.publish(samples);
-    assert.deepEqual(res, { datums: 2400, calls: 3 });
-    assert.deepEqual(inputs.map((i) => i.MetricData?.length), [1000, 1000, 400]);
+    assert.deepEqual(res, { datums: 3000, calls: 3 });
+    assert.deepEqual(inputs.map((i) => i.MetricData?.length), [1000, 1000, 1000]);
     assert.ok(inputs.every((i) => i.Namespace === 'Homeostat/Test'));
     const first = inputs[0]!.MetricData![0]!;
     assert.equal(first.Timestamp?.getTime(), Date.UTC(2025, 5, 1, 8, 0) - 300 * 60_000);
@@ -71,11 +72,11 @@ describe('sandbox: metrics publisher', () => {
   });
 
   it('publishes high-resolution datums when a simulated minute is shorter than a real one', async () => {
-    assert.ok(sampleDatums({ serviceName: 'checkout', minute: 0, requestCount: 1, cpu: 1, latencyP95: 1, errorRate: 0 }, 0).every((d) => d.StorageResolution === undefined));
+    assert.ok(sampleDatums({ serviceName: 'checkout', minute: 0, requestCount: 1, cpu: 1, latencyP95: 1, errorRate: 0, diskUsedPercent: 0 }, 0).every((d) => d.StorageResolution === undefined));
     const { client, inputs } = recordingClient();
     const timeline = liveTimeline(Date.UTC(2025, 5, 1, 10, 0, 17, 250), 1);
     const pub = createMetricsPublisher({ client, timeline });
-    await pub.publish([{ serviceName: 'checkout', minute: 3, requestCount: 120, cpu: 55.5, latencyP95: 170.2, errorRate: 0.12 }]);
+    await pub.publish([{ serviceName: 'checkout', minute: 3, requestCount: 120, cpu: 55.5, latencyP95: 170.2, errorRate: 0.12, diskUsedPercent: 31.5 }]);
     const data = inputs[0]!.MetricData!;
     assert.ok(data.every((d) => d.StorageResolution === 1));
     assert.equal(data[0]!.Timestamp?.getTime(), Date.UTC(2025, 5, 1, 10, 0, 20));

@@ -28,6 +28,7 @@ describe('sandbox: service config', () => {
       assert.equal(w.remediation.evidenceSeconds, 10 * s, '10 minutes of evidence before proposing, as in production');
       assert.equal(w.remediation.verificationSeconds, 25 * s);
       assert.equal(w.remediation.guardrails.cooldownMs, 30 * s * 1000);
+      assert.equal(w.forecast.horizonMinutes * 60, 120 * s, 'a forecast horizon of 120 simulated minutes');
     }
   });
 
@@ -45,5 +46,6 @@ describe('sandbox: service config', () => {
     assert.equal(cfg.remediation.verificationSeconds, 25);
     assert.deepEqual(cfg.repositories.map((r) => [r.id, r.stacks]), [['sandbox', ['sandbox']]]);
     assert.equal(cfg.pulumi.env.HOMEOSTAT_FLEET_URL, input.fleetUrl);
+    assert.deepEqual(cfg.forecast, { enabled: true, horizonMinutes: 2, minConfidence: 0.9 });
   });
 });

@@ -9,7 +9,7 @@ import { SCENARIO_NAMES } from '../../../sandbox/scenarios.ts';
 describe('sandbox: scenario plans', () => {
   it('has a plan for every scenario, and names the valid ones for an unknown name', () => {
     for (const n of SCENARIO_NAMES) assert.equal(sandboxPlan(n).scenario.name, n);
-    assert.throws(() => sandboxPlan('meteor'), /unknown scenario "meteor": valid scenarios are traffic-spike, bad-release, slow-saturation, false-alarm/);
+    assert.throws(() => sandboxPlan('meteor'), /unknown scenario "meteor": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm/);
   });
 
   it('starts every fault after the deployment lookback of diagnosis, so the initial deploy is no suspect', () => {
@@ -22,9 +22,11 @@ describe('sandbox: scenario plans', () => {
 
   it('expects capacity for load, a revert for a bad release, nothing for a blip', () => {
     const kinds = Object.fromEntries(SCENARIO_NAMES.map((n) => [n, sandboxPlan(n).expected]));
-    assert.deepEqual(kinds['traffic-spike'], { kind: 'remedy', playbooks: ['scale-out'], beforeErrors: false, description: 'a scale-out, verified effective' });
+    assert.deepEqual(kinds['traffic-spike'], { kind: 'remedy', playbooks: ['scale-out'], beforeErrors: false, warnedAhead: false, description: 'a scale-out, verified effective' });
     assert.deepEqual(kinds['bad-release']!.kind === 'remedy' && kinds['bad-release']!.playbooks, ['rollback-deploy']);
-    assert.ok(kinds['slow-saturation']!.kind === 'remedy' && kinds['slow-saturation']!.beforeErrors);
+    assert.ok(kinds['slow-saturation']!.kind === 'remedy' && kinds['slow-saturation']!.beforeErrors && kinds['slow-saturation']!.warnedAhead);
+    assert.ok(kinds['disk-fill']!.kind === 'remedy' && kinds['disk-fill']!.beforeErrors && kinds['disk-fill']!.warnedAhead);
+    assert.deepEqual(kinds['disk-fill']!.kind === 'remedy' && kinds['disk-fill']!.playbooks, ['grow-volume']);
     assert.equal(kinds['false-alarm']!.kind, 'no-action');
     assert.match(sandboxPlan('slow-saturation').scenario.description, /180 minutes/, 'the description tells the effective ramp');
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ServiceShape } from '../../../sandbox/fleet-model.ts';
 import { sandboxPlan } from '../../../sandbox/scenario-plan.ts';
 import {
-  IN_FLIGHT_GRACE_MINUTES, judge, type AuditObservation, type MinuteRecord, type Observations, type RemediationCommit, type RemediationObservation, type ServiceRecords,
+  IN_FLIGHT_GRACE_MINUTES, judge, type AuditObservation, type IncidentObservation, type MinuteRecord, type Observations, type RemediationCommit, type RemediationObservation, type ServiceRecords,
 } from '../../../sandbox/scenario-verdict.ts';
 import type { TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 
@@ -19,7 +19,7 @@ function minutes(last: number, sick: (m: number) => boolean, shape: (m: number) 
     out.push({
       minute: m,
       realMs: at(m),
-      samples: [{ serviceName: 'checkout', minute: m, requestCount: 100, cpu: bad ? 99 : 50, latencyP95: bad ? 4000 : 150, errorRate: bad ? 20 : 0.1 }],
+      samples: [{ serviceName: 'checkout', minute: m, requestCount: 100, cpu: bad ? 99 : 50, latencyP95: bad ? 4000 : 150, errorRate: bad ? 20 : 0.1, diskUsedPercent: 30 }],
       services: [{ name: 'checkout', capacity: 2, instanceSize: 'small', version: 'v1.0.0', ...shape(m) }],
     });
   }
@@ -40,6 +40,8 @@ const audit = (type: string, playbook?: string, commit?: string): AuditObservati
 /** The audit trail of a change that was proposed, committed, applied and verified. */
 const trail = (playbook: string, sha = SHA) => [audit('proposal', playbook), audit('commit', playbook, sha), audit('applied', playbook, sha), audit('verified', playbook, sha)];
 const records = (r: Partial<ServiceRecords>): ServiceRecords => ({ remediations: [], reviews: [], audit: [], ...r });
+/** A predicted incident whose first forecast was at `minute`. */
+const warned = (minute: number, more: Partial<IncidentObservation> = {}): IncidentObservation => ({ id: `inc-w${minute}`, predicted: true, warnedAt: at(minute), ...more });
 
 const obs = (name: string, o: Partial<Observations>, seed?: number): Observations => ({ plan: sandboxPlan(name, seed === undefined ? {} : { seed }), minuteMs: 1000, events: [], minutes: [], ...o });
 
@@ -137,7 +139,7 @@ describe('sandbox: scenario verdict', () => {
     const late = {
       minutes: minutes(215, (m) => m >= 90 && m < 105, (m) => ({ capacity: m >= 105 ? 4 : 2 })),
       events: [ev('incident', 74), ev('commit', 94, { playbook: 'scale-out', commit: SHA }), ev('verify', 129, { playbook: 'scale-out', commit: SHA, outcome: 'effective' })],
-      records: records({ remediations: [effective('scale-out')], audit: trail('scale-out') }),
+      records: records({ remediations: [effective('scale-out')], audit: trail('scale-out'), incidents: [warned(74)] }),
       git: git('scale-out'),
     };
     const v = judge(obs('slow-saturation', late));
@@ -150,6 +152,51 @@ describe('sandbox: scenario verdict', () => {
     const v2 = judge(obs('slow-saturation', blip));
     assert.equal(v2.measurements.firstErrorMinute, null);
     assert.equal(v2.status, 'passed');
+  });
+
+  describe('a warning ahead (disk fill): a predicted incident on record before the first error and alarm', () => {
+    const fixed = (o: { incidents?: IncidentObservation[] } = {}) => ({
+      minutes: minutes(215, () => false, (m) => ({ volumeGiB: m >= 100 ? 40 : 20 })),
+      events: [ev('incident', 74), ev('commit', 94, { playbook: 'grow-volume', commit: SHA }), ev('verify', 129, { playbook: 'grow-volume', commit: SHA, outcome: 'effective' })],
+      records: records({ remediations: [effective('grow-volume')], audit: trail('grow-volume'), ...(o.incidents ? { incidents: o.incidents } : {}) }),
+      git: git('grow-volume'),
+    });
+
+    it('passes with the warning before anything went wrong, and measures its lead', () => {
+      const v = judge(obs('disk-fill', fixed({ incidents: [warned(74, { firstAlarmAt: at(90) })] })));
+      assert.equal(v.status, 'passed', v.summary);
+      assert.deepEqual(v.measurements.warning, { warnedMinute: 74, firstErrorMinute: null, firstAlarmMinute: 90, leadBeforeErrorMinutes: null, leadBeforeAlarmMinutes: 16 });
+      assert.match(v.summary, /warned at minute 74 \(no error, 16 min before the first alarm\)/);
+    });
+
+    it('fails without a predicted incident on record, even with the fix in time', () => {
+      const observed: IncidentObservation = { id: 'inc-1', predicted: false, firstAlarmAt: at(90) };
+      for (const incidents of [undefined, [observed]]) {
+        const v = judge(obs('disk-fill', fixed(incidents ? { incidents } : {})));
+        assert.equal(v.status, 'failed');
+        assert.match(v.summary, /no warning ahead: the service recorded no predicted incident/);
+      }
+    });
+
+    it('fails when the warning came after the first alarm, or after the first error', () => {
+      const afterAlarm = judge(obs('disk-fill', fixed({ incidents: [warned(92), { id: 'inc-0', predicted: false, firstAlarmAt: at(90) }] })));
+      assert.equal(afterAlarm.status, 'failed');
+      assert.match(afterAlarm.summary, /warned too late: the predicted incident came at minute 92, not before the first alarm \(minute 90\)/);
+      const afterError = judge(obs('disk-fill', fixed({ incidents: [warned(88, { firstErrorAt: at(80) })] })));
+      assert.match(afterError.summary, /not before the first error \(minute 80\)/);
+    });
+
+    it('disk fill: passes on a bigger volume, applied before errors and verified, warned ahead', () => {
+      const o = {
+        minutes: minutes(215, () => false, (m) => ({ volumeGiB: m >= 70 ? 40 : 20 })),
+        events: [ev('incident', 60), ev('commit', 64, { playbook: 'grow-volume', commit: SHA }), ev('verify', 99, { playbook: 'grow-volume', commit: SHA, outcome: 'effective' })],
+        records: records({ remediations: [effective('grow-volume')], audit: trail('grow-volume'), incidents: [warned(60)] }),
+        git: git('grow-volume'),
+      };
+      const v = judge(obs('disk-fill', o));
+      assert.equal(v.status, 'passed', v.summary);
+      assert.equal(v.measurements.remedyMinute, 70);
+    });
   });
 
   it('bad release: the onset is when the bad version runs, and the fix must take it away', () => {

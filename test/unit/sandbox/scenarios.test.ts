@@ -13,7 +13,7 @@ describe('sandbox: scenarios', () => {
   it('validates names, listing the valid ones', () => {
     for (const n of SCENARIO_NAMES) assert.equal(parseScenarioName(n), n);
     assert.throws(() => scenario('traffic-surge'), {
-      message: 'unknown scenario "traffic-surge": valid scenarios are traffic-spike, bad-release, slow-saturation, false-alarm',
+      message: 'unknown scenario "traffic-surge": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm',
     });
     assert.deepEqual(listScenarios().map((s) => s.name), [...SCENARIO_NAMES]);
   });
@@ -27,6 +27,27 @@ describe('sandbox: scenarios', () => {
     assert.throws(() => scenario('false-alarm', { durationMinutes: null }), /false-alarm: durationMinutes/);
     const s = scenario('traffic-spike', { onsetMinute: 3, durationMinutes: 4, demandMultiplier: 3 });
     assert.deepEqual([s.onsetMinute, s.durationMinutes, s.peak.demandMultiplier], [3, 4, 3]);
+  });
+
+  it('disk-fill: writes data at a steady rate from onset, keeps it, and fills the default volume 140 minutes in', () => {
+    const s = scenario('disk-fill', { onsetMinute: 10 });
+    assert.equal(s.expectedRemedy, 'storage');
+    assert.equal(s.effectAt(9), NO_EFFECT);
+    assert.equal(s.effectAt(10).diskGiBAdded, 0.1);
+    assert.ok(Math.abs(s.effectAt(49).diskGiBAdded! - 4) < 1e-9);
+    assert.ok(Math.abs(s.effectAt(400).diskGiBAdded! - 15) < 1e-9, 'after 150 minutes of writing, the data stays');
+    const model = createFleetModel({ seed: 1 });
+    const disk = (m: number, shape: ServiceShape = checkout) => model.sample(shape, m, s).diskUsedPercent;
+    const before = range(0, 10).map((m) => disk(m));
+    assert.ok(before.every((d) => Math.abs(d - 30) < 1.6), `30 % used before, jittering: ${before.join(', ')}`);
+    // 0.5 % a minute on 20 GiB: steady under the jitter, so the forecast can see it coming.
+    assert.ok(Math.abs((disk(90) - disk(20)) / 70 - 0.5) < 0.05, `${disk(20)} -> ${disk(90)}`);
+    assert.equal(disk(160), 100, 'full without a remedy');
+    assert.ok(model.sample(checkout, 160, s).errorRate > 20, 'writes fail on a full volume');
+    assert.ok(model.sample(checkout, 100, s).errorRate < 1, 'no errors below 95 %');
+    const bigger = { ...checkout, volumeGiB: 40 };
+    assert.ok(disk(300, bigger) < 60 && model.sample(bigger, 300, s).errorRate < 1, 'a volume twice the size holds it');
+    assert.throws(() => scenario('traffic-spike', { diskFillGiBPerMinute: 1 }), /diskFillGiBPerMinute: only disk-fill writes data/);
   });
 
   it('has an onset, a duration and an effect over time', () => {

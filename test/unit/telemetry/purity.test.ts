@@ -6,6 +6,7 @@ import { join } from 'node:path';
 const PURE = [
   'series.ts', 'period-window.ts', 'query-batch.ts', 'datapoints.ts', 'backoff.ts', 'error-kind.ts', 'retry.ts',
   'signal-health.ts', 'alarm-state.ts', 'anomaly.ts', 'event-channel.ts', 'metrics-reader.ts', 'telemetry-store.ts', 'telemetry-poller.ts', 'anomaly-stage.ts',
+  'forecast-stage.ts',
 ];
 const DIR = join(import.meta.dirname, '../../../orchestrator/telemetry');
 
@@ -18,7 +19,7 @@ describe('telemetry: pure files do no I/O', () => {
         assert.ok(spec.startsWith('./') || spec.startsWith('../') || spec === 'zod', `${file} imports ${spec}`);
         assert.ok(!/^node:|ioredis|bullmq|@aws-sdk/.test(spec), `${file} imports ${spec}`);
       }
-      for (const spec of imports.filter((s) => s.startsWith('../'))) assert.match(spec, /^\.\.\/(detect\/index|\.\.\/stacks\/contract)\.ts$/, `${file} imports ${spec}`);
+      for (const spec of imports.filter((s) => s.startsWith('../'))) assert.match(spec, /^\.\.\/(detect\/index|forecast\/index|correlate\/predicted-breach|\.\.\/stacks\/contract)\.ts$/, `${file} imports ${spec}`);
     });
   }
 });
