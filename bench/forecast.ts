@@ -8,6 +8,8 @@
  *   noisy      a fill with noise, random gaps (5 to 15 minutes) and repeated timestamps
  *   seasonal   a slow fill under a daily cycle (breach 1.5 to 3 days in)
  *   step-fill  flat, a step up, then a fill
+ *   bend       flat for hours, then a fill that starts without a step (a ramp
+ *              beginning, as in the sandbox's slow-saturation), breach 1 to 4 hours later
  *   controls   flat, noisy flat near the limit, receding, a daily cycle peaking
  *              at 85% of the limit, AR(1) wander near the limit: none may warn
  *   nab        trending NAB series (rule printed), limit = their eventual extreme,
@@ -126,6 +128,12 @@ function syntheticCases(seeds: number): Case[] {
       const fill = u(60, 300);
       const top = base + jump;
       out.push(synthetic('step-fill', s, 3000, (m) => (m < stepAt ? base : top + ((100 - top) / fill) * (m - stepAt)), { noise: u(0.5, 2) }));
+    }
+    {
+      const base = u(20, 50);
+      const bendAt = Math.round(u(200, 600));
+      const fill = u(60, 240);
+      out.push(synthetic('bend', s, 2000, (m) => (m < bendAt ? base : base + ((100 - base) / fill) * (m - bendAt)), { noise: u(0.5, 2) }));
     }
     // Controls: five kinds, cycled over the seeds, 2 days each.
     const kind = s % 5;

@@ -33,6 +33,14 @@ export interface ForecastOptions {
    */
   changeRun: number;
   /**
+   * Consecutive residuals on the same side of the trend, of any size, that mark a bend: the signal
+   * has left the line gradually (a fill starting from a flat level, a fill speeding up), which no
+   * single point shows. The trend then restarts from those points alone, instead of lagging the
+   * new slope by its whole memory. At most {@link MAX_BEND_RUN}.
+   * @defaultValue 12
+   */
+  bendRun: number;
+  /**
    * Central probability of the time-to-breach interval; the slope must also be this clearly
    * (one-sided, (1 + level) / 2) toward the limit for any breach to be forecast.
    * @defaultValue 0.9
@@ -46,8 +54,10 @@ export interface ForecastOptions {
   maxExtrapolation: number;
 }
 
-/** Longest change run the state has room for (its ring of recent points). */
+/** Longest change run allowed. */
 export const MAX_CHANGE_RUN = 8;
+/** Longest bend run the state has room for (its ring of recent points). */
+export const MAX_BEND_RUN = 16;
 
 /** Defaults of every option. */
 export const DEFAULT_FORECAST_OPTIONS: Readonly<ForecastOptions> = Object.freeze({
@@ -55,6 +65,7 @@ export const DEFAULT_FORECAST_OPTIONS: Readonly<ForecastOptions> = Object.freeze
   minPoints: 12,
   huberClip: 3,
   changeRun: 5,
+  bendRun: 12,
   intervalLevel: 0.9,
   maxExtrapolation: 4,
 });
@@ -71,6 +82,9 @@ export function resolveForecastOptions(options: Partial<ForecastOptions> = {}): 
   }
   if (!Number.isInteger(merged.changeRun) || merged.changeRun < 2 || merged.changeRun > MAX_CHANGE_RUN) {
     throw new RangeError(`forecast option changeRun must be an integer from 2 to ${MAX_CHANGE_RUN}, got ${merged.changeRun}`);
+  }
+  if (!Number.isInteger(merged.bendRun) || merged.bendRun < 4 || merged.bendRun > MAX_BEND_RUN) {
+    throw new RangeError(`forecast option bendRun must be an integer from 4 to ${MAX_BEND_RUN}, got ${merged.bendRun}`);
   }
   if (!(merged.intervalLevel > 0 && merged.intervalLevel < 1)) {
     throw new RangeError(`forecast option intervalLevel must be in (0, 1), got ${merged.intervalLevel}`);

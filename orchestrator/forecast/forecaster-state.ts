@@ -2,7 +2,7 @@
  * The per-series state of the forecaster: one small fixed-size Float64Array
  * (the byte length is the state), persisted as a plain JSON array.
  */
-import { MAX_CHANGE_RUN } from './forecast-options.ts';
+import { MAX_BEND_RUN, MAX_CHANGE_RUN } from './forecast-options.ts';
 
 /** Offsets of the scalar fields in the state array. */
 export const F = {
@@ -40,20 +40,24 @@ export const F = {
   run: 15,
   /** Where the next point goes in the ring of recent points. */
   ringNext: 16,
+  /** Signed length of the current run of residuals of any size on one side of the trend. */
+  signRun: 17,
+  /** Lag-1 autocorrelation of the residuals when the current one-sided run began. */
+  runRho: 18,
 } as const;
 
-const SCALARS = 17;
-/** Slots in the ring of recent points (the longest change run). */
-export const MAX_RING = MAX_CHANGE_RUN;
+const SCALARS = 19;
+/** Slots in the ring of recent points (the longest change or bend run). */
+export const MAX_RING = Math.max(MAX_CHANGE_RUN, MAX_BEND_RUN);
 /** Offset of the ring of recent timestamps (ms). */
 export const RING_TIME_OFFSET = SCALARS;
 /** Offset of the ring of recent values. */
-export const RING_VALUE_OFFSET = RING_TIME_OFFSET + MAX_CHANGE_RUN;
+export const RING_VALUE_OFFSET = RING_TIME_OFFSET + MAX_RING;
 /** Number of doubles in a state. */
-export const FORECAST_STATE_LENGTH = RING_VALUE_OFFSET + MAX_CHANGE_RUN;
+export const FORECAST_STATE_LENGTH = RING_VALUE_OFFSET + MAX_RING;
 
-/** Format version of {@link ForecasterSnapshot}; bump when the layout changes. */
-export const FORECAST_STATE_VERSION = 1;
+/** Format version of {@link ForecasterSnapshot}; bump when the layout changes (2: the bend run and a 16-point ring). */
+export const FORECAST_STATE_VERSION = 2;
 
 /** A fresh state: nothing observed yet. */
 export function createForecasterState(): Float64Array {

@@ -95,10 +95,10 @@ export function createForecaster(options: Partial<ForecastOptions> = {}, snapsho
     state[F.ringNext] = (i + 1) % MAX_RING;
   }
 
-  /** A change point: the line restarts from the last `changeRun` points, unclipped. */
-  function restartFromRecent(now: number, value: number): void {
+  /** A change point or a bend: the line restarts from the last `points` points, unclipped. */
+  function restartFromRecent(now: number, value: number, points: number): void {
     clearSums(state, value);
-    for (let k = 0; k < o.changeRun; k++) {
+    for (let k = 0; k < points; k++) {
       const i = (state[F.ringNext]! - 1 - k + 2 * MAX_RING) % MAX_RING;
       const t = state[RING_TIME_OFFSET + i]!;
       const v = state[RING_VALUE_OFFSET + i]!;
@@ -106,12 +106,27 @@ export function createForecaster(options: Partial<ForecastOptions> = {}, snapsho
       addPoint(state, (t - now) / MINUTE_MS, v - value, keepFor(now - t));
     }
     state[F.run] = 0;
+    state[F.signRun] = 0;
     state[F.previousResidual] = Number.NaN;
   }
 
   function noiseVariance(): number {
     const magnitude = Math.max(Math.abs(state[F.anchor]!), Math.abs(state[F.wy]! / Math.max(state[F.w]!, 1e-300)), 1e-12);
     return Math.max(state[F.residual2]!, (RELATIVE_NOISE_FLOOR * magnitude) ** 2);
+  }
+
+  /**
+   * How long a one-sided run must be to mean a bend, for residuals of lag-1
+   * autocorrelation `rho`: as unlikely by chance as `bendRun` independent
+   * residuals on one side (neighbours share a side with probability
+   * 1/2 + asin(rho)/pi). Wandering residuals need runs longer than the ring
+   * holds, so on such series only clipped runs restart the line.
+   */
+  function bendRunFor(rho: number): number {
+    const r = Math.min(MAX_AUTOCORRELATION, Math.max(0, Number.isFinite(rho) ? rho : 0));
+    const sameSide = 0.5 + Math.asin(r) / Math.PI;
+    const needed = Math.ceil(((o.bendRun - 1) * Math.log(0.5)) / Math.log(sameSide)) + 1;
+    return needed <= MAX_RING ? needed : Number.POSITIVE_INFINITY;
   }
 
   function update(timestampMs: number, value: number): void {
@@ -160,7 +175,19 @@ export function createForecaster(options: Partial<ForecastOptions> = {}, snapsho
       state[F.run] = 0;
     }
     if (Math.abs(state[F.run]!) >= o.changeRun) {
-      restartFromRecent(timestampMs, value);
+      restartFromRecent(timestampMs, value, o.changeRun);
+      return;
+    }
+    // A bend: residuals too small to clip, but all on one side for a while.
+    const side = warmed ? Math.sign(residual) : 0;
+    const signRun = state[F.signRun]!;
+    const continues = side !== 0 && Math.sign(signRun) === side;
+    state[F.signRun] = continues ? signRun + side : side;
+    // Judged by the residuals' autocorrelation before the run began: a bend's own run makes them look correlated.
+    if (!continues) state[F.runRho] = state[F.lag1]! / noiseVariance();
+    const needed = bendRunFor(state[F.runRho]!);
+    if (Math.abs(state[F.signRun]!) >= needed) {
+      restartFromRecent(timestampMs, value, needed);
       return;
     }
 

@@ -14,6 +14,8 @@ describe('forecaster options, limits and state', () => {
     [{ minPoints: 2 }, /forecast option minPoints must be a number of at least 3/],
     [{ changeRun: 9 }, /forecast option changeRun must be an integer from 2 to 8, got 9/],
     [{ changeRun: 2.5 }, /changeRun/],
+    [{ bendRun: 17 }, /forecast option bendRun must be an integer from 4 to 16, got 17/],
+    [{ bendRun: 3 }, /bendRun/],
     [{ intervalLevel: 1 }, /forecast option intervalLevel must be in \(0, 1\), got 1/],
   ];
   for (const [options, message] of bad) {
@@ -60,7 +62,7 @@ describe('forecaster options, limits and state', () => {
 
   it('refuses a snapshot of another version or shape, naming the field', () => {
     const good = createForecaster().snapshot();
-    assert.throws(() => createForecaster({}, { ...good, version: FORECAST_STATE_VERSION + 1 }), /forecaster snapshot\.version is 2, this build reads 1/);
+    assert.throws(() => createForecaster({}, { ...good, version: FORECAST_STATE_VERSION + 1 }), /forecaster snapshot\.version is 3, this build reads 2/);
     assert.throws(() => createForecaster({}, { ...good, values: good.values.slice(1) }), /forecaster snapshot\.values must hold/);
   });
 });

@@ -136,6 +136,18 @@ describe('forecaster', () => {
       assert.ok(Math.abs(eta - 16) < 3, `time to breach ${eta.toFixed(1)} min, truth 16`);
     });
 
+    it('a fill that starts from a flat level without a step: the trend restarts at the bend instead of lagging it', () => {
+      // Flat at 40 for 5 hours, then +0.25%/min from minute 300: breach at minute 540. No run of
+      // points is far enough off the line to be clipped; the run of points above it shows the bend.
+      // (Without the bend restart this forecaster said 83 minutes at minute 480, the flat hours
+      // still in its line.)
+      const noise = gaussian(21);
+      const f = createForecaster();
+      for (let m = 0; m <= 480; m++) f.update(START + m * MINUTE, (m < 300 ? 40 : 40 + 0.25 * (m - 300)) + 2 * noise());
+      const eta = minutesToBreach(f.forecast(UP_100));
+      assert.ok(Math.abs(eta - 60) < 6, `time to breach ${eta.toFixed(1)} min an hour ahead, truth 60`);
+    });
+
     it('restarts from a JSON snapshot exactly where it left off', () => {
       const s = line({ points: 140, start: 20, slopePerMinute: 0.5, noise: 2, seed: 6 });
       const whole = feed(createForecaster(), s);
