@@ -46,7 +46,9 @@ const WARN_AHEAD_MIN = 10;
  * while looking at these series. Keep honest: a constant changed after seeing
  * this benchmark's output moves to IN_SAMPLE.
  */
-const IN_SAMPLE: readonly string[] = [];
+const IN_SAMPLE: readonly string[] = [
+  'the bend restart (bendRun 12, fixed before its first run) was gated by the residuals\' autocorrelation after seeing the bend group and the controls (three runs), so those two groups are in-sample for it',
+];
 
 interface Case {
   readonly group: string;
