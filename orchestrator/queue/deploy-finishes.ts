@@ -67,9 +67,9 @@ export function watchDeployFinishes(connection: Redis, prefix: string, onError: 
       });
     },
     async close() {
+      // Not waiting for `ready`: with Redis gone its read would wait for a reconnect, and the stop with it.
       closed = true;
       wake();
-      await ready;
       await events.close();
       own.disconnect();
     },

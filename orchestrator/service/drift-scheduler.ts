@@ -69,7 +69,7 @@ export function startDriftScheduler(deps: { connection: Redis; prefix: string; r
     ready,
     /** No new checks here (the schedulers stay in Redis for the next start); waits for the one being queued. */
     async stop(): Promise<void> {
-      await ready;
+      // Not waiting for `ready`: with Redis gone its calls would wait for a reconnect, and the stop with them.
       await worker?.close();
       await ticks.close();
     },
