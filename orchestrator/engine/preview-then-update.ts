@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { EngineEvent } from '@pulumi/pulumi/automation/index.js';
 import { collectOutput, engineIdentity, type EngineChild } from './engine-process.ts';
 import type { EngineIdentity } from './engine-lock.ts';
-import { tailEventLog } from './event-log-tail.ts';
+import { openEngineEventStream } from './event-stream.ts';
 
 export const DEFAULT_INTERRUPT_GRACE_MS = 10_000;
 
@@ -27,15 +24,13 @@ export interface UpInvocation {
  * `pulumi up --yes` in one engine process: the engine previews (policy
  * packs included) and updates only if the preview passed, like a person's
  * `pulumi up`. The Automation API always skips that preview, so the CLI is
- * run here directly (`start` spawns it with the stack's environment), with
- * its event log (a file, tailed live) in place of the Automation API's
- * event stream. An error carries the engine's output as `commandResult`,
- * as the Automation API's do.
+ * run here directly (`start` spawns it with the stack's environment), its
+ * events streamed to us as the Automation API's are. An error carries the
+ * engine's output as `commandResult`, as the Automation API's do.
  */
 export async function previewThenUpdate(start: (args: string[], extraEnv: Record<string, string>) => EngineChild, up: UpInvocation): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'homeostat-events-'));
-  const eventLog = join(dir, 'events.jsonl');
-  const args = ['up', '--yes', '--diff', '--non-interactive', '--stack', up.stack, '--event-log', eventLog];
+  const events = await openEngineEventStream(up.onEvent);
+  const args = ['up', '--yes', '--diff', '--non-interactive', '--stack', up.stack, '--event-log', events.address];
   for (const p of up.policyPacks) args.push('--policy-pack', p);
   for (const c of up.policyPackConfigs) args.push('--policy-pack-config', c);
   if (up.refresh) args.push('--refresh');
@@ -50,10 +45,8 @@ export async function previewThenUpdate(start: (args: string[], extraEnv: Record
     killTimer = setTimeout(() => child.kill('SIGKILL'), up.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS);
   };
   up.signal?.addEventListener('abort', onAbort, { once: true });
-  // Tail the event log while the engine runs, and once more after it exits.
-  const tail = tailEventLog(eventLog, up.onEvent);
   try {
-    const code = await exited.finally(() => tail.stop());
+    const code = await exited;
     if (code !== 0) {
       const { stdout, stderr } = output();
       const err = new Error(`pulumi up exited with code ${code}`) as Error & { commandResult: { stderr: string; stdout: string } };
@@ -63,6 +56,6 @@ export async function previewThenUpdate(start: (args: string[], extraEnv: Record
   } finally {
     up.signal?.removeEventListener('abort', onAbort);
     clearTimeout(killTimer);
-    await rm(dir, { recursive: true, force: true });
+    events.close();
   }
 }

@@ -146,7 +146,8 @@ function isBookkeeping(type: string): boolean {
 /** Folds an engine event stream into a {@link RunSummary}. */
 export function summarizeEvents(events: readonly EngineEvent[]): RunSummary {
   const byUrn = new Map<string, ResourceChange>();
-  const policyViolations: PolicyViolation[] = [];
+  // Keyed by what they say: `pulumi up` runs the packs in its preview and again in its update.
+  const policyViolations = new Map<string, PolicyViolation>();
   const errors: string[] = [];
   let outputs: Record<string, unknown> = {};
 
@@ -184,7 +185,7 @@ export function summarizeEvents(events: readonly EngineEvent[]): RunSummary {
         message: policy.message.trim(),
       };
       if (policy.resourceUrn) violation.urn = policy.resourceUrn;
-      policyViolations.push(violation);
+      policyViolations.set(JSON.stringify(violation), violation);
     }
     const diag = e.diagnosticEvent;
     if (diag?.severity === 'error') errors.push(diag.message.trim());
@@ -192,7 +193,7 @@ export function summarizeEvents(events: readonly EngineEvent[]): RunSummary {
   const resources = [...byUrn.values()];
   const counts = emptyCounts();
   for (const r of resources) counts[r.op] += 1;
-  return { counts, resources, policyViolations, outputs, errors };
+  return { counts, resources, policyViolations: [...policyViolations.values()], outputs, errors };
 }
 
 /** The resources a run changes (anything but `same`). */
