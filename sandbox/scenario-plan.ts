@@ -79,10 +79,8 @@ const PLANS: Record<ScenarioName, PlanDefaults> = {
       kind: 'remedy',
       playbooks: ['scale-out', 'scale-up'],
       beforeErrors: true,
-      // Required, and not met yet: the forecaster's line lags the start of this ramp (the residuals
-      // after the bend are autocorrelated, which widens the slope's uncertainty), so its forecast
-      // becomes confident about 20 minutes after the CPU alarm (seed 1: alarm at minute 112,
-      // forecast at about 133). See README, Forecasting.
+      // The forecaster restarts its line where this ramp bends (orchestrator/forecast/README.md);
+      // before it did, its forecast lagged the CPU alarm by about 20 minutes. See README, Forecasting.
       warnedAhead: true,
       description: 'a warning (predicted incident) before any error or alarm, and a scale-up or scale-out before errors, verified effective',
     },
