@@ -62,6 +62,7 @@ describe('aiops: a CloudWatch outage through the service', function () {
         data.push({ MetricName: 'RequestCount', Dimensions: dims, Timestamp: t, Value: 1000 + wobble * 10 });
         data.push({ MetricName: 'LatencyP95', Dimensions: dims, Timestamp: t, Value: 120 + wobble });
         data.push({ MetricName: 'ErrorRate', Dimensions: dims, Timestamp: t, Value: 0.5 + wobble / 10 });
+        data.push({ MetricName: 'DiskUsedPercent', Dimensions: dims, Timestamp: t, Value: 30 + wobble });
       }
       for (let i = 0; i < data.length; i += 400) await cw.send(new PutMetricDataCommand({ Namespace: 'Homeostat/Sandbox', MetricData: data.slice(i, i + 400) }));
     };
