@@ -6,6 +6,8 @@ import { runSandbox } from '../../sandbox/run-sandbox.ts';
 import { DEFAULT_SEED, parseScenarioName, parseSeed, SCENARIO_NAMES } from '../../sandbox/scenarios.ts';
 import { MINUTE_LENGTHS_SECONDS, parseMinuteLength } from '../../sandbox/sim-clock.ts';
 import { untilSignalled } from '../runtime/signals.ts';
+import { createOperationalLog, logTimeline } from '../runtime/operational-log.ts';
+import { configSecrets } from '../config/config-secrets.ts';
 import { resolveToolchain } from '../runtime/toolchain.ts';
 import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
@@ -41,11 +43,16 @@ program
   .addOption(new Option('--no-workers', 'run only the HTTP API'))
   .action(async (opts: { config: string; http: boolean; workers: boolean }) => {
     const config = loadServiceConfigFile(opts.config);
-    const emit = (e: TimelineEvent) => console.log(json() ? JSON.stringify(e) : formatTimelineEvent(e));
-    const service = await startService(config, { http: opts.http, workers: opts.workers, emit });
-    console.error(`homeostat: serving${service.url ? ` on ${service.url}` : ''}${service.workerId ? `, worker ${service.workerId}` : ''} (Node.js ${service.runtime.node}, Pulumi ${service.runtime.engine})`);
-    await untilSignalled();
-    console.error('homeostat: shutting down (running updates may finish within the grace period)');
+    // The global --json asks for JSON whatever the config's format.
+    const log = createOperationalLog({ ...config.log, ...(json() ? { format: 'json' as const } : {}), secrets: () => configSecrets(config) });
+    const serviceLog = log.child({ stage: 'service' });
+    const service = await startService(config, { http: opts.http, workers: opts.workers, emit: logTimeline(log), log });
+    serviceLog.info(
+      { url: service.url, workerId: service.workerId, node: service.runtime.node, engine: service.runtime.engine },
+      `homeostat: serving${service.url ? ` on ${service.url}` : ''}${service.workerId ? `, worker ${service.workerId}` : ''} (Node.js ${service.runtime.node}, Pulumi ${service.runtime.engine})`,
+    );
+    await untilSignalled((signal) => serviceLog.warn({ signal }, `homeostat: ${signal} again, exiting without waiting`));
+    serviceLog.info('homeostat: shutting down (running updates may finish within the grace period)');
     await service.stop();
     // Whatever still waits (a connection retrying an unreachable Redis) must not keep us alive.
     process.exit(process.exitCode ?? 0);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { GuardrailConfigSchema } from '../decide/guardrail-config.ts';
 import { BranchNameSchema, RepoRelativePathSchema } from '../source/ref-name.ts';
 import { Secret } from './secret.ts';
+import { LogConfigSchema } from './log-config.ts';
 
 /**
  * The service's config: a YAML file plus environment variables, validated at
@@ -167,6 +168,8 @@ export const ServiceConfigSchema = z
      * crashed worker's stack and job pass to another worker after this long.
      */
     leaseSeconds: z.number().int().min(2).max(600).default(30),
+    /** The operational log: level and format (`config/log-config.ts`). */
+    log: LogConfigSchema,
     /** Grace period for a running update on SIGTERM, in seconds; default 60. */
     shutdownGraceSeconds: z.number().int().min(0).default(60),
     /** Largest webhook body accepted, in bytes; default 1 MiB. */

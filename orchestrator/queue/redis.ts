@@ -4,13 +4,16 @@ import { throttledErrors } from './throttled-errors.ts';
 /**
  * A Redis connection as BullMQ needs it: commands wait for a reconnect
  * instead of failing after a few retries (`maxRetriesPerRequest: null`).
+ * A lost connection is said once per kind of error, to `say` (default
+ * stderr).
  */
-export function createRedis(url: string, options: { lazyConnect?: boolean } = {}): Redis {
+export function createRedis(url: string, options: { lazyConnect?: boolean; say?: (line: string) => void } = {}): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: options.lazyConnect ?? false });
+  const say = options.say ?? ((line: string) => console.error(`homeostat: ${line}`));
   // Without a listener ioredis prints a stack trace per failed reconnect attempt.
   redis.on(
     'error',
-    throttledErrors((err) => console.error(`homeostat: Redis ${redis.options.host ?? ''}:${redis.options.port ?? ''}: ${err.message} (reconnecting)`)),
+    throttledErrors((err) => say(`Redis ${redis.options.host ?? ''}:${redis.options.port ?? ''}: ${err.message} (reconnecting)`)),
   );
   return redis;
 }

@@ -41,6 +41,8 @@ import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts'
 import { startDriftScheduler } from './drift-scheduler.ts';
 import { pinnedPackFolder } from '../source/pinned-pack.ts';
 import { startPoller } from '../source/poller.ts';
+import { configSecrets } from '../config/config-secrets.ts';
+import type { Logger } from 'pino';
 
 export interface ServiceOptions {
   /** Run the HTTP server; default true. */
@@ -48,6 +50,8 @@ export interface ServiceOptions {
   /** Run the workers; default true. Several processes may run workers against one Redis. */
   workers?: boolean;
   emit?: TimelineSink;
+  /** The operational log (`runtime/operational-log.ts`); default: lines on stderr for what is not a timeline event. */
+  log?: Logger;
   /** More environment for the engine and programs (the sandbox passes the fleet's URL). */
   engineEnv?: Record<string, string>;
   workerId?: string;
@@ -65,11 +69,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/**
- * Assembles and starts the service: Redis, the queues, the intake and deploy
- * workers, the poller and drift scheduler, and the HTTP API. Every part can
- * run in several processes against the same Redis and backend.
- */
 /** Runs `step`; false when it had not finished by `deadline` (it is then left running). */
 async function beforeDeadline(step: () => Promise<unknown> | unknown, deadline: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -81,6 +80,11 @@ async function beforeDeadline(step: () => Promise<unknown> | unknown, deadline: 
   }
 }
 
+/**
+ * Assembles and starts the service: Redis, the queues, the intake and deploy
+ * workers, the poller and drift scheduler, and the HTTP API. Every part can
+ * run in several processes against the same Redis and backend.
+ */
 export async function startService(config: ServiceConfig, options: ServiceOptions = {}): Promise<RunningService> {
   // Refused before anything starts: an HTTP API nobody said who may use is never served open.
   const auth = (options.http ?? true) ? config.auth : 'none';
@@ -105,7 +109,8 @@ export async function startService(config: ServiceConfig, options: ServiceOption
     ),
   );
 
-  const redis = createRedis(config.redisUrl);
+  const redisLog = options.log?.child({ stage: 'redis' });
+  const redis = createRedis(config.redisUrl, redisLog ? { say: (line) => redisLog.warn(line) } : {});
   try {
     await assertDurableRedis(redis);
   } catch (err) {
@@ -130,7 +135,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
     : undefined;
 
   // Remediation: Git writes, guardrail counts, review items and the audit log, shared by every process through Redis and the remote.
-  const secretValues = [config.pulumi.passphrase, ...config.repositories.flatMap((r) => (r.webhookSecret ? [r.webhookSecret] : [])), ...(config.forge.github ? [config.forge.github.token] : [])].map((x) => x.reveal());
+  const secretValues = configSecrets(config);
   const audit = createAuditLog(redis, prefix, { secrets: () => secretValues });
   const remediations = createRemediationStore(redis, prefix);
   const ledger = createGuardrailLedger(redis, prefix);

@@ -49,6 +49,13 @@ describe('service config', () => {
     assert.ok(found.some((p) => p.includes('colour')), 'unknown keys are named');
   });
 
+  it('logs JSON at info by default, and names a level or format that does not exist', () => {
+    assert.deepEqual(loadServiceConfig(VALID, ENV, '/etc/homeostat').log, { level: 'info', format: 'json' });
+    assert.deepEqual(loadServiceConfig({ ...VALID, log: { level: 'debug', format: 'text' } }, ENV, '/etc/homeostat').log, { level: 'debug', format: 'text' });
+    const found = problems({ ...VALID, log: { level: 'verbose', format: 'xml', colour: true } });
+    for (const path of ['log.level', 'log.format', 'log']) assert.ok(found.some((p) => p.startsWith(`${path}:`)), `${path} in ${JSON.stringify(found)}`);
+  });
+
   it('refuses duplicate repository ids', () => {
     assert.deepEqual(problems({ ...VALID, repositories: [VALID.repositories[0], VALID.repositories[0]] }), ['repositories.1.id: duplicate repository id infra']);
   });

@@ -1,0 +1,16 @@
+import type { ServiceConfig } from './service-config.ts';
+
+/**
+ * Every secret value the config holds: the backend passphrase, the webhook
+ * secrets, the forge token and the API tokens. The audit log and the
+ * operational log remove each of them wherever it appears.
+ */
+export function configSecrets(config: ServiceConfig): string[] {
+  const secrets = [
+    config.pulumi.passphrase,
+    ...config.repositories.flatMap((r) => (r.webhookSecret ? [r.webhookSecret] : [])),
+    ...(config.forge.github ? [config.forge.github.token] : []),
+    ...(config.auth && config.auth !== 'none' ? config.auth.tokens.map((t) => t.token) : []),
+  ];
+  return secrets.map((s) => s.reveal());
+}
