@@ -1,4 +1,5 @@
 import { INSTANCE_SIZES, type InstanceSize } from '../stacks/sandbox/instance-sizes.ts';
+import { mix } from './seeded-hash.ts';
 
 /**
  * A pure, deterministic model of how one sandbox service behaves, one
@@ -163,18 +164,6 @@ function hashString(s: string): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** Mixes integers into one 32-bit hash (murmur3's finaliser after each). */
-function mix(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p | 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
   }
   return h >>> 0;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NO_EFFECT, type Conditions, type FleetModel, type FleetSample, type MinuteEffect, type ServiceShape, type VersionEffect } from './fleet-model.ts';
+import { mix } from './seeded-hash.ts';
 
 /**
  * Named incidents the sandbox can play against its services, over simulated
@@ -97,18 +98,6 @@ export function parseSeed(value: string | number): number {
   const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 0 || n > MAX_SEED) throw new Error(`invalid seed ${JSON.stringify(value)}: a whole number from 0 to ${MAX_SEED}`);
   return n;
-}
-
-/** Mixes integers into one 32-bit hash (murmur3's finaliser after each). */
-function mix(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p | 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return h >>> 0;
 }
 
 /** Channel of the blip's length in the seed's hash ("blip"), apart from the fleet model's noise channels. */
