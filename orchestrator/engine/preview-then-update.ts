@@ -30,7 +30,17 @@ export interface UpInvocation {
  */
 export async function previewThenUpdate(start: (args: string[], extraEnv: Record<string, string>) => EngineChild, up: UpInvocation): Promise<void> {
   const events = await openEngineEventStream(up.onEvent);
-  const args = ['up', '--yes', '--diff', '--non-interactive', '--stack', up.stack, '--event-log', events.address];
+  // Closed however the run ends, a failed spawn included: an open server would keep the process alive.
+  try {
+    await runUp(start, up, events.address);
+  } finally {
+    events.close();
+  }
+}
+
+/** Runs `pulumi up` with its events sent to `eventLog`; throws on a non-zero exit. */
+async function runUp(start: (args: string[], extraEnv: Record<string, string>) => EngineChild, up: UpInvocation, eventLog: string): Promise<void> {
+  const args = ['up', '--yes', '--diff', '--non-interactive', '--stack', up.stack, '--event-log', eventLog];
   for (const p of up.policyPacks) args.push('--policy-pack', p);
   for (const c of up.policyPackConfigs) args.push('--policy-pack-config', c);
   if (up.refresh) args.push('--refresh');
@@ -56,6 +66,5 @@ export async function previewThenUpdate(start: (args: string[], extraEnv: Record
   } finally {
     up.signal?.removeEventListener('abort', onAbort);
     clearTimeout(killTimer);
-    events.close();
   }
 }
