@@ -72,7 +72,9 @@ export async function verifyFetched(c: BotClone, branch: string, commit: string,
 /** Stages the revert of `commit` on the checked-out `onto`; a conflict leaves the clone clean and throws {@link StaleProposalError}. */
 export async function stageRevert(c: BotClone, commit: string, onto: string): Promise<void> {
   try {
-    await c.run(['revert', '--no-commit', commit]);
+    // A merge (an approved review is merged in) is undone against its first parent, the deploy branch it was merged into.
+    const parents = (await c.run(['rev-list', '--parents', '-n', '1', commit])).trim().split(/\s+/).length - 1;
+    await c.run(['revert', '--no-commit', ...(parents > 1 ? ['-m', '1'] : []), commit]);
   } catch (err) {
     await c.run(['revert', '--abort']).catch(() => undefined);
     throw new StaleProposalError(`cannot revert ${commit.slice(0, 12)} on ${onto}: ${(err as Error).message}`);

@@ -12,7 +12,8 @@ const AUTHOR = { GIT_AUTHOR_NAME: 'M', GIT_AUTHOR_EMAIL: 'm@example.com', GIT_CO
 /**
  * The worker's merge of an approved proposal, with real git: it merges the
  * approved commit itself, and nothing at all when the branch is not that
- * commit any more (a push after the approval, before the worker got to it).
+ * commit any more (a push after the approval, before the worker got to it);
+ * a merge that did not help is reverted like any other change.
  */
 describe('remediation: an approval merges exactly the commit that was checked', function () {
   this.timeout(60_000);
@@ -48,6 +49,15 @@ describe('remediation: an approval merges exactly the commit that was checked', 
     const merged = await writer.merge({ repo: ref(), deployBranch: 'main', branch: 'homeostat/rm-1', commit: checked, checked, message: 'Merge' });
     assert.equal(await remoteHead('main'), merged);
     assert.equal(await git(['rev-parse', `${merged}^2`], { cwd: repo.remote }), checked);
+  });
+
+  it('reverts a merged approval against the deploy branch (the merge\'s first parent): the change is gone, main\'s own history stays', async () => {
+    const checked = await pushTo('homeostat/rm-4', 'CHANGE.md', 'scale out\n');
+    const merged = await writer.merge({ repo: ref(), deployBranch: 'main', branch: 'homeostat/rm-4', commit: checked, checked, message: 'Merge' });
+    const revert = await writer.revert({ repo: ref(), deployBranch: 'main', commit: merged, message: 'Revert the scale-out' });
+    assert.equal(await remoteHead('main'), revert);
+    assert.equal(await git(['rev-parse', `${revert}^`], { cwd: repo.remote }), merged, 'the revert is a commit on top of the merge');
+    assert.equal(await git(['rev-parse', `${revert}^{tree}`], { cwd: repo.remote }), await git(['rev-parse', `${main}^{tree}`], { cwd: repo.remote }), 'main has its tree from before the merge');
   });
 
   it('refuses, merging nothing, when the branch moved after the approval', async () => {
