@@ -262,6 +262,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
           ledger,
           audit,
           incidents,
+          telemetryReads: createRedisTelemetryStore({ redis, prefix }),
           runs: store,
           deployQueue,
           intake,

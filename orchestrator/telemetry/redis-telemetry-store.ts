@@ -13,6 +13,8 @@ import {
  * two hashes per prefix, field = series id.
  * - `<prefix>:telemetry:watermarks`: ms timestamp of the last point emitted;
  *   moved forward only, by a script, so two pollers never move it back;
+ * - `<prefix>:telemetry:read-at`: when the newest poll that read the series
+ *   began, ms since the epoch; moved forward only, likewise;
  * - `<prefix>:telemetry:detector`: the detector state, JSON, validated when read back;
  * - `<prefix>:telemetry:forecast`: the forecaster state of saturating signals, likewise.
  */
@@ -51,6 +53,29 @@ export function createRedisTelemetryStore(deps: RedisTelemetryStoreDeps): Teleme
   const watermarkKey = `${prefix}:telemetry:watermarks`;
   const detectorKey = `${prefix}:telemetry:detector`;
   const forecastKey = `${prefix}:telemetry:forecast`;
+  const readAtKey = `${prefix}:telemetry:read-at`;
+
+  async function readTimes(key: string, what: string, ids: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const part of chunks(ids)) {
+      if (part.length === 0) continue;
+      const values = await redis.hmget(key, ...part);
+      part.forEach((id, i) => {
+        const raw = values[i];
+        if (raw === null || raw === undefined) return;
+        const t = Number(raw);
+        if (!Number.isFinite(t)) throw new Error(`corrupt ${what} for series ${id} in ${key}: ${JSON.stringify(raw)}`);
+        out.set(id, t);
+      });
+    }
+    return out;
+  }
+
+  async function advanceTimes(key: string, times: ReadonlyMap<string, number>): Promise<void> {
+    for (const part of chunks([...times])) {
+      await redis.eval(ADVANCE, 1, key, ...part.flatMap(([id, t]) => [id, String(t)]));
+    }
+  }
 
   async function readStates<T>(key: string, what: string, schema: z.ZodType<T>, ids: readonly string[]): Promise<Map<string, T>> {
     const out = new Map<string, T>();
@@ -78,26 +103,10 @@ export function createRedisTelemetryStore(deps: RedisTelemetryStoreDeps): Teleme
   }
 
   return {
-    async watermarks(ids) {
-      const out = new Map<string, number>();
-      for (const part of chunks(ids)) {
-        if (part.length === 0) continue;
-        const values = await redis.hmget(watermarkKey, ...part);
-        part.forEach((id, i) => {
-          const raw = values[i];
-          if (raw === null || raw === undefined) return;
-          const t = Number(raw);
-          if (!Number.isFinite(t)) throw new Error(`corrupt watermark for series ${id} in ${watermarkKey}: ${JSON.stringify(raw)}`);
-          out.set(id, t);
-        });
-      }
-      return out;
-    },
-    async advanceWatermarks(marks) {
-      for (const part of chunks([...marks])) {
-        await redis.eval(ADVANCE, 1, watermarkKey, ...part.flatMap(([id, t]) => [id, String(t)]));
-      }
-    },
+    watermarks: (ids) => readTimes(watermarkKey, 'watermark', ids),
+    advanceWatermarks: (marks) => advanceTimes(watermarkKey, marks),
+    readAt: (ids) => readTimes(readAtKey, 'read time', ids),
+    advanceReadAt: (times) => advanceTimes(readAtKey, times),
     detectorStates: (ids) => readStates<StoredDetectorState>(detectorKey, 'detector', StoredDetectorStateSchema, ids),
     saveDetectorStates: (states) => saveStates(detectorKey, states),
     forecasterStates: (ids) => readStates<StoredForecasterState>(forecastKey, 'forecaster', StoredForecasterStateSchema, ids),

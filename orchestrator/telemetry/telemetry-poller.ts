@@ -198,8 +198,8 @@ export function createTelemetryPoller(deps: TelemetryPollerDeps): TelemetryPolle
     return [];
   }
 
-  /** Turns read pages into points, emits them, then commits watermarks and health. */
-  async function emitBatch(batch: QueryBatch, pages: QueryResultPage[][], watermarks: Map<string, number>, summary: PollSummary): Promise<void> {
+  /** Turns read pages into points, emits them, then commits watermarks, read times (`readAt`: when the poll began) and health. */
+  async function emitBatch(batch: QueryBatch, pages: QueryResultPage[][], watermarks: Map<string, number>, readAt: number, summary: PollSummary): Promise<void> {
     const merged = mergePages(pages);
     const points: MetricPoint[] = [];
     const marks = new Map<string, number>();
@@ -222,6 +222,7 @@ export function createTelemetryPoller(deps: TelemetryPollerDeps): TelemetryPolle
     if (points.length > 0) await deps.onEvent({ kind: 'points', points });
     summary.points += points.length;
     if (marks.size > 0) await deps.store.advanceWatermarks(marks);
+    if (succeeded.length > 0) await deps.store.advanceReadAt(new Map(succeeded.map((s) => [s.seriesId, readAt])));
     for (const [id, t] of marks) watermarks.set(id, t);
     const at = now();
     for (const s of succeeded) health.set(s.seriesId, recordSuccess(health.get(s.seriesId) ?? initialHealth(s), at, marks.get(s.seriesId)));
@@ -249,7 +250,7 @@ export function createTelemetryPoller(deps: TelemetryPollerDeps): TelemetryPolle
       while (firstError === undefined && next < batches.length) {
         const batch = batches[next++]!;
         try {
-          for (const part of await readBatch(batch, summary)) await emitBatch(part.batch, part.pages, watermarks, summary);
+          for (const part of await readBatch(batch, summary)) await emitBatch(part.batch, part.pages, watermarks, t, summary);
         } catch (err) {
           firstError ??= { err };
         }

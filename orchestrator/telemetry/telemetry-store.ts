@@ -14,6 +14,15 @@ export interface TelemetryStore {
   watermarks(seriesIds: readonly string[]): Promise<Map<string, number>>;
   /** Moves watermarks forward; a value at or before the stored one changes nothing. */
   advanceWatermarks(marks: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * When the newest poll that read each series began (ms since the epoch),
+   * once its points were handed on: every point the source held at that
+   * moment (up to the settle time) is then past the watermark. Series never
+   * read are absent.
+   */
+  readAt(seriesIds: readonly string[]): Promise<Map<string, number>>;
+  /** Moves read times forward, like {@link advanceWatermarks}. */
+  advanceReadAt(times: ReadonlyMap<string, number>): Promise<void>;
   /** Stored detector states of the given series; absent when none. */
   detectorStates(seriesIds: readonly string[]): Promise<Map<string, StoredDetectorState>>;
   saveDetectorStates(states: ReadonlyMap<string, StoredDetectorState>): Promise<void>;
@@ -47,20 +56,14 @@ export const StoredForecasterStateSchema = z.object({
 /** An in-memory store: one process, no persistence. */
 export function createMemoryTelemetryStore(): TelemetryStore {
   const marks = new Map<string, number>();
+  const reads = new Map<string, number>();
   const states = new Map<string, string>();
   const forecasters = new Map<string, string>();
   return {
-    async watermarks(ids) {
-      const out = new Map<string, number>();
-      for (const id of ids) {
-        const m = marks.get(id);
-        if (m !== undefined) out.set(id, m);
-      }
-      return out;
-    },
-    async advanceWatermarks(next) {
-      for (const [id, t] of next) if (t > (marks.get(id) ?? -Infinity)) marks.set(id, t);
-    },
+    watermarks: async (ids) => pick(marks, ids),
+    advanceWatermarks: async (next) => advance(marks, next),
+    readAt: async (ids) => pick(reads, ids),
+    advanceReadAt: async (next) => advance(reads, next),
     async detectorStates(ids) {
       const out = new Map<string, StoredDetectorState>();
       for (const id of ids) {
@@ -85,4 +88,17 @@ export function createMemoryTelemetryStore(): TelemetryStore {
       for (const [id, s] of next) forecasters.set(id, JSON.stringify(s));
     },
   };
+}
+
+function pick(from: ReadonlyMap<string, number>, ids: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const id of ids) {
+    const t = from.get(id);
+    if (t !== undefined) out.set(id, t);
+  }
+  return out;
+}
+
+function advance(into: Map<string, number>, next: ReadonlyMap<string, number>): void {
+  for (const [id, t] of next) if (t > (into.get(id) ?? -Infinity)) into.set(id, t);
 }

@@ -11,6 +11,7 @@ import { parseStackKey } from '../../model/stack-key.ts';
 import type { DeployFinishes } from '../../queue/deploy-finishes.ts';
 import type { DeployQueue } from '../../queue/deploy-queue.ts';
 import type { RunStore } from '../../records/run-store.ts';
+import type { TelemetryStore } from '../../telemetry/index.ts';
 import { timelineEvent, type TimelineSink } from '../../timeline/timeline-event.ts';
 import type { GitWriter, RepoRef } from '../git-writer.ts';
 import type { GuardrailLedger } from '../guardrail-ledger.ts';
@@ -37,6 +38,12 @@ export interface RemediationStepDeps {
   ledger: GuardrailLedger;
   audit: { append(entry: AuditEntryInput): Promise<unknown> };
   incidents: IncidentStore;
+  /**
+   * When the telemetry poller last read each series (the telemetry store's
+   * `readAt`): after a change, the verification watermark waits for a read
+   * that began after the apply. Without it, the newest point at hand is taken.
+   */
+  telemetryReads?: Pick<TelemetryStore, 'readAt'>;
   runs: RunStore;
   deployQueue: DeployQueue;
   intake: IntakeQueue;

@@ -62,6 +62,9 @@ describe('CloudWatch ingestion (moto, Redis)', function () {
     const restarted = poller(stack, () => 8, after.sink);
     await restarted.pollOnce();
     assert.deepEqual(after.points().map((x) => x.value), [5, 6, 7]);
+    // When the last poll that read the series began: a remediation's verification waits for it to pass the apply.
+    const seriesId = `s|${fx.namespace}|cpu|Test=${fx.id}|Average`;
+    assert.deepEqual(await createRedisTelemetryStore({ redis: fx.redis, prefix: fx.prefix }).readAt([seriesId]), new Map([[seriesId, fx.base + 8 * MIN]]));
   });
 
   it('fills the gap left while it was down, without duplicates', async () => {

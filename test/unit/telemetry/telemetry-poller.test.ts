@@ -71,6 +71,34 @@ describe('telemetry poller (fake CloudWatch)', () => {
     assert.deepEqual(await store.watermarks(['s|N|a||Average']), new Map([['s|N|a||Average', T0 + 2 * MIN]]));
   });
 
+  it('records when the poll that read a series began, once its points are handed on: not when the hand-over failed, nor for a series CloudWatch refused', async () => {
+    const { reader } = fakeReader();
+    const refusing: MetricsReader = {
+      ...reader,
+      async getMetricData(req) {
+        const out = await reader.getMetricData(req);
+        return { results: out.results.map((r) => (r.id === req.queries.find((q) => q.seriesId === 's|N|b||Average')?.id ? { ...r, status: 'Forbidden', messages: ['no'] } : r)) };
+      },
+    };
+    const store = createMemoryTelemetryStore();
+    const ids = ['s|N|a||Average', 's|N|b||Average'];
+    let clock = T0 + 3 * MIN;
+    let fail = true;
+    const p = createTelemetryPoller({
+      reader: refusing, store, stacks: [stack], now: () => clock, options: { settleMs: 0, initialLookbackMs: 3 * MIN },
+      onEvent: () => {
+        clock += 5_000; // the hand-over takes time: the read time is the poll's start, not its end
+        if (fail) throw new Error('consumer down');
+      },
+    });
+    await assert.rejects(p.pollOnce(), /consumer down/);
+    assert.equal((await store.readAt(ids)).size, 0);
+    fail = false;
+    const began = clock;
+    await p.pollOnce();
+    assert.deepEqual(await store.readAt(ids), new Map([['s|N|a||Average', began]]));
+  });
+
   it('pages DescribeAlarms and reports only ALARM', async () => {
     const { reader, alarmCalls } = fakeReader(1000, [[{ name: 'x', state: 'ALARM' }], [{ name: 'y', state: 'OK' }, { name: 'z', state: 'ALARM' }]]);
     const events: TelemetryEvent[] = [];
