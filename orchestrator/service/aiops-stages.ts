@@ -2,7 +2,7 @@ import type { ServiceConfig } from '../config/service-config.ts';
 import { startCorrelateWorker } from '../correlate/correlate-worker.ts';
 import type { IncidentEvent } from '../correlate/index.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
-import { forecastInput } from '../correlate/tracker.ts';
+import { forecastInput } from '../correlate/correlation-input.ts';
 import { startDetectRunner, type DetectRunner } from '../detect/detect-runner.ts';
 import type { DiagnosisOptions } from '../diagnose/index.ts';
 import { remediationIdOf } from '../remediate/remediation-record.ts';
