@@ -16,8 +16,8 @@
  * Usage: npx tsx bench/alert-noise.ts [-- --seed 7]
  */
 import { parseArgs } from 'node:util';
-import { alarmInput, anomalyInput, inputTime, step } from '../orchestrator/correlate/tracker.ts';
-import type { CorrelationInput } from '../orchestrator/correlate/tracker.ts';
+import { alarmInput, anomalyInput, inputTime, type CorrelationInput } from '../orchestrator/correlate/correlation-input.ts';
+import { step } from '../orchestrator/correlate/tracker.ts';
 import { initialTrackerState } from '../orchestrator/correlate/tracker-state.ts';
 import type { Incident } from '../orchestrator/correlate/incident.ts';
 import type { Topology } from '../orchestrator/correlate/topology.ts';

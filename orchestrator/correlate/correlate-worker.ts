@@ -8,7 +8,7 @@ import { seriesOf } from '../telemetry/index.ts';
 import { every } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { SIGNAL_QUEUE } from './signal-queue.ts';
-import { contextFrom } from './stack-context.ts';
+import { contextFrom, type StackContext } from './stack-context.ts';
 import type { IncidentRecord, IncidentStore } from './incident-store.ts';
 import { throttledErrors } from '../queue/throttled-errors.ts';
 
@@ -45,36 +45,9 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
     await deps.incidents.saveTrackerState(result.state);
 
     for (const event of result.incidentEvents) {
-      const incident = event.incident;
-      // Every stack of the incident: one opened by an alarm alone has no signals yet, but its values are evidence.
-      const stacks = new Set([...incident.stacks, ...incident.signals.map((s) => s.stackKey)]);
-      const recentValues: SignalSeries[] = [];
-      for (const spec of seriesOf(ctx.watched.filter((w) => stacks.has(w.stackKey)))) {
-        recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
-      }
-      const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
-      const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
-      const record: IncidentRecord = { incident, causes: diagnosis.causes, summary: diagnosis.summary, updatedAt: new Date().toISOString() };
+      const record = await diagnosed(deps, ctx, event);
       await deps.incidents.save(record);
-      const top = diagnosis.causes[0];
-      const stack = [...stacks][0];
-      const predictedOnly = isPredictedOnly(incident);
-      // The forecast says something only while the incident is open.
-      const forecast = predictedOnly && event.type !== 'resolved' ? incident.predictions?.[0] : undefined;
-      emit(
-        timelineEvent(
-          'incident',
-          `${event.type}${predictedOnly ? ' (predicted)' : ''} ${incident.id}: ${top ? `${top.kind} (${top.confidence.toFixed(2)})${top.commit ? ` ${top.commit.slice(0, 12)}` : ''}` : 'cause unknown'}${forecast ? `; ${forecast.signalId}: ${forecast.summary}` : ''}`,
-          {
-            incident: incident.id,
-            ...(stack ? { stack: stack.split('/').pop() } : {}),
-            ...(top?.commit ? { commit: top.commit } : {}),
-            ...(top ? { confidence: top.confidence } : {}),
-            outcome: event.type,
-            ...(incident.predicted ? { details: { predicted: true, predictedOnly } } : {}),
-          },
-        ),
-      );
+      emit(incidentTimelineEvent(event, record));
       await deps.onIncident?.(event, record);
     }
   }
@@ -138,4 +111,40 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
       await worker.close();
     },
   };
+}
+
+/** The incident of `event` with its probable causes, diagnosed against the stacks' context and the recent values of every stack it touches. */
+async function diagnosed(deps: CorrelateWorkerDeps, ctx: StackContext, event: IncidentEvent): Promise<IncidentRecord> {
+  const incident = event.incident;
+  // Every stack of the incident: one opened by an alarm alone has no signals yet, but its values are evidence.
+  const stacks = new Set([...incident.stacks, ...incident.signals.map((s) => s.stackKey)]);
+  const recentValues: SignalSeries[] = [];
+  for (const spec of seriesOf(ctx.watched.filter((w) => stacks.has(w.stackKey)))) {
+    recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
+  }
+  const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
+  const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
+  return { incident, causes: diagnosis.causes, summary: diagnosis.summary, updatedAt: new Date().toISOString() };
+}
+
+/** The timeline's line for an incident event: its top cause and, while a predicted incident is open, its forecast. */
+function incidentTimelineEvent(event: IncidentEvent, record: IncidentRecord) {
+  const incident = event.incident;
+  const top = record.causes[0];
+  const stack = [...new Set([...incident.stacks, ...incident.signals.map((s) => s.stackKey)])][0];
+  const predictedOnly = isPredictedOnly(incident);
+  // The forecast says something only while the incident is open.
+  const forecast = predictedOnly && event.type !== 'resolved' ? incident.predictions?.[0] : undefined;
+  return timelineEvent(
+    'incident',
+    `${event.type}${predictedOnly ? ' (predicted)' : ''} ${incident.id}: ${top ? `${top.kind} (${top.confidence.toFixed(2)})${top.commit ? ` ${top.commit.slice(0, 12)}` : ''}` : 'cause unknown'}${forecast ? `; ${forecast.signalId}: ${forecast.summary}` : ''}`,
+    {
+      incident: incident.id,
+      ...(stack ? { stack: stack.split('/').pop() } : {}),
+      ...(top?.commit ? { commit: top.commit } : {}),
+      ...(top ? { confidence: top.confidence } : {}),
+      outcome: event.type,
+      ...(incident.predicted ? { details: { predicted: true, predictedOnly } } : {}),
+    },
+  );
 }

@@ -1,6 +1,5 @@
 import type { AlarmState as PolledAlarm } from '../telemetry/alarm-state.ts';
-import { alarmInput } from './tracker.ts';
-import type { CorrelationInput } from './tracker.ts';
+import { alarmInput, type CorrelationInput } from './correlation-input.ts';
 import type { TrackerState } from './tracker-state.ts';
 
 /**

@@ -1,11 +1,9 @@
-import { z } from 'zod';
-import { AlarmStateSchema } from './alarm-state.ts';
 import type { AlarmState } from './alarm-state.ts';
-import { AnomalySignalSchema, isAnomalous } from './anomaly-signal.ts';
+import { isAnomalous } from './anomaly-signal.ts';
 import type { AnomalySignal } from './anomaly-signal.ts';
+import { cmp, compareInputs, inputTime, type CorrelationInput } from './correlation-input.ts';
 import { incidentId } from './incident.ts';
 import type { Incident, IncidentEvent } from './incident.ts';
-import { PredictedBreachSchema } from './predicted-breach.ts';
 import type { PredictedBreach } from './predicted-breach.ts';
 import { areLinked } from './topology.ts';
 import { resolveTrackerOptions } from './tracker-options.ts';
@@ -46,70 +44,12 @@ import type { TrackerState } from './tracker-state.ts';
  *    on record (the warning's lead time).
  */
 
-/** One input of a step. */
-export const CorrelationInputSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('anomaly'), anomaly: AnomalySignalSchema }),
-  z.object({ kind: z.literal('alarm'), alarm: AlarmStateSchema }),
-  z.object({ kind: z.literal('forecast'), prediction: PredictedBreachSchema }),
-]);
-export type CorrelationInput = z.infer<typeof CorrelationInputSchema>;
-
 export interface StepResult {
   state: TrackerState;
   /** Per incident touched, in the order first touched: `opened` or `updated`, then `resolved` if it ended. */
   incidentEvents: IncidentEvent[];
   /** Inputs that changed nothing (normal points, duplicates, redeliveries, stale points). */
   ignored: number;
-}
-
-/** Wraps an anomaly as a step input. */
-export function anomalyInput(anomaly: AnomalySignal): CorrelationInput {
-  return { kind: 'anomaly', anomaly };
-}
-
-/** Wraps an alarm state as a step input. */
-export function alarmInput(alarm: AlarmState): CorrelationInput {
-  return { kind: 'alarm', alarm };
-}
-
-/** Wraps a predicted breach as a step input. */
-export function forecastInput(prediction: PredictedBreach): CorrelationInput {
-  return { kind: 'forecast', prediction };
-}
-
-/** Signal time of an input. */
-export function inputTime(e: CorrelationInput): number {
-  return e.kind === 'anomaly' ? e.anomaly.timestamp : e.kind === 'alarm' ? e.alarm.timestamp : e.prediction.timestamp;
-}
-
-const timeOf = inputTime;
-const KIND_ORDER: Record<CorrelationInput['kind'], number> = { anomaly: 0, alarm: 1, forecast: 2 };
-
-function cmp(a: string | number, b: string | number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Total order on inputs: time, then kind, stack, series or alarm, then the values. */
-function compareInputs(a: CorrelationInput, b: CorrelationInput): number {
-  const byTime = timeOf(a) - timeOf(b);
-  if (byTime !== 0) return byTime;
-  if (a.kind !== b.kind) return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
-  if (a.kind === 'anomaly' && b.kind === 'anomaly') {
-    const x = a.anomaly;
-    const y = b.anomaly;
-    return cmp(x.stackKey, y.stackKey) || cmp(x.seriesId, y.seriesId) || cmp(x.score, y.score) || cmp(x.value, y.value);
-  }
-  if (a.kind === 'alarm' && b.kind === 'alarm') {
-    const x = a.alarm;
-    const y = b.alarm;
-    return cmp(x.stackKey, y.stackKey) || cmp(x.alarmName, y.alarmName) || cmp(x.state, y.state);
-  }
-  if (a.kind === 'forecast' && b.kind === 'forecast') {
-    const x = a.prediction;
-    const y = b.prediction;
-    return cmp(x.stackKey, y.stackKey) || cmp(x.seriesId, y.seriesId) || cmp(x.timeToBreachMs, y.timeToBreachMs) || cmp(x.value, y.value);
-  }
-  return 0;
 }
 
 function iso(ms: number): string {
@@ -181,7 +121,7 @@ export function step(state: TrackerState, events: readonly CorrelationInput[], n
   };
 
   for (const ev of [...events].sort(compareInputs)) {
-    advance(timeOf(ev));
+    advance(inputTime(ev));
     const changed =
       ev.kind === 'anomaly' ? applyAnomaly(s, ev.anomaly, o, touch) : ev.kind === 'alarm' ? applyAlarm(s, ev.alarm, o, touch) : applyPrediction(s, ev.prediction, o, touch);
     if (!changed) ignored++;

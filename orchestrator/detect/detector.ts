@@ -67,21 +67,8 @@ const MISSING: DetectorResult = Object.freeze({ score: 0, isAnomaly: false });
 export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?: DetectorSnapshot): Detector {
   const o = resolveDetectorOptions(options);
   const state = snapshot === undefined ? createDetectorState() : restoreState(snapshot);
-  // Surprise at the alerting threshold: flat-line runs report once they reach it.
-  const alarmNats = natsForScore(o.threshold, o.scoreHalfNats);
-  const shiftMinWeight = o.warmUpPoints / 2;
-  const calibrationPriorPoints = o.calibrationPrior * Math.exp(o.calibrationBase);
-  // Decay factors for the usual case of one step between points, computed once: exp() is the main cost per point.
-  const seasonHorizon = 2 * o.levelHorizon;
-  const unit = {
-    level: decay(1, o.levelHorizon),
-    short: decay(1, o.shiftHorizon),
-    variance: decay(1, o.varianceHorizon),
-    envelope: decay(1, o.envelopeHorizon),
-    season: decay(1, seasonHorizon),
-    suppression: decay(1, o.suppressionHorizon),
-  };
-  const regularSpread = regularVariance(unit.variance);
+  // Bound once, as locals of this closure: read through an object on every point, they halved bench:detector's throughput (two alternating runs).
+  const { alarmNats, shiftMinWeight, calibrationPriorPoints, seasonHorizon, unit, regularSpread } = constantsOf(o);
 
   function update(timestampMs: number, value: number): DetectorResult {
     if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return MISSING;
@@ -152,3 +139,25 @@ export function createDetector(options: Partial<DetectorOptions> = {}, snapshot?
   };
 }
 
+/** What a detector computes once from its options. */
+function constantsOf(o: DetectorOptions) {
+  const seasonHorizon = 2 * o.levelHorizon;
+  // Decay factors for the usual case of one step between points, computed once: exp() is the main cost per point.
+  const unit = {
+    level: decay(1, o.levelHorizon),
+    short: decay(1, o.shiftHorizon),
+    variance: decay(1, o.varianceHorizon),
+    envelope: decay(1, o.envelopeHorizon),
+    season: decay(1, seasonHorizon),
+    suppression: decay(1, o.suppressionHorizon),
+  };
+  return {
+    // Surprise at the alerting threshold: flat-line runs report once they reach it.
+    alarmNats: natsForScore(o.threshold, o.scoreHalfNats),
+    shiftMinWeight: o.warmUpPoints / 2,
+    calibrationPriorPoints: o.calibrationPrior * Math.exp(o.calibrationBase),
+    seasonHorizon,
+    unit,
+    regularSpread: regularVariance(unit.variance),
+  };
+}

@@ -137,185 +137,13 @@ function emptySummary(): PollSummary {
 }
 
 export function createTelemetryPoller(deps: TelemetryPollerDeps): TelemetryPoller {
-  const o = { ...DEFAULT_POLLER_OPTIONS, ...deps.options };
-  const policy = resolveBackoff(deps.options?.backoff);
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = deps.random ?? Math.random;
-  const series = seriesOf(deps.stacks);
-  const seriesById = new Map(series.map((s) => [s.seriesId, s]));
-  const health = new Map<string, SignalHealth>(series.map((s) => [s.seriesId, initialHealth(s)]));
-  const alarmStacks = deps.stacks.filter((s) => s.alarms.length > 0);
-  const alarmHealthByStack = new Map<string, SignalHealth>(
-    alarmStacks.map((s) => [s.stackKey, initialHealth({ seriesId: `${s.stackKey}|@alarms`, stackKey: s.stackKey, signalId: '@alarms' })]),
-  );
-
+  const st = pollerState(deps);
   let running: Promise<PollSummary> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let started = false;
 
-  function retryDeps(summary: PollSummary): RetryDeps {
-    return { policy, sleep, random, onRetry: () => void summary.retries++ };
-  }
-
-  function markStale(s: SeriesSpec, reason: StaleReason, error: string): void {
-    health.set(s.seriesId, recordFailure(health.get(s.seriesId) ?? initialHealth(s), now(), reason, error));
-  }
-
-  /** Reads one call, page by page; the parts that could be read (a failed part marks its series stale). */
-  async function readBatch(batch: QueryBatch, summary: PollSummary): Promise<{ batch: QueryBatch; pages: QueryResultPage[][] }[]> {
-    const pages: QueryResultPage[][] = [];
-    let nextToken: string | undefined;
-    let failure: { kind: ErrorKind; facts: ErrorFacts } | undefined;
-    for (let page = 0; ; page++) {
-      if (page >= o.maxPages) {
-        failure = { kind: 'persistent', facts: { name: 'TooManyPages', message: `GetMetricData still had a NextToken after ${o.maxPages} pages` } };
-        break;
-      }
-      const token = nextToken;
-      const outcome = await withRetry(() => {
-        summary.getMetricDataCalls++;
-        return deps.reader.getMetricData({ startMs: batch.startMs, endMs: batch.endMs, queries: batch.queries, ...(token !== undefined ? { nextToken: token } : {}) });
-      }, retryDeps(summary));
-      if (!outcome.ok) {
-        failure = outcome;
-        break;
-      }
-      pages.push([...outcome.value.results]);
-      nextToken = outcome.value.nextToken || undefined;
-      if (nextToken === undefined) return [{ batch, pages }];
-    }
-    // An invalid query fails its whole call: split the call until the bad query stands alone.
-    if (failure.kind === 'invalid' && batch.queries.length > 1) {
-      const [a, b] = splitBatch(batch);
-      return [...(await readBatch(a, summary)), ...(await readBatch(b, summary))];
-    }
-    const text = errorText(failure.facts);
-    for (const q of batch.queries) {
-      const s = seriesById.get(q.seriesId);
-      if (s) markStale(s, staleReason(failure.kind), text);
-    }
-    return [];
-  }
-
-  /** Turns read pages into points, emits them, then commits watermarks, read times (`readAt`: when the poll began) and health. */
-  async function emitBatch(batch: QueryBatch, pages: QueryResultPage[][], watermarks: Map<string, number>, readAt: number, summary: PollSummary): Promise<void> {
-    const merged = mergePages(pages);
-    const points: MetricPoint[] = [];
-    const marks = new Map<string, number>();
-    const succeeded: SeriesSpec[] = [];
-    for (const q of batch.queries) {
-      const s = seriesById.get(q.seriesId);
-      if (!s) continue;
-      const result = merged.get(q.id);
-      if (result && isFailedStatus(result.status)) {
-        markStale(s, 'Rejected', redactSecrets(`GetMetricData ${result.status}: ${result.messages.join('; ') || 'no message'}`).slice(0, 300));
-        continue;
-      }
-      succeeded.push(s);
-      if (!result) continue;
-      for (const p of newPoints(result, watermarks.get(s.seriesId))) {
-        points.push({ seriesId: s.seriesId, stackKey: s.stackKey, signalId: s.signalId, timestamp: p.timestamp, value: p.value });
-        marks.set(s.seriesId, p.timestamp);
-      }
-    }
-    if (points.length > 0) await deps.onEvent({ kind: 'points', points });
-    summary.points += points.length;
-    if (marks.size > 0) await deps.store.advanceWatermarks(marks);
-    if (succeeded.length > 0) await deps.store.advanceReadAt(new Map(succeeded.map((s) => [s.seriesId, readAt])));
-    for (const [id, t] of marks) watermarks.set(id, t);
-    const at = now();
-    for (const s of succeeded) health.set(s.seriesId, recordSuccess(health.get(s.seriesId) ?? initialHealth(s), at, marks.get(s.seriesId)));
-  }
-
-  async function pollMetrics(summary: PollSummary): Promise<void> {
-    // 1. plan
-    const watermarks = await deps.store.watermarks(series.map((s) => s.seriesId));
-    const t = now();
-    const due: DueSeries[] = [];
-    for (const s of series) {
-      const window = seriesWindow(s.periodSeconds, watermarks.get(s.seriesId), {
-        nowMs: t,
-        settleMs: o.settleMs,
-        initialLookbackMs: o.initialLookbackMs,
-        maxLookbackMs: o.maxLookbackMs,
-      });
-      if (window) due.push({ series: s, window });
-    }
-    const batches = planBatches(due, o.maxQueriesPerCall);
-    // 2-4. read, emit, commit; a few calls at a time, stopping at the first sink or store error.
-    let next = 0;
-    let firstError: { err: unknown } | undefined;
-    const worker = async () => {
-      while (firstError === undefined && next < batches.length) {
-        const batch = batches[next++]!;
-        try {
-          for (const part of await readBatch(batch, summary)) await emitBatch(part.batch, part.pages, watermarks, t, summary);
-        } catch (err) {
-          firstError ??= { err };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, batches.length)) }, worker));
-    if (firstError !== undefined) throw firstError.err;
-  }
-
-  async function pollAlarms(summary: PollSummary): Promise<void> {
-    const chunks = alarmNameChunks(alarmStacks);
-    if (chunks.length === 0) return;
-    const records: AlarmRecord[] = [];
-    let failed = false;
-    for (const names of chunks) {
-      let nextToken: string | undefined;
-      for (let page = 0; page < o.maxPages; page++) {
-        const token = nextToken;
-        const outcome = await withRetry(() => {
-          summary.describeAlarmsCalls++;
-          return deps.reader.describeAlarms({ alarmNames: names, stateValue: 'ALARM', ...(token !== undefined ? { nextToken: token } : {}) });
-        }, retryDeps(summary));
-        if (!outcome.ok) {
-          failed = true;
-          const text = errorText(outcome.facts);
-          const at = now();
-          for (const stack of alarmStacks) {
-            if (!stack.alarms.some((a) => names.includes(a))) continue;
-            const h = alarmHealthByStack.get(stack.stackKey)!;
-            alarmHealthByStack.set(stack.stackKey, recordFailure(h, at, staleReason(outcome.kind), text));
-          }
-          break;
-        }
-        records.push(...outcome.value.alarms);
-        nextToken = outcome.value.nextToken || undefined;
-        if (nextToken === undefined) break;
-      }
-    }
-    // A partial list would read as "these alarms cleared": report only a complete one.
-    if (failed) return;
-    const observedAt = now();
-    const alarms = alarmStates(alarmStacks, records, observedAt);
-    await deps.onEvent({ kind: 'alarms', observedAt, alarms });
-    summary.alarms = alarms.length;
-    for (const [key, h] of alarmHealthByStack) alarmHealthByStack.set(key, recordSuccess(h, observedAt));
-  }
-
-  async function poll(): Promise<PollSummary> {
-    const summary = emptySummary();
-    let metricsError: { err: unknown } | undefined;
-    try {
-      await pollMetrics(summary);
-    } catch (err) {
-      metricsError = { err };
-    }
-    // 5. alarms are read even when the metrics part failed: they are independent.
-    await pollAlarms(summary);
-    // 6. health
-    summary.staleSignals = [...health.values()].filter((h) => h.status === 'stale').length;
-    if (metricsError !== undefined) throw metricsError.err;
-    return summary;
-  }
-
   function pollOnce(): Promise<PollSummary> {
-    running ??= poll().finally(() => {
+    running ??= poll(st).finally(() => {
       running = undefined;
     });
     return running;
@@ -327,7 +155,7 @@ export function createTelemetryPoller(deps: TelemetryPollerDeps): TelemetryPolle
       pollOnce()
         .catch((err: unknown) => deps.onError?.(err))
         .finally(() => {
-          if (started) schedule(o.intervalMs);
+          if (started) schedule(st.o.intervalMs);
         });
     }, delayMs);
   }
@@ -345,7 +173,203 @@ export function createTelemetryPoller(deps: TelemetryPollerDeps): TelemetryPolle
       timer = undefined;
       await running?.catch(() => undefined);
     },
-    signalHealth: () => series.map((s) => health.get(s.seriesId)!),
-    alarmHealth: () => [...alarmHealthByStack.values()],
+    signalHealth: () => st.series.map((s) => st.health.get(s.seriesId)!),
+    alarmHealth: () => [...st.alarmHealthByStack.values()],
   };
+}
+
+/** What a poller keeps between polls, and what the steps of a poll share. */
+interface PollerState {
+  readonly deps: TelemetryPollerDeps;
+  readonly o: Omit<TelemetryPollerOptions, 'backoff'>;
+  readonly policy: BackoffPolicy;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  readonly series: readonly SeriesSpec[];
+  readonly seriesById: ReadonlyMap<string, SeriesSpec>;
+  /** Per series; replaced entry by entry as polls succeed or fail. */
+  readonly health: Map<string, SignalHealth>;
+  readonly alarmStacks: readonly WatchedStack[];
+  readonly alarmHealthByStack: Map<string, SignalHealth>;
+}
+
+function pollerState(deps: TelemetryPollerDeps): PollerState {
+  const series = seriesOf(deps.stacks);
+  const alarmStacks = deps.stacks.filter((s) => s.alarms.length > 0);
+  return {
+    deps,
+    o: { ...DEFAULT_POLLER_OPTIONS, ...deps.options },
+    policy: resolveBackoff(deps.options?.backoff),
+    now: deps.now ?? Date.now,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    random: deps.random ?? Math.random,
+    series,
+    seriesById: new Map(series.map((s) => [s.seriesId, s])),
+    health: new Map<string, SignalHealth>(series.map((s) => [s.seriesId, initialHealth(s)])),
+    alarmStacks,
+    alarmHealthByStack: new Map<string, SignalHealth>(
+      alarmStacks.map((s) => [s.stackKey, initialHealth({ seriesId: `${s.stackKey}|@alarms`, stackKey: s.stackKey, signalId: '@alarms' })]),
+    ),
+  };
+}
+
+function retryDeps(st: PollerState, summary: PollSummary): RetryDeps {
+  return { policy: st.policy, sleep: st.sleep, random: st.random, onRetry: () => void summary.retries++ };
+}
+
+function markStale(st: PollerState, s: SeriesSpec, reason: StaleReason, error: string): void {
+  st.health.set(s.seriesId, recordFailure(st.health.get(s.seriesId) ?? initialHealth(s), st.now(), reason, error));
+}
+
+/** Reads one call, page by page; the parts that could be read (a failed part marks its series stale). */
+async function readBatch(st: PollerState, batch: QueryBatch, summary: PollSummary): Promise<{ batch: QueryBatch; pages: QueryResultPage[][] }[]> {
+  const pages: QueryResultPage[][] = [];
+  let nextToken: string | undefined;
+  let failure: { kind: ErrorKind; facts: ErrorFacts } | undefined;
+  for (let page = 0; ; page++) {
+    if (page >= st.o.maxPages) {
+      failure = { kind: 'persistent', facts: { name: 'TooManyPages', message: `GetMetricData still had a NextToken after ${st.o.maxPages} pages` } };
+      break;
+    }
+    const token = nextToken;
+    const outcome = await withRetry(() => {
+      summary.getMetricDataCalls++;
+      return st.deps.reader.getMetricData({ startMs: batch.startMs, endMs: batch.endMs, queries: batch.queries, ...(token !== undefined ? { nextToken: token } : {}) });
+    }, retryDeps(st, summary));
+    if (!outcome.ok) {
+      failure = outcome;
+      break;
+    }
+    pages.push([...outcome.value.results]);
+    nextToken = outcome.value.nextToken || undefined;
+    if (nextToken === undefined) return [{ batch, pages }];
+  }
+  // An invalid query fails its whole call: split the call until the bad query stands alone.
+  if (failure.kind === 'invalid' && batch.queries.length > 1) {
+    const [a, b] = splitBatch(batch);
+    return [...(await readBatch(st, a, summary)), ...(await readBatch(st, b, summary))];
+  }
+  const text = errorText(failure.facts);
+  for (const q of batch.queries) {
+    const s = st.seriesById.get(q.seriesId);
+    if (s) markStale(st, s, staleReason(failure.kind), text);
+  }
+  return [];
+}
+
+/** Turns read pages into points, emits them, then commits watermarks, read times (`readAt`: when the poll began) and health. */
+async function emitBatch(st: PollerState, batch: QueryBatch, pages: QueryResultPage[][], watermarks: Map<string, number>, readAt: number, summary: PollSummary): Promise<void> {
+  const merged = mergePages(pages);
+  const points: MetricPoint[] = [];
+  const marks = new Map<string, number>();
+  const succeeded: SeriesSpec[] = [];
+  for (const q of batch.queries) {
+    const s = st.seriesById.get(q.seriesId);
+    if (!s) continue;
+    const result = merged.get(q.id);
+    if (result && isFailedStatus(result.status)) {
+      markStale(st, s, 'Rejected', redactSecrets(`GetMetricData ${result.status}: ${result.messages.join('; ') || 'no message'}`).slice(0, 300));
+      continue;
+    }
+    succeeded.push(s);
+    if (!result) continue;
+    for (const p of newPoints(result, watermarks.get(s.seriesId))) {
+      points.push({ seriesId: s.seriesId, stackKey: s.stackKey, signalId: s.signalId, timestamp: p.timestamp, value: p.value });
+      marks.set(s.seriesId, p.timestamp);
+    }
+  }
+  if (points.length > 0) await st.deps.onEvent({ kind: 'points', points });
+  summary.points += points.length;
+  if (marks.size > 0) await st.deps.store.advanceWatermarks(marks);
+  if (succeeded.length > 0) await st.deps.store.advanceReadAt(new Map(succeeded.map((s) => [s.seriesId, readAt])));
+  for (const [id, t] of marks) watermarks.set(id, t);
+  const at = st.now();
+  for (const s of succeeded) st.health.set(s.seriesId, recordSuccess(st.health.get(s.seriesId) ?? initialHealth(s), at, marks.get(s.seriesId)));
+}
+
+async function pollMetrics(st: PollerState, summary: PollSummary): Promise<void> {
+  // 1. plan
+  const watermarks = await st.deps.store.watermarks(st.series.map((s) => s.seriesId));
+  const t = st.now();
+  const due: DueSeries[] = [];
+  for (const s of st.series) {
+    const window = seriesWindow(s.periodSeconds, watermarks.get(s.seriesId), {
+      nowMs: t,
+      settleMs: st.o.settleMs,
+      initialLookbackMs: st.o.initialLookbackMs,
+      maxLookbackMs: st.o.maxLookbackMs,
+    });
+    if (window) due.push({ series: s, window });
+  }
+  const batches = planBatches(due, st.o.maxQueriesPerCall);
+  // 2-4. read, emit, commit; a few calls at a time, stopping at the first sink or store error.
+  let next = 0;
+  let firstError: { err: unknown } | undefined;
+  const worker = async () => {
+    while (firstError === undefined && next < batches.length) {
+      const batch = batches[next++]!;
+      try {
+        for (const part of await readBatch(st, batch, summary)) await emitBatch(st, part.batch, part.pages, watermarks, t, summary);
+      } catch (err) {
+        firstError ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(st.o.concurrency, batches.length)) }, worker));
+  if (firstError !== undefined) throw firstError.err;
+}
+
+async function pollAlarms(st: PollerState, summary: PollSummary): Promise<void> {
+  const chunks = alarmNameChunks(st.alarmStacks);
+  if (chunks.length === 0) return;
+  const records: AlarmRecord[] = [];
+  let failed = false;
+  for (const names of chunks) {
+    let nextToken: string | undefined;
+    for (let page = 0; page < st.o.maxPages; page++) {
+      const token = nextToken;
+      const outcome = await withRetry(() => {
+        summary.describeAlarmsCalls++;
+        return st.deps.reader.describeAlarms({ alarmNames: names, stateValue: 'ALARM', ...(token !== undefined ? { nextToken: token } : {}) });
+      }, retryDeps(st, summary));
+      if (!outcome.ok) {
+        failed = true;
+        const text = errorText(outcome.facts);
+        const at = st.now();
+        for (const stack of st.alarmStacks) {
+          if (!stack.alarms.some((a) => names.includes(a))) continue;
+          const h = st.alarmHealthByStack.get(stack.stackKey)!;
+          st.alarmHealthByStack.set(stack.stackKey, recordFailure(h, at, staleReason(outcome.kind), text));
+        }
+        break;
+      }
+      records.push(...outcome.value.alarms);
+      nextToken = outcome.value.nextToken || undefined;
+      if (nextToken === undefined) break;
+    }
+  }
+  // A partial list would read as "these alarms cleared": report only a complete one.
+  if (failed) return;
+  const observedAt = st.now();
+  const alarms = alarmStates(st.alarmStacks, records, observedAt);
+  await st.deps.onEvent({ kind: 'alarms', observedAt, alarms });
+  summary.alarms = alarms.length;
+  for (const [key, h] of st.alarmHealthByStack) st.alarmHealthByStack.set(key, recordSuccess(h, observedAt));
+}
+
+async function poll(st: PollerState): Promise<PollSummary> {
+  const summary = emptySummary();
+  let metricsError: { err: unknown } | undefined;
+  try {
+    await pollMetrics(st, summary);
+  } catch (err) {
+    metricsError = { err };
+  }
+  // 5. alarms are read even when the metrics part failed: they are independent.
+  await pollAlarms(st, summary);
+  // 6. health
+  summary.staleSignals = [...st.health.values()].filter((h) => h.status === 'stale').length;
+  if (metricsError !== undefined) throw metricsError.err;
+  return summary;
 }

@@ -1,8 +1,7 @@
 import type { AlarmState } from '../../../orchestrator/correlate/alarm-state.ts';
 import type { AnomalySignal } from '../../../orchestrator/correlate/anomaly-signal.ts';
 import type { Topology } from '../../../orchestrator/correlate/topology.ts';
-import { alarmInput, anomalyInput } from '../../../orchestrator/correlate/tracker.ts';
-import type { CorrelationInput } from '../../../orchestrator/correlate/tracker.ts';
+import { alarmInput, anomalyInput, type CorrelationInput } from '../../../orchestrator/correlate/correlation-input.ts';
 import type { HealthSignal, SignalRole, StackContract } from '../../../stacks/contract.ts';
 
 export const MIN = 60_000;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { isPredictedOnly, type IncidentEvent } from '../../../orchestrator/correlate/incident.ts';
 import type { PredictedBreach } from '../../../orchestrator/correlate/predicted-breach.ts';
 import { initialTrackerState, parseTrackerState, type TrackerState } from '../../../orchestrator/correlate/tracker-state.ts';
-import { CorrelationInputSchema, forecastInput, inputTime, step, type CorrelationInput } from '../../../orchestrator/correlate/tracker.ts';
+import { CorrelationInputSchema, forecastInput, inputTime, type CorrelationInput } from '../../../orchestrator/correlate/correlation-input.ts';
+import { step } from '../../../orchestrator/correlate/tracker.ts';
 import type { TrackerOptions } from '../../../orchestrator/correlate/tracker-options.ts';
 import { API, MIN, OTHER, T0, a, alarm, topology } from './fixtures.ts';
 

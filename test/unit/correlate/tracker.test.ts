@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import type { IncidentEvent } from '../../../orchestrator/correlate/incident.ts';
 import { initialTrackerState, parseTrackerState } from '../../../orchestrator/correlate/tracker-state.ts';
 import type { TrackerState } from '../../../orchestrator/correlate/tracker-state.ts';
-import { inputTime, step } from '../../../orchestrator/correlate/tracker.ts';
-import type { CorrelationInput, StepResult } from '../../../orchestrator/correlate/tracker.ts';
+import { inputTime, type CorrelationInput } from '../../../orchestrator/correlate/correlation-input.ts';
+import { step } from '../../../orchestrator/correlate/tracker.ts';
+import type { StepResult } from '../../../orchestrator/correlate/tracker.ts';
 import type { TrackerOptions } from '../../../orchestrator/correlate/tracker-options.ts';
 import { API, DB, MIN, OTHER, T0, WEB, a, alarm, topology } from './fixtures.ts';
 

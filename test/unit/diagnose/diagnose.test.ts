@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Incident } from '../../../orchestrator/correlate/incident.ts';
 import { initialTrackerState } from '../../../orchestrator/correlate/tracker-state.ts';
 import { step } from '../../../orchestrator/correlate/tracker.ts';
-import type { CorrelationInput } from '../../../orchestrator/correlate/tracker.ts';
+import type { CorrelationInput } from '../../../orchestrator/correlate/correlation-input.ts';
 import type { Deployment } from '../../../orchestrator/diagnose/deployment.ts';
 import { diagnose } from '../../../orchestrator/diagnose/diagnose.ts';
 import type { CauseKind, DiagnosisContext } from '../../../orchestrator/diagnose/probable-cause.ts';

@@ -1,0 +1,96 @@
+import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
+import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
+import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '../deploy/restore-from-backend.ts';
+import { createStackRunner, type StackRunner } from '../engine/stack-runner.ts';
+import { startIntakeWorker } from '../intake/intake-worker.ts';
+import type { RunRecord } from '../records/run-record.ts';
+import type { Toolchain } from '../runtime/toolchain.ts';
+import { startPoller } from '../source/poller.ts';
+import { timelineEvent } from '../timeline/timeline-event.ts';
+import { startDriftScheduler } from './drift-scheduler.ts';
+import type { SharedParts } from './shared-parts.ts';
+
+/** The GitOps half of a worker process: intake, deploy, the poller, drift checks and the start-up restore. */
+export interface DeployStage {
+  runner: StackRunner;
+  unlock: ForceUnlock;
+  deployWorker: DeployWorker;
+  /** The start-up restore from the state backend; undefined when there was nothing to look at. */
+  restored: Promise<RestoreReport | undefined>;
+  /** In the order they are to be stopped. */
+  stops: (() => Promise<void> | void)[];
+}
+
+export interface DeployStageOptions {
+  toolchain: Toolchain;
+  /** Folders of the service's pinned policy packs, run on every preview and update. */
+  pinnedPolicyPacks: string[];
+  engineEnv?: Record<string, string>;
+  workerId?: string;
+}
+
+export async function startDeployStage(parts: SharedParts, options: DeployStageOptions): Promise<DeployStage> {
+  const { config, emit } = parts;
+  const runner = await createStackRunner({
+    pulumiDir: options.toolchain.pulumiDir,
+    backendUrl: config.pulumi.backendUrl,
+    passphrase: config.pulumi.passphrase.reveal(),
+    policyPacks: [],
+    env: { ...options.toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
+    passEnv: config.pulumi.engineEnv,
+  });
+  const unlock = createForceUnlock({ runner, fetcher: parts.fetcher, store: parts.store, audit: parts.audit, lock: parts.stackLock(), repo: parts.repo });
+  const intakeWorker = startIntakeWorker({
+    connection: parts.redis,
+    prefix: parts.prefix,
+    repos: config.repositories,
+    fetcher: parts.fetcher,
+    store: parts.store,
+    deployQueue: parts.deployQueue,
+    emit,
+    pullRequestMerged: (repoId, event) => parts.reviews.mergedOnForge(repoId, event),
+  });
+  const deployWorker = startDeployWorker({
+    connection: parts.redis,
+    prefix: parts.prefix,
+    queue: parts.deployQueue,
+    runner,
+    fetcher: parts.fetcher,
+    store: parts.store,
+    lock: parts.stackLock(),
+    jobLockMs: config.leaseSeconds * 1000,
+    repo: (id) => {
+      const r = parts.repo(id);
+      return r ? { id: r.id, url: r.url, policyPacks: r.policyPacks, driftAction: r.drift.action, ...(r.engineEnv ? { engineEnv: r.engineEnv } : {}) } : undefined;
+    },
+    policyConfig: config.policy.config,
+    pinnedPolicyPacks: options.pinnedPolicyPacks,
+    engineVersion: options.toolchain.pulumiVersion,
+    emit,
+    concurrency: config.concurrency.deploy,
+    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+    ...(options.workerId ? { workerId: options.workerId } : {}),
+    forge: parts.forgeOf,
+    onRunFinished: (run) => countRun(parts, run),
+  });
+  const poller = startPoller({ redis: parts.redis, prefix: parts.prefix, repos: config.repositories, intake: parts.intake, emit });
+  const drift = startDriftScheduler({ connection: parts.redis, prefix: parts.prefix, repos: config.repositories, store: parts.store, queue: parts.deployQueue, emit });
+  const stops: DeployStage['stops'] = [() => poller.stop(), () => drift.stop(), () => intakeWorker.close(), () => deployWorker.close()];
+  let restored: Promise<RestoreReport | undefined> = Promise.resolve(undefined);
+  // Redis lost entirely: each stack's applied commit is read back from the backend, and the deploy branches caught up with.
+  if (backendMayHoldStacks(config.pulumi.backendUrl)) {
+    restored = restoreFromBackend({ repos: config.repositories, fetcher: parts.fetcher, store: parts.store, runner, intake: parts.intake, emit }).catch((err: unknown) => {
+      emit(timelineEvent('error', `restore from the state backend failed: ${err instanceof Error ? err.message : String(err)}`));
+      return undefined;
+    });
+    stops.push(() => restored.then(() => undefined));
+  }
+  return { runner, unlock, deployWorker, restored, stops };
+}
+
+/** A finished run in the metrics: its outcome, and how long its preview and update took. */
+function countRun(parts: SharedParts, run: RunRecord): void {
+  parts.metrics.runResults.inc({ status: run.status, reason: run.reason ?? '' });
+  if (run.timings.previewMs !== undefined) parts.metrics.runDuration.observe({ kind: run.mode === 'drift' ? 'refresh' : 'preview' }, run.timings.previewMs / 1000);
+  if (run.timings.applyMs !== undefined) parts.metrics.runDuration.observe({ kind: 'up' }, run.timings.applyMs / 1000);
+}
