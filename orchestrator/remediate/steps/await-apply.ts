@@ -40,7 +40,6 @@ export async function awaitApplyStep(ctx: StepContext, rec: RemediationRecord): 
     const points = await deps.incidents.recent(seriesId);
     watermarks[seriesId] = points.at(-1)?.timestamp ?? 0;
   }
-  if (process.env.DBG_LAG) console.log(`DBG watermarks ${JSON.stringify(watermarks)} applied=${appliedAt.slice(11, 23)} readAfter=${readAfterApply} wall=${new Date().toISOString().slice(11, 23)}`);
   await deps.ledger.recordOutcome({ playbook: rec.playbook!, stackKey: rec.stackKey, event: 'applied', mode: rec.mode ?? 'auto' });
   const next = { ...advance(rec, 'verifying', `applied${run === 'superseded' ? ' (with a later commit)' : ` by run ${run.id}`}; watching ${Object.keys(watermarks).length} signal(s)`), appliedAt, watermarks, ...(run !== 'superseded' ? { deployRunId: run.id } : {}) };
   await audit(ctx, next, 'applied', next.message!, { runId: next.deployRunId, watermarks, readAfterApply });
