@@ -9,7 +9,7 @@ import { git } from '../../orchestrator/source/git.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../../orchestrator/timeline/timeline-event.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from './gitops-fixture.ts';
 import { startLiveMetrics, type LiveMetrics, type LiveMetricsOptions } from './live-metrics.ts';
-import { testServices, uniqueId } from './services.ts';
+import { resetMoto, testServices, uniqueId } from './services.ts';
 import { waitFor } from './wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from './webhooks.ts';
 import { as } from './test-tokens.ts';
@@ -49,6 +49,7 @@ export async function createRemediationFixture(
   remediation: Record<string, unknown>,
   options: { extra?: Record<string, unknown>; metrics?: Partial<LiveMetricsOptions>; beforeMetrics?: (f: Omit<RemediationFixture, 'metrics' | 'cleanup'>) => Promise<void> } = {},
 ): Promise<RemediationFixture> {
+  await resetMoto();
   const saved = Object.fromEntries(Object.keys(AWS_ENV).map((k) => [k, process.env[k]]));
   Object.assign(process.env, AWS_ENV);
   const fx = await createGitopsFixture({

@@ -6,7 +6,7 @@ import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
-import { testServices, uniqueId } from '../../support/services.ts';
+import { resetMoto, testServices, uniqueId } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 import { appliedDeployRun } from './recorded-deploy.ts';
@@ -49,6 +49,7 @@ describe('aiops: a deploy recorded just before a step change → incident with t
 
   // Each case has its own service, Redis prefix (tracker state, incidents, runs) and service name in moto.
   beforeEach(async () => {
+    await resetMoto();
     fx = await createGitopsFixture({
       telemetry: { enabled: true, endpoint: testServices().motoUrl, pollIntervalSeconds: 1, initialLookbackSeconds: 6 * 3600, settleSeconds: 0 },
     });

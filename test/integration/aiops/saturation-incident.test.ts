@@ -4,7 +4,7 @@ import { createIncidentStore } from '../../../orchestrator/correlate/incident-st
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
-import { testServices, uniqueId } from '../../support/services.ts';
+import { resetMoto, testServices, uniqueId } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 import { as } from '../../support/test-tokens.ts';
@@ -25,6 +25,7 @@ describe('aiops: CloudWatch (moto) → anomaly → incident with a probable caus
   const saved: Record<string, string | undefined> = {};
 
   before(async () => {
+    await resetMoto();
     // The standard AWS SDK chain reads these; moto accepts any.
     for (const [k, v] of Object.entries({ AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' })) {
       saved[k] = process.env[k];

@@ -6,7 +6,7 @@ import { startService, type RunningService } from '../../../orchestrator/service
 import type { SignalHealth } from '../../../orchestrator/telemetry/index.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { cuttableRelay, type CuttableRelay } from '../../support/cuttable-relay.ts';
-import { testServices, uniqueId } from '../../support/services.ts';
+import { resetMoto, testServices, uniqueId } from '../../support/services.ts';
 import { as } from '../../support/test-tokens.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
@@ -21,6 +21,7 @@ describe('aiops: a CloudWatch outage through the service', function () {
   const saved: Record<string, string | undefined> = {};
 
   before(async () => {
+    await resetMoto();
     for (const [k, v] of Object.entries({ AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' })) {
       saved[k] = process.env[k];
       process.env[k] = v;
