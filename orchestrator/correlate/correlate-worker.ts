@@ -5,8 +5,8 @@ import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { seriesOf } from '../telemetry/index.ts';
-import { every } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { startAnalysisTicks } from './analysis-tick-queue.ts';
 import { SIGNAL_QUEUE } from './signal-queue.ts';
 import { contextFrom, type StackContext } from './stack-context.ts';
 import type { IncidentRecord, IncidentStore } from './incident-store.ts';
@@ -70,7 +70,7 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
 
   // Incidents resolve when their quiet period has passed, even when no new signal arrives to say so.
   const tickMs = Math.max(1000, Math.min(30_000, Math.floor((deps.tracker?.quietMs ?? 900_000) / 4)));
-  const ticker = every(tickMs, () => withLease(() => analyse([])), (err) => emit(timelineEvent('error', `analysis tick: ${err.message}`)));
+  const ticker = startAnalysisTicks({ connection: deps.connection, prefix: deps.prefix ?? 'homeostat', everyMs: tickMs, tick: () => withLease(() => analyse([])), emit });
 
   const worker = new Worker<CorrelationInput>(
     SIGNAL_QUEUE,
