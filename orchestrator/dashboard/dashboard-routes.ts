@@ -18,6 +18,7 @@ const ASSET_FILES: Record<string, { file: string; type: string }> = {
   '/dashboard': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/dashboard/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/markup.js': { file: 'markup.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 
