@@ -24,6 +24,7 @@ const PURE = [
   'orchestrator/diagnose/**',
   'orchestrator/decide/**',
   'orchestrator/verify/**',
+  'orchestrator/notify/**',
   'orchestrator/remediate/commit-message.ts',
   // The remediation's transition table (the steps it names are the I/O, in remediate/steps/).
   'orchestrator/remediate/transitions/**',

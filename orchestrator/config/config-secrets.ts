@@ -2,7 +2,8 @@ import type { ServiceConfig } from './service-config.ts';
 
 /**
  * Every secret value the config holds: the backend passphrase, the webhook
- * secrets, the forge token and the API tokens. The audit log and the
+ * secrets, the forge token, the API tokens and the notification targets'
+ * addresses and signing keys. The audit log and the
  * operational log remove each of them wherever it appears.
  */
 export function configSecrets(config: ServiceConfig): string[] {
@@ -11,6 +12,7 @@ export function configSecrets(config: ServiceConfig): string[] {
     ...config.repositories.flatMap((r) => (r.webhookSecret ? [r.webhookSecret] : [])),
     ...(config.forge.github ? [config.forge.github.token] : []),
     ...(config.auth && config.auth !== 'none' ? config.auth.tokens.map((t) => t.token) : []),
+    ...config.notifications.targets.flatMap((t) => [t.url, ...(t.secret ? [t.secret] : [])]),
   ];
   return secrets.map((s) => s.reveal());
 }

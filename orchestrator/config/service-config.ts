@@ -4,6 +4,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { BranchNameSchema, RepoRelativePathSchema } from '../source/ref-name.ts';
 import { Secret } from './secret.ts';
+import { SecretRefSchema, type SecretRef } from './secret-ref.ts';
+import { NotificationsConfigSchema, readNotifications, type NotificationsConfig } from './notify-config.ts';
 import { LogConfigSchema } from './log-config.ts';
 import { ForecastConfigSchema, RemediationConfigSchema, TelemetryConfigSchema } from './aiops-config.ts';
 
@@ -13,11 +15,6 @@ import { ForecastConfigSchema, RemediationConfigSchema, TelemetryConfigSchema } 
  * Secrets are never in the file: it says where to find them (`{env: NAME}` or
  * `{file: path}`), and they are read into {@link Secret}s.
  */
-const SecretRefSchema = z.union([
-  z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
-]);
-export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 /** Names of environment variables handed to the engine (and so to the programs and policy packs it runs). */
 const EnvNamesSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'));
@@ -177,6 +174,8 @@ export const ServiceConfigSchema = z
     telemetry: TelemetryConfigSchema,
     forecast: ForecastConfigSchema,
     remediation: RemediationConfigSchema,
+    /** Where incidents, reviews, remediations, drift and failed deploys are sent (`config/notify-config.ts`). */
+    notifications: NotificationsConfigSchema,
     forge: z
       .object({
         github: z.object({ token: SecretRefSchema, apiUrl: z.string().url().optional() }).strict().optional(),
@@ -211,6 +210,9 @@ export const ServiceConfigSchema = z
     const own = new Map<string, string>();
     if ('env' in cfg.pulumi.passphrase) own.set(cfg.pulumi.passphrase.env, 'pulumi.passphrase');
     if (cfg.forge.github && 'env' in cfg.forge.github.token) own.set(cfg.forge.github.token.env, 'forge.github.token');
+    cfg.notifications.targets.forEach((t, i) => {
+      for (const [field, ref] of [['url', t.url], ['secret', t.secret]] as const) if (ref && 'env' in ref) own.set(ref.env, `notifications.targets.${i}.${field}`);
+    });
     cfg.repositories.forEach((r, i) => {
       if (r.webhookSecret && 'env' in r.webhookSecret) own.set(r.webhookSecret.env, `repositories.${i}.webhookSecret`);
     });
@@ -231,12 +233,13 @@ export type RepoConfig = z.infer<typeof RepoSchema>;
 /** The config with its secrets read. */
 export type AuthConfig = 'none' | (Omit<Exclude<NonNullable<ServiceConfigFile['auth']>, 'none'>, 'tokens'> & { tokens: { name: string; role: z.infer<typeof RoleSchema>; token: Secret }[] });
 
-export interface ServiceConfig extends Omit<ServiceConfigFile, 'pulumi' | 'repositories' | 'forge' | 'auth'> {
+export interface ServiceConfig extends Omit<ServiceConfigFile, 'pulumi' | 'repositories' | 'forge' | 'auth' | 'notifications'> {
   /** Undefined when the file has no `auth` section: only a service without HTTP may start so. */
   auth?: AuthConfig;
   pulumi: Omit<ServiceConfigFile['pulumi'], 'passphrase'> & { passphrase: Secret };
   repositories: (Omit<RepoConfig, 'webhookSecret'> & { webhookSecret?: Secret })[];
   forge: { github?: { token: Secret; apiUrl?: string } };
+  notifications: NotificationsConfig;
 }
 
 export class ConfigError extends Error {
@@ -313,6 +316,7 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
     forge: cfg.forge.github
       ? { github: { token: read(cfg.forge.github.token, 'forge.github.token'), ...(cfg.forge.github.apiUrl ? { apiUrl: cfg.forge.github.apiUrl } : {}) } }
       : {},
+    notifications: readNotifications(cfg.notifications, read, problems),
     ...(auth ? { auth: readAuth(auth, read, problems) } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

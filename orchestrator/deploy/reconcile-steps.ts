@@ -190,7 +190,8 @@ export async function recordFailure(ctx: WorkerContext, rec: Reconciliation, cau
   run.status = outcome.status;
   run.message = outcome.message;
   await finishRun(ctx, rec);
-  rec.sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: run.status }));
+  // `final`: no attempt follows (the stack stalls on the commit, or the retries ran out); the notifications tell only that.
+  rec.sink(timelineEvent('error', `${run.reason}: ${run.message}`, { stack: data.target.stack, commit: data.commit, outcome: run.status, details: { reason: run.reason, final: outcome.next.action === 'fail' } }));
   if (outcome.next.action === 'fail') throw new UnrecoverableError(run.message);
   if (outcome.next.action === 'delay') {
     await rec.job.moveToDelayed(Date.now() + outcome.next.delayMs, rec.token);

@@ -10,6 +10,7 @@ import type { SourceFetcher } from '../source/source-fetcher.ts';
 import type { SignalHealth } from '../telemetry/index.ts';
 import type { AuthSettings } from './auth.ts';
 import type { Metrics } from './metrics.ts';
+import type { Notifier } from '../notify/notify-queue.ts';
 import type { RemediationApiDeps } from './remediation-routes.ts';
 
 /** A watched repository as the HTTP layer sees it. */
@@ -38,6 +39,8 @@ export interface HttpDeps {
   incidents?: IncidentStore;
   /** Health of each watched signal (fresh or stale, and why). */
   signalHealth?: () => SignalHealth[];
+  /** Notifications that failed every try (the dead-letter list). */
+  notifications?: Pick<Notifier, 'deadLetters'>;
   /** Review items, remediations, the audit log and run-time controls. */
   remediation?: RemediationApiDeps;
   /** Removes a stack's engine locks by force, for a person (only where workers run). */

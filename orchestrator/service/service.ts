@@ -71,7 +71,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
   const dependencies = createDependencyCache({ dir: join(config.dataDir, 'deps'), seed: PROJECT_ROOT });
   // The pinned policy packs first: a worker that cannot enforce them must not start.
   const pinnedPolicyPacks = workers ? await pinnedPolicyFolders(config, dependencies) : [];
-  const parts = await openSharedParts(config, { emit, dependencies, ...(options.log ? { log: options.log } : {}) });
+  const parts = await openSharedParts(config, { emit, dependencies, workers, ...(options.log ? { log: options.log } : {}) });
 
   const stops: (() => Promise<void> | void)[] = [];
   let deploy: DeployStage | undefined;
@@ -95,6 +95,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       incidents: parts.incidents,
       remediation: { store: parts.remediations, reviews: parts.reviews, ledger: parts.ledger, audit: parts.audit, configured: { dryRun: config.remediation.guardrails.dryRun, killSwitch: config.remediation.guardrails.killSwitch } },
       signalHealth: () => aiops?.telemetry.signalHealth() ?? [],
+      notifications: parts.notifier,
       extra: createDashboardRoutes({ incidents: parts.incidents }),
       runtime,
       ...(deploy ? { unlock: deploy.unlock } : {}),

@@ -22,7 +22,8 @@ import type { RemediationRepo } from '../remediate/remediation-worker.ts';
 import { createReviewActions, type ReviewActions } from '../remediate/review-actions.ts';
 import type { DependencyCache } from '../source/dependency-cache.ts';
 import { createSourceFetcher, type SourceFetcher } from '../source/source-fetcher.ts';
-import type { TimelineSink } from '../timeline/timeline-event.ts';
+import { startNotifier, type Notifier } from '../notify/notify-queue.ts';
+import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 
 /**
  * What every part of the service shares, whichever of them this process
@@ -51,6 +52,8 @@ export interface SharedParts {
   readonly remediationQueue: RemediationQueue;
   readonly gitWriter: GitWriter;
   readonly reviews: ReviewActions;
+  /** Notifications: queued from the timeline (`emit` feeds it), sent by processes that run workers. */
+  readonly notifier: Notifier;
   repo(id: string): ServiceRepo | undefined;
   remediationRepo(id: string): RemediationRepo | undefined;
   /** The forge that reports on repository `id`'s pull requests, if one is configured. */
@@ -62,7 +65,7 @@ export interface SharedParts {
 }
 
 /** Connects to Redis (refusing one that may evict queued jobs) and builds the parts on it. */
-export async function openSharedParts(config: ServiceConfig, deps: { emit: TimelineSink; dependencies: DependencyCache; log?: Logger }): Promise<SharedParts> {
+export async function openSharedParts(config: ServiceConfig, deps: { emit: TimelineSink; dependencies: DependencyCache; log?: Logger; workers: boolean }): Promise<SharedParts> {
   const redisLog = deps.log?.child({ stage: 'redis' });
   const redis = createRedis(config.redisUrl, redisLog ? { say: (line) => redisLog.warn(line) } : {});
   try {
@@ -73,6 +76,18 @@ export async function openSharedParts(config: ServiceConfig, deps: { emit: Timel
   }
   const prefix = config.redisPrefix;
   const repoById = new Map(config.repositories.map((r) => [r.id, r]));
+  // Every step on the timeline goes past the notifier, which queues what its targets asked for; it never waits.
+  const notifier = startNotifier({
+    connection: redis,
+    prefix,
+    config: config.notifications,
+    deliver: deps.workers,
+    onError: (message) => deps.emit(timelineEvent('error', message)),
+  });
+  const emit: TimelineSink = (event) => {
+    deps.emit(event);
+    notifier.sink(event);
+  };
   const github = config.forge.github
     ? createGithubForge({ token: config.forge.github.token.reveal(), ...(config.forge.github.apiUrl ? { apiUrl: config.forge.github.apiUrl } : {}) })
     : undefined;
@@ -97,10 +112,10 @@ export async function openSharedParts(config: ServiceConfig, deps: { emit: Timel
     const name = r.forge === 'github' ? forgeRepoName(r.url) : undefined;
     return { id: r.id, url: r.url, deployBranch: r.deployBranch, ...(name ? { forgeRepoName: name } : {}) };
   };
-  const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git: gitWriter, audit, repo: remediationRepo, emit: deps.emit });
+  const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git: gitWriter, audit, repo: remediationRepo, emit });
   return {
     config,
-    emit: deps.emit,
+    emit,
     redis,
     prefix,
     store: createRunStore(redis, prefix),
@@ -116,10 +131,11 @@ export async function openSharedParts(config: ServiceConfig, deps: { emit: Timel
     remediationQueue,
     gitWriter,
     reviews,
+    notifier,
     repo: (id) => repoById.get(id),
     remediationRepo,
     forgeOf: (id) => (repoById.get(id)?.forge === 'github' ? github : undefined),
     stackLock: () => createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
-    closers: () => [() => deployQueue.close(), () => intake.close(), () => signals.close(), () => remediationQueue.close(), () => audit.close(), () => redis.quit()],
+    closers: () => [() => notifier.close(), () => deployQueue.close(), () => intake.close(), () => signals.close(), () => remediationQueue.close(), () => audit.close(), () => redis.quit()],
   };
 }

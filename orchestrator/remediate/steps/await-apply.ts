@@ -42,6 +42,7 @@ export async function awaitApplyStep(ctx: StepContext, rec: RemediationRecord): 
   }
   await deps.ledger.recordOutcome({ playbook: rec.playbook!, stackKey: rec.stackKey, event: 'applied', mode: rec.mode ?? 'auto' });
   const next = { ...advance(rec, 'verifying', `applied${run === 'superseded' ? ' (with a later commit)' : ` by run ${run.id}`}; watching ${Object.keys(watermarks).length} signal(s)`), appliedAt, watermarks, ...(run !== 'superseded' ? { deployRunId: run.id } : {}) };
+  ctx.emit(timelineEvent('apply', `${rec.playbook ?? 'the remediation'} applied; verifying ${series.length} signal(s) for ${deps.config.verificationSeconds} s`, { ...fields(next), commit, outcome: 'remediation-applied' }));
   await audit(ctx, next, 'applied', next.message!, { runId: next.deployRunId, watermarks, readAfterApply });
   return next;
 }
