@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { declaredEngineEnv } from '../engine/engine-env.ts';
-import { classifyEngineError } from '../engine/engine-errors.ts';
+import { classifyEngineError, missingPluginAdvice } from '../engine/engine-errors.ts';
 import { engineEventLine } from '../engine/event-log.ts';
 import type { DeployJobData } from '../queue/deploy-job.ts';
 import { LeaseLostError, type StackLease } from '../queue/stack-lock.ts';
@@ -161,7 +161,9 @@ export async function runEngine(ctx: WorkerContext, rec: Reconciliation, input: 
     const failedRun = outcome.apply ?? outcome.preview;
     const text = failedRun.error ?? failedRun.summary.errors.join('\n');
     if (ctx.shutdown.aborted) throw new WaitingError('Cancelled', 'cancelled by shutdown');
-    throw engineFailure(classifyEngineError(text), firstLine(text));
+    const classified = classifyEngineError(text);
+    const advice = classified.reason === 'MissingPlugin' ? missingPluginAdvice(text) : undefined;
+    throw engineFailure(classified, `${firstLine(text)}${advice ? `; ${advice}` : ''}`);
   }
   return outcome;
 }

@@ -24,6 +24,8 @@ export const ENGINE_ERROR_TABLE: readonly { pattern: RegExp; kind: FailureKind; 
   { pattern: /another update is currently in progress|\[409\] Conflict/i, kind: 'waiting', reason: 'ConcurrentUpdate' },
   { pattern: /the stack is currently locked|stack is locked/i, kind: 'waiting', reason: 'StackLocked' },
   { pattern: /passphrase must be set|incorrect passphrase|failed to decrypt|secrets? provider|could not decrypt|missing required configuration (?:variable|value)/i, kind: 'stalled', reason: 'MissingSecret' },
+  // A plugin does not appear by itself: automatic acquisition is off, and the same commit would fail again.
+  { pattern: /no (?:resource|language|analyzer) plugin '[^']+' found|could not find plugin|plugin \S+ (?:v\S+ )?(?:was )?not found/i, kind: 'stalled', reason: 'MissingPlugin' },
   { pattern: /invalid stack config|Program exited with non-zero exit code|TSError|SyntaxError|TypeError|ReferenceError|Cannot find module|failed to load|unhandled exception/i, kind: 'stalled', reason: 'InvalidProgram' },
 ];
 
@@ -32,4 +34,16 @@ export function classifyEngineError(text: string, hasMandatoryViolation = false)
   if (hasMandatoryViolation) return { kind: 'stalled', reason: 'PolicyViolation' };
   for (const row of ENGINE_ERROR_TABLE) if (row.pattern.test(text)) return { kind: row.kind, reason: row.reason };
   return { kind: 'transient', reason: 'EngineError' };
+}
+
+/**
+ * What a person does about a missing plugin, read off the engine's text:
+ * `no resource plugin 'pulumi-resource-aws' found in the workspace at version
+ * v7.48.0` names its kind, name and version. Undefined when the text does not.
+ */
+export function missingPluginAdvice(text: string): string | undefined {
+  const m = /no (resource|language|analyzer) plugin 'pulumi-(?:resource|language|analyzer)-([A-Za-z0-9_.-]+)' found[^\n]*?version v?([0-9][0-9A-Za-z.+-]*)/.exec(text);
+  if (!m) return undefined;
+  const [, kind, name, version] = m;
+  return `install it where the service's engine looks (its PULUMI_HOME): \`pulumi plugin install ${kind} ${name} ${version}\`, or put pulumi-${kind}-${name} on the engine's PATH; then push again or run the stack by hand`;
 }

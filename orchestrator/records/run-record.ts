@@ -30,6 +30,8 @@ export const RunReasonSchema = z.enum([
   'PolicyViolation',
   'InvalidProgram',
   'MissingSecret',
+  /** The program needs a provider plugin the engine does not have: a person installs it (see the run's message). */
+  'MissingPlugin',
   'ConcurrentUpdate',
   'StackLocked',
   /** The data folder's disk is full: the run waits for space, counting no attempt. */

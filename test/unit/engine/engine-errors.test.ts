@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { classifyEngineError } from '../../../orchestrator/engine/engine-errors.ts';
+import { classifyEngineError, missingPluginAdvice } from '../../../orchestrator/engine/engine-errors.ts';
 
 describe('engine errors: one table from the engine\'s texts to typed reasons', () => {
   const table: [string, string, string][] = [
@@ -10,11 +10,20 @@ describe('engine errors: one table from the engine\'s texts to typed reasons', (
     ['error: Missing required configuration variable \'sandbox:capacity\'', 'stalled', 'MissingSecret'],
     ['error: Running program failed with an unhandled exception: Error: invalid stack config:\n  sandbox:capacity: expected number', 'stalled', 'InvalidProgram'],
     ['error: Program exited with non-zero exit code: 1', 'stalled', 'InvalidProgram'],
+    ["error: no resource plugin 'pulumi-resource-aws' found in the workspace at version v7.48.0 or on your $PATH, install the plugin using `pulumi plugin install resource aws v7.48.0`", 'stalled', 'MissingPlugin'],
     ['error: read tcp 127.0.0.1: connection reset by peer', 'transient', 'EngineError'],
   ];
   for (const [text, kind, reason] of table) {
     it(`${reason} (${kind}): ${text.slice(0, 60)}`, () => assert.deepEqual(classifyEngineError(text), { kind, reason }));
   }
+  it('says how to install a missing plugin, naming it and its version', () => {
+    assert.equal(
+      missingPluginAdvice("error: no resource plugin 'pulumi-resource-kubernetes' found in the workspace at version v4.34.2 or on your $PATH"),
+      "install it where the service's engine looks (its PULUMI_HOME): `pulumi plugin install resource kubernetes 4.34.2`, or put pulumi-resource-kubernetes on the engine's PATH; then push again or run the stack by hand",
+    );
+    assert.equal(missingPluginAdvice('error: Program exited with non-zero exit code: 1'), undefined);
+  });
+
   it('a mandatory violation in the preview summary is a policy stall whatever the text', () => {
     assert.deepEqual(classifyEngineError('error: preview failed', true), { kind: 'stalled', reason: 'PolicyViolation' });
   });
