@@ -55,21 +55,26 @@ export function createRedisTelemetryStore(deps: RedisTelemetryStoreDeps): Teleme
   const forecastKey = `${prefix}:telemetry:forecast`;
   const readAtKey = `${prefix}:telemetry:read-at`;
 
-  async function readTimes(key: string, what: string, ids: readonly string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  /** Each series' field of hash `key`, parsed; absent fields are left out. */
+  async function readFields<T>(key: string, ids: readonly string[], parse: (raw: string, id: string) => T): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
     for (const part of chunks(ids)) {
       if (part.length === 0) continue;
       const values = await redis.hmget(key, ...part);
       part.forEach((id, i) => {
         const raw = values[i];
-        if (raw === null || raw === undefined) return;
-        const t = Number(raw);
-        if (!Number.isFinite(t)) throw new Error(`corrupt ${what} for series ${id} in ${key}: ${JSON.stringify(raw)}`);
-        out.set(id, t);
+        if (raw !== null && raw !== undefined) out.set(id, parse(raw, id));
       });
     }
     return out;
   }
+
+  const readTimes = (key: string, what: string, ids: readonly string[]) =>
+    readFields(key, ids, (raw, id) => {
+      const t = Number(raw);
+      if (!Number.isFinite(t)) throw new Error(`corrupt ${what} for series ${id} in ${key}: ${JSON.stringify(raw)}`);
+      return t;
+    });
 
   async function advanceTimes(key: string, times: ReadonlyMap<string, number>): Promise<void> {
     for (const part of chunks([...times])) {
@@ -77,23 +82,12 @@ export function createRedisTelemetryStore(deps: RedisTelemetryStoreDeps): Teleme
     }
   }
 
-  async function readStates<T>(key: string, what: string, schema: z.ZodType<T>, ids: readonly string[]): Promise<Map<string, T>> {
-    const out = new Map<string, T>();
-    for (const part of chunks(ids)) {
-      if (part.length === 0) continue;
-      const values = await redis.hmget(key, ...part);
-      part.forEach((id, i) => {
-        const raw = values[i];
-        if (raw === null || raw === undefined) return;
-        const parsed = schema.safeParse(JSON.parse(raw));
-        if (!parsed.success) {
-          throw new Error(`corrupt ${what} state for series ${id}: ${parsed.error.issues.map((x) => x.path.join('.') || '(root)').join(', ')}`);
-        }
-        out.set(id, parsed.data);
-      });
-    }
-    return out;
-  }
+  const readStates = <T>(key: string, what: string, schema: z.ZodType<T>, ids: readonly string[]) =>
+    readFields(key, ids, (raw, id) => {
+      const parsed = schema.safeParse(JSON.parse(raw));
+      if (!parsed.success) throw new Error(`corrupt ${what} state for series ${id}: ${parsed.error.issues.map((x) => x.path.join('.') || '(root)').join(', ')}`);
+      return parsed.data;
+    });
 
   async function saveStates(key: string, states: ReadonlyMap<string, unknown>): Promise<void> {
     for (const part of chunks([...states])) {

@@ -64,29 +64,11 @@ export function createMemoryTelemetryStore(): TelemetryStore {
     advanceWatermarks: async (next) => advance(marks, next),
     readAt: async (ids) => pick(reads, ids),
     advanceReadAt: async (next) => advance(reads, next),
-    async detectorStates(ids) {
-      const out = new Map<string, StoredDetectorState>();
-      for (const id of ids) {
-        const raw = states.get(id);
-        if (raw !== undefined) out.set(id, StoredDetectorStateSchema.parse(JSON.parse(raw)));
-      }
-      return out;
-    },
-    async saveDetectorStates(next) {
-      // Stored as JSON, like Redis, so a caller cannot change a saved state through a shared reference.
-      for (const [id, s] of next) states.set(id, JSON.stringify(s));
-    },
-    async forecasterStates(ids) {
-      const out = new Map<string, StoredForecasterState>();
-      for (const id of ids) {
-        const raw = forecasters.get(id);
-        if (raw !== undefined) out.set(id, StoredForecasterStateSchema.parse(JSON.parse(raw)));
-      }
-      return out;
-    },
-    async saveForecasterStates(next) {
-      for (const [id, s] of next) forecasters.set(id, JSON.stringify(s));
-    },
+    detectorStates: async (ids) => parsedStates(states, ids, StoredDetectorStateSchema),
+    // Stored as JSON, like Redis, so a caller cannot change a saved state through a shared reference.
+    saveDetectorStates: async (next) => saveStates(states, next),
+    forecasterStates: async (ids) => parsedStates(forecasters, ids, StoredForecasterStateSchema),
+    saveForecasterStates: async (next) => saveStates(forecasters, next),
   };
 }
 
@@ -101,4 +83,17 @@ function pick(from: ReadonlyMap<string, number>, ids: readonly string[]): Map<st
 
 function advance(into: Map<string, number>, next: ReadonlyMap<string, number>): void {
   for (const [id, t] of next) if (t > (into.get(id) ?? -Infinity)) into.set(id, t);
+}
+
+function parsedStates<T>(from: ReadonlyMap<string, string>, ids: readonly string[], schema: z.ZodType<T>): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const id of ids) {
+    const raw = from.get(id);
+    if (raw !== undefined) out.set(id, schema.parse(JSON.parse(raw)));
+  }
+  return out;
+}
+
+function saveStates(into: Map<string, string>, next: ReadonlyMap<string, unknown>): void {
+  for (const [id, s] of next) into.set(id, JSON.stringify(s));
 }
