@@ -48,9 +48,9 @@ describe('sandbox: metrics publisher → CloudWatch (moto)', function () {
     const publisher = createMetricsPublisher({ client: cw, timeline, namespace });
     const model = createFleetModel({ seed: 31 });
 
-    // 150 minutes of history: 1200 datums, two calls, one of them above 10 KB uncompressed.
+    // 150 minutes of history, five metrics: 1500 datums, two calls, each above 10 KB uncompressed.
     const backfill = await publisher.backfill(model, fleet, 150);
-    assert.deepEqual(backfill, { datums: 1200, calls: 2 });
+    assert.deepEqual(backfill, { datums: 1500, calls: 2 });
 
     // Then five live minutes under a traffic spike, one call per simulated minute, as the sandbox does.
     const spike = scenario('traffic-spike', { onsetMinute: 2 });
@@ -58,7 +58,7 @@ describe('sandbox: metrics publisher → CloudWatch (moto)', function () {
     for (let m = 0; m < 5; m++) {
       const samples = fleetSamplesAt(model, fleet, m, spike);
       live.push(...samples);
-      assert.deepEqual(await publisher.publish(samples), { datums: 8, calls: 1 });
+      assert.deepEqual(await publisher.publish(samples), { datums: 10, calls: 1 });
     }
 
     const all = [...historySamples(model, fleet, 150), ...live];
@@ -70,7 +70,7 @@ describe('sandbox: metrics publisher → CloudWatch (moto)', function () {
       assert.equal(mine.length, 155);
       const avg = await read(namespace, svc.name, start, end, 'Average');
       const sum = await read(namespace, svc.name, start, end, 'Sum');
-      const series = { cpu: avg('cpu'), latency: avg('latencyP95'), errors: avg('errorRate'), requests: sum('requestCount') };
+      const series = { cpu: avg('cpu'), latency: avg('latencyP95'), errors: avg('errorRate'), requests: sum('requestCount'), disk: avg('diskUsedPercent') };
       for (const [k, v] of Object.entries(series)) assert.equal(v.size, 155, `${svc.name} ${k}: one point per minute`);
       for (const s of mine) {
         const t = publisher.timestampOf(s.minute);
@@ -78,6 +78,7 @@ describe('sandbox: metrics publisher → CloudWatch (moto)', function () {
         assert.equal(series.latency.get(t), s.latencyP95, `${svc.name} latency at minute ${s.minute}`);
         assert.equal(series.errors.get(t), s.errorRate, `${svc.name} errors at minute ${s.minute}`);
         assert.equal(series.requests.get(t), s.requestCount, `${svc.name} requests at minute ${s.minute}`);
+        assert.equal(series.disk.get(t), s.diskUsedPercent, `${svc.name} disk at minute ${s.minute}`);
       }
       // Consecutive points are one 60 s period apart.
       const ts = [...series.cpu.keys()].sort((a, b) => a - b);
