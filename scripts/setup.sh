@@ -9,6 +9,8 @@
 #   3. redis-server            Debian package
 #   4. moto server             moto[server] in a virtualenv (CloudWatch API)
 #   5. chromium                Debian package, for the dashboard's browser tests
+#   6. deploy/ check tools     helm, the Kubernetes OpenAPI schema, the ServiceMonitor
+#                              CRD and dockerfile-check, from the Go module proxy
 #
 # Everything it builds or downloads goes under $HOMEOSTAT_CACHE
 # (default ~/.cache/homeostat), never into the work tree, except node_modules.
@@ -166,6 +168,60 @@ if [ ! -x /usr/bin/chromium ]; then
     quietly apt-get install -y --no-install-recommends chromium || die "apt-get install chromium failed"
   else
     die "/usr/bin/chromium is missing: install it (Debian: sudo apt-get install chromium)"
+  fi
+fi
+
+# --- 6. tools that check deploy/ (the Helm chart, the image definition) ---------
+# All pinned in package.json (homeostat.deploy) and fetched from the Go module
+# proxy: helm built from source; the Kubernetes API's OpenAPI schema from the
+# k8s.io/kubernetes module (api/openapi-spec/swagger.json); the ServiceMonitor
+# CRD from the prometheus-operator module; dockerfile-check (BuildKit's parser)
+# from scripts/dockerfile-check. Without Go they are left out and the deploy
+# tests say so.
+HELM_VERSION="$(pkg_field "p.homeostat.deploy.helmVersion")"
+K8S_VERSION="$(pkg_field "p.homeostat.deploy.kubernetesVersion")"
+PROM_OPERATOR_VERSION="$(pkg_field "p.homeostat.deploy.prometheusOperatorVersion")"
+deploy_tools="$HOMEOSTAT_CACHE/deploy-tools"
+# Copies one file out of a Go module (downloaded into the module cache) to $3.
+module_file() {
+  local dir
+  dir="$(go mod download -json "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);if(m.Error){console.error(m.Error);process.exit(1)}console.log(m.Dir)})')" || return 1
+  [ -f "$dir/$2" ] || { echo "$1 has no $2" >&2; return 1; }
+  mkdir -p "$(dirname "$3")"
+  cp "$dir/$2" "$3.tmp" && chmod 0644 "$3.tmp" && mv "$3.tmp" "$3"
+}
+if command -v go >/dev/null 2>&1; then
+  helm_dir="$deploy_tools/helm-$HELM_VERSION"
+  if [ "$("$helm_dir/helm" version --template '{{.Version}}' 2>/dev/null)" != "$HELM_VERSION" ]; then
+    say "building helm $HELM_VERSION from the Go module proxy (first run only)"
+    (
+      export CGO_ENABLED=0 GOBIN="$helm_dir"
+      quietly go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    ) || die "building helm $HELM_VERSION failed (see the output above)"
+  fi
+  schema="$deploy_tools/kubernetes-$K8S_VERSION/swagger.json"
+  if [ ! -s "$schema" ]; then
+    say "fetching the Kubernetes $K8S_VERSION OpenAPI schema (k8s.io/kubernetes from the Go module proxy)"
+    quietly module_file "k8s.io/kubernetes@$K8S_VERSION" api/openapi-spec/swagger.json "$schema" ||
+      die "could not fetch api/openapi-spec/swagger.json of k8s.io/kubernetes@$K8S_VERSION"
+  fi
+  crd="$deploy_tools/prometheus-operator-$PROM_OPERATOR_VERSION/servicemonitors.yaml"
+  if [ ! -s "$crd" ]; then
+    say "fetching the ServiceMonitor CRD of prometheus-operator $PROM_OPERATOR_VERSION (Go module proxy)"
+    quietly module_file "github.com/prometheus-operator/prometheus-operator@$PROM_OPERATOR_VERSION" \
+      example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml "$crd" ||
+      die "could not fetch the ServiceMonitor CRD of prometheus-operator $PROM_OPERATOR_VERSION"
+  fi
+  # Keyed by its source, like the language host.
+  checker_hash="$(cd scripts/dockerfile-check && hash_of go.mod go.sum main.go)"
+  checker="$deploy_tools/dockerfile-check-$checker_hash/dockerfile-check"
+  if [ ! -x "$checker" ]; then
+    say "building dockerfile-check (BuildKit's Dockerfile parser)"
+    (
+      cd scripts/dockerfile-check
+      export CGO_ENABLED=0 GOFLAGS=-mod=mod
+      quietly go build -trimpath -o "$checker" .
+    ) || die "building scripts/dockerfile-check failed (see the output above)"
   fi
 fi
 

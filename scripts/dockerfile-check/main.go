@@ -1,7 +1,8 @@
 // Command dockerfile-check parses a Dockerfile with BuildKit's own parser
 // (the one `docker build` uses) and prints its stages and instructions as
-// JSON on stdout, so that tests can check structural facts (stages, USER,
-// HEALTHCHECK, ...) without a Docker daemon. A file BuildKit would refuse
+// JSON on stdout, with the findings of BuildKit's build checks as warnings,
+// so that tests can check structural facts (stages, USER, HEALTHCHECK, ...)
+// without a Docker daemon. A file BuildKit would refuse
 // (unknown instruction, bad flag, bad HEALTHCHECK options) makes it exit 1
 // with BuildKit's error message.
 package main
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -89,8 +91,17 @@ func check(f *os.File) (*Result, error) {
 	for _, w := range ast.Warnings {
 		out.Warnings = append(out.Warnings, w.Short)
 	}
-	// Parse checks each instruction the way a build does: flags, arguments, options.
-	stages, metaArgs, err := instructions.Parse(ast.AST, nil)
+	// Parse checks each instruction the way a build does (flags, arguments,
+	// options) and runs BuildKit's build checks (`docker build --check`) on
+	// the way; their findings are warnings.
+	lint := linter.New(&linter.Config{Warn: func(rule, _, _, msg string, loc []parser.Range) {
+		line := 0
+		if len(loc) > 0 {
+			line = loc[0].Start.Line
+		}
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%s (line %d): %s", rule, line, msg))
+	}})
+	stages, metaArgs, err := instructions.Parse(ast.AST, lint)
 	if err != nil {
 		return nil, err
 	}
