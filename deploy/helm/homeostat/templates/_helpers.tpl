@@ -121,10 +121,12 @@ come from the environment (homeostat.env).
   configMap:
     name: {{ include "homeostat.fullname" . }}
 - name: data
+  {{- if .Values.dataVolume.sizeLimit }}
   emptyDir:
-    {{- with .Values.dataVolume.sizeLimit }}
-    sizeLimit: {{ . }}
-    {{- end }}
+    sizeLimit: {{ .Values.dataVolume.sizeLimit }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
 - name: tmp
   emptyDir:
     sizeLimit: 1Gi
