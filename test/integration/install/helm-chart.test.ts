@@ -17,6 +17,7 @@ const EnvVarSchema = z.object({ name: z.string(), value: z.string().optional(), 
 const ProbeSchema = z.object({ httpGet: z.object({ path: z.string(), port: z.union([z.string(), z.number()]) }) });
 const ContainerSchema = z.object({
   name: z.string(),
+  image: z.string(),
   args: z.array(z.string()),
   env: z.array(EnvVarSchema),
   ports: z.array(z.object({ name: z.string(), containerPort: z.number() })).optional(),
@@ -86,7 +87,7 @@ const CASES: { name: string; values: object; check?: (docs: Manifest[]) => void 
       const api = container(deployment(docs, '-api'));
       assert.deepEqual(api.env.find((e) => e.name === 'HOMEOSTAT_REDIS_URL')?.valueFrom?.secretKeyRef, { name: 'redis-auth', key: 'url' });
       assert.ok(api.volumeMounts.some((m) => m.mountPath === '/etc/homeostat/secrets/forge'));
-      assert.match((deployment(docs, '-api').spec.template.spec.containers[0] as unknown as { image: string }).image, /@sha256:(ab){32}$/);
+      assert.match(api.image, /@sha256:(ab){32}$/);
     },
   },
   {
@@ -133,7 +134,8 @@ async function checkConfig(docs: Manifest[]): Promise<void> {
     if (!docs.some((d) => d.kind === 'Deployment' && d.metadata.name.endsWith(suffix))) continue;
     const c = container(deployment(docs, suffix));
     const env: Record<string, string> = {};
-    c.env.forEach((e, i) => (env[e.name] = e.value ?? `stand-in-secret-value-${i}-0123456789abcdef`));
+    // Stand-ins for what Secrets hold, shaped like the real thing (a Redis URL is checked as one).
+    c.env.forEach((e, i) => (env[e.name] = e.value ?? (e.name === 'HOMEOSTAT_REDIS_URL' ? 'redis://:stand-in@redis:6379' : `stand-in-secret-value-${i}-0123456789abcdef`)));
     const dir = await mkdtemp(join(tmpdir(), 'homeostat-chart-config-'));
     try {
       let json = JSON.stringify(doc);
@@ -218,10 +220,11 @@ describe('the Helm chart (deploy/helm/homeostat)', function () {
     const api = structuredClone(only(docs, 'Deployment', '-api')) as Manifest & { spec: Record<string, unknown> & { template: { spec: { containers: Record<string, Record<string, unknown>>[] } } } };
     api.spec.template.spec.containers[0]!.livenessProbe!.httpGet = { paht: '/healthz', port: 'http' };
     api.spec.replicas = 'two';
+    delete api.spec.template.spec.containers[0]!.name;
     const problems = kube.validate(api);
     assert.ok(problems.some((p) => p.includes('livenessProbe/httpGet') && p.includes('(paht)')), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('/spec/replicas')), problems.join('\n'));
-    assert.ok(problems.some((p) => p.includes("must have required property 'port'") || p.includes('required')), problems.join('\n'));
+    assert.ok(problems.some((p) => p === '/spec/replicas: must be integer'), problems.join('\n'));
+    assert.ok(problems.some((p) => p === "/spec/template/spec/containers/0: must have required property 'name'"), problems.join('\n'));
   });
 
   it('catches a misspelt field in a template, end to end, and one in a ServiceMonitor', async () => {
