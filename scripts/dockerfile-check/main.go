@@ -36,11 +36,11 @@ type Instruction struct {
 
 // Healthcheck is a HEALTHCHECK instruction's parsed options.
 type Healthcheck struct {
-	Test        []string `json:"test"`
-	IntervalNs  int64    `json:"intervalNs"`
-	TimeoutNs   int64    `json:"timeoutNs"`
-	StartNs     int64    `json:"startPeriodNs"`
-	Retries     int      `json:"retries"`
+	Test       []string `json:"test"`
+	IntervalNs int64    `json:"intervalNs"`
+	TimeoutNs  int64    `json:"timeoutNs"`
+	StartNs    int64    `json:"startPeriodNs"`
+	Retries    int      `json:"retries"`
 }
 
 // Stage is one FROM and what follows it.
