@@ -6,7 +6,7 @@
 // HOMEOSTAT_LISTEN_PORT (the service's own override), else 8080; the path is
 // HOMEOSTAT_HEALTHCHECK_PATH (default /healthz).
 const env = process.env;
-const port = Number(env.HOMEOSTAT_LISTEN_PORT || env.HOMEOSTAT_HEALTHCHECK_PORT || 8080);
+const port = Number(env.HOMEOSTAT_HEALTHCHECK_PORT || env.HOMEOSTAT_LISTEN_PORT || 8080);
 const path = env.HOMEOSTAT_HEALTHCHECK_PATH || '/healthz';
 const timeoutMs = Number(env.HOMEOSTAT_HEALTHCHECK_TIMEOUT_MS || 4000);
 
