@@ -10,6 +10,9 @@ import { sendJson } from './send-json.ts';
 import { registerStackRoutes } from './stack-routes.ts';
 import { registerWebhookRoutes } from './webhook-routes.ts';
 
+/** How long /readyz waits for the readiness check before answering 503. */
+export const READY_TIMEOUT_MS = 2000;
+
 export type { HttpDeps, HttpRepo } from './http-deps.ts';
 export { HttpError } from './http-error.ts';
 export { sendJson } from './send-json.ts';
@@ -44,7 +47,10 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
 
   app.get('/healthz', { config: { access: 'open' } }, async (_req, reply) => sendJson(reply, 200, { status: 'ok', ...(deps.runtime ? { details: deps.runtime } : {}) }));
   app.get('/readyz', { config: { access: 'open' } }, async (_req, reply) => {
-    const ok = await deps.ready().catch(() => false);
+    // A check that does not answer in time is a "no": a probe must get its 503, not hang until it gives up.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS)));
+    const ok = await Promise.race([deps.ready().catch(() => false), late]).finally(() => clearTimeout(timer));
     return sendJson(reply, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });
   });
   const metricsAccess = deps.auth.mode === 'tokens' && deps.auth.metrics === 'token' ? 'viewer' : 'open';

@@ -100,7 +100,8 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       runtime,
       ...(deploy ? { unlock: deploy.unlock } : {}),
       auth: authSettings(auth),
-      ready: async () => (await parts.redis.ping()) === 'PONG',
+      // Not while the connection is down: a PING then waits in the offline queue until Redis is back.
+      ready: async () => parts.redis.status === 'ready' && (await parts.redis.ping()) === 'PONG',
     });
     address = await listen(server, config.listen.host, config.listen.port);
     // The server closes its connections, idle keep-alive ones included (forceCloseConnections).

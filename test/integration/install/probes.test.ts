@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { READY_TIMEOUT_MS } from '../../../orchestrator/http/http-server.ts';
 import { freePort, startRedis, type LocalService } from '../../../orchestrator/runtime/local-services.ts';
 import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
 import { deployTools, missingTool } from '../../support/deploy-tools.ts';
@@ -33,7 +35,8 @@ describe("the chart's probes and the image's health check against a real homeost
   let api: ServiceProcess | undefined;
   let port: number;
   let probes: z.infer<typeof ApiContainerSchema>;
-  const status = async (path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).status;
+  // A probe that gets no answer in time fails; so does this.
+  const status = async (path: string) => (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(READY_TIMEOUT_MS + 2000) })).status;
   const imageHealthcheck = async () =>
     run(process.execPath, [join(PROJECT_ROOT, 'deploy', 'docker', 'healthcheck.mjs')], { env: { PATH: process.env.PATH ?? '', HOMEOSTAT_LISTEN_PORT: String(port) } }).then(
       () => 0,
@@ -68,6 +71,21 @@ describe("the chart's probes and the image's health check against a real homeost
     assert.equal(await status(probes.livenessProbe.httpGet.path), 200);
     assert.equal(await status(probes.readinessProbe.httpGet.path), 200);
     assert.equal(await imageHealthcheck(), 0);
+  });
+
+  it('with Redis connected but not answering (CLIENT PAUSE), is not ready within the readiness timeout, and alive; ready again after', async () => {
+    const admin = new Redis(redis.url, { lazyConnect: true });
+    try {
+      await admin.connect();
+      await admin.call('CLIENT', 'PAUSE', '6000', 'ALL');
+      const started = Date.now();
+      assert.equal(await status(probes.readinessProbe.httpGet.path), 503);
+      assert.ok(Date.now() - started < READY_TIMEOUT_MS + 1000, `answered after ${Date.now() - started} ms`);
+      assert.equal(await status(probes.livenessProbe.httpGet.path), 200);
+      await waitFor('readiness after the pause', async () => (await status(probes.readinessProbe.httpGet.path)) === 200, 20_000, 500);
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it('with Redis gone, is not ready (503) but still alive, so Kubernetes stops routing to it without restarting it', async () => {
