@@ -24,12 +24,12 @@ export function createScoreStore(redis: Redis, prefix: string, keep = SCORES_KEP
       for (const [id, list] of bySeries) {
         // One entry per timestamp: an earlier entry for the same time is replaced.
         for (const p of list) multi.zremrangebyscore(key(id), p.timestamp, p.timestamp).zadd(key(id), p.timestamp, scoreMember(p));
-        multi.zremrangebyrank(key(id), 0, -keep - 1);
+        multi.zremrangebyrank(key(id), '0', String(-keep - 1));
       }
       await multi.exec();
     },
     async recent(seriesId) {
-      const raw = await redis.zrange(key(seriesId), 0, -1);
+      const raw = await redis.zrange(key(seriesId), '0', '-1');
       return raw.flatMap((m) => {
         const p = parseScoreMember(m);
         return p ? [p] : [];

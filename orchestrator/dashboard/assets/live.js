@@ -1,4 +1,3 @@
-/* global EventSource */
 /**
  * Live updates from the service's event stream (`GET /api/events`, server-
  * sent events). The page trades its API token for the stream's cookie
