@@ -131,7 +131,10 @@ function showEvent(event) {
   draw('timeline-body', state.events, () => r.timelineList(state.events));
 }
 
-const live = startLive({
+// The token field first: the stream's session is asked for with it.
+let live;
+tokenField(() => live.restart());
+live = startLive({
   onChange: () => void tick(),
   onEvent: showEvent,
   onStatus: (status) => {
@@ -139,6 +142,5 @@ const live = startLive({
     draw('live', status, () => r.liveBadge(status));
   },
 });
-tokenField(() => live.restart());
 draw('timeline-body', [], () => r.timelineList([]));
 void tick();

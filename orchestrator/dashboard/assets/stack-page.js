@@ -49,6 +49,8 @@ document.addEventListener('click', (ev) => {
 });
 
 const tick = serialised(refresh, (err) => ($('freshness').textContent = `page error: ${err.message}`));
-const live = startLive({ onChange: () => void tick(), onStatus: (status) => draw('live', status, () => r.liveBadge(status)) });
+// The token field first: the stream's session is asked for with it.
+let live;
 tokenField(() => live.restart());
+live = startLive({ onChange: () => void tick(), onStatus: (status) => draw('live', status, () => r.liveBadge(status)) });
 void tick();
