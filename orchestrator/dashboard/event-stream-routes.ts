@@ -35,7 +35,7 @@ const STALLED_HEARTBEATS = 4;
  * batch in memory at most, and one that takes nothing for a while is closed.
  * Streams end when the server closes.
  *
- * `POST /api/events/session` trades the caller's bearer token for the
+ * `GET /api/events/session` trades the caller's bearer token for the
  * stream's cookie (see stream-session.ts).
  */
 export function registerEventStream(app: FastifyInstance, deps: EventStreamDeps): void {
@@ -48,9 +48,11 @@ export function registerEventStream(app: FastifyInstance, deps: EventStreamDeps)
     for (const end of [...open]) end();
   });
 
-  app.post(`${STREAM_PATH}/session`, { config: { access: 'viewer' } }, async (req, reply) => {
+  // A GET, since it changes nothing the service acts on; it needs the bearer header, which no other
+  // site's page can send here (that would take a CORS preflight this server never answers).
+  app.get(`${STREAM_PATH}/session`, { config: { access: 'viewer' } }, async (req, reply) => {
     const id = await deps.sessions.open(principalOf(req));
-    reply.header('set-cookie', sessionCookie(id, deps.sessions.ttlMs, req.protocol === 'https'));
+    reply.header('set-cookie', sessionCookie(id, deps.sessions.ttlMs, req.protocol === 'https')).header('cache-control', 'no-store');
     return sendJson(reply, 200, { expiresInMs: deps.sessions.ttlMs });
   });
 

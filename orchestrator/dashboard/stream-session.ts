@@ -13,7 +13,7 @@ const SessionSchema = z.object({ name: z.string().min(1), role: z.enum(ROLES as 
 
 /**
  * Short-lived stream sessions. A page that holds an API token trades it
- * (as a bearer header, over `POST /api/events/session`) for a random
+ * (as a bearer header, over `GET /api/events/session`) for a random
  * session id, set as an HttpOnly, SameSite=Strict cookie scoped to
  * `/api/events`: the browser sends it on the stream's requests only, scripts
  * cannot read it, and it is never in a URL (so never in an access log).

@@ -126,3 +126,11 @@ export function serialised(refresh, onError) {
   }
   return tick;
 }
+
+/** Trades the token for the event stream's cookie (HttpOnly: this script never sees it). */
+export async function openStreamSession() {
+  const res = await fetch('/api/events/session', { headers: { accept: 'application/json', ...authHeaders() }, cache: 'no-store' });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data.error ?? `HTTP ${res.status}`);
+  return data;
+}

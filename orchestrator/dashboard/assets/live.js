@@ -10,7 +10,7 @@
  * `after` the last id seen. Only when that fails three times in a row does
  * the page fall back to polling every two seconds, and it says so.
  */
-import { postJson } from './api.js';
+import { openStreamSession } from './api.js';
 
 const MAX_FAILURES = 3;
 
@@ -55,7 +55,7 @@ export function startLive({ onChange, onEvent = () => {}, onStatus = () => {}, p
     clearTimeout(retryTimer);
     onStatus({ mode: 'connecting' });
     try {
-      await postJson('/api/events/session', {});
+      await openStreamSession();
     } catch (err) {
       return failed(`the event stream's session was refused: ${err.message}`);
     }

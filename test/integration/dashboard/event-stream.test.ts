@@ -30,7 +30,7 @@ describe('dashboard: the live event stream over HTTP', function () {
       assert.equal(res.status, 401, JSON.stringify(headers));
       assert.match(((await res.json()) as { error: string }).error, /authentication required|wrong API token/);
     }
-    assert.equal((await fetch(`${server.url}/api/events/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 401, 'no session without a token');
+    assert.equal((await fetch(`${server.url}/api/events/session`)).status, 401, 'no session without a token');
     const stream = await openStream(`${server.url}/api/events`, as('viewer', false));
     assert.equal(stream.res.status, 200);
     assert.equal(stream.res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
@@ -39,7 +39,7 @@ describe('dashboard: the live event stream over HTTP', function () {
   });
 
   it('trades a token for an HttpOnly, SameSite=Strict cookie scoped to the stream, which opens it and nothing else', async () => {
-    const session = await fetch(`${server.url}/api/events/session`, { method: 'POST', headers: { ...as('viewer', false), 'content-type': 'application/json' }, body: '{}' });
+    const session = await fetch(`${server.url}/api/events/session`, { headers: as('viewer', false) });
     assert.equal(session.status, 200);
     const set = session.headers.get('set-cookie') ?? '';
     assert.match(set, /^homeostat_stream=[A-Za-z0-9_-]{43}; Path=\/api\/events; Max-Age=600; HttpOnly; SameSite=Strict$/);
@@ -50,7 +50,7 @@ describe('dashboard: the live event stream over HTTP', function () {
     await stream.close();
     // The cookie opens the stream only: every other route still wants the bearer token.
     assert.equal((await fetch(`${server.url}/api/stacks`, { headers: { cookie } })).status, 401);
-    assert.equal((await fetch(`${server.url}/api/events/session`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })).status, 401);
+    assert.equal((await fetch(`${server.url}/api/events/session`, { headers: { cookie } })).status, 401);
     // Only its hash is in Redis: the id itself is nowhere to be found there.
     const keys = await server.redis.keys(`${server.prefix}:stream-session:*`);
     assert.equal(keys.length, 1);

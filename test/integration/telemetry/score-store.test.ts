@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../../orchestrator/queue/redis.ts';
+import { createAnomalyStage } from '../../../orchestrator/telemetry/anomaly-stage.ts';
+import { createMemoryTelemetryStore } from '../../../orchestrator/telemetry/telemetry-store.ts';
+import { createScoreStore } from '../../../orchestrator/telemetry/score-store.ts';
+import type { MetricPoint } from '../../../orchestrator/telemetry/series.ts';
+import { deleteKeys } from '../../support/redis-keys.ts';
+import { testServices, uniqueId } from '../../support/services.ts';
+import { waitFor } from '../../support/wait.ts';
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-11-29T00:00:00Z');
+
+describe('anomaly scores kept for the dashboard, in Redis', () => {
+  let redis: Redis;
+  let prefix: string;
+  beforeEach(() => {
+    redis = createRedis(testServices().redisUrl);
+    prefix = uniqueId('hs-scores');
+  });
+  afterEach(async () => {
+    await deleteKeys(redis, prefix);
+    await redis.quit();
+  });
+
+  it('keeps the newest scores of each series up to its bound, one per point time, however many are written', async () => {
+    const scores = createScoreStore(redis, prefix, 50);
+    for (let batch = 0; batch < 4; batch++) {
+      await scores.add(Array.from({ length: 30 }, (_, k) => ({ seriesId: 'a', timestamp: T0 + (batch * 30 + k) * MIN, score: ((batch * 30 + k) % 10) / 10 })));
+    }
+    const kept = await scores.recent('a');
+    assert.equal(kept.length, 50);
+    assert.equal(await redis.zcard(`${prefix}:scores:a`), 50, 'the set itself is trimmed, not just the answer');
+    assert.deepEqual([kept[0]!.t, kept[49]!.t], [T0 + 70 * MIN, T0 + 119 * MIN]);
+    // The same point scored again (a replayed batch, a restarted detector) replaces its entry.
+    await scores.add([{ seriesId: 'a', timestamp: T0 + 119 * MIN, score: 0.75 }]);
+    const again = await scores.recent('a');
+    assert.equal(again.length, 50);
+    assert.deepEqual(again[49], { t: T0 + 119 * MIN, s: 0.75 });
+    assert.deepEqual(await scores.recent('other'), []);
+  });
+
+  it('is fed every point’s score by the anomaly stage, after the batch is scored', async () => {
+    const scores = createScoreStore(redis, prefix);
+    const stage = createAnomalyStage({ store: createMemoryTelemetryStore(), onAnomalies: () => {}, onScores: (p) => scores.add(p) });
+    const points: MetricPoint[] = Array.from({ length: 60 }, (_, k) => ({ seriesId: 'cpu', stackKey: 'infra/./sandbox', signalId: 'cpu', timestamp: T0 + k * MIN, value: k === 55 ? 400 : 40 + (k % 3) }));
+    await stage.handlePoints(points);
+    const kept = await waitFor('the scores', async () => {
+      const s = await scores.recent('cpu');
+      return s.length === 60 ? s : undefined;
+    }, 5_000, 50);
+    assert.deepEqual(kept.map((p) => p.t), points.map((p) => p.timestamp));
+    assert.ok(kept.every((p) => p.s >= 0 && p.s <= 1));
+    const top = kept.reduce((a, b) => (b.s > a.s ? b : a));
+    assert.equal(top.t, T0 + 55 * MIN, 'the spike scores highest');
+  });
+});
