@@ -44,15 +44,17 @@ describe('anomaly scores kept for the dashboard, in Redis', () => {
   it('is fed every point’s score by the anomaly stage, after the batch is scored', async () => {
     const scores = createScoreStore(redis, prefix);
     const stage = createAnomalyStage({ store: createMemoryTelemetryStore(), onAnomalies: () => {}, onScores: (p) => scores.add(p) });
-    const points: MetricPoint[] = Array.from({ length: 60 }, (_, k) => ({ seriesId: 'cpu', stackKey: 'infra/./sandbox', signalId: 'cpu', timestamp: T0 + k * MIN, value: k === 55 ? 400 : 40 + (k % 3) }));
+    // 300 minutes: the detector scores nothing while it warms up (its first 150 points), then each point.
+    const points: MetricPoint[] = Array.from({ length: 300 }, (_, k) => ({ seriesId: 'cpu', stackKey: 'infra/./sandbox', signalId: 'cpu', timestamp: T0 + k * MIN, value: k === 280 ? 400 : 40 + (k % 3) }));
     await stage.handlePoints(points);
     const kept = await waitFor('the scores', async () => {
       const s = await scores.recent('cpu');
-      return s.length === 60 ? s : undefined;
+      return s.length === 240 ? s : undefined;
     }, 5_000, 50);
-    assert.deepEqual(kept.map((p) => p.t), points.map((p) => p.timestamp));
+    assert.deepEqual(kept.map((p) => p.t), points.slice(-240).map((p) => p.timestamp), 'the newest 240, the bound');
     assert.ok(kept.every((p) => p.s >= 0 && p.s <= 1));
     const top = kept.reduce((a, b) => (b.s > a.s ? b : a));
-    assert.equal(top.t, T0 + 55 * MIN, 'the spike scores highest');
+    assert.equal(top.t, T0 + 280 * MIN, 'the spike scores highest');
+    assert.ok(top.s > 0.9, `spike score ${top.s}`);
   });
 });
