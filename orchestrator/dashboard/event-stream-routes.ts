@@ -99,14 +99,14 @@ export function registerEventStream(app: FastifyInstance, deps: EventStreamDeps)
           if (events.length === BATCH) again = true;
         } while (again && !closed);
       } catch {
-        end();
+        endNow();
       } finally {
         pumping = false;
       }
     }
     const heartbeat = setInterval(() => {
       if (res.writableNeedDrain) {
-        if (++stalled >= STALLED_HEARTBEATS) end();
+        if (++stalled >= STALLED_HEARTBEATS) end(true);
         return;
       }
       stalled = 0;
@@ -114,17 +114,20 @@ export function registerEventStream(app: FastifyInstance, deps: EventStreamDeps)
       void pump();
     }, heartbeatMs);
     const stopWatching = deps.log.watch(() => void pump());
-    function end(): void {
+    /** Ends the stream; a stalled one is cut at once, with what its socket still holds (it resumes from its last id). */
+    function end(stalledReader = false): void {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
-      open.delete(end);
+      open.delete(endNow);
       void stopWatching();
-      res.end();
+      if (stalledReader) res.destroy();
+      else res.end();
     }
-    open.add(end);
+    const endNow = () => end();
+    open.add(endNow);
     res.on('drain', () => void pump());
-    res.on('close', end);
+    res.on('close', endNow);
     await pump();
   });
 }

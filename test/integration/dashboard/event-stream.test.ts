@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { timelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 import { compareIds } from '../../../orchestrator/timeline/timeline-log.ts';
@@ -98,6 +100,40 @@ describe('dashboard: the live event stream over HTTP', function () {
     await stream.until('a reset', () => stream.events.some((e) => e.event === 'reset'));
     assert.equal(stream.events.find((e) => e.event === 'reset')!.id, ids[2], 'and resumes from the newest');
     await stream.close();
+  });
+
+  it('holds a reader that takes nothing to what its socket buffers, cuts it after four heartbeats, and lets it resume from its last id', async () => {
+    // A reader that connects and then reads nothing at all.
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TEST_TOKENS.viewer}\r\nAccept: text/event-stream\r\n\r\n`);
+    const first = (await once(socket, 'data'))[0] as Buffer;
+    assert.match(first.toString(), /^HTTP\/1\.1 200/);
+    socket.pause();
+    // 40 MB of events: more than the loopback socket buffers hold, so the server's writes back up.
+    const message = 'x'.repeat(20_000);
+    for (let k = 0; k < 2000; k += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => server.timeline.append(timelineEvent('apply', `${k + j} ${message}`))));
+    }
+    // Four heartbeats (a second each here) of taking nothing, and some margin.
+    await new Promise((r) => setTimeout(r, 6_000));
+    // Now it reads: it gets what the sockets held, then the end, well short of all 40 MB.
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.resume();
+    await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`the stalled reader was not cut (${received} bytes read)`)), 15_000))]);
+    assert.ok(received < 30_000_000, `cut after ${received} bytes, not streamed all 40 MB`);
+    socket.destroy();
+    // Nothing was lost for it: from the first event's id, a new stream has every one, in order.
+    const all = await server.redis.xrange(`${server.prefix}:timeline`, '-', '+', 'COUNT', 1);
+    const resumed = await openStream(`${server.url}/api/events`, { ...as('viewer', false), 'last-event-id': all[0]![0] });
+    await resumed.until('the other 1999 events', () => resumed.events.filter((e) => e.event === 'timeline').length >= 1999, 30_000);
+    const numbers = resumed.events.filter((e) => e.event === 'timeline').map((e) => Number((JSON.parse(e.data) as { message: string }).message.split(' ')[0]));
+    assert.equal(numbers.length, 1999);
+    assert.equal(new Set(numbers).size, 1999);
+    await resumed.close();
   });
 
   it('ends open streams when the service stops, without waiting on them', async () => {
