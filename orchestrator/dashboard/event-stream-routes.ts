@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http/http-error.ts';
 import { principalOf } from '../http/route-auth.ts';
@@ -64,70 +65,86 @@ export function registerEventStream(app: FastifyInstance, deps: EventStreamDeps)
     const from = resumeFrom(req.headers['last-event-id'], req.query.after);
     if (!from.ok) throw new HttpError(400, from.error);
     if (open.size >= maxStreams) throw new HttpError(503, `too many event streams open (${maxStreams}); try again later`);
-    let cursor = from.id ?? (await deps.log.lastId());
+    const cursor = from.id ?? (await deps.log.lastId());
     reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', 'x-content-type-options': 'nosniff' });
-    res.write(sseRetry(retryMs));
-    // The cursor as the first id: a reconnect before any event still resumes from here.
-    res.write(sseFrame({ id: cursor, event: 'ready', data: JSON.stringify({ resumed: from.id !== undefined }) }));
-
-    let closed = false;
-    let pumping = false;
-    let again = false;
-    let stalled = 0;
-    async function pump(): Promise<void> {
-      if (pumping) {
-        again = true;
-        return;
-      }
-      pumping = true;
-      try {
-        do {
-          again = false;
-          // Full socket: read nothing more until it drains.
-          if (closed || res.writableNeedDrain) return;
-          const { events, gap } = await deps.log.after(cursor, BATCH);
-          if (closed) return;
-          if (gap) {
-            cursor = await deps.log.lastId();
-            res.write(sseFrame({ id: cursor, event: 'reset', data: '{}' }));
-            continue;
-          }
-          for (const e of events) res.write(sseFrame({ id: e.id, event: 'timeline', data: JSON.stringify(e.event) }));
-          if (events.length > 0) cursor = events[events.length - 1]!.id;
-          if (events.length === BATCH) again = true;
-        } while (again && !closed);
-      } catch {
-        endNow();
-      } finally {
-        pumping = false;
-      }
-    }
-    const heartbeat = setInterval(() => {
-      if (res.writableNeedDrain) {
-        if (++stalled >= STALLED_HEARTBEATS) end(true);
-        return;
-      }
-      stalled = 0;
-      res.write(sseComment('heartbeat'));
-      void pump();
-    }, heartbeatMs);
-    const stopWatching = deps.log.watch(() => void pump());
-    /** Ends the stream; a stalled one is cut at once, with what its socket still holds (it resumes from its last id). */
-    function end(stalledReader = false): void {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      open.delete(endNow);
-      void stopWatching();
-      if (stalledReader) res.destroy();
-      else res.end();
-    }
-    const endNow = () => end();
-    open.add(endNow);
-    res.on('drain', () => void pump());
-    res.on('close', endNow);
-    await pump();
+    await serveStream(reply.raw, { log: deps.log, cursor, resumed: from.id !== undefined, heartbeatMs, retryMs, open });
   });
+}
+
+interface StreamOptions {
+  log: TimelineLog;
+  /** The id the reader has seen last (or the newest, for a reader starting now). */
+  cursor: string;
+  resumed: boolean;
+  heartbeatMs: number;
+  retryMs: number;
+  /** The open streams' end functions, for the server's close. */
+  open: Set<() => void>;
+}
+
+/** One reader's stream, on a response already taken from Fastify (hijacked). */
+async function serveStream(res: ServerResponse, opts: StreamOptions): Promise<void> {
+  let cursor = opts.cursor;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', 'x-content-type-options': 'nosniff' });
+  res.write(sseRetry(opts.retryMs));
+  // The cursor as the first id: a reconnect before any event still resumes from here.
+  res.write(sseFrame({ id: cursor, event: 'ready', data: JSON.stringify({ resumed: opts.resumed }) }));
+
+  let closed = false;
+  let pumping = false;
+  let again = false;
+  let stalled = 0;
+  async function pump(): Promise<void> {
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        // Full socket: read nothing more until it drains.
+        if (closed || res.writableNeedDrain) return;
+        const { events, gap } = await opts.log.after(cursor, BATCH);
+        if (closed) return;
+        if (gap) {
+          cursor = await opts.log.lastId();
+          res.write(sseFrame({ id: cursor, event: 'reset', data: '{}' }));
+          continue;
+        }
+        for (const e of events) res.write(sseFrame({ id: e.id, event: 'timeline', data: JSON.stringify(e.event) }));
+        if (events.length > 0) cursor = events[events.length - 1]!.id;
+        if (events.length === BATCH) again = true;
+      } while (again && !closed);
+    } catch {
+      endNow();
+    } finally {
+      pumping = false;
+    }
+  }
+  const heartbeat = setInterval(() => {
+    if (res.writableNeedDrain) {
+      if (++stalled >= STALLED_HEARTBEATS) end(true);
+      return;
+    }
+    stalled = 0;
+    res.write(sseComment('heartbeat'));
+    void pump();
+  }, opts.heartbeatMs);
+  const stopWatching = opts.log.watch(() => void pump());
+  /** Ends the stream; a stalled one is cut at once, with what its socket still holds (it resumes from its last id). */
+  function end(stalledReader = false): void {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    opts.open.delete(endNow);
+    void stopWatching();
+    if (stalledReader) res.destroy();
+    else res.end();
+  }
+  const endNow = () => end();
+  opts.open.add(endNow);
+  res.on('drain', () => void pump());
+  res.on('close', endNow);
+  await pump();
 }
