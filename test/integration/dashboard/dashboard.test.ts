@@ -13,6 +13,7 @@ import { waitFor } from '../../support/wait.ts';
 import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
 import { timelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 import { launchChromium, screenshot, startDashboardServer, type DashboardServer } from './dashboard-server.ts';
+import { openStream } from './sse-client.ts';
 import { APPLIED, CPU, INCIDENT_ID, MIN, PROPOSED, SCORES, seed, STACK, T0 } from './dashboard-seed.ts';
 
 describe('dashboard: the operator’s page in headless Chromium', function () {
@@ -280,9 +281,17 @@ describe('dashboard: approving a review item through the real service', function
     await page.fill('#api-token', TEST_TOKENS.alice!);
     await page.waitForSelector(`[data-review="${review.id}"] button.approve`, { timeout: 10_000 });
     assert.match((await page.textContent(`[data-review="${review.id}"]`)) ?? '', /Scale checkout out to 3.*confidence 0\.6 · risk medium/s);
+    // The service's own timeline, read as a second client would: the approval must reach it.
+    const stream = await openStream(`${service.url}/api/events`, as('viewer', false));
+    await stream.until('the ready event', () => stream.events.some((e) => e.event === 'ready'));
     await page.click(`[data-review="${review.id}"] button.approve`);
     await page.waitForSelector(`[data-review="${review.id}"]`, { state: 'detached', timeout: 10_000 });
     assert.match((await page.textContent('#reviews-body')) ?? '', /nothing waiting for review/);
+    await stream.until('the decision', () => stream.events.some((e) => e.event === 'timeline' && /approved by alice/.test(e.data)));
+    await stream.close();
+    // And the page, live on the same stream, lists it.
+    await page.waitForSelector('#timeline-body li[data-event="decision"]', { timeout: 10_000 });
+    assert.match((await page.textContent('#timeline-body li[data-event="decision"]')) ?? '', /Scale checkout out to 3: approved by alice \(approved\)/);
 
     const open = (await (await fetch(`${service.url}/api/reviews?status=open`, { headers: as('viewer', false) })).json()) as { reviews: ReviewItem[] };
     assert.deepEqual(open.reviews.map((r) => r.id), []);
