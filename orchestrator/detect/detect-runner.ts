@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import type { SignalQueue } from '../correlate/signal-queue.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import type { IncidentStore } from '../correlate/incident-store.ts';
-import { createScoreStore } from '../telemetry/score-store.ts';
+import { coalescedScores, createScoreStore } from '../telemetry/score-store.ts';
 
 export interface DetectRunnerDeps {
   redis: Redis;
@@ -48,7 +48,7 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
   let periodic: Periodic | undefined;
 
   // Every point's score, kept per series with a bounded size, for the dashboard's score line.
-  const scores = createScoreStore(deps.redis, deps.prefix);
+  const scores = coalescedScores(createScoreStore(deps.redis, deps.prefix), { onError: (err) => emit(timelineEvent('error', `anomaly scores not stored: ${err.message}`)) });
   const stage = createAnomalyStage({
     store,
     onScores: (points) => scores.add(points),
@@ -94,6 +94,7 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
     },
     async stop() {
       await periodic?.stop();
+      await scores.flush();
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import { createAnomalyStage } from '../../../orchestrator/telemetry/anomaly-stage.ts';
 import { createMemoryTelemetryStore } from '../../../orchestrator/telemetry/telemetry-store.ts';
-import { createScoreStore } from '../../../orchestrator/telemetry/score-store.ts';
+import { coalescedScores, createScoreStore } from '../../../orchestrator/telemetry/score-store.ts';
 import type { MetricPoint } from '../../../orchestrator/telemetry/series.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
@@ -33,11 +33,15 @@ describe('anomaly scores kept for the dashboard, in Redis', () => {
     assert.equal(kept.length, 50);
     assert.equal(await redis.zcard(`${prefix}:scores:a`), 50, 'the set itself is trimmed, not just the answer');
     assert.deepEqual([kept[0]!.t, kept[49]!.t], [T0 + 70 * MIN, T0 + 119 * MIN]);
-    // The same point scored again (a replayed batch, a restarted detector) replaces its entry.
+    // The same point scored again (a batch replayed after a failed save) changes nothing.
+    await scores.add([{ seriesId: 'a', timestamp: T0 + 119 * MIN, score: 0.9 }]);
+    assert.equal(await redis.zcard(`${prefix}:scores:a`), 50);
+    // A point given another score (a detector restarted afresh) is read back once, not twice.
     await scores.add([{ seriesId: 'a', timestamp: T0 + 119 * MIN, score: 0.75 }]);
+    assert.equal(await redis.zcard(`${prefix}:scores:a`), 50, 'still bounded');
     const again = await scores.recent('a');
-    assert.equal(again.length, 50);
-    assert.deepEqual(again[49], { t: T0 + 119 * MIN, s: 0.75 });
+    assert.equal(again.filter((p) => p.t === T0 + 119 * MIN).length, 1);
+    assert.equal(again.length, 49, 'the oldest entry made room for it');
     assert.deepEqual(await scores.recent('other'), []);
   });
 
@@ -56,5 +60,21 @@ describe('anomaly scores kept for the dashboard, in Redis', () => {
     const top = kept.reduce((a, b) => (b.s > a.s ? b : a));
     assert.equal(top.t, T0 + 280 * MIN, 'the spike scores highest');
     assert.ok(top.s > 0.9, `spike score ${top.s}`);
+  });
+
+  it('coalesces the batches of a second into one write, and bounds what waits to the newest kept per series', async () => {
+    const store = createScoreStore(redis, prefix, 10);
+    const writes: number[] = [];
+    const counted = { add: async (p: Parameters<typeof store.add>[0]) => { writes.push(p.length); await store.add(p); }, recent: store.recent };
+    const scores = coalescedScores(counted, { flushMs: 200, maxPending: 25, keep: 10 });
+    for (let b = 0; b < 5; b++) await scores.add(Array.from({ length: 10 }, (_, k) => ({ seriesId: 'a', timestamp: T0 + (b * 10 + k) * MIN, score: 0.5 })));
+    assert.deepEqual(writes, [], 'nothing written yet');
+    await waitFor('the write', () => writes.length === 1 || undefined, 5_000, 20);
+    assert.ok(writes[0]! <= 25, `what waited was compacted (${writes[0]} points)`);
+    const kept = await store.recent('a');
+    assert.deepEqual([kept.length, kept[0]!.t, kept[9]!.t], [10, T0 + 40 * MIN, T0 + 49 * MIN]);
+    await scores.add([{ seriesId: 'a', timestamp: T0 + 50 * MIN, score: 0.1 }]);
+    await scores.flush();
+    assert.deepEqual(writes.length, 2, 'a flush writes what waits at once');
   });
 });
