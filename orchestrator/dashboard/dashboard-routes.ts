@@ -1,14 +1,26 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { IncidentStore } from '../correlate/incident-store.ts';
+import { contextFrom } from '../correlate/stack-context.ts';
+import { HttpError } from '../http/http-error.ts';
 import { requestField } from '../http/request-fields.ts';
 import { sendJson } from '../http/send-json.ts';
 import { IncidentIdSchema } from '../model/record-ids.ts';
+import { StackKeySchema } from '../model/stack-key.ts';
+import type { RunStore } from '../records/run-store.ts';
+import type { ScoreStore } from '../telemetry/score-store.ts';
+import { registerEventStream, type EventStreamDeps } from './event-stream-routes.ts';
 import { incidentSeries } from './incident-series.ts';
 
 export interface DashboardDeps {
   /** Incidents and recent signal values; without it (telemetry off) the series route answers 404. */
   incidents?: IncidentStore;
+  /** The detector's recent scores per series, for the score line; without it the charts have none. */
+  scores?: ScoreStore;
+  /** Stack statuses, for the stack page's dependency links. */
+  store?: RunStore;
+  /** The live event stream (`GET /api/events`); without it the page polls. */
+  events?: EventStreamDeps;
 }
 
 /** Registers the dashboard's routes, in the shape of `HttpDeps.extra`. */
@@ -16,8 +28,13 @@ export type DashboardRoutes = (app: FastifyInstance) => void;
 
 const ASSET_FILES: Record<string, { file: string; type: string }> = {
   '/dashboard': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/dashboard/stack': { file: 'stack.html', type: 'text/html; charset=utf-8' },
   '/dashboard/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/stack-page.js': { file: 'stack-page.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/live.js': { file: 'live.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/api.js': { file: 'api.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/chart.js': { file: 'chart.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/markup.js': { file: 'markup.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
@@ -33,10 +50,11 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * The operator's dashboard: the page and its static assets (read once, at
- * start; no build step), and `GET /api/incidents/:id/series` for its charts.
- * Everything else the page shows comes from the service's JSON API. The
- * assets are open (they hold no data); the page asks for an API token and
+ * The operator's dashboard: the pages and their static assets (read once, at
+ * start; no build step), `GET /api/incidents/:id/series` for its charts,
+ * `GET /api/stacks/:key/links` for the stack page, and the live event
+ * stream. Everything else the pages show comes from the service's JSON API.
+ * The assets are open (they hold no data); the page asks for an API token and
  * sends it on each call.
  */
 export function createDashboardRoutes(deps: DashboardDeps): DashboardRoutes {
@@ -59,8 +77,23 @@ export function createDashboardRoutes(deps: DashboardDeps): DashboardRoutes {
       if (!record) return sendJson(reply, 404, { error: `no incident ${id}` });
       const ids = [...new Set(record.incident.signals.map((s) => s.seriesId))];
       const store = deps.incidents;
+      const scores = deps.scores;
       const recent = new Map(await Promise.all(ids.map(async (sid) => [sid, await store.recent(sid)] as const)));
-      return sendJson(reply, 200, { signals: incidentSeries(record, recent) });
+      const scored = new Map(await Promise.all(ids.map(async (sid) => [sid, scores ? await scores.recent(sid) : []] as const)));
+      return sendJson(reply, 200, { signals: incidentSeries(record, recent, scored) });
     });
+    // What the service knows of a stack's links to others. Nothing learns them yet (a stack graph is
+    // a later piece of work), so this says so rather than guessing: `known: false` and empty lists.
+    app.get<{ Params: { key: string } }>('/api/stacks/:key/links', { config: { access: 'viewer' } }, async (req, reply) => {
+      const key = requestField('stack', req.params.key, StackKeySchema);
+      if (!deps.store) throw new HttpError(404, 'stack links are not available');
+      const statuses = await deps.store.statuses();
+      if (!statuses.some((s) => s.stackKey === key)) throw new HttpError(404, `no stack ${key}`);
+      const stacks = contextFrom(statuses, []).topology.stacks;
+      const dependsOn = [...(stacks[key]?.dependsOn ?? [])];
+      const dependents = Object.entries(stacks).filter(([, n]) => n.dependsOn.includes(key)).map(([k]) => k);
+      return sendJson(reply, 200, { stackKey: key, known: dependsOn.length + dependents.length > 0, dependsOn, dependents });
+    });
+    if (deps.events) registerEventStream(app, deps.events);
   };
 }

@@ -19,6 +19,8 @@ export interface SignalSeries {
   /** Recent values, oldest first; `t` in epoch ms. */
   points: { t: number; v: number }[];
   anomalies: AnomalyMark[];
+  /** The detector's score of each recent point (0–1), oldest first: the chart's score line. Empty when none were kept. */
+  scores: { t: number; s: number }[];
 }
 
 /**
@@ -31,7 +33,11 @@ export interface SignalSeries {
  * found as the recent point within the anomalous span closest to the peak
  * value, carries the peak score.
  */
-export function incidentSeries(record: IncidentRecord, recent: ReadonlyMap<string, readonly { timestamp: number; value: number }[]>): SignalSeries[] {
+export function incidentSeries(
+  record: IncidentRecord,
+  recent: ReadonlyMap<string, readonly { timestamp: number; value: number }[]>,
+  scores: ReadonlyMap<string, readonly { t: number; s: number }[]> = new Map(),
+): SignalSeries[] {
   return record.incident.signals.map((s) => {
     const points = [...(recent.get(s.seriesId) ?? [])].sort((a, b) => a.timestamp - b.timestamp).map((p) => ({ t: p.timestamp, v: p.value }));
     const marks = new Map<number, AnomalyMark>();
@@ -50,6 +56,7 @@ export function incidentSeries(record: IncidentRecord, recent: ReadonlyMap<strin
       threshold: s.threshold,
       points,
       anomalies: [...marks.values()].sort((a, b) => a.t - b.t),
+      scores: [...(scores.get(s.seriesId) ?? [])].filter((p) => Number.isFinite(p.t) && Number.isFinite(p.s)).sort((a, b) => a.t - b.t),
     };
   });
 }

@@ -16,6 +16,7 @@ import type { Redis } from 'ioredis';
 import type { SignalQueue } from '../correlate/signal-queue.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import type { IncidentStore } from '../correlate/incident-store.ts';
+import { coalescedScores, createScoreStore } from '../telemetry/score-store.ts';
 
 export interface DetectRunnerDeps {
   redis: Redis;
@@ -46,8 +47,12 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
   let watched: WatchedStack[] = [];
   let periodic: Periodic | undefined;
 
+  // Every point's score, kept per series with a bounded size, for the dashboard's score line.
+  const scores = coalescedScores(createScoreStore(deps.redis, deps.prefix), { onError: (err) => emit(timelineEvent('error', `anomaly scores not stored: ${err.message}`)) });
   const stage = createAnomalyStage({
     store,
+    onScores: (points) => scores.add(points),
+    onWarning: (message) => emit(timelineEvent('error', message)),
     onAnomalies: async (anomalies) => {
       const ctx = contextFrom(await deps.runs.statuses(), []);
       await deps.signals.add(withRoles(anomalies, ctx.topology).map(anomalyInput));
@@ -89,6 +94,7 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
     },
     async stop() {
       await periodic?.stop();
+      await scores.flush();
     },
   };
 }

@@ -6,6 +6,13 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route: a minimum role, or `open`. Every route must say; see {@link installAuth}. */
     access?: RouteAccess;
+    /**
+     * A second way to establish the principal, tried only when the request
+     * carries no Authorization header: the dashboard's event stream, which a
+     * browser's EventSource opens without headers, takes a short-lived
+     * session cookie scoped to that one path (see dashboard/stream-session.ts).
+     */
+    altAuth?: (req: FastifyRequest) => Promise<Principal | undefined>;
   }
   interface FastifyRequest {
     /** The authenticated caller; null on open routes. */
@@ -29,7 +36,8 @@ export function mediaType(header: string | undefined): string {
  * is too weak (naming the role needed), and 415 for a mutation whose body is
  * not `application/json` — the one type a page in someone's browser cannot
  * send to another site without a CORS preflight, which this server never
- * answers. There are no cookies: a browser holds no credential to abuse.
+ * answers. The only cookie is the event stream's (a read-only GET, on a
+ * route that opts in with `altAuth`): no cookie ever authorises a change.
  */
 export function installAuth(app: FastifyInstance, settings: AuthSettings, onRoute?: (route: { method: string; url: string; access: string }) => void): void {
   app.decorateRequest('principal', null);
@@ -47,7 +55,9 @@ export function installAuth(app: FastifyInstance, settings: AuthSettings, onRout
     // A route registered around the onRoute check would have no access: treat it as admin-only.
     const access: RouteAccess = req.routeOptions.config.access ?? 'admin';
     if (access === 'open') return;
-    const result = authenticate({ headers: req.headers, remoteAddress: req.socket.remoteAddress }, settings);
+    let result = authenticate({ headers: req.headers, remoteAddress: req.socket.remoteAddress }, settings);
+    const alt = req.routeOptions.config.altAuth;
+    if ('status' in result && result.status === 401 && alt && req.headers.authorization === undefined) result = (await alt(req)) ?? result;
     if ('status' in result) {
       reply.header('www-authenticate', 'Bearer');
       throw new HttpError(result.status, result.message);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AUTH_REQUIRED, ConfigError, type ServiceConfig } from '../config/service-config.ts';
 import { createDashboardRoutes } from '../dashboard/dashboard-routes.ts';
+import { createStreamSessions } from '../dashboard/stream-session.ts';
+import { createScoreStore } from '../telemetry/score-store.ts';
 import type { DeployWorker } from '../deploy/deploy-worker.ts';
 import type { RestoreReport } from '../deploy/restore-from-backend.ts';
 import { authSettings } from '../http/auth-settings.ts';
@@ -96,7 +98,12 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       remediation: { store: parts.remediations, reviews: parts.reviews, ledger: parts.ledger, audit: parts.audit, configured: { dryRun: config.remediation.guardrails.dryRun, killSwitch: config.remediation.guardrails.killSwitch } },
       signalHealth: () => aiops?.telemetry.signalHealth() ?? [],
       notifications: parts.notifier,
-      extra: createDashboardRoutes({ incidents: parts.incidents }),
+      extra: createDashboardRoutes({
+        incidents: parts.incidents,
+        scores: createScoreStore(parts.redis, parts.prefix),
+        store: parts.store,
+        events: { log: parts.timeline, sessions: createStreamSessions(parts.redis, parts.prefix) },
+      }),
       runtime,
       ...(deploy ? { unlock: deploy.unlock } : {}),
       auth: authSettings(auth),

@@ -24,6 +24,7 @@ import type { DependencyCache } from '../source/dependency-cache.ts';
 import { createSourceFetcher, type SourceFetcher } from '../source/source-fetcher.ts';
 import { startNotifier, type Notifier } from '../notify/notify-queue.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { createTimelineLog, type TimelineLog } from '../timeline/timeline-log.ts';
 
 /**
  * What every part of the service shares, whichever of them this process
@@ -54,6 +55,8 @@ export interface SharedParts {
   readonly reviews: ReviewActions;
   /** Notifications: queued from the timeline (`emit` feeds it), sent by processes that run workers. */
   readonly notifier: Notifier;
+  /** The timeline shared by every process (a capped Redis stream), which the dashboard's event stream reads. */
+  readonly timeline: TimelineLog;
   repo(id: string): ServiceRepo | undefined;
   remediationRepo(id: string): RemediationRepo | undefined;
   /** The forge that reports on repository `id`'s pull requests, if one is configured. */
@@ -84,9 +87,12 @@ export async function openSharedParts(config: ServiceConfig, deps: { emit: Timel
     deliver: deps.workers,
     onError: (message) => deps.emit(timelineEvent('error', message)),
   });
+  // The dashboard's live view: every step goes on the shared timeline too (never waited for, never throws).
+  const timeline = createTimelineLog(redis, prefix);
   const emit: TimelineSink = (event) => {
     deps.emit(event);
     notifier.sink(event);
+    void timeline.append(event);
   };
   const github = config.forge.github
     ? createGithubForge({ token: config.forge.github.token.reveal(), ...(config.forge.github.apiUrl ? { apiUrl: config.forge.github.apiUrl } : {}) })
@@ -132,6 +138,7 @@ export async function openSharedParts(config: ServiceConfig, deps: { emit: Timel
     gitWriter,
     reviews,
     notifier,
+    timeline,
     repo: (id) => repoById.get(id),
     remediationRepo,
     forgeOf: (id) => (repoById.get(id)?.forge === 'github' ? github : undefined),

@@ -1,5 +1,6 @@
 import { createDetector, type Detector, type DetectorOptions } from '../detect/index.ts';
 import type { Anomaly } from './anomaly.ts';
+import type { ScorePoint } from './score-window.ts';
 import type { MetricPoint } from './series.ts';
 import type { TelemetryEvent, TelemetrySink } from './telemetry-poller.ts';
 import type { StoredDetectorState, TelemetryStore } from './telemetry-store.ts';
@@ -20,6 +21,12 @@ export interface AnomalyStageDeps {
   readonly detectorOptions?: Partial<DetectorOptions>;
   /** Told when a stored state cannot be restored (for example after a detector format change) and the series starts afresh. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Receives every score of a batch (anomalous or not), for the dashboard's
+   * score line, once the batch is scored and its state saved. Not awaited: a
+   * slow or failing write never holds up detection (a failure is a warning).
+   */
+  readonly onScores?: (scores: ScorePoint[]) => Promise<void>;
 }
 
 export interface AnomalyStage {
@@ -59,12 +66,15 @@ export function createAnomalyStage(deps: AnomalyStageDeps): AnomalyStage {
     }
     const anomalies: Anomaly[] = [];
     const touched = new Set<string>();
+    const scores: ScorePoint[] = [];
+    const keepScores = deps.onScores !== undefined;
     for (const p of points) {
       const t = tracked.get(p.seriesId)!;
       if (!(p.timestamp > t.lastTimestamp)) continue;
       const r = t.detector.update(p.timestamp, p.value);
       t.lastTimestamp = p.timestamp;
       touched.add(p.seriesId);
+      if (keepScores) scores.push({ seriesId: p.seriesId, timestamp: p.timestamp, score: r.score });
       if (r.isAnomaly) {
         anomalies.push({ seriesId: p.seriesId, stackKey: p.stackKey, signalId: p.signalId, timestamp: p.timestamp, value: p.value, score: r.score, threshold: t.detector.options.threshold });
       }
@@ -82,6 +92,7 @@ export function createAnomalyStage(deps: AnomalyStageDeps): AnomalyStage {
       for (const id of touched) tracked.delete(id);
       throw err;
     }
+    if (scores.length > 0) deps.onScores?.(scores).catch((err: unknown) => deps.onWarning?.(`anomaly scores not stored: ${(err as Error).message}`));
     return anomalies;
   }
 

@@ -5,6 +5,8 @@ import { createIncidentStore } from '../../orchestrator/correlate/incident-store
 import { createAuditLog, type AuditEntry } from '../../orchestrator/audit/index.ts';
 import { Secret } from '../../orchestrator/config/secret.ts';
 import { createDashboardRoutes } from '../../orchestrator/dashboard/dashboard-routes.ts';
+import { createStreamSessions } from '../../orchestrator/dashboard/stream-session.ts';
+import { createTimelineLog } from '../../orchestrator/timeline/timeline-log.ts';
 import type { AuthSettings } from '../../orchestrator/http/auth.ts';
 import { createHttpServer, listen, type HttpRepo, type HttpServer } from '../../orchestrator/http/http-server.ts';
 import { createMetrics } from '../../orchestrator/http/metrics.ts';
@@ -125,7 +127,7 @@ export async function startSecuredApi(redisUrl: string, options: SecuredApiOptio
       return { stackKey: `${target.repo}/${target.project || '.'}/${target.stack}`, commit: 'c'.repeat(40) };
     },
     ready: async () => (await redis.ping()) === 'PONG',
-    extra: createDashboardRoutes({ incidents }),
+    extra: createDashboardRoutes({ incidents, store, events: { log: createTimelineLog(redis, prefix), sessions: createStreamSessions(redis, prefix) } }),
     auth,
     webhookMaxBytes: 64 * 1024,
     onRoute: (r) => routes.push(r),

@@ -1,101 +1,26 @@
-/* global sessionStorage, history, location, URLSearchParams */
+/* global history, location, URLSearchParams */
 /**
- * The dashboard page: polls the service's JSON API every two seconds and
- * renders each section with the pure helpers of render.js. A section is
- * redrawn only when its data changed, so nothing flickers and what a person
- * is reading (an open log, a typed reason) stays put. The selected run and
- * incident live in the address (`?run=…&incident=…`), so they survive both
- * refreshes and reloads.
+ * The dashboard page: reads the service's JSON API when the service's event
+ * stream says something happened (live.js), and renders each section with
+ * the pure helpers of render.js. A section is redrawn only when its data
+ * changed, so nothing flickers and what a person is reading (an open log, a
+ * typed reason) stays put. The selected run and incident live in the
+ * address (`?run=…&incident=…`), so they survive both refreshes and reloads.
  */
 import * as r from './render.js';
-
-const POLL_MS = 2000;
-const SVG_NS = 'http://www.w3.org/2000/svg';
-const $ = (id) => document.getElementById(id);
+import { $, draw, enc, forget, getJson, postJson, serialised, tokenField } from './api.js';
+import { startLive } from './live.js';
 
 const params = new URLSearchParams(location.search);
 const state = {
   run: params.get('run') ?? undefined,
   incident: params.get('incident') ?? undefined,
   lastOk: undefined,
+  live: { mode: 'connecting' },
+  /** The newest timeline events this page has seen, newest first. */
+  events: [],
 };
-
-// --- who is acting --------------------------------------------------------------
-
-// The API token says who acts: the service records its name, never one typed here.
-// A token is a secret: kept for this tab only (sessionStorage), and sent only as a
-// bearer header, never as a cookie, so no other site's page can use it.
-const tokenInput = $('api-token');
-tokenInput.value = sessionStorage.getItem('homeostat.token') ?? '';
-tokenInput.addEventListener('input', () => {
-  sessionStorage.setItem('homeostat.token', tokenInput.value.trim());
-  void tick();
-});
-const authHeaders = () => (tokenInput.value.trim() ? { authorization: `Bearer ${tokenInput.value.trim()}` } : {});
-
-// --- DOM ----------------------------------------------------------------------------
-
-/** Turns a render.js description into DOM nodes; text goes in as text, never as markup. */
-function toDom(node, svg = false) {
-  if (typeof node === 'string') return document.createTextNode(node);
-  const inSvg = svg || node.tag === 'svg';
-  const el = inSvg ? document.createElementNS(SVG_NS, node.tag) : document.createElement(node.tag);
-  for (const [k, v] of Object.entries(node.attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of node.children) el.appendChild(toDom(c, inSvg));
-  return el;
-}
-
-const drawn = new Map();
-
-/** Redraws a section only when what it shows changed. */
-function draw(id, key, render) {
-  const k = JSON.stringify(key);
-  if (drawn.get(id) === k) return;
-  drawn.set(id, k);
-  const target = $(id);
-  const nodes = render();
-  target.replaceChildren(...(nodes ? [nodes].flat().map((n) => toDom(n)) : []));
-}
-
-// --- API ------------------------------------------------------------------------------
-
-/** Endpoints this service does not offer (an older or smaller service), asked again only now and then. */
-const absent = new Map();
-const ABSENT_RETRY_MS = 30_000;
-
-/** `{ ok: true, data }`, or `{ ok: false, why }`. */
-async function getJson(path) {
-  const endpoint = path.split('?')[0];
-  const known = absent.get(endpoint);
-  if (known && known.until > Date.now()) return known.result;
-  try {
-    const res = await fetch(path, { headers: { accept: 'application/json', ...authHeaders() }, cache: 'no-store' });
-    const body = await res.json().catch(() => undefined);
-    if (res.status === 404 && (!body?.error || /^no route /.test(body.error))) {
-      const result = { ok: false, why: 'not offered by this service', status: 404 };
-      absent.set(endpoint, { until: Date.now() + ABSENT_RETRY_MS, result });
-      return result;
-    }
-    if (res.status === 401) return { ok: false, why: `${body?.error ?? 'authentication required'}: enter an API token above`, status: 401 };
-    if (!res.ok) return { ok: false, why: body?.error ?? `HTTP ${res.status}`, status: res.status };
-    return { ok: true, data: body };
-  } catch (err) {
-    return { ok: false, why: String(err?.message ?? err), status: 0 };
-  }
-}
-
-async function postJson(path, body) {
-  const headers = { 'content-type': 'application/json', ...authHeaders() };
-  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.error ?? data.message ?? `HTTP ${res.status}`);
-  return data;
-}
-
-const enc = encodeURIComponent;
+const EVENTS_SHOWN = 30;
 
 // --- the sections ------------------------------------------------------------------------
 
@@ -179,7 +104,7 @@ async function decide(action, id, button) {
     if (action === 'reject' && reason) body.reason = reason;
     await postJson(`/api/reviews/${enc(id)}/${action}`, body);
     // The list is redrawn from the API, where the item is no longer open.
-    drawn.delete('reviews-body');
+    forget('reviews-body');
   } catch (err) {
     buttons.forEach((b) => (b.disabled = false));
     if (error) error.textContent = `${action} failed: ${err.message}`;
@@ -197,33 +122,25 @@ document.addEventListener('click', (ev) => {
   else if (action === 'approve' || action === 'reject') void decide(action, id, el);
 });
 
-// --- polling -------------------------------------------------------------------------------
+// --- live updates ----------------------------------------------------------------------
 
-let running = false;
-let again = false;
-let timer;
+const tick = serialised(refresh, (err) => ($('freshness').textContent = `dashboard error: ${err.message}`));
 
-/** One refresh at a time; a request during one runs right after it. */
-async function tick() {
-  if (running) {
-    again = true;
-    return;
-  }
-  running = true;
-  clearTimeout(timer);
-  try {
-    await refresh();
-  } catch (err) {
-    $('freshness').textContent = `dashboard error: ${err.message}`;
-  } finally {
-    running = false;
-    if (again) {
-      again = false;
-      void tick();
-    } else {
-      timer = setTimeout(tick, POLL_MS);
-    }
-  }
+function showEvent(event) {
+  state.events = [event, ...state.events].slice(0, EVENTS_SHOWN);
+  draw('timeline-body', state.events, () => r.timelineList(state.events));
 }
 
+// The token field first: the stream's session is asked for with it.
+let live;
+tokenField(() => live.restart());
+live = startLive({
+  onChange: () => void tick(),
+  onEvent: showEvent,
+  onStatus: (status) => {
+    state.live = status;
+    draw('live', status, () => r.liveBadge(status));
+  },
+});
+draw('timeline-body', [], () => r.timelineList([]));
 void tick();

@@ -6,6 +6,7 @@ import type { IncidentRecord } from '../../correlate/incident-store.ts';
 import type { RunRecord } from '../../records/run-record.ts';
 import type { StackStatus } from '../../records/stack-status.ts';
 import type { SignalSeries } from '../incident-series.ts';
+import type { TimelineEvent } from '../../timeline/timeline-event.ts';
 
 /** An element description: a tag, its attributes and its children (descriptions or text). */
 export interface VNode {
@@ -74,7 +75,17 @@ export interface AuditRow {
 
 export interface ActionMarker {
   t: number;
+  /** proposal, approve, commit, apply, verify, revert, reject or fail. */
+  kind?: string;
   label: string;
+}
+
+/** What `GET /api/stacks/:key/links` serves. */
+export interface StackLinks {
+  stackKey: string;
+  known: boolean;
+  dependsOn: string[];
+  dependents: string[];
 }
 
 export function h(tag: string, attrs?: Record<string, unknown> | null, ...children: Child[]): VNode;
@@ -106,4 +117,8 @@ export function remediationsList(remediations: Remediation[]): VNode;
 export function chart(series: SignalSeries, markers?: ActionMarker[], size?: { width?: number; height?: number }): VNode;
 export function reviewsList(reviews: ReviewItem[]): VNode;
 export function auditTable(entries: AuditRow[]): VNode;
+export function stackHref(stackKey: string): string;
+export function liveBadge(status: { mode: 'connecting' | 'live' | 'polling'; why?: string }): VNode;
+export function timelineList(events: TimelineEvent[]): VNode;
+export function stackLinks(links: StackLinks): VNode;
 export function verifyBadge(result: { ok: boolean; count?: number; seq?: number; problem?: string } | string): VNode;

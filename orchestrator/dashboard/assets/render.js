@@ -7,7 +7,9 @@
  */
 import { h, escapeHtml, toHtml, textOf, safeUrl, clock, dateTime, toMs, shortCommit, num, formatValue } from './markup.js';
 
-export { h, escapeHtml, toHtml, textOf, safeUrl, clock, dateTime, toMs, shortCommit, num, formatValue };
+import { actionMarkers, chart } from './chart.js';
+
+export { h, escapeHtml, toHtml, textOf, safeUrl, clock, dateTime, toMs, shortCommit, num, formatValue, actionMarkers, chart };
 
 // --- a run's diff, like `pulumi preview --diff` --------------------------------
 
@@ -121,7 +123,7 @@ export function stacksTable(stacks) {
       return h(
         'tr',
         { 'data-stack': s.stackKey },
-        h('td', {}, s.stackKey),
+        h('td', {}, h('a', { href: stackHref(s.stackKey), class: 'stack-link' }, s.stackKey)),
         h('td', { class: 'mono', title: s.appliedCommit ?? '' }, shortCommit(s.appliedCommit)),
         h('td', { class: 'mono', title: s.observedCommit ?? '' }, shortCommit(s.observedCommit)),
         h('td', {}, h('span', { class: `badge ${st.cls}` }, st.label)),
@@ -228,13 +230,6 @@ export function incidentDetail(record, series, remediations) {
   );
 }
 
-/** One vertical marker per remediation event: "the moment of each action". */
-export function actionMarkers(remediations) {
-  return remediations.flatMap((r) =>
-    (r.events ?? []).map((e) => ({ t: toMs(e.at), label: `${r.playbook}: ${e.state}${e.message ? ` — ${e.message}` : ''}` })).filter((m) => Number.isFinite(m.t)),
-  );
-}
-
 export function remediationsList(remediations) {
   if (remediations.length === 0) return h('p', { class: 'muted' }, 'no remediations');
   return h(
@@ -251,56 +246,6 @@ export function remediationsList(remediations) {
         h('ul', {}, (r.events ?? []).map((e) => h('li', {}, `${clock(toMs(e.at))} ${e.state}${e.message ? `: ${e.message}` : ''}`))),
       ),
     ),
-  );
-}
-
-// --- the chart -------------------------------------------------------------------
-
-/**
- * An inline SVG chart of one signal: its values as a line (left scale), its
- * anomaly scores as dots on a 0–1 scale (right) with the detector's
- * threshold dashed, and a vertical line at each action marker.
- */
-export function chart(series, markers = [], size = {}) {
-  const width = size.width ?? 640;
-  const height = size.height ?? 180;
-  const m = { left: 48, right: 36, top: 10, bottom: 22 };
-  const points = (series.points ?? []).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v));
-  const anomalies = (series.anomalies ?? []).filter((a) => Number.isFinite(a.t) && Number.isFinite(a.score));
-  const times = [...points.map((p) => p.t), ...anomalies.map((a) => a.t), ...markers.map((k) => k.t)];
-  if (times.length === 0) return h('p', { class: 'muted' }, 'no recent values');
-  let t0 = Math.min(...times);
-  let t1 = Math.max(...times);
-  if (t1 === t0) [t0, t1] = [t0 - 60_000, t1 + 60_000];
-  const values = points.map((p) => p.v);
-  let v0 = values.length ? Math.min(...values) : 0;
-  let v1 = values.length ? Math.max(...values) : 1;
-  if (v1 === v0) [v0, v1] = [v0 - 1, v1 + 1];
-  const w = width - m.left - m.right;
-  const hgt = height - m.top - m.bottom;
-  const x = (t) => m.left + ((t - t0) / (t1 - t0)) * w;
-  const yv = (v) => m.top + (1 - (v - v0) / (v1 - v0)) * hgt;
-  const ys = (s) => m.top + (1 - Math.min(1, Math.max(0, s))) * hgt;
-  const f = (n) => n.toFixed(1);
-  const line = points.map((p, k) => `${k === 0 ? 'M' : 'L'}${f(x(p.t))},${f(yv(p.v))}`).join(' ');
-  return h(
-    'svg',
-    { class: 'chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `${series.signalId} and its anomaly score` },
-    h('rect', { class: 'plot', x: m.left, y: m.top, width: w, height: hgt }),
-    h('text', { class: 'axis', x: m.left - 4, y: m.top + 8, 'text-anchor': 'end' }, num(v1)),
-    h('text', { class: 'axis', x: m.left - 4, y: m.top + hgt, 'text-anchor': 'end' }, num(v0)),
-    h('text', { class: 'axis score-axis', x: width - m.right + 4, y: m.top + 8 }, '1'),
-    h('text', { class: 'axis score-axis', x: width - m.right + 4, y: m.top + hgt }, '0'),
-    h('text', { class: 'axis', x: m.left, y: height - 6 }, clock(t0)),
-    h('text', { class: 'axis', x: width - m.right, y: height - 6, 'text-anchor': 'end' }, clock(t1)),
-    Number.isFinite(series.threshold)
-      ? h('line', { class: 'threshold', x1: m.left, x2: m.left + w, y1: f(ys(series.threshold)), y2: f(ys(series.threshold)) }, h('title', {}, `threshold ${num(series.threshold)}`))
-      : null,
-    line ? h('path', { class: 'sig-line', d: line }, h('title', {}, series.signalId)) : null,
-    anomalies.map((a) =>
-      h('circle', { class: 'anomaly', cx: f(x(a.t)), cy: f(ys(a.score)), r: 3 }, h('title', {}, `${clock(a.t)} score ${num(a.score)}${a.kind ? ` (${a.kind})` : ''}`)),
-    ),
-    markers.map((k) => h('line', { class: 'marker', x1: f(x(k.t)), x2: f(x(k.t)), y1: m.top, y2: m.top + hgt }, h('title', {}, `${clock(k.t)} ${k.label}`))),
   );
 }
 
@@ -368,4 +313,55 @@ export function verifyBadge(result) {
   if (typeof result === 'string') return h('span', { class: 'badge muted' }, `audit chain: not available`);
   if (result.ok) return h('span', { class: 'badge good' }, `audit chain verified${result.count !== undefined ? ` (${result.count} entries)` : ''}`);
   return h('span', { class: 'badge bad' }, `audit chain broken${result.seq !== undefined ? ` at #${result.seq}` : ''}${result.problem ? `: ${result.problem}` : ''}`);
+}
+
+// --- live updates, the timeline and the stack page ---------------------------------
+
+/** The stack page's address for a stack key. */
+export function stackHref(stackKey) {
+  return `/dashboard/stack?key=${encodeURIComponent(stackKey)}`;
+}
+
+/** How the page is kept up to date: live from the event stream, or polling (and why). */
+export function liveBadge(status) {
+  if (status.mode === 'live') return h('span', { class: 'badge good', 'data-live': 'live' }, 'live');
+  if (status.mode === 'polling') return h('span', { class: 'badge warn', 'data-live': 'polling', title: status.why ?? '' }, `polling every 2 s${status.why ? ` (${status.why})` : ''}`);
+  return h('span', { class: 'badge muted', 'data-live': 'connecting', title: status.why ?? '' }, 'connecting…');
+}
+
+/** The newest timeline events the page has seen, newest first. */
+export function timelineList(events) {
+  if (events.length === 0) return h('p', { class: 'muted' }, 'no events since this page was opened');
+  return h(
+    'ol',
+    { class: 'timeline' },
+    events.map((e) =>
+      h(
+        'li',
+        { 'data-event': e.type },
+        h('span', { class: 'mono' }, clock(e.at)),
+        ' ',
+        h('span', { class: 'badge' }, e.type),
+        e.stack ? ` [${e.stack}${e.commit ? `@${String(e.commit).slice(0, 7)}` : ''}]` : '',
+        ` ${e.message}`,
+        e.outcome ? h('span', { class: 'muted' }, ` (${e.outcome})`) : null,
+      ),
+    ),
+  );
+}
+
+/** A stack's links to other stacks, or a plain "none known" when the service knows none. */
+export function stackLinks(links) {
+  if (!links.known) {
+    return h('p', { class: 'muted none-known' }, 'none known: Homeostat does not record dependencies between stacks yet');
+  }
+  const item = (k) => h('li', {}, h('a', { href: stackHref(k) }, k));
+  return h(
+    'div',
+    { class: 'links' },
+    h('h4', {}, 'Depends on'),
+    links.dependsOn.length ? h('ul', {}, links.dependsOn.map(item)) : h('p', { class: 'muted' }, 'nothing'),
+    h('h4', {}, 'Depended on by'),
+    links.dependents.length ? h('ul', {}, links.dependents.map(item)) : h('p', { class: 'muted' }, 'nothing'),
+  );
 }

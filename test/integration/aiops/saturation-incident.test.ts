@@ -85,6 +85,12 @@ describe('aiops: CloudWatch (moto) → anomaly → incident with a probable caus
       assert.equal(all.length, 1);
       const api = (await (await fetch(`${service.url}/api/incidents`, { headers: as('viewer', false) })).json()) as { incidents: { incident: { id: string } }[] };
       assert.equal(api.incidents[0]?.incident.id, record.incident.id);
+      // The dashboard's chart of it: the detector's score of each point, stored as it ran, highest in the saturated minutes.
+      const series = (await (await fetch(`${service.url}/api/incidents/${encodeURIComponent(record.incident.id)}/series`, { headers: as('viewer', false) })).json()) as { signals: { signalId: string; scores: { t: number; s: number }[] }[] };
+      const cpu = series.signals.find((x) => x.signalId === 'cpu')!;
+      assert.ok(cpu.scores.length > 0 && cpu.scores.length <= 240, `${cpu.scores.length} scores, at most the 240 kept`);
+      const top = cpu.scores.reduce((a, b) => (b.s > a.s ? b : a));
+      assert.ok(top.t >= end - 8 * 60_000, `the highest score (${top.s}) is in the saturated minutes`);
     } finally {
       await redis.quit();
     }

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createIncidentStore, type IncidentStore } from '../../../orchestrator/correlate/incident-store.ts';
 import { createAuditLog, type AuditLog } from '../../../orchestrator/audit/index.ts';
 import { createDashboardRoutes } from '../../../orchestrator/dashboard/dashboard-routes.ts';
@@ -20,6 +20,9 @@ import { createRemediationQueue } from '../../../orchestrator/remediate/remediat
 import { createRemediationStore, type RemediationStore } from '../../../orchestrator/remediate/remediation-store.ts';
 import { createReviewActions } from '../../../orchestrator/remediate/review-actions.ts';
 import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher.ts';
+import { createStreamSessions } from '../../../orchestrator/dashboard/stream-session.ts';
+import { createScoreStore, type ScoreStore } from '../../../orchestrator/telemetry/score-store.ts';
+import { createTimelineLog, type TimelineLog } from '../../../orchestrator/timeline/timeline-log.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
 
@@ -31,6 +34,18 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }
 
+/** Where the browser tests keep their screenshots: a test artefact, ignored by Git (`.gitignore`). */
+export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', '..', 'test-artifacts', 'screenshots');
+
+/** A full-page screenshot of `page`, saved as `<name>.png` in {@link SCREENSHOT_DIR}; prints and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`      screenshot: ${path}`);
+  return path;
+}
+
 /** The service's HTTP API (with the remediation API) and the dashboard, on real stores in Redis under a prefix of its own. */
 export interface DashboardServer {
   url: string;
@@ -40,6 +55,9 @@ export interface DashboardServer {
   incidents: IncidentStore;
   remediations: RemediationStore;
   audit: AuditLog;
+  /** The shared timeline the page's event stream reads. */
+  timeline: TimelineLog;
+  scores: ScoreStore;
   /** Stops the server and deletes every key under the prefix. */
   close(): Promise<void>;
 }
@@ -63,6 +81,8 @@ export async function startDashboardServer(): Promise<DashboardServer> {
   const remediationQueue = createRemediationQueue(redis, prefix);
   const git = createGitWriter({ dir: join(dir, 'remediate'), bot: { name: 'Homeostat', email: 'homeostat@localhost' } });
   const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git, audit, repo: () => undefined });
+  const timeline = createTimelineLog(redis, prefix);
+  const scores = createScoreStore(redis, prefix);
   const server: HttpServer = createHttpServer({
     repos: [],
     intake,
@@ -73,11 +93,13 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     incidents,
     remediation: { store: remediations, reviews, ledger, audit, configured: { dryRun: false, killSwitch: false } },
     ready: async () => (await redis.ping()) === 'PONG',
-    extra: createDashboardRoutes({ incidents }),
+    // A heartbeat each second, so the tests see them without waiting fifteen.
+    extra: createDashboardRoutes({ incidents, scores, store, events: { log: timeline, sessions: createStreamSessions(redis, prefix), heartbeatMs: 1000 } }),
     // The test principals' tokens (test-tokens.ts): the page must send one.
     auth: { mode: 'tokens', metrics: 'open', tokens: Object.entries(TEST_PRINCIPALS).map(([name, role]) => ({ name, role, token: new Secret(TEST_TOKENS[name]!) })) },
   });
   const address = await listen(server, '127.0.0.1', 0);
+  let closed = false;
   return {
     url: `http://127.0.0.1:${address.port}`,
     prefix,
@@ -86,7 +108,11 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     incidents,
     remediations,
     audit,
+    timeline,
+    scores,
     async close() {
+      if (closed) return;
+      closed = true;
       await server.close();
       await deployQueue.close();
       await intake.close();

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { IncidentRecord } from '../../../orchestrator/correlate/incident-store.ts';
-import { RunRecordSchema, type RunRecord } from '../../../orchestrator/records/run-record.ts';
-import { applyRun, initialStatus, startRun } from '../../../orchestrator/records/stack-status.ts';
+import { RunRecordSchema } from '../../../orchestrator/records/run-record.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { git } from '../../../orchestrator/source/git.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
@@ -13,132 +11,10 @@ import { previewRun } from '../../support/run-records.ts';
 import { testServices } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
 import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
-import { launchChromium, startDashboardServer, type DashboardServer } from './dashboard-server.ts';
-
-const STACK = 'infra/./sandbox';
-const APPLIED = 'a'.repeat(40);
-const PROPOSED = 'b'.repeat(40);
-const T0 = Date.parse('2026-11-29T00:00:00Z');
-const MIN = 60_000;
-
-/** The applied run of the stack: the stack's current commit. */
-function appliedRun(): RunRecord {
-  return RunRecordSchema.parse(
-    previewRun({
-      id: 'r-applied',
-      jobId: `${STACK}@${APPLIED}`,
-      commit: APPLIED,
-      apply: true,
-      status: 'applied',
-      trigger: { kind: 'push', deliveryId: 'd-0', forge: 'github', ref: 'refs/heads/main' },
-      timings: { enqueuedAt: '2026-11-29T00:00:00.000Z', startedAt: '2026-11-29T00:00:00.100Z', finishedAt: '2026-11-29T00:00:05.000Z' },
-    }),
-  );
-}
-
-/** A pull request's preview: checkout scaled from 2 to 4, a new queue, and an advisory policy violation. */
-function proposedRun(): RunRecord {
-  return RunRecordSchema.parse(
-    previewRun({
-      id: 'r-preview',
-      jobId: `${STACK}@${PROPOSED}.preview`,
-      commit: PROPOSED,
-      timings: { enqueuedAt: '2026-11-29T00:10:00.000Z', startedAt: '2026-11-29T00:10:00.100Z', finishedAt: '2026-11-29T00:10:04.000Z' },
-      previewSummary: {
-        counts: { create: 1, update: 1, replace: 0, delete: 0, same: 1 },
-        resources: [
-          {
-            urn: 'urn:pulumi:sandbox::homeostat-infra::pulumi-nodejs:dynamic/homeostat:SandboxService::checkout',
-            type: 'pulumi-nodejs:dynamic/homeostat:SandboxService',
-            name: 'checkout',
-            op: 'update',
-            changes: [{ path: 'capacity', kind: 'update', replace: false, old: 2, new: 4 }],
-          },
-          {
-            urn: 'urn:pulumi:sandbox::homeostat-infra::pulumi-nodejs:dynamic/homeostat:SandboxQueue::jobs',
-            type: 'pulumi-nodejs:dynamic/homeostat:SandboxQueue',
-            name: 'jobs',
-            op: 'create',
-            changes: [{ path: 'visibilityTimeout', kind: 'add', replace: false, new: 30 }],
-          },
-          { urn: 'urn:pulumi:sandbox::homeostat-infra::pulumi:pulumi:Stack::homeostat-infra-sandbox', type: 'pulumi:pulumi:Stack', name: 'homeostat-infra-sandbox', op: 'same', changes: [] },
-        ],
-        policyViolations: [{ policyPack: 'homeostat', policyPackVersion: '0.1.0', policy: 'capacity-limit', level: 'advisory', message: 'capacity 4 is above the advised 3' }],
-        outputs: {},
-        errors: [],
-      },
-    }),
-  );
-}
-
-/** A run whose texts are markup, to show that the page prints them as text. */
-function hostileRun(): RunRecord {
-  return RunRecordSchema.parse(
-    previewRun({
-      id: 'r-hostile',
-      jobId: `${STACK}@${'d'.repeat(40)}.preview`,
-      commit: 'd'.repeat(40),
-      status: 'failed',
-      reason: 'EngineError',
-      message: '<img src=x onerror="window.__pwned=1">',
-      timings: { enqueuedAt: '2026-11-29T00:05:00.000Z' },
-    }),
-  );
-}
-
-const INCIDENT_ID = `${STACK}@20261129T0000Z`;
-
-/** An open incident on the stack's CPU, with the recent values it was detected in. */
-function incidentRecord(): IncidentRecord {
-  return {
-    incident: {
-      id: INCIDENT_ID,
-      status: 'open',
-      stackKey: STACK,
-      stacks: [STACK],
-      onsetAt: T0 + 6 * MIN,
-      updatedAt: T0 + 8 * MIN,
-      lastAbnormalAt: T0 + 8 * MIN,
-      signals: [
-        { seriesId: 'sandbox/cpu', stackKey: STACK, signalId: 'cpu', firstAt: T0 + 6 * MIN, lastAt: T0 + 8 * MIN, points: 3, firstValue: 88, lastValue: 92, peakValue: 97, peakScore: 0.99, threshold: 0.9 },
-      ],
-      alarms: [],
-      evidence: ['cpu 88 at 00:06, score 0.93'],
-      omitted: 0,
-    },
-    causes: [{ kind: 'saturation', confidence: 0.8, evidence: ['cpu near its limit'], stackKey: STACK, explanation: 'demand doubled while capacity stayed at 2', check: 'compare requests with capacity' }],
-    summary: 'checkout CPU saturated',
-    updatedAt: '2026-11-29T00:08:00.000Z',
-  };
-}
-const CPU = [40, 42, 41, 39, 43, 41, 88, 97, 92, 45];
-
-async function seed(s: DashboardServer): Promise<void> {
-  const applied = appliedRun();
-  const at = '2026-11-29T00:00:05.000Z';
-  await s.store.save(applied);
-  await s.store.saveStatus(applyRun(startRun(initialStatus(STACK, at), applied, at), applied, at));
-  await s.store.save(proposedRun());
-  await s.store.appendLog('r-preview', ['previewing sandbox', '~ checkout capacity 2 => 4']);
-  await s.store.save(hostileRun());
-  await s.incidents.save(incidentRecord());
-  await s.incidents.addRecent(CPU.map((value, k) => ({ seriesId: 'sandbox/cpu', timestamp: T0 + k * MIN, value })));
-  // What was done about the incident: committed at 00:08:30, applied and verifying at 00:09:00.
-  const committedAt = new Date(T0 + 8.5 * MIN).toISOString();
-  const appliedAt = new Date(T0 + 9 * MIN).toISOString();
-  await s.remediations.save(
-    RemediationRecordSchema.parse({
-      id: remediationIdOf(INCIDENT_ID), incidentId: INCIDENT_ID, stackKey: STACK, repoId: 'infra', state: 'verifying', createdAt: committedAt, updatedAt: appliedAt,
-      playbook: 'scale-out', mode: 'auto', commit: PROPOSED,
-      events: [
-        { at: committedAt, state: 'committed', message: `${PROPOSED.slice(0, 12)} committed to main` },
-        { at: appliedAt, state: 'verifying', message: 'applied; watching cpu' },
-      ],
-    }),
-  );
-  await s.audit.append({ type: 'decision', stackKey: STACK, incidentId: INCIDENT_ID, playbook: 'scale-out', summary: 'auto: confidence 0.85 above 0.70' });
-  await s.audit.append({ type: 'commit', stackKey: STACK, incidentId: INCIDENT_ID, playbook: 'scale-out', commit: PROPOSED, summary: `${PROPOSED.slice(0, 12)} committed to main` });
-}
+import { timelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
+import { launchChromium, screenshot, startDashboardServer, type DashboardServer } from './dashboard-server.ts';
+import { openStream } from './sse-client.ts';
+import { APPLIED, CPU, INCIDENT_ID, MIN, PROPOSED, SCORES, seed, STACK, T0 } from './dashboard-seed.ts';
 
 describe('dashboard: the operator’s page in headless Chromium', function () {
   this.timeout(120_000);
@@ -190,6 +66,7 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
     assert.equal(audit.length, 2);
     assert.match(audit[0]!, /^2.*commit.*homeostat.*scale-out.*bbbbbbbbbbbb committed to main/);
     assert.match(await textAt('#audit-verify'), /audit chain verified \(2 entries\)/);
+    await screenshot(page, 'dashboard');
     assert.deepEqual(pageErrors, []);
   });
 
@@ -208,21 +85,42 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
 
     await page.reload();
     assert.match(await textAt('#run-detail pre.diff'), /~ capacity: 2 => 4/);
+    await screenshot(page, 'dashboard-run');
     assert.deepEqual(pageErrors, []);
   });
 
-  it('updates live: a new run appears without a reload, and what did not change is not redrawn', async () => {
+  it('updates live from the event stream: a timeline event brings the new run, with no polling while nothing happens', async () => {
+    const api: string[] = [];
+    page.on('request', (req) => {
+      const path = new URL(req.url()).pathname;
+      if (path.startsWith('/api/')) api.push(path);
+    });
     await page.goto(`${server.url}/dashboard?run=r-preview`);
     await textAt('#run-detail pre.diff');
+    await page.waitForSelector('#live [data-live="live"]', { timeout: 10_000 });
     // A mark on the drawn detail: it survives only if the detail is not redrawn.
     await page.$eval('#run-detail .run-detail', (el) => ((el as HTMLElement).dataset.probe = 'kept'));
     const before = await textAt('#freshness');
 
-    await server.store.save(RunRecordSchema.parse(previewRun({ id: 'r-later', commit: 'e'.repeat(40), status: 'running', phase: 'previewing', timings: { enqueuedAt: '2026-11-29T00:20:00.000Z' } })));
+    // Five quiet seconds: the old page asked for its runs twice a second-pair; this one asks for nothing.
+    api.length = 0;
+    await new Promise((r) => setTimeout(r, 5_000));
+    assert.equal(api.join(', '), '', 'no API request while nothing happens');
+
+    // The run is saved without a word (as a store write alone): the page does not see it, since it does not poll.
+    const later = RunRecordSchema.parse(previewRun({ id: 'r-later', commit: 'e'.repeat(40), status: 'running', phase: 'previewing', timings: { enqueuedAt: '2026-11-29T00:20:00.000Z' } }));
+    await server.store.save(later);
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(await page.$('#runs-body tr[data-id="r-later"]'), null, 'without an event, no refresh');
+    // The step goes on the timeline, as the deploy worker does: the page hears it and reads the runs again.
+    await server.timeline.append(timelineEvent('preview', 'previewing e'.concat('e'.repeat(6)), { stack: STACK, commit: 'e'.repeat(40) }));
     await page.waitForSelector('#runs-body tr[data-id="r-later"]', { timeout: 8_000 });
+    assert.match(await textAt('#timeline-body li[data-event="preview"]'), /preview \[infra\/\.\/sandbox@eeeeeee\] previewing/);
+    assert.ok(!api.includes('/api/events/session'), 'the stream stayed open: no new session was asked for');
     assert.equal(await page.getAttribute('#runs-body tr[data-id="r-preview"]', 'class'), 'selectable selected', 'the selection is kept');
     assert.equal(await page.getAttribute('#run-detail .run-detail', 'data-probe'), 'kept');
     await waitFor('a newer freshness time', async () => (await page.textContent('#freshness')) !== before, 5_000);
+    await screenshot(page, 'dashboard-live');
     assert.deepEqual(pageErrors, []);
   });
 
@@ -251,6 +149,16 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
     const dots = await page.$$eval('#incident-detail svg.chart circle.anomaly', (cs) => cs.map((c) => Number(c.getAttribute('cx'))));
     assert.ok(Number(markers[0]![0]) > Math.max(...dots), 'the actions come after the anomalies');
     assert.match(await textAt('#incident-detail .remediations'), /scale-out on infra\/\.\/sandbox: verifying \(commit bbbbbbbbbbbb\)/);
+    // The detector's score as a line over the signal: one vertex per stored score, on the 0–1 scale.
+    const score = (await page.getAttribute('#incident-detail svg.chart path.score-line', 'd')) ?? '';
+    const ys = score.split(' ').map((v) => Number(v.slice(1).split(',')[1]));
+    assert.equal(ys.length, SCORES.length);
+    const top = Math.min(...ys);
+    assert.equal(ys.indexOf(top), SCORES.indexOf(Math.max(...SCORES)), 'highest where the score peaked');
+    const kinds = await page.$$eval('#incident-detail svg.chart line.marker', (ls) => ls.map((l) => l.getAttribute('data-action-kind')));
+    assert.deepEqual(kinds, ['commit', 'apply']);
+    assert.deepEqual(await page.$$eval('#incident-detail svg.chart text.marker-label', (ts) => ts.map((t) => t.textContent)), ['commit', 'apply']);
+    await screenshot(page, 'dashboard-incident');
     assert.deepEqual(pageErrors, []);
   });
 
@@ -271,12 +179,13 @@ describe('dashboard: the operator’s page in headless Chromium', function () {
   it('serves an incident’s series as JSON, and 404 for an unknown incident', async () => {
     const res = await fetch(`${server.url}/api/incidents/${encodeURIComponent(INCIDENT_ID)}/series`, { headers: as('viewer', false) });
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { signals: { stackKey: string; signalId: string; seriesId: string; points: { t: number; v: number }[]; anomalies: { t: number; score: number }[] }[] };
+    const body = (await res.json()) as { signals: { stackKey: string; signalId: string; seriesId: string; points: { t: number; v: number }[]; anomalies: { t: number; score: number }[]; scores: { t: number; s: number }[] }[] };
     assert.equal(body.signals.length, 1);
     const [s] = body.signals;
     assert.deepEqual([s!.stackKey, s!.signalId, s!.seriesId], [STACK, 'cpu', 'sandbox/cpu']);
     assert.deepEqual(s!.points.map((p) => p.v), CPU);
     assert.deepEqual(s!.anomalies.map((a) => [a.t - T0, a.score]), [[6 * MIN, 0.9], [7 * MIN, 0.99], [8 * MIN, 0.9]]);
+    assert.deepEqual(s!.scores.map((p) => [p.t - T0, p.s]), SCORES.map((score, k) => [k * MIN, score]), 'the stored scores, oldest first');
     assert.equal((await fetch(`${server.url}/api/incidents/${encodeURIComponent('infra/./sandbox@20200101T0000Z')}/series`, { headers: as('viewer', false) })).status, 404);
     const css = await fetch(`${server.url}/dashboard/app.css`);
     assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
@@ -372,9 +281,17 @@ describe('dashboard: approving a review item through the real service', function
     await page.fill('#api-token', TEST_TOKENS.alice!);
     await page.waitForSelector(`[data-review="${review.id}"] button.approve`, { timeout: 10_000 });
     assert.match((await page.textContent(`[data-review="${review.id}"]`)) ?? '', /Scale checkout out to 3.*confidence 0\.6 · risk medium/s);
+    // The service's own timeline, read as a second client would: the approval must reach it.
+    const stream = await openStream(`${service.url}/api/events`, as('viewer', false));
+    await stream.until('the ready event', () => stream.events.some((e) => e.event === 'ready'));
     await page.click(`[data-review="${review.id}"] button.approve`);
     await page.waitForSelector(`[data-review="${review.id}"]`, { state: 'detached', timeout: 10_000 });
     assert.match((await page.textContent('#reviews-body')) ?? '', /nothing waiting for review/);
+    await stream.until('the decision', () => stream.events.some((e) => e.event === 'timeline' && /approved by alice/.test(e.data)));
+    await stream.close();
+    // And the page, live on the same stream, lists it.
+    await page.waitForSelector('#timeline-body li[data-event="decision"]', { timeout: 10_000 });
+    assert.match((await page.textContent('#timeline-body li[data-event="decision"]')) ?? '', /Scale checkout out to 3: approved by alice \(approved\)/);
 
     const open = (await (await fetch(`${service.url}/api/reviews?status=open`, { headers: as('viewer', false) })).json()) as { reviews: ReviewItem[] };
     assert.deepEqual(open.reviews.map((r) => r.id), []);

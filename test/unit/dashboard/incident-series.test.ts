@@ -71,4 +71,11 @@ describe('dashboard: an incident as chartable series', () => {
     assert.deepEqual(s?.points, []);
     assert.deepEqual(s?.anomalies.map((a) => a.kind), ['first', 'last']);
   });
+
+  it('gives each signal the detector’s stored scores as its score line, oldest first, dropping unreadable ones; none when none were kept', () => {
+    const scores = new Map([['sandbox/cpu', [{ t: T0 + MIN, s: 0.2 }, { t: T0, s: 0.1 }, { t: NaN, s: 1 }]]]);
+    const [s] = incidentSeries(record(), recent, scores);
+    assert.deepEqual(s?.scores, [{ t: T0, s: 0.1 }, { t: T0 + MIN, s: 0.2 }]);
+    assert.deepEqual(incidentSeries(record(), recent)[0]?.scores, []);
+  });
 });

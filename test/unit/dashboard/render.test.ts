@@ -9,9 +9,12 @@ import {
   diffView,
   h,
   reviewsList,
+  liveBadge,
   runDetail,
+  stackLinks,
   stackState,
   textOf,
+  timelineList,
   toHtml,
   verifyBadge,
   type ReviewItem,
@@ -117,37 +120,80 @@ describe('dashboard rendering helpers (render.js)', () => {
   });
 
   describe('the chart', () => {
+    const T = 1_000_000;
     const series = {
       stackKey: 'infra/./sandbox', signalId: 'cpu', seriesId: 's-cpu', threshold: 0.9,
-      points: [0, 1, 2, 3, 4].map((k) => ({ t: 1_000_000 + k * 60_000, v: k === 3 ? 95 : 40 })),
-      anomalies: [{ t: 1_000_000 + 3 * 60_000, score: 0.97, kind: 'peak' as const }],
+      points: [0, 1, 2, 3, 4].map((k) => ({ t: T + k * 60_000, v: k === 3 ? 95 : 40 })),
+      anomalies: [{ t: T + 3 * 60_000, score: 0.97, kind: 'peak' as const }],
+      scores: [0, 1, 2, 3, 4].map((k) => ({ t: T + k * 60_000, s: k === 3 ? 0.97 : 0.1 })),
     };
+    const classOf = (n: VNode) => String(n.attrs.class ?? '');
 
-    it('draws the signal as one path, each anomaly as a dot on the 0–1 scale, and a line per action', () => {
-      const svg = chart(series, [{ t: 1_000_000 + 4 * 60_000, label: 'scale-out: committed' }], { width: 400, height: 100 });
+    it('draws the signal and its anomaly score as two paths, each anomaly as a dot on the 0–1 scale, and a line per action', () => {
+      const svg = chart(series, [{ t: T + 4 * 60_000, kind: 'commit', label: 'scale-out: committed' }], { width: 400, height: 100 });
       assert.equal(svg.tag, 'svg');
       const els = all(svg);
-      const path = els.find((n) => n.attrs.class === 'sig-line');
+      const path = els.find((n) => classOf(n) === 'sig-line');
       assert.equal(String(path?.attrs.d).split(' ').length, 5);
-      const dots = els.filter((n) => n.attrs.class === 'anomaly');
+      // Plot spans y 22..78 (100 minus margins of 22): the score line's vertices sit on the 0–1 scale.
+      const score = els.find((n) => classOf(n) === 'score-line');
+      const ys = String(score?.attrs.d).split(' ').map((v) => Number(v.slice(1).split(',')[1]));
+      assert.deepEqual(ys, [0.1, 0.1, 0.1, 0.97, 0.1].map((s) => Number((22 + (1 - s) * 56).toFixed(1))));
+      const dots = els.filter((n) => classOf(n) === 'anomaly');
       assert.equal(dots.length, 1);
-      // Plot spans y 10..78 (100 minus margins); a score of 0.97 sits 3% below the top.
-      assert.equal(Number(dots[0]!.attrs.cy), Number((10 + 0.03 * 68).toFixed(1)));
-      const markers = els.filter((n) => n.attrs.class === 'marker');
+      assert.equal(Number(dots[0]!.attrs.cy), Number((22 + 0.03 * 56).toFixed(1)));
+      const markers = els.filter((n) => classOf(n).startsWith('marker '));
       assert.equal(markers.length, 1);
+      assert.equal(markers[0]!.attrs['data-action-kind'], 'commit');
       assert.equal(markers[0]!.attrs.x1, (48 + 316).toFixed(1), 'the last moment sits at the right edge');
       assert.match(textOf(markers[0]!), /scale-out: committed/);
     });
 
-    it('says so when there is nothing to draw', () => {
-      assert.equal(textOf(chart({ ...series, points: [], anomalies: [] })), 'no recent values');
+    it('draws no score line when no scores were kept', () => {
+      assert.equal(all(chart({ ...series, scores: [] })).filter((n) => classOf(n) === 'score-line').length, 0);
     });
 
-    it('marks each remediation event with a parseable time', () => {
+    it('says so when there is nothing to draw', () => {
+      assert.equal(textOf(chart({ ...series, points: [], anomalies: [], scores: [] })), 'no recent values');
+    });
+
+    it('marks each action of a remediation (proposal, commit, apply, verify, revert) at a parseable time, and no other step', () => {
+      const at = (m: number) => new Date(T + m * 60_000).toISOString();
       const markers = actionMarkers([
-        { id: 'rm-1', incidentId: 'i', stackKey: 's', playbook: 'scale-out', state: 'verified', events: [{ at: '2026-11-29T00:00:00.000Z', state: 'committed' }, { at: 'garbage', state: 'x' }, { at: 5, state: 'applied', message: 'ok' }] },
+        {
+          id: 'rm-1', incidentId: 'i', stackKey: 's', playbook: 'scale-out', state: 'rolled-back',
+          events: [
+            { at: at(0), state: 'proposing' }, { at: at(1), state: 'checking' }, { at: at(2), state: 'committed', message: 'c1' },
+            { at: 'garbage', state: 'committed' }, { at: at(3), state: 'verifying' }, { at: at(4), state: 'rolled-back', message: 'reverted' },
+          ],
+        },
+        { id: 'rm-2', incidentId: 'i', stackKey: 's', playbook: 'scale-out', state: 'effective', events: [{ at: at(5), state: 'effective' }] },
       ]);
-      assert.deepEqual(markers, [{ t: Date.parse('2026-11-29T00:00:00.000Z'), label: 'scale-out: committed' }, { t: 5, label: 'scale-out: applied — ok' }]);
+      assert.deepEqual(markers.map((m) => [m.t - T, m.kind, m.label]), [
+        [60_000, 'proposal', 'scale-out: checking'],
+        [120_000, 'commit', 'scale-out: committed — c1'],
+        [180_000, 'apply', 'scale-out: verifying'],
+        [240_000, 'revert', 'scale-out: rolled-back — reverted'],
+        [300_000, 'verify', 'scale-out: effective'],
+      ]);
+    });
+  });
+
+  describe('the stack page and the live view', () => {
+    it('says "none known" when the service knows no links of the stack, and lists them when it does', () => {
+      const none = stackLinks({ stackKey: 'a/./b', known: false, dependsOn: [], dependents: [] });
+      assert.match(textOf(none), /^none known/);
+      const some = stackLinks({ stackKey: 'a/./b', known: true, dependsOn: ['a/./db'], dependents: [] });
+      assert.match(textOf(some), /Depends ona\/\.\/dbDepended on bynothing/);
+      assert.equal(all(some).find((n) => n.tag === 'a')?.attrs.href, '/dashboard/stack?key=a%2F.%2Fdb');
+    });
+
+    it('lists timeline events as text, newest first as given, and says how the page is kept up to date', () => {
+      const list = timelineList([{ type: 'apply', at: '2026-11-29T00:00:00Z', message: '<b>1 update</b>', stack: 'infra/./sandbox', commit: 'abcdef123', outcome: 'ok' }]);
+      assert.match(toHtml(list), /&lt;b&gt;1 update&lt;\/b&gt;/);
+      assert.match(textOf(list), /apply \[infra\/\.\/sandbox@abcdef1\] <b>1 update<\/b> \(ok\)/);
+      assert.equal(textOf(liveBadge({ mode: 'live' })), 'live');
+      assert.match(textOf(liveBadge({ mode: 'polling', why: 'refused' })), /^polling every 2 s \(refused\)/);
     });
   });
 
