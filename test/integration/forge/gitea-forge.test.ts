@@ -31,7 +31,7 @@ describe('forge: Gitea adapter against the documented API v1 shapes', () => {
 
   it('maps a failed preview to Gitea\'s failure state', async () => {
     const forge = createGiteaForge({ token: TOKEN, url: api.url });
-    const run = previewRun({ status: 'failed', reason: 'engine' });
+    const run = previewRun({ status: 'failed', reason: 'EngineError' });
     await forge.reportPreview({ repoName: 'acme/infra', number: 8, sha: run.commit }, run);
     assert.deepEqual(api.refused, []);
     assert.equal(api.requests[0]?.body.state, 'failure');

@@ -14,7 +14,7 @@ describe('forge: GitHub adapter against the documented REST shapes', () => {
 
   it('a preview: POST /repos/{owner}/{repo}/statuses/{sha} and /issues/{n}/comments, with Authorization: token', async () => {
     const forge = createGithubForge({ token: TOKEN, apiUrl: api.url });
-    const run = previewRun({ status: 'failed', reason: 'engine' });
+    const run = previewRun({ status: 'failed', reason: 'EngineError' });
     await forge.reportPreview({ repoName: 'acme/infra', number: 7, sha: run.commit }, run);
     assert.deepEqual(api.refused, []);
     assert.deepEqual(api.requests.map((r) => `${r.route} ${r.path}`), [`commit status /repos/acme/infra/statuses/${run.commit}`, 'issue comment /repos/acme/infra/issues/7/comments']);

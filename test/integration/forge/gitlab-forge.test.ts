@@ -32,7 +32,7 @@ describe('forge: GitLab adapter against the documented REST v4 shapes', () => {
 
   it('maps a failed preview to the state GitLab calls failed (not GitHub\'s failure, which GitLab refuses)', async () => {
     const forge = createGitlabForge({ token: TOKEN, url: api.url });
-    const run = previewRun({ status: 'failed', reason: 'engine' });
+    const run = previewRun({ status: 'failed', reason: 'EngineError' });
     await forge.reportPreview({ repoName: 'acme/infra', number: 8, sha: run.commit }, run);
     assert.deepEqual(api.refused, []);
     assert.equal(api.requests[0]?.body.state, 'failed');
