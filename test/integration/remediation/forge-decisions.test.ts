@@ -55,13 +55,13 @@ describe('remediation: decisions made on the forge, per forge', function () {
   }
 
   /** What the forge does on "Merge": a merge commit on main, pushed, then its push and close webhooks. */
-  async function mergeOnForge(forge: TestForge, review: ReviewItem): Promise<string> {
+  async function mergeOnForge(forge: TestForge, review: ReviewItem, moved = false): Promise<string> {
     const { fx, service, mainLog } = f!;
     const work = fx.repo.workDir;
     const before = (await mainLog('%H')).split('\n')[0]!;
     await git(['fetch', '-q', 'origin', '+main:refs/remotes/origin/main', `+${review.branch}:refs/remotes/origin/${review.branch}`], { cwd: work });
     const head = (await git(['rev-parse', `refs/remotes/origin/${review.branch}`], { cwd: work })).trim();
-    assert.equal(head, review.commit, 'the branch is at the checked commit');
+    assert.equal(head === review.commit, !moved, moved ? 'the branch moved after the check' : 'the branch is at the checked commit');
     await git(['checkout', '-q', '-B', 'main', 'refs/remotes/origin/main'], { cwd: work });
     await git(['merge', '-q', '--no-ff', '-m', `Merge branch '${review.branch}' into 'main'`, `refs/remotes/origin/${review.branch}`], { cwd: work, env: PERSON });
     await git(['push', '-q', 'origin', 'HEAD:refs/heads/main'], { cwd: work });
@@ -91,6 +91,28 @@ describe('remediation: decisions made on the forge, per forge', function () {
       assert.equal((await f!.audit.list({ type: 'review-approved' }))[0]?.actor, by);
     });
   }
+
+  it('gitlab: a merge on the forge at a head pushed after the check is not the approval (superseded, escalated); the merge is deployed like any push', async () => {
+    const review = await setUp('gitlab');
+    const { fx, store } = f!;
+    // Someone adds a commit to the checked branch, then merges the merge request on GitLab.
+    const work = fx.repo.workDir;
+    await git(['fetch', '-q', 'origin', `${review.branch}:refs/remotes/origin/${review.branch}`], { cwd: work });
+    await git(['checkout', '-q', '-B', 'sneaky', `refs/remotes/origin/${review.branch}`], { cwd: work });
+    fx.setStackConfig('sandbox:instanceSize', 'large');
+    await git(['commit', '-qam', 'one more thing'], { cwd: work, env: PERSON });
+    await git(['push', '-q', 'origin', `HEAD:refs/heads/${review.branch}`], { cwd: work });
+    const merge = await mergeOnForge('gitlab', review, true);
+
+    const done = await f!.remediationIn(['effective', 'rolled-back', 'escalated', 'failed']);
+    assert.equal(done.state, 'escalated', done.events.map((e) => `${e.state}: ${e.message}`).join('\n'));
+    assert.match(done.message ?? '', /merged by alice on gitlab \(merge request !5\): .* not at .*, the commit that passed the policy check/);
+    const decided = (await store.review(review.id))!;
+    assert.equal(decided.status, 'superseded');
+    assert.equal(decided.decidedBy, 'alice on gitlab (merge request !5)');
+    await fx.waitForRun(merge, 'applied');
+    assert.equal(fx.fleet.services()[0]!.instanceSize, 'large');
+  });
 
   for (const forge of ['gitlab', 'gitea', 'github'] as const) {
     it(`${forge}: a close on the forge without merging is the rejection: review item, remediation, audit log and timeline; the branch is deleted`, async () => {
