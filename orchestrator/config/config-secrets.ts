@@ -2,7 +2,7 @@ import type { ServiceConfig } from './service-config.ts';
 
 /**
  * Every secret value the config holds: the backend passphrase, the webhook
- * secrets, the forge token, the API tokens and the notification targets'
+ * secrets, the forge tokens, the API tokens and the notification targets'
  * addresses and signing keys. The audit log and the
  * operational log remove each of them wherever it appears.
  */
@@ -10,7 +10,7 @@ export function configSecrets(config: ServiceConfig): string[] {
   const secrets = [
     config.pulumi.passphrase,
     ...config.repositories.flatMap((r) => (r.webhookSecret ? [r.webhookSecret] : [])),
-    ...(config.forge.github ? [config.forge.github.token] : []),
+    ...[config.forge.github, config.forge.gitlab, config.forge.gitea].flatMap((f) => (f ? [f.token] : [])),
     ...(config.auth && config.auth !== 'none' ? config.auth.tokens.map((t) => t.token) : []),
     ...config.notifications.targets.flatMap((t) => [t.url, ...(t.secret ? [t.secret] : [])]),
   ];

@@ -7,6 +7,7 @@ import { Secret } from './secret.ts';
 import { SecretRefSchema, type SecretRef } from './secret-ref.ts';
 import { NotificationsConfigSchema, readNotifications, type NotificationsConfig } from './notify-config.ts';
 import { LogConfigSchema } from './log-config.ts';
+import { ForgeConfigSchema, forgeTokenEnvs, readForgeConfig, type ForgeConfig } from './forge-config.ts';
 import { ForecastConfigSchema, RemediationConfigSchema, TelemetryConfigSchema } from './aiops-config.ts';
 
 /**
@@ -31,8 +32,13 @@ const RepoSchema = z
     /** Branch whose pushes are applied; other refs are previewed only (pull requests). */
     deployBranch: BranchNameSchema.default('main'),
     webhookSecret: SecretRefSchema.optional(),
-    /** Forge whose webhooks this repository receives. */
+    /** Forge whose webhooks this repository receives, and whose account in `forge` reports on it and opens its pull requests. */
     forge: z.enum(['github', 'gitlab', 'gitea']).optional(),
+    /**
+     * The repository as its forge names it (`owner/repo`; on GitLab the full
+     * project path, `group/subgroup/project`). Default: read from `url`.
+     */
+    forgeRepo: z.string().regex(/^[^/\s]+(\/[^/\s]+)+$/, 'a forge repository path such as owner/repo or group/subgroup/project').optional(),
     /** Fallback poll of the deploy branch with `git ls-remote`, in seconds; 0 turns it off. Default 0. */
     pollIntervalSeconds: z.number().int().min(0).default(0),
     /** Stacks to manage, by name; default all stacks of every project in the repository. */
@@ -176,12 +182,8 @@ export const ServiceConfigSchema = z
     remediation: RemediationConfigSchema,
     /** Where incidents, reviews, remediations, drift and failed deploys are sent (`config/notify-config.ts`). */
     notifications: NotificationsConfigSchema,
-    forge: z
-      .object({
-        github: z.object({ token: SecretRefSchema, apiUrl: z.string().url().optional() }).strict().optional(),
-      })
-      .strict()
-      .default({}),
+    /** Forge accounts for preview reports and remediation pull requests (`config/forge-config.ts`). */
+    forge: ForgeConfigSchema,
     repositories: z.array(RepoSchema).min(1, 'watch at least one repository'),
     /** Who may use the HTTP API: `none` (loopback only) or `{tokens: [...]}`; required by a service that serves HTTP. */
     auth: AuthSchema.optional(),
@@ -209,7 +211,7 @@ export const ServiceConfigSchema = z
     // The service's own secrets are never handed to a commit's code, even by mistake.
     const own = new Map<string, string>();
     if ('env' in cfg.pulumi.passphrase) own.set(cfg.pulumi.passphrase.env, 'pulumi.passphrase');
-    if (cfg.forge.github && 'env' in cfg.forge.github.token) own.set(cfg.forge.github.token.env, 'forge.github.token');
+    for (const [env, path] of forgeTokenEnvs(cfg.forge)) own.set(env, path);
     cfg.notifications.targets.forEach((t, i) => {
       for (const [field, ref] of [['url', t.url], ['secret', t.secret]] as const) if (ref && 'env' in ref) own.set(ref.env, `notifications.targets.${i}.${field}`);
     });
@@ -238,7 +240,7 @@ export interface ServiceConfig extends Omit<ServiceConfigFile, 'pulumi' | 'repos
   auth?: AuthConfig;
   pulumi: Omit<ServiceConfigFile['pulumi'], 'passphrase'> & { passphrase: Secret };
   repositories: (Omit<RepoConfig, 'webhookSecret'> & { webhookSecret?: Secret })[];
-  forge: { github?: { token: Secret; apiUrl?: string } };
+  forge: ForgeConfig;
   notifications: NotificationsConfig;
 }
 
@@ -313,9 +315,7 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
       const { webhookSecret, ...rest } = r;
       return webhookSecret ? { ...rest, webhookSecret: read(webhookSecret, `repositories.${i}.webhookSecret`) } : rest;
     }),
-    forge: cfg.forge.github
-      ? { github: { token: read(cfg.forge.github.token, 'forge.github.token'), ...(cfg.forge.github.apiUrl ? { apiUrl: cfg.forge.github.apiUrl } : {}) } }
-      : {},
+    forge: readForgeConfig(cfg.forge, read),
     notifications: readNotifications(cfg.notifications, read, problems),
     ...(auth ? { auth: readAuth(auth, read, problems) } : {}),
   };

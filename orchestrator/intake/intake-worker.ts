@@ -35,10 +35,11 @@ export interface IntakeDeps {
   deployQueue: DeployQueue;
   emit?: TimelineSink;
   /**
-   * A pull request into a watched repository was merged on the forge: if it
-   * was one of our review items, the remediation side settles it.
+   * A pull request into a watched repository was closed on the forge, merged
+   * or not: if it was one of our review items, the remediation side settles it
+   * (a merge at the checked commit approves it, a close unmerged rejects it).
    */
-  pullRequestMerged?: (repoId: string, event: PullRequestEvent) => Promise<unknown>;
+  pullRequestClosed?: (repoId: string, event: PullRequestEvent) => Promise<unknown>;
 }
 
 /** What planning one event decided. */
@@ -61,8 +62,8 @@ export interface IntakePlan {
 export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<IntakePlan> {
   const repo = matchRepo(deps.repos, event.cloneUrls);
   if (!repo) return { apply: false, targets: [], ignored: `repository ${event.repoName} is not watched` };
-  // The merge itself reaches the deploy branch as a push; here only a review item it may settle.
-  if (event.kind === 'pull_request' && event.action === 'closed' && event.merged) await deps.pullRequestMerged?.(repo.id, event);
+  // A merge itself reaches the deploy branch as a push; here only a review item a close may settle.
+  if (event.kind === 'pull_request' && event.action === 'closed') await deps.pullRequestClosed?.(repo.id, event);
   const decided = eventTrigger(repo, event);
   if (!decided.run) return { repo: repo.id, apply: false, targets: [], ignored: decided.ignored };
   const { commit, apply, trigger } = decided;

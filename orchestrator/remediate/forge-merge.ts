@@ -22,7 +22,7 @@ export function forgeMergeVerdict(open: readonly ReviewItem[], repo: { id: strin
   if (event.action !== 'closed' || !event.merged || event.fork || event.baseRef !== repo.deployBranch) return { kind: 'not-ours' };
   const item = open.find((i) => i.status === 'open' && i.repoId === repo.id && i.branch === event.headRef);
   if (!item) return { kind: 'not-ours' };
-  const by = `${event.mergedBy ?? 'someone'} on ${event.forge} (pull request #${event.number})`;
+  const by = forgeActor(event.mergedBy ?? event.closedBy, event);
   if (event.headSha !== item.commit) {
     return {
       kind: 'unchecked',
@@ -32,4 +32,35 @@ export function forgeMergeVerdict(open: readonly ReviewItem[], repo: { id: strin
     };
   }
   return { kind: 'checked', item, by, commit: event.mergeCommit ?? event.headSha };
+}
+
+/** What a pull request closed unmerged on the forge means for the review items. */
+export type ForgeCloseVerdict =
+  | { kind: 'not-ours' }
+  /** One of our open review items was closed without merging: a person said no, on the forge. */
+  | { kind: 'rejected'; item: ReviewItem; by: string; reason: string };
+
+/**
+ * Whether a pull request closed unmerged was one of our open review items.
+ * Closing is the forge's "no": the item is rejected, as a rejection here
+ * would. When the item records the pull request we opened, only that one
+ * counts: another request from the same branch, closed, decides nothing
+ * about ours. Pure.
+ */
+export function forgeCloseVerdict(open: readonly ReviewItem[], repo: { id: string; deployBranch: string }, event: PullRequestEvent): ForgeCloseVerdict {
+  if (event.action !== 'closed' || event.merged || event.fork || event.baseRef !== repo.deployBranch) return { kind: 'not-ours' };
+  const item = open.find((i) => i.status === 'open' && i.repoId === repo.id && i.branch === event.headRef);
+  if (!item || (item.pullRequest && item.pullRequest.number !== event.number)) return { kind: 'not-ours' };
+  const by = forgeActor(event.closedBy, event);
+  return { kind: 'rejected', item, by, reason: `${requestName(event)} closed without merging on ${event.forge}` };
+}
+
+/** `alice on gitlab (merge request !7)`: who acted, where, on which request; `someone` when the forge does not say. */
+function forgeActor(login: string | undefined, event: PullRequestEvent): string {
+  return `${login ?? 'someone'} on ${event.forge} (${requestName(event)})`;
+}
+
+/** How each forge names its requests: GitLab's merge requests are `!iid`, the others' pull requests `#number`. */
+function requestName(event: Pick<PullRequestEvent, 'forge' | 'number'>): string {
+  return event.forge === 'gitlab' ? `merge request !${event.number}` : `pull request #${event.number}`;
 }

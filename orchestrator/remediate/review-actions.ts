@@ -1,6 +1,6 @@
 import type { AuditEntryInput } from '../audit/index.ts';
 import type { PullRequestEvent } from '../source/git-event.ts';
-import { forgeMergeVerdict, type ForgeMergeVerdict } from './forge-merge.ts';
+import { forgeCloseVerdict, forgeMergeVerdict, type ForgeCloseVerdict, type ForgeMergeVerdict } from './forge-merge.ts';
 import { ProposalMovedError, type GitWriter } from './git-writer.ts';
 import type { GuardrailLedger } from './guardrail-ledger.ts';
 import { advance, ReviewIdSchema, type ReviewItem } from './remediation-record.ts';
@@ -122,6 +122,40 @@ async function followForgeMerge(deps: ReviewActionsDeps, emit: TimelineSink, rep
 }
 
 /**
+ * What follows any rejection, here or by a close on the forge: the
+ * proposal's branch is deleted, the remediation recorded as rejected, the
+ * ledger counts it, and the audit log and the timeline say who decided.
+ */
+async function rejectionTaken(deps: ReviewActionsDeps, emit: TimelineSink, item: ReviewItem, reason?: string): Promise<void> {
+  const repo = deps.repo(item.repoId);
+  if (repo) await deps.git.deleteBranch(repo, item.branch);
+  const rec = await deps.store.get(item.remediationId);
+  const said = `rejected by ${item.decidedBy}${reason ? `: ${reason}` : ''}`;
+  if (rec) await deps.store.save(advance(rec, 'rejected', said));
+  await deps.ledger.recordOutcome({ playbook: item.playbook, stackKey: item.stackKey, event: 'rejected', mode: 'review' });
+  const data = { reviewId: item.id, remediationId: item.remediationId, branch: item.branch, ...(item.pullRequest ? { pullRequest: item.pullRequest.number } : {}) };
+  await deps.audit.append({ type: 'review-rejected', actor: item.decidedBy!, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: item.commit, summary: `${item.title}: ${said}`, data });
+  emit(timelineEvent('decision', `${item.title}: rejected by ${item.decidedBy}`, { stack: item.stackKey.split('/').pop(), incident: item.incidentId, playbook: item.playbook, outcome: 'rejected' }));
+}
+
+/**
+ * A pull request closed unmerged on the forge. When it was one of our open
+ * review items, the close is the rejection, recorded with the forge account
+ * that closed it, exactly as a rejection here. An item decided meanwhile
+ * keeps that decision.
+ */
+async function followForgeClose(deps: ReviewActionsDeps, emit: TimelineSink, repoId: string, event: PullRequestEvent): Promise<ForgeCloseVerdict['kind']> {
+  const repo = deps.repo(repoId);
+  if (!repo) return 'not-ours';
+  const verdict = forgeCloseVerdict(await deps.store.reviews({ status: 'open' }), repo, event);
+  if (verdict.kind === 'not-ours') return verdict.kind;
+  const item = await deps.store.decideReview(verdict.item.id, { status: 'rejected', decidedBy: verdict.by, reason: verdict.reason });
+  if (!item) return 'not-ours';
+  await rejectionTaken(deps, emit, item, verdict.reason);
+  return verdict.kind;
+}
+
+/**
  * A person's decision on a review item. Approving hands the remediation back
  * to the worker, which merges the branch and follows the change through
  * deploy and verification under the stack's remediation lock; rejecting
@@ -144,18 +178,13 @@ export function createReviewActions(deps: ReviewActionsDeps) {
       });
       return item;
     },
-    /** See {@link followForgeMerge}. */
-    mergedOnForge: (repoId: string, event: PullRequestEvent) => followForgeMerge(deps, emit, repoId, event),
+    /** A pull request closed on the forge: merged, see {@link followForgeMerge}; unmerged, see {@link followForgeClose}. */
+    closedOnForge: (repoId: string, event: PullRequestEvent): Promise<ForgeMergeVerdict['kind'] | ForgeCloseVerdict['kind']> =>
+      event.merged ? followForgeMerge(deps, emit, repoId, event) : followForgeClose(deps, emit, repoId, event),
     async reject(id: string, by: string, reason?: string): Promise<ReviewItem> {
       checkedId(id);
       const item = await decided(deps, id, 'rejected', by, reason);
-      const repo = deps.repo(item.repoId);
-      if (repo) await deps.git.deleteBranch(repo, item.branch);
-      const rec = await deps.store.get(item.remediationId);
-      if (rec) await deps.store.save(advance(rec, 'rejected', `rejected by ${item.decidedBy}${reason ? `: ${reason}` : ''}`));
-      await deps.ledger.recordOutcome({ playbook: item.playbook, stackKey: item.stackKey, event: 'rejected', mode: 'review' });
-      await deps.audit.append({ type: 'review-rejected', actor: item.decidedBy!, stackKey: item.stackKey, incidentId: item.incidentId, playbook: item.playbook, commit: item.commit, summary: `${item.title}: rejected by ${item.decidedBy}${reason ? `: ${reason}` : ''}`, data: { reviewId: id, remediationId: item.remediationId, branch: item.branch } });
-      emit(timelineEvent('decision', `${item.title}: rejected by ${item.decidedBy}`, { stack: item.stackKey.split('/').pop(), incident: item.incidentId, playbook: item.playbook, outcome: 'rejected' }));
+      await rejectionTaken(deps, emit, item, reason);
       return item;
     },
   };

@@ -48,7 +48,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     store: parts.store,
     deployQueue: parts.deployQueue,
     emit,
-    pullRequestMerged: (repoId, event) => parts.reviews.mergedOnForge(repoId, event),
+    pullRequestClosed: (repoId, event) => parts.reviews.closedOnForge(repoId, event),
   });
   const deployWorker = startDeployWorker({
     connection: parts.redis,

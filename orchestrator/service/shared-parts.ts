@@ -6,8 +6,8 @@ import { configSecrets } from '../config/config-secrets.ts';
 import type { ServiceConfig } from '../config/service-config.ts';
 import { createIncidentStore, type IncidentStore } from '../correlate/incident-store.ts';
 import { createSignalQueue, type SignalQueue } from '../correlate/signal-queue.ts';
-import { forgeRepoName, type ForgeAdapter } from '../forge/forge.ts';
-import { createGithubForge } from '../forge/github-forge.ts';
+import { forgeRepoPath, type ForgeAdapter } from '../forge/forge.ts';
+import { createForges } from '../forge/create-forges.ts';
 import { createMetrics, type Metrics } from '../http/metrics.ts';
 import { createIntakeQueue, type IntakeQueue } from '../intake/intake-queue.ts';
 import { createDeployQueue, type DeployQueue } from '../queue/deploy-queue.ts';
@@ -94,9 +94,7 @@ export async function openSharedParts(config: ServiceConfig, deps: { emit: Timel
     notifier.sink(event);
     void timeline.append(event);
   };
-  const github = config.forge.github
-    ? createGithubForge({ token: config.forge.github.token.reveal(), ...(config.forge.github.apiUrl ? { apiUrl: config.forge.github.apiUrl } : {}) })
-    : undefined;
+  const forges = createForges(config.forge);
   const deployQueue = createDeployQueue(redis, prefix);
   const intake = createIntakeQueue(redis, prefix);
   const signals = createSignalQueue(redis, prefix);
@@ -115,7 +113,7 @@ export async function openSharedParts(config: ServiceConfig, deps: { emit: Timel
   const remediationRepo = (id: string): RemediationRepo | undefined => {
     const r = repoById.get(id);
     if (!r) return undefined;
-    const name = r.forge === 'github' ? forgeRepoName(r.url) : undefined;
+    const name = r.forge ? (r.forgeRepo ?? forgeRepoPath(r.url, r.forge)) : undefined;
     return { id: r.id, url: r.url, deployBranch: r.deployBranch, ...(name ? { forgeRepoName: name } : {}) };
   };
   const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git: gitWriter, audit, repo: remediationRepo, emit });
@@ -141,7 +139,10 @@ export async function openSharedParts(config: ServiceConfig, deps: { emit: Timel
     timeline,
     repo: (id) => repoById.get(id),
     remediationRepo,
-    forgeOf: (id) => (repoById.get(id)?.forge === 'github' ? github : undefined),
+    forgeOf: (id) => {
+      const forge = repoById.get(id)?.forge;
+      return forge ? forges[forge] : undefined;
+    },
     stackLock: () => createStackLock(redis, { prefix, leaseMs: config.leaseSeconds * 1000 }),
     closers: () => [() => notifier.close(), () => deployQueue.close(), () => intake.close(), () => signals.close(), () => remediationQueue.close(), () => audit.close(), () => redis.quit()],
   };

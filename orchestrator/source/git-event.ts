@@ -51,6 +51,8 @@ export const PullRequestEventSchema = EventBase.extend({
   mergeCommit: sha.optional(),
   /** The forge account that merged it, when the forge says (a login: letters, digits, `-`, `_`, `.`, `[bot]`). */
   mergedBy: ForgeLoginSchema.optional(),
+  /** The forge account that closed it (merged or not), when the forge says: who rejected a request closed unmerged. */
+  closedBy: ForgeLoginSchema.optional(),
   /** The repository the head branch lives in, as the forge names it, when it says. */
   headRepo: z.string().min(1).optional(),
   /**

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { PullRequestEvent } from '../source/git-event.ts';
 import { parsePayload, pullRequestMapping, pushMapping } from './forge-receiver.ts';
 import type { PayloadMapper } from './forge-receiver.ts';
-import { cloneUrls, commitId, fullRef, isForkHead, mergeFields, nonEmpty, optionalUrl } from './payload-fields.ts';
+import { cloneUrls, closerField, commitId, fullRef, isForkHead, mergeFields, nonEmpty, optionalUrl } from './payload-fields.ts';
 
 const RepositorySchema = z.object({
   full_name: nonEmpty,
@@ -39,6 +39,8 @@ const PullRequestPayloadSchema = z
       base: z.object({ ref: nonEmpty, sha: commitId.optional(), repo: BranchRepoSchema }),
     }),
     repository: RepositorySchema.extend({ id: z.number().int().nullish() }),
+    /** Who acted: for `closed`, who closed (or merged) the pull request. */
+    sender: z.object({ login: z.string().nullish() }).nullish(),
   })
   .superRefine((p, ctx) => {
     if (p.number === undefined && p.pull_request.number === undefined) {
@@ -86,6 +88,7 @@ export function githubStylePullRequest(actions: Readonly<Record<string, PullRequ
         ...(pr.base.sha === undefined ? {} : { baseSha: pr.base.sha }),
         merged: pr.merged === true,
         ...(pr.merged === true ? mergeFields(pr.merge_commit_sha, pr.merged_by?.login) : {}),
+        ...closerField(p.action, p.sender?.login),
         ...(headRepo ? { headRepo } : {}),
         fork: isForkHead(pr.head.repo && { id: pr.head.repo.id, name: pr.head.repo.full_name }, { id: baseRepo.id, name: baseRepo.full_name }),
       },

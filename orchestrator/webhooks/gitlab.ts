@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PullRequestEvent } from '../source/git-event.ts';
 import { ignoreEvent, parsePayload, pullRequestMapping, pushMapping } from './forge-receiver.ts';
 import type { ForgeReceiver, PayloadMapper } from './forge-receiver.ts';
-import { cloneUrls, commitId, fullRef, isForkHead, mergeFields, nonEmpty, optionalUrl } from './payload-fields.ts';
+import { cloneUrls, closerField, commitId, fullRef, isForkHead, mergeFields, nonEmpty, optionalUrl } from './payload-fields.ts';
 
 const ProjectSchema = z.object({
   path_with_namespace: nonEmpty,
@@ -86,18 +86,20 @@ const mergeRequest: PayloadMapper = (payload, meta) => {
   const source = { id: mr.source_project_id ?? mr.source?.id, name: headRepo };
   const target = { id: mr.target_project_id ?? mr.target?.id ?? project.id, name: mr.target?.path_with_namespace ?? project.path_with_namespace };
   const merged = mr.action === 'merge' || mr.state === 'merged';
+  const action = actionOf(mr.action, mr.oldrev);
   return pullRequestMapping(
     {
       repoName: project.path_with_namespace,
       cloneUrls: projectUrls(project),
       number: mr.iid,
-      action: actionOf(mr.action, mr.oldrev),
+      action,
       headSha: mr.last_commit.id,
       headRef: mr.source_branch,
       baseRef: mr.target_branch,
       // GitLab's merge request hook carries no base commit.
       merged,
       ...(merged ? mergeFields(mr.merge_commit_sha, parsed.data.user?.username) : {}),
+      ...closerField(action, parsed.data.user?.username),
       ...(headRepo ? { headRepo } : {}),
       fork: isForkHead(source.id == null && !source.name ? undefined : source, target),
     },

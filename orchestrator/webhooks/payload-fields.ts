@@ -54,6 +54,11 @@ export function isForkHead(head: RepoIdentity | null | undefined, base: RepoIden
  * made it, each kept only when it has the shape we record (a full commit id,
  * a forge login); anything else is left out rather than refusing the event.
  */
+/** Who closed a pull request, when the forge names a valid login; nothing otherwise. */
+export function closerField(action: string, login: string | null | undefined): { closedBy?: string } {
+  return action === 'closed' && login && ForgeLoginSchema.safeParse(login).success ? { closedBy: login } : {};
+}
+
 export function mergeFields(mergeCommit: string | null | undefined, mergedBy: string | null | undefined): { mergeCommit?: string; mergedBy?: string } {
   return {
     ...(mergeCommit && commitId.safeParse(mergeCommit).success ? { mergeCommit } : {}),

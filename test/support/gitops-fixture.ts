@@ -41,13 +41,16 @@ export interface GitopsFixture {
   cleanup(): Promise<void>;
 }
 
+/** The token every test forge account is configured with (`{env: TEST_FORGE_TOKEN}`). */
+export const FORGE_TOKEN = 'forge-test-token-5e1d9a';
+
 /** `overrides` replace top-level config fields; `repoOverrides` are merged into the watched repository's entry. */
 export async function createGitopsFixture(overrides: Record<string, unknown> = {}, repoOverrides: Record<string, unknown> = {}): Promise<GitopsFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-gitops-'));
   const repo = await createLocalRepo(join(dir, 'git'), PROJECT_ROOT);
   const fleet = await startFleetSimulator();
   const prefix = uniqueId('hs');
-  const env = { TEST_WEBHOOK_SECRET: WEBHOOK_SECRET, TEST_PASSPHRASE: 'test-passphrase', TEST_GITHUB_TOKEN: 'ghp_test_token', ...TEST_TOKEN_ENV };
+  const env = { TEST_WEBHOOK_SECRET: WEBHOOK_SECRET, TEST_PASSPHRASE: 'test-passphrase', TEST_GITHUB_TOKEN: 'ghp_test_token', TEST_FORGE_TOKEN: FORGE_TOKEN, ...TEST_TOKEN_ENV };
   const configDoc: Record<string, unknown> = {
     redisUrl: testServices().redisUrl,
     redisPrefix: prefix,

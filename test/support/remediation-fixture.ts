@@ -11,7 +11,8 @@ import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from './gitop
 import { startLiveMetrics, type LiveMetrics, type LiveMetricsOptions } from './live-metrics.ts';
 import { resetMoto, testServices, uniqueId } from './services.ts';
 import { waitFor } from './wait.ts';
-import { pushPayload, sendGithubWebhook, ZERO_SHA } from './webhooks.ts';
+import { sendPush } from './forge-webhooks.ts';
+import { ZERO_SHA } from './webhooks.ts';
 import { as } from './test-tokens.ts';
 
 /** Demand doubles at live minute 4 and stays there: the service saturates until it has more capacity. */
@@ -47,7 +48,13 @@ export const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIAHOMEOSTATSEEDED1', AWS_SECRET_A
 
 export async function createRemediationFixture(
   remediation: Record<string, unknown>,
-  options: { extra?: Record<string, unknown>; metrics?: Partial<LiveMetricsOptions>; beforeMetrics?: (f: Omit<RemediationFixture, 'metrics' | 'cleanup'>) => Promise<void> } = {},
+  options: {
+    extra?: Record<string, unknown>;
+    /** Merged into the watched repository's entry (for example another `forge`, whose webhooks the set-up then sends). */
+    repo?: Record<string, unknown>;
+    metrics?: Partial<LiveMetricsOptions>;
+    beforeMetrics?: (f: Omit<RemediationFixture, 'metrics' | 'cleanup'>) => Promise<void>;
+  } = {},
 ): Promise<RemediationFixture> {
   await resetMoto();
   const saved = Object.fromEntries(Object.keys(AWS_ENV).map((k) => [k, process.env[k]]));
@@ -65,7 +72,7 @@ export async function createRemediationFixture(
     // Three simulated minutes of evidence (production waits ten): these tests follow the loop, not the wait for a disturbance to last.
     remediation: { enabled: true, evidenceSeconds: 180, verificationSeconds: 8, verificationPoints: 4, bot: { name: 'Homeostat Bot', email: 'bot@homeostat.test' }, ...remediation },
     ...options.extra,
-  });
+  }, options.repo);
   fx.setStackConfig('sandbox:serviceName', uniqueId('svc'));
   const events: TimelineEvent[] = [];
   const service = await startService(fx.config, {
@@ -84,7 +91,8 @@ export async function createRemediationFixture(
   let initial: string;
   try {
     initial = await fx.repo.commitAndPush('initial stacks');
-    await sendGithubWebhook(`${service.url}/webhooks/infra`, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', ZERO_SHA, initial) });
+    const forge = fx.config.repositories[0]?.forge ?? 'github';
+    await sendPush(`${service.url}/webhooks/infra`, forge, WEBHOOK_SECRET, { remote: fx.repo.remote, ref: 'refs/heads/main', before: ZERO_SHA, after: initial });
     await fx.waitForRun(initial, 'applied');
   } catch (err) {
     // Nothing may outlive a failed set-up: a running service would keep the test process alive.

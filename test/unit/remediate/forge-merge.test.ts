@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { forgeMergeVerdict } from '../../../orchestrator/remediate/forge-merge.ts';
+import { forgeCloseVerdict, forgeMergeVerdict } from '../../../orchestrator/remediate/forge-merge.ts';
 import type { ReviewItem } from '../../../orchestrator/remediate/remediation-record.ts';
 import type { PullRequestEvent } from '../../../orchestrator/source/git-event.ts';
 
@@ -52,5 +52,50 @@ describe('a pull request merged on the forge', () => {
   it('of another repository, or of an item already decided: settles nothing', () => {
     assert.deepEqual(forgeMergeVerdict([item], { id: 'other', deployBranch: 'main' }, merged()), { kind: 'not-ours' });
     assert.deepEqual(forgeMergeVerdict([{ ...item, status: 'approved' }], repo, merged()), { kind: 'not-ours' });
+  });
+});
+
+describe('a pull request closed unmerged on the forge', () => {
+  const closed = (change: Partial<PullRequestEvent> = {}) => {
+    const { mergeCommit: _m, mergedBy: _b, ...event } = merged({ merged: false, closedBy: 'bob', ...change });
+    return event;
+  };
+
+  it('is the rejection of the open review item on its branch, by the forge account that closed it', () => {
+    assert.deepEqual(forgeCloseVerdict([item], repo, closed()), { kind: 'rejected', item, by: 'bob on github (pull request #7)', reason: 'pull request #7 closed without merging on github' });
+  });
+
+  it('on GitLab names the merge request as GitLab does (!iid)', () => {
+    const verdict = forgeCloseVerdict([item], repo, closed({ forge: 'gitlab', number: 4 }));
+    assert.deepEqual(verdict, { kind: 'rejected', item, by: 'bob on gitlab (merge request !4)', reason: 'merge request !4 closed without merging on gitlab' });
+  });
+
+  it('when the forge does not say who closed it, says someone', () => {
+    const { closedBy: _c, ...event } = closed();
+    const verdict = forgeCloseVerdict([item], repo, event);
+    assert.equal(verdict.kind === 'rejected' ? verdict.by : '', 'someone on github (pull request #7)');
+  });
+
+  it('of another request from the same branch than the one we opened: rejects nothing', () => {
+    const ours = { ...item, pullRequest: { number: 9, url: 'https://github.example/acme/infra/pull/9' } };
+    assert.deepEqual(forgeCloseVerdict([ours], repo, closed()), { kind: 'not-ours' });
+    assert.equal(forgeCloseVerdict([ours], repo, closed({ number: 9 })).kind, 'rejected');
+  });
+
+  const notOurs: [string, PullRequestEvent][] = [
+    ['merged, not closed', merged()],
+    ['reopened', closed({ action: 'reopened' })],
+    ['another branch', closed({ headRef: 'feature/x' })],
+    ['into another base than the deploy branch', closed({ baseRef: 'staging' })],
+    ['from a fork with the same branch name', closed({ fork: true })],
+  ];
+  for (const [what, event] of notOurs) {
+    it(`${what}: rejects no review item`, () => {
+      assert.deepEqual(forgeCloseVerdict([item], repo, event), { kind: 'not-ours' });
+    });
+  }
+
+  it('of an item already decided: rejects nothing', () => {
+    assert.deepEqual(forgeCloseVerdict([{ ...item, status: 'approved' }], repo, closed()), { kind: 'not-ours' });
   });
 });

@@ -6,7 +6,7 @@ import {
 } from './fixtures.ts';
 import type { Forge } from './fixtures.ts';
 
-type Expected = (Pick<PullRequestEvent, 'action' | 'merged' | 'mergeCommit' | 'mergedBy'> & { headSha?: string }) | { ignored: RegExp };
+type Expected = (Pick<PullRequestEvent, 'action' | 'merged' | 'mergeCommit' | 'mergedBy' | 'closedBy'> & { headSha?: string }) | { ignored: RegExp };
 
 /** What every pull request event from a forge's fixture has in common. */
 const COMMON: Record<Forge, Omit<PullRequestEvent, 'action' | 'merged' | 'headSha'>> = {
@@ -31,22 +31,23 @@ const table: [title: string, forge: Forge, payload: object, expected: Expected][
   ['GitHub opened', 'github', githubPullRequest({ action: 'opened' }), { action: 'opened', merged: false }],
   ['GitHub synchronize (new commits)', 'github', githubPullRequest({ action: 'synchronize', head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
   ['GitHub reopened', 'github', githubPullRequest({ action: 'reopened' }), { action: 'reopened', merged: false }],
-  ['GitHub closed and merged, with the merge commit and who merged', 'github', githubPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true, mergeCommit: SHA.d, mergedBy: 'octocat' }],
-  ['GitHub closed without merging', 'github', githubPullRequest({ action: 'closed' }), { action: 'closed', merged: false }],
+  ['GitHub closed and merged, with the merge commit and who merged', 'github', githubPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true, mergeCommit: SHA.d, mergedBy: 'octocat', closedBy: 'octocat' }],
+  ['GitHub closed without merging, by the sender', 'github', githubPullRequest({ action: 'closed' }), { action: 'closed', merged: false, closedBy: 'octocat' }],
   ['GitHub labeled is ignored', 'github', githubPullRequest({ action: 'labeled' }), { ignored: /"labeled"/ }],
   ['GitHub ready_for_review is ignored', 'github', githubPullRequest({ action: 'ready_for_review' }), { ignored: /"ready_for_review"/ }],
 
   ['Gitea opened', 'gitea', giteaPullRequest({ action: 'opened' }), { action: 'opened', merged: false }],
   ['Gitea synchronized (its spelling) is synchronize', 'gitea', giteaPullRequest({ action: 'synchronized', head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
   ['Gitea reopened', 'gitea', giteaPullRequest({ action: 'reopened' }), { action: 'reopened', merged: false }],
-  ['Gitea closed and merged, with the merge commit', 'gitea', giteaPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true, mergeCommit: SHA.d }],
+  ['Gitea closed and merged, with the merge commit', 'gitea', giteaPullRequest({ action: 'closed', merged: true }), { action: 'closed', merged: true, mergeCommit: SHA.d, closedBy: 'jdoe' }],
+  ['Gitea closed without merging, by the sender', 'gitea', giteaPullRequest({ action: 'closed' }), { action: 'closed', merged: false, closedBy: 'jdoe' }],
   ['Gitea label_updated is ignored', 'gitea', giteaPullRequest({ action: 'label_updated' }), { ignored: /"label_updated"/ }],
 
   ['GitLab open is opened', 'gitlab', gitlabMergeRequest({ action: 'open' }), { action: 'opened', merged: false }],
   ['GitLab update with oldrev (new commits) is synchronize', 'gitlab', gitlabMergeRequest({ action: 'update', oldrev: SHA.c, head: SHA.d }), { action: 'synchronize', merged: false, headSha: SHA.d }],
   ['GitLab reopen is reopened', 'gitlab', gitlabMergeRequest({ action: 'reopen' }), { action: 'reopened', merged: false }],
-  ['GitLab merge is closed and merged, by the hook\'s user', 'gitlab', gitlabMergeRequest({ action: 'merge', state: 'merged' }), { action: 'closed', merged: true, mergedBy: 'jsmith' }],
-  ['GitLab close is closed, not merged', 'gitlab', gitlabMergeRequest({ action: 'close', state: 'closed' }), { action: 'closed', merged: false }],
+  ['GitLab merge is closed and merged, by the hook\'s user', 'gitlab', gitlabMergeRequest({ action: 'merge', state: 'merged' }), { action: 'closed', merged: true, mergedBy: 'jsmith', closedBy: 'jsmith' }],
+  ['GitLab close is closed, not merged, by the hook\'s user', 'gitlab', gitlabMergeRequest({ action: 'close', state: 'closed' }), { action: 'closed', merged: false, closedBy: 'jsmith' }],
   ['GitLab update without oldrev (title, labels) is ignored', 'gitlab', gitlabMergeRequest({ action: 'update' }), { ignored: /update \(without new commits\)/ }],
   ['GitLab approved is ignored', 'gitlab', gitlabMergeRequest({ action: 'approved' }), { ignored: /"approved"/ }],
 ];
