@@ -57,6 +57,8 @@ export const RunSummarySchema = z.object({
   ),
   outputs: z.record(z.string(), z.unknown()),
   errors: z.array(z.string()),
+  /** Records from before the stack graph have none. */
+  stackReferences: z.array(z.string()).optional(),
 });
 
 export const RunRecordSchema = z.object({
