@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { StackGraph } from '../../../orchestrator/graph/stack-graph.ts';
+import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
+import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
+import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
+import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
+import { waitFor } from '../../support/wait.ts';
+import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+
+/**
+ * Two projects of one repository, where the consumer reads the producer's
+ * output through a StackReference: the engine's events of the consumer's
+ * apply show the reference, the stack's status keeps it, and the graph (API
+ * and CLI) is built from it. Plain JavaScript programs, no provider plugin.
+ */
+const PRODUCER = `module.exports = { endpoint: 'http://producer.internal:8080' };\n`;
+const CONSUMER = `
+const pulumi = require('@pulumi/pulumi');
+const upstream = new pulumi.StackReference('upstream', { name: 'organization/producer/dev' });
+module.exports = { upstream: upstream.getOutput('endpoint') };
+`;
+
+function writeProject(root: string, name: string, program: string, config: string): void {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Pulumi.yaml'), `name: ${name}\nruntime: nodejs\nmain: index.js\n`);
+  writeFileSync(join(dir, 'index.js'), program);
+  writeFileSync(join(dir, 'Pulumi.dev.yaml'), config);
+}
+
+describe('gitops: the stack graph from the StackReferences the engine saw', function () {
+  this.timeout(600_000);
+  let fx: GitopsFixture;
+  let service: RunningService;
+  let previous = ZERO_SHA;
+
+  async function push(message: string): Promise<string> {
+    const commit = await fx.repo.commitAndPush(message);
+    const res = await sendGithubWebhook(`${service.url}/webhooks/infra`, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', previous, commit) });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    previous = commit;
+    return commit;
+  }
+
+  async function finished(stackKey: string, commit: string): Promise<RunRecord> {
+    return waitFor(`a finished run of ${stackKey}@${commit.slice(0, 7)}`, async () => {
+      const runs = await fx.store.list({ stackKey, limit: 50 });
+      return runs.find((r) => r.commit === commit && r.phase === 'done' && r.status !== 'running');
+    }, 240_000, 250);
+  }
+
+  async function graph(): Promise<StackGraph> {
+    const res = await fetch(`${service.url}/api/graph`, { headers: as('viewer') });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { graph: StackGraph }).graph;
+  }
+
+  before(async () => {
+    // Only the `dev` stacks: the two projects below, not the sandbox's own stacks.
+    fx = await createGitopsFixture({}, { stacks: ['dev'] });
+    service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url } });
+  });
+  after(async () => {
+    await service?.stop();
+    await fx?.cleanup();
+  });
+
+  it('records the reference of the consumer and orders the producer first', async () => {
+    writeProject(fx.repo.workDir, 'producer', PRODUCER, 'config: {}\n');
+    const first = await push('the producer');
+    assert.equal((await finished('infra/producer/dev', first)).status, 'applied');
+
+    writeProject(fx.repo.workDir, 'consumer', CONSUMER, 'config:\n  homeostat:owner: platform-team\n');
+    const second = await push('the consumer reads the producer');
+    const run = await finished('infra/consumer/dev', second);
+    assert.equal(run.status, 'applied', run.message);
+    assert.deepEqual(run.applySummary?.stackReferences, ['organization/producer/dev']);
+    assert.equal(run.applySummary?.outputs['upstream'], 'http://producer.internal:8080');
+
+    const g = await graph();
+    assert.deepEqual(g.edges, [{ from: 'infra/consumer/dev', to: 'infra/producer/dev', via: 'reference', name: 'organization/producer/dev' }]);
+    assert.deepEqual(g.order, [['infra/producer/dev'], ['infra/consumer/dev']]);
+    assert.deepEqual(g.unresolved, []);
+  });
+
+  it('stalls a stack whose homeostat:dependsOn is not a list of stack names, naming the file', async () => {
+    writeFileSync(join(fx.repo.workDir, 'producer', 'Pulumi.dev.yaml'), 'config:\n  homeostat:dependsOn: consumer/dev\n');
+    const commit = await push('a dependsOn that is not a list');
+    const run = await finished('infra/producer/dev', commit);
+    assert.equal(run.status, 'failed');
+    assert.equal(run.reason, 'InvalidProgram');
+    assert.match(run.message ?? '', /producer\/Pulumi\.dev\.yaml: homeostat:dependsOn: a list of stack names/);
+  });
+
+  it('names the cycle a declared dependency closes, in the API and in `homeostat graph`, which exits 1', async () => {
+    writeFileSync(join(fx.repo.workDir, 'producer', 'Pulumi.dev.yaml'), 'config:\n  homeostat:dependsOn:\n    - consumer/dev\n');
+    const commit = await push('the producer declares it needs the consumer');
+    assert.equal((await finished('infra/producer/dev', commit)).status, 'applied');
+
+    const g = await graph();
+    assert.deepEqual(g.cycle, ['infra/consumer/dev', 'infra/producer/dev', 'infra/consumer/dev']);
+    assert.deepEqual(g.order, []);
+
+    const cli = await promisify(execFile)(process.execPath, ['orchestrator/cli/bin.mjs', '--url', service.url!, 'graph'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, HOMEOSTAT_TOKEN: TEST_TOKENS['viewer']! },
+    }).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
+    );
+    assert.equal(cli.code, 1);
+    assert.match(cli.stdout, /cycle: infra\/consumer\/dev → infra\/producer\/dev → infra\/consumer\/dev/);
+    assert.match(cli.stdout, /infra\/producer\/dev +infra\/consumer\/dev +dependsOn +consumer\/dev/);
+  });
+});
