@@ -18,6 +18,7 @@ import { jobOutcome } from './job-outcome.ts';
 import { postPreview } from './post-preview.ts';
 import { recordEngine, recoverLockedStack } from './run-recovery.ts';
 import { declaredLinksAt, type DeclaredStackLinks } from './stack-links-at.ts';
+import { queueDependents } from './dependents.ts';
 import { stackRef, type WatchedRepo, type WorkerContext } from './worker-context.ts';
 
 /**
@@ -180,7 +181,9 @@ export async function recordSuccess(ctx: WorkerContext, rec: Reconciliation, out
   const settled = run.status === 'applied' || run.status === 'unchanged' ? (outcome.apply ?? outcome.preview).summary : undefined;
   // What the stack reads, as of this apply: the stack graph's edges (see graph/).
   const links = settled && rec.declared ? { project: rec.declared.project, references: settled.stackReferences, dependsOn: rec.declared.dependsOn } : undefined;
+  const outputsBefore = rec.status.outputs;
   await finishRun(ctx, rec, settled?.outputs, links);
+  await queueDependents(ctx, run, outputsBefore, settled?.outputs);
   return run.status;
 }
 

@@ -42,6 +42,8 @@ export const RunReasonSchema = z.enum([
   'WorkerCrashed',
   'RetriesExhausted',
   'Cancelled',
+  /** A stack it depends on failed, or it is on a cycle of dependencies: it goes on once that is fixed. */
+  'Blocked',
   /** The worker lost the stack's lease mid-run: its engine was interrupted, the next holder recovers. */
   'LeaseLost',
 ]);

@@ -104,6 +104,15 @@ export function applyRun(status: StackStatus, run: RunRecord, at: string, output
   return next;
 }
 
+/**
+ * A stack whose apply of `commit` waits on a failed dependency (or a cycle):
+ * not Ready, naming the cause; it goes on by itself once that is fixed.
+ */
+export function blockRun(status: StackStatus, commit: string, why: string, at: string): StackStatus {
+  const c = status.conditions;
+  return { ...status, observedCommit: commit, conditions: { ...c, Ready: cond(false, 'Blocked', `waiting for a dependency: ${why}`, at, c.Ready) } };
+}
+
 /** Whether a run of `commit` may start: a stalled stack waits for a commit other than the one it stalled on. */
 export function isStalledFor(status: StackStatus | undefined, commit: string): boolean {
   return status !== undefined && status.conditions.Stalled.status && status.observedCommit === commit;
