@@ -179,6 +179,11 @@ export function dependentsOf(graph: Pick<StackGraph, 'edges'>, stackKey: string)
   return [...found].sort();
 }
 
+/** Each stack's layer in the order to apply in (0 first); empty on a cycle, where no order exists. */
+export function orderRank(graph: Pick<StackGraph, 'order'>): Map<string, number> {
+  return new Map(graph.order.flatMap((layer, i) => layer.map((key) => [key, i] as [string, number])));
+}
+
 /** One line naming a cycle, for errors: `a → b → a`. */
 export function describeCycle(cycle: readonly string[]): string {
   return cycle.join(' → ');

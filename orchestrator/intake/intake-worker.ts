@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { graphOfStatuses, orderRank } from '../graph/stack-graph.ts';
 import { affectedStacks } from '../plan/affected-stacks.ts';
 import type { ProjectLayout } from '../plan/project-layout.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
@@ -79,6 +80,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
   const diffs = new Map<string, string[]>();
   const targets: IntakePlan['targets'] = [];
   const refused: NonNullable<IntakePlan['refused']> = [];
+  const affected: { target: StackId; reason: string }[] = [];
   for (const project of projects) {
     for (const stack of project.stacks) {
       if (repo.stacks && !repo.stacks.includes(stack)) continue;
@@ -103,14 +105,19 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
         const single: ProjectLayout = { ...project, stacks: [stack] };
         reason = affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
       }
-      if (!reason) continue;
-      const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger, {
-        // Older only when it is an ancestor of the stack's newest queued commit;
-        // a force-pushed (unrelated) commit is newer by arrival.
-        isNewerThan: async (latest) => !(await deps.fetcher.isAncestor(repo.url, commit, latest)),
-      });
-      targets.push({ target, reason, jobId, added });
+      if (reason) affected.push({ target, reason });
     }
+  }
+  // Dependencies first: a stack's job is queued after those of the stacks it reads, so that workers take them in that order.
+  const rank = orderRank(graphOfStatuses(await deps.store.statuses()));
+  affected.sort((a, b) => (rank.get(stackKey(a.target)) ?? 0) - (rank.get(stackKey(b.target)) ?? 0));
+  for (const { target, reason } of affected) {
+    const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger, {
+      // Older only when it is an ancestor of the stack's newest queued commit;
+      // a force-pushed (unrelated) commit is newer by arrival.
+      isNewerThan: async (latest) => !(await deps.fetcher.isAncestor(repo.url, commit, latest)),
+    });
+    targets.push({ target, reason, jobId, added });
   }
   return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}) };
 }

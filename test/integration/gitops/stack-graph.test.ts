@@ -18,7 +18,7 @@ import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks
  * apply show the reference, the stack's status keeps it, and the graph (API
  * and CLI) is built from it. Plain JavaScript programs, no provider plugin.
  */
-const PRODUCER = `module.exports = { endpoint: 'http://producer.internal:8080' };\n`;
+const producer = (endpoint: string) => `module.exports = { endpoint: '${endpoint}' };\n`;
 const CONSUMER = `
 const pulumi = require('@pulumi/pulumi');
 const upstream = new pulumi.StackReference('upstream', { name: 'organization/producer/dev' });
@@ -47,11 +47,12 @@ describe('gitops: the stack graph from the StackReferences the engine saw', func
     return commit;
   }
 
-  async function finished(stackKey: string, commit: string): Promise<RunRecord> {
+  /** The newest finished run of the stack at the commit that `matches` (by default, one that ran). */
+  async function finished(stackKey: string, commit: string, matches: (r: RunRecord) => boolean = (r) => r.status !== 'skipped', timeoutMs = 240_000): Promise<RunRecord> {
     return waitFor(`a finished run of ${stackKey}@${commit.slice(0, 7)}`, async () => {
       const runs = await fx.store.list({ stackKey, limit: 50 });
-      return runs.find((r) => r.commit === commit && r.phase === 'done' && r.status !== 'running');
-    }, 240_000, 250);
+      return runs.find((r) => r.commit === commit && r.phase === 'done' && r.status !== 'running' && matches(r));
+    }, timeoutMs, 250);
   }
 
   async function graph(): Promise<StackGraph> {
@@ -71,7 +72,7 @@ describe('gitops: the stack graph from the StackReferences the engine saw', func
   });
 
   it('records the reference of the consumer and orders the producer first', async () => {
-    writeProject(fx.repo.workDir, 'producer', PRODUCER, 'config: {}\n');
+    writeProject(fx.repo.workDir, 'producer', producer('http://producer.internal:8080'), 'config: {}\n');
     const first = await push('the producer');
     assert.equal((await finished('infra/producer/dev', first)).status, 'applied');
 
@@ -88,13 +89,47 @@ describe('gitops: the stack graph from the StackReferences the engine saw', func
     assert.deepEqual(g.unresolved, []);
   });
 
-  it('stalls a stack whose homeostat:dependsOn is not a list of stack names, naming the file', async () => {
+  it("applies the consumer again when the producer's outputs change, with the new value", async () => {
+    writeFileSync(join(fx.repo.workDir, 'producer', 'index.js'), producer('http://producer.internal:9090'));
+    const commit = await push('the producer moves to port 9090');
+    assert.equal((await finished('infra/producer/dev', commit)).status, 'applied');
+    const run = await finished('infra/consumer/dev', commit, (r) => r.status === 'applied');
+    assert.equal(run.trigger.kind, 'dependency');
+    assert.equal(run.applySummary?.outputs['upstream'], 'http://producer.internal:9090');
+  });
+
+  it('applies a push that changes both stacks producer first', async () => {
+    writeFileSync(join(fx.repo.workDir, 'producer', 'index.js'), producer('http://producer.internal:7070'));
+    writeFileSync(join(fx.repo.workDir, 'consumer', 'index.js'), CONSUMER + 'module.exports.note = "second version";\n');
+    const commit = await push('both change');
+    const first = await finished('infra/producer/dev', commit);
+    assert.equal(first.status, 'applied');
+    const second = await finished('infra/consumer/dev', commit, (r) => r.status === 'applied');
+    assert.ok(second.timings.startedAt! >= first.timings.finishedAt!, `the consumer started at ${second.timings.startedAt}, before the producer finished at ${first.timings.finishedAt}`);
+    assert.equal(second.applySummary?.outputs['upstream'], 'http://producer.internal:7070');
+    assert.equal(second.applySummary?.outputs['note'], 'second version');
+  });
+
+  it('blocks the consumer while the producer fails, and applies it once the producer is fixed', async () => {
+    // A dependsOn that is not a list stalls the producer before its engine runs, naming the file.
     writeFileSync(join(fx.repo.workDir, 'producer', 'Pulumi.dev.yaml'), 'config:\n  homeostat:dependsOn: consumer/dev\n');
-    const commit = await push('a dependsOn that is not a list');
-    const run = await finished('infra/producer/dev', commit);
-    assert.equal(run.status, 'failed');
-    assert.equal(run.reason, 'InvalidProgram');
-    assert.match(run.message ?? '', /producer\/Pulumi\.dev\.yaml: homeostat:dependsOn: a list of stack names/);
+    writeFileSync(join(fx.repo.workDir, 'consumer', 'index.js'), CONSUMER + 'module.exports.note = "third version";\n');
+    const broken = await push('a bad producer config, and a consumer change');
+    const failed = await finished('infra/producer/dev', broken);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.reason, 'InvalidProgram');
+    assert.match(failed.message ?? '', /producer\/Pulumi\.dev\.yaml: homeostat:dependsOn: a list of stack names/);
+    const blocked = await finished('infra/consumer/dev', broken, (r) => r.reason === 'Blocked');
+    assert.equal(blocked.status, 'skipped');
+    assert.match(blocked.message ?? '', /infra\/producer\/dev failed \(InvalidProgram: /);
+    const status = await fx.store.status('infra/consumer/dev');
+    assert.equal(status.conditions.Ready.reason, 'Blocked');
+
+    writeFileSync(join(fx.repo.workDir, 'producer', 'Pulumi.dev.yaml'), 'config: {}\n');
+    const fixed = await push('the producer config fixed');
+    assert.equal((await finished('infra/producer/dev', fixed)).status, 'applied');
+    const followed = await finished('infra/consumer/dev', broken, (r) => r.status === 'applied', 60_000);
+    assert.equal(followed.applySummary?.outputs['note'], 'third version');
   });
 
   it('names the cycle a declared dependency closes, in the API and in `homeostat graph`, which exits 1', async () => {

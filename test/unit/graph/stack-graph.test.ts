@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildStackGraph, dependentsOf, describeCycle, findCycle, graphOfStatuses, resolveStackName, type StackLinksInput } from '../../../orchestrator/graph/stack-graph.ts';
+import { buildStackGraph, dependentsOf, describeCycle, findCycle, graphOfStatuses, orderRank, resolveStackName, type StackLinksInput } from '../../../orchestrator/graph/stack-graph.ts';
 
 /** A stack of repository `infra`, project folder `.`, with its Pulumi project name. */
 function stack(project: string, name: string, links: { references?: string[]; dependsOn?: string[]; repo?: string } = {}): StackLinksInput {
@@ -15,6 +15,7 @@ describe('stack graph', () => {
     const lone = stack('billing', 'prod');
     const graph = buildStackGraph([app, cluster, network, lone]);
     assert.deepEqual(graph.order, [['infra/billing/prod', 'infra/network/prod'], ['infra/cluster/prod'], ['infra/app/prod']]);
+    assert.deepEqual([...orderRank(graph)], [['infra/billing/prod', 0], ['infra/network/prod', 0], ['infra/cluster/prod', 1], ['infra/app/prod', 2]]);
     assert.equal(graph.cycle, undefined);
     assert.deepEqual(
       graph.edges.map((e) => `${e.from} -> ${e.to} (${e.via})`),
