@@ -15,7 +15,8 @@ import type { WorkerContext } from './worker-context.ts';
  * other dependencies at the deploy worker's gate.
  */
 export async function queueDependents(ctx: WorkerContext, run: RunRecord, before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): Promise<string[]> {
-  if (run.status !== 'applied' || !after || isDeepStrictEqual(before ?? {}, after)) return [];
+  // `unchanged` too: an update that changed no resource may still change the outputs (a program of outputs alone).
+  if ((run.status !== 'applied' && run.status !== 'unchanged') || !after || isDeepStrictEqual(before ?? {}, after)) return [];
   const statuses = await ctx.deps.store.statuses();
   const queued: string[] = [];
   for (const dependent of directDependentsOf(graphOfStatuses(statuses), run.stackKey)) {

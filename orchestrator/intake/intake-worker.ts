@@ -97,13 +97,23 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
       if (base === undefined) {
         reason = apply ? 'never applied' : 'no base to compare with';
       } else if (base !== commit) {
-        let changed = diffs.get(base);
-        if (!changed) {
-          changed = await deps.fetcher.changedFiles(repo.url, base, commit);
-          diffs.set(base, changed);
-        }
         const single: ProjectLayout = { ...project, stacks: [stack] };
-        reason = affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
+        const changedSince = async (from: string) => {
+          let changed = diffs.get(from);
+          if (!changed) {
+            changed = await deps.fetcher.changedFiles(repo.url, from, commit);
+            diffs.set(from, changed);
+          }
+          return affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
+        };
+        reason = await changedSince(base);
+        // A stack whose last run failed is run again when its files changed since that run, even
+        // back to what was applied (a bad change undone): otherwise it stays failed on a commit long gone.
+        const tried = status.observedCommit;
+        if (!reason && apply && tried && tried !== base && tried !== commit && !status.conditions.Ready.status) {
+          const since = await changedSince(tried);
+          if (since) reason = `${since}, since its failed run of ${tried.slice(0, 12)}`;
+        }
       }
       if (reason) affected.push({ target, reason });
     }
