@@ -25,6 +25,7 @@ const PURE = [
   'orchestrator/decide/**',
   'orchestrator/verify/**',
   'orchestrator/notify/**',
+  'orchestrator/graph/**',
   'orchestrator/remediate/commit-message.ts',
   // The remediation's transition table (the steps it names are the I/O, in remediate/steps/).
   'orchestrator/remediate/transitions/**',

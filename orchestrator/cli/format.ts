@@ -1,3 +1,4 @@
+import { describeCycle, type StackGraph } from '../graph/stack-graph.ts';
 import type { RemediationRecord, ReviewItem } from '../remediate/remediation-record.ts';
 import type { IncidentRecord } from '../correlate/incident-store.ts';
 import type { RunRecord } from '../records/run-record.ts';
@@ -77,4 +78,16 @@ export function formatRemediations(records: RemediationRecord[]): string {
     ['ID', 'STATE', 'STACK', 'PLAYBOOK', 'CONFIDENCE', 'COMMIT', 'LAST STEP'],
     ...records.map((r) => [r.id, r.state, r.stackKey, r.playbook ?? '', r.confidence?.toFixed(2) ?? '', r.commit?.slice(0, 12) ?? '', (r.message ?? '').slice(0, 80)]),
   ]);
+}
+
+export function formatGraph(graph: StackGraph): string {
+  const lines: string[] = [];
+  if (graph.cycle) lines.push(`cycle: ${describeCycle(graph.cycle)} (no order to apply in until it is broken)`);
+  else graph.order.forEach((layer, i) => lines.push(`${i + 1}. ${layer.join(', ')}`));
+  if (graph.edges.length > 0) {
+    lines.push('', table([['stack', 'depends on', 'via', 'as'], ...graph.edges.map((e) => [e.from, e.to, e.via, e.name])]));
+  }
+  for (const u of graph.unresolved) lines.push(`unresolved: ${u.from} ${u.via === 'reference' ? 'reads' : 'declares'} ${u.name}: ${u.why}`);
+  if (graph.unknown.length > 0) lines.push(`not known yet (no apply recorded its links): ${graph.unknown.join(', ')}`);
+  return lines.join('\n');
 }

@@ -15,7 +15,8 @@ import { createApiClient, readApiToken } from './api-client.ts';
 import { parsePulumiInvocation, PULUMI_USAGE, runPulumiForPerson } from './pulumi-command.ts';
 import type { IncidentRecord } from '../correlate/incident-store.ts';
 import { listPlaybooks } from '../../remediations/index.ts';
-import { formatIncidents, formatRemediations, formatReviews, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
+import { formatGraph, formatIncidents, formatRemediations, formatReviews, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
+import type { StackGraph } from '../graph/stack-graph.ts';
 import { formatAuditEntries, formatVerifyResult, type AuditEntry, type VerifyResult } from '../audit/index.ts';
 import type { RemediationRecord, ReviewItem } from '../remediate/remediation-record.ts';
 import type { RuntimeControls } from '../remediate/guardrail-ledger.ts';
@@ -64,6 +65,15 @@ program
   .action(async () => {
     const { stacks } = await api().get<{ stacks: StackStatus[] }>('/api/stacks');
     print(stacks, () => formatStatuses(stacks));
+  });
+
+program
+  .command('graph')
+  .description('which stacks depend on which (StackReferences and homeostat:dependsOn), in the order to apply them; exits 1 on a cycle')
+  .action(async () => {
+    const { graph } = await api().get<{ graph: StackGraph }>('/api/graph');
+    print(graph, () => formatGraph(graph));
+    if (graph.cycle) process.exitCode = 1;
   });
 
 program

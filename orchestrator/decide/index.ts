@@ -21,6 +21,7 @@ export {
 } from './guardrails.ts';
 export type { Guardrail, GuardrailInput, GuardrailName, GuardrailResult } from './guardrails.ts';
 export { decide } from './decide.ts';
+export { heldForDependents } from './dependent-risk.ts';
 export type { Decision, DecisionInput, PolicyFinding, PolicyResult } from './decide.ts';
 export {
   CALIBRATION_PRIOR_STRENGTH,

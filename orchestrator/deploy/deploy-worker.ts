@@ -9,6 +9,7 @@ import type { RunReason } from '../records/run-record.ts';
 import { isStalledFor } from '../records/stack-status.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { recordSkipped } from './deploy-run.ts';
+import { gateOnDependencies, holdBack } from './dependency-wait.ts';
 import { driftCheck } from './drift-check.ts';
 import { reconcile } from './reconcile.ts';
 import type { DeployWorkerDeps, WorkerContext } from './worker-context.ts';
@@ -103,7 +104,13 @@ async function processJob(ctx: WorkerContext, job: Job<DeployJobData>, token?: s
     return 'skipped';
   }
 
-  // 3. One update per stack: wait for the lock without counting an attempt.
+  // 3. Dependencies first (the stack graph): wait while one is being applied, hold back while one fails.
+  if (data.apply && data.mode === 'deploy' && data.trigger.kind !== 'manual' && data.trigger.kind !== 'recovery') {
+    const gate = await gateOnDependencies(ctx, key);
+    if (!gate.go) return holdBack(ctx, job, data, key, gate, token);
+  }
+
+  // 4. One update per stack: wait for the lock without counting an attempt.
   const lease = await deps.lock.tryAcquire(key, ctx.workerId);
   if (!lease) {
     await job.moveToDelayed(Date.now() + (deps.lockRetryMs ?? 500) + Math.floor(Math.random() * 100), token);

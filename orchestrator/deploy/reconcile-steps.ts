@@ -7,7 +7,7 @@ import { engineEventLine } from '../engine/event-log.ts';
 import type { DeployJobData } from '../queue/deploy-job.ts';
 import { LeaseLostError, type StackLease } from '../queue/stack-lock.ts';
 import type { RunRecord } from '../records/run-record.ts';
-import { applyRun, startRun, type StackStatus } from '../records/stack-status.ts';
+import { applyRun, startRun, type StackLinks, type StackStatus } from '../records/stack-status.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
 import { GitError } from '../source/git.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
@@ -17,6 +17,8 @@ import { deployStack, type DeployOutcome, type DeployStackInput } from './deploy
 import { jobOutcome } from './job-outcome.ts';
 import { postPreview } from './post-preview.ts';
 import { recordEngine, recoverLockedStack } from './run-recovery.ts';
+import { declaredLinksAt, type DeclaredStackLinks } from './stack-links-at.ts';
+import { queueDependents } from './dependents.ts';
 import { stackRef, type WatchedRepo, type WorkerContext } from './worker-context.ts';
 
 /**
@@ -44,6 +46,8 @@ export interface Reconciliation extends ReconcileJob {
   status: StackStatus;
   /** The commit's checkout, once fetched; released when the reconcile ends. */
   artifact?: SourceArtifact;
+  /** The stack's project name and declared dependencies at the commit, once planned. */
+  declared?: DeclaredStackLinks;
   /** Lines of the run's log not written yet. */
   readonly log: string[];
   /** The run's timeline events: into its log and, with its id, onto the timeline. */
@@ -101,6 +105,7 @@ export function planDeploy(ctx: WorkerContext, rec: Reconciliation, artifact: So
   if (!existsSync(join(artifact.dir, data.target.project, 'Pulumi.yaml'))) {
     throw new StalledError('InvalidProgram', `no Pulumi.yaml in ${data.target.project || 'the repository root'} at ${data.commit.slice(0, 12)}`);
   }
+  rec.declared = declaredLinksAt(artifact, data.target.project, data.target.stack);
   return {
     artifact,
     project: data.target.project,
@@ -173,8 +178,12 @@ export async function recordSuccess(ctx: WorkerContext, rec: Reconciliation, out
   const { run } = rec;
   run.status = outcome.status === 'applied' ? 'applied' : outcome.status === 'unchanged' ? 'unchanged' : 'previewed';
   run.message = outcome.status;
-  const outputs = run.status === 'applied' || run.status === 'unchanged' ? (outcome.apply ?? outcome.preview).summary.outputs : undefined;
-  await finishRun(ctx, rec, outputs);
+  const settled = run.status === 'applied' || run.status === 'unchanged' ? (outcome.apply ?? outcome.preview).summary : undefined;
+  // What the stack reads, as of this apply: the stack graph's edges (see graph/).
+  const links = settled && rec.declared ? { project: rec.declared.project, references: settled.stackReferences, dependsOn: rec.declared.dependsOn } : undefined;
+  const outputsBefore = rec.status.outputs;
+  await finishRun(ctx, rec, settled?.outputs, links);
+  await queueDependents(ctx, run, outputsBefore, settled?.outputs);
   return run.status;
 }
 
@@ -227,11 +236,11 @@ export async function recordLeaseLost(ctx: WorkerContext, rec: Reconciliation): 
  * record: the run done, the stack's status first (whoever sees the finished
  * run also sees its effect), then the run itself; then post to the forge.
  */
-async function finishRun(ctx: WorkerContext, rec: Reconciliation, outputs?: Record<string, unknown>): Promise<void> {
+async function finishRun(ctx: WorkerContext, rec: Reconciliation, outputs?: Record<string, unknown>, links?: StackLinks): Promise<void> {
   const r = rec.run;
   r.phase = 'done';
   r.timings.finishedAt = new Date().toISOString();
-  rec.status = applyRun(rec.status, r, r.timings.finishedAt, outputs);
+  rec.status = applyRun(rec.status, r, r.timings.finishedAt, outputs, links);
   await ctx.deps.store.saveStatus(rec.status);
   await saveRun(ctx, rec);
   ctx.deps.onRunFinished?.(r);

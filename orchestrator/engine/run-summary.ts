@@ -47,7 +47,16 @@ export interface RunSummary {
   outputs: Record<string, unknown>;
   /** Error diagnostics the engine reported, in order. */
   errors: string[];
+  /**
+   * The stacks the program read outputs of (its StackReferences), by the
+   * name it gave the engine (`organization/project/stack` on a file backend),
+   * sorted: what the stack graph learns of a stack's dependencies.
+   */
+  stackReferences: string[];
 }
+
+/** The engine's resource type of a StackReference (a read of another stack's outputs). */
+export const STACK_REFERENCE_TYPE = 'pulumi:pulumi:StackReference';
 
 /** The engine's placeholder for a value that is only known after apply. */
 const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
@@ -150,9 +159,15 @@ export function summarizeEvents(events: readonly EngineEvent[]): RunSummary {
   const policyViolations = new Map<string, PolicyViolation>();
   const errors: string[] = [];
   let outputs: Record<string, unknown> = {};
+  const references = new Set<string>();
 
   for (const e of events) {
     const pre = e.resourcePreEvent?.metadata;
+    if (pre?.type === STACK_REFERENCE_TYPE) {
+      // The stack read is its `name` input; a reference left unnamed takes its resource name.
+      const name = pre.new?.inputs?.['name'] ?? pre.old?.inputs?.['name'] ?? nameOfUrn(pre.urn);
+      if (typeof name === 'string' && name !== '') references.add(name);
+    }
     if (pre && !isBookkeeping(pre.type)) {
       const op = countedOp(pre.op);
       if (op) {
@@ -193,7 +208,7 @@ export function summarizeEvents(events: readonly EngineEvent[]): RunSummary {
   const resources = [...byUrn.values()];
   const counts = emptyCounts();
   for (const r of resources) counts[r.op] += 1;
-  return { counts, resources, policyViolations: [...policyViolations.values()], outputs, errors };
+  return { counts, resources, policyViolations: [...policyViolations.values()], outputs, errors, stackReferences: [...references].sort() };
 }
 
 /** The resources a run changes (anything but `same`). */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { StackBusyForUnlockError } from '../deploy/force-unlock.ts';
+import { graphOfStatuses } from '../graph/stack-graph.ts';
 import { RunIdSchema } from '../model/record-ids.ts';
 import { parseStackKey, StackKeySchema } from '../model/stack-key.ts';
 import type { HttpDeps } from './http-deps.ts';
@@ -16,6 +17,7 @@ export function registerStackRoutes(app: FastifyInstance, deps: HttpDeps): void 
   const targetOf = (key: string) => parseStackKey(requestField('stack', key, StackKeySchema));
 
   app.get('/api/stacks', { config: { access: 'viewer' } }, async (_req, reply) => sendJson(reply, 200, { stacks: await deps.store.statuses() }));
+  app.get('/api/graph', { config: { access: 'viewer' } }, async (_req, reply) => sendJson(reply, 200, { graph: graphOfStatuses(await deps.store.statuses()) }));
   app.get<{ Querystring: { limit?: string; stack?: string } }>('/api/runs', { config: { access: 'viewer' } }, async (req, reply) => {
     const limitParam = Number(req.query.limit ?? 50);
     if (!Number.isInteger(limitParam) || limitParam < 1 || limitParam > 1000) throw new HttpError(400, 'limit: expected a whole number from 1 to 1000');

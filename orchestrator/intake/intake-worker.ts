@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { graphOfStatuses, orderRank } from '../graph/stack-graph.ts';
 import { affectedStacks } from '../plan/affected-stacks.ts';
 import type { ProjectLayout } from '../plan/project-layout.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
@@ -80,6 +81,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
   const diffs = new Map<string, string[]>();
   const targets: IntakePlan['targets'] = [];
   const refused: NonNullable<IntakePlan['refused']> = [];
+  const affected: { target: StackId; reason: string }[] = [];
   for (const project of projects) {
     for (const stack of project.stacks) {
       if (repo.stacks && !repo.stacks.includes(stack)) continue;
@@ -96,22 +98,37 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
       if (base === undefined) {
         reason = apply ? 'never applied' : 'no base to compare with';
       } else if (base !== commit) {
-        let changed = diffs.get(base);
-        if (!changed) {
-          changed = await deps.fetcher.changedFiles(repo.url, base, commit);
-          diffs.set(base, changed);
-        }
         const single: ProjectLayout = { ...project, stacks: [stack] };
-        reason = affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
+        const changedSince = async (from: string) => {
+          let changed = diffs.get(from);
+          if (!changed) {
+            changed = await deps.fetcher.changedFiles(repo.url, from, commit);
+            diffs.set(from, changed);
+          }
+          return affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
+        };
+        reason = await changedSince(base);
+        // A stack whose last run failed is run again when its files changed since that run, even
+        // back to what was applied (a bad change undone): otherwise it stays failed on a commit long gone.
+        const tried = status.observedCommit;
+        if (!reason && apply && tried && tried !== base && tried !== commit && !status.conditions.Ready.status) {
+          const since = await changedSince(tried);
+          if (since) reason = `${since}, since its failed run of ${tried.slice(0, 12)}`;
+        }
       }
-      if (!reason) continue;
-      const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger, {
-        // Older only when it is an ancestor of the stack's newest queued commit;
-        // a force-pushed (unrelated) commit is newer by arrival.
-        isNewerThan: async (latest) => !(await deps.fetcher.isAncestor(repo.url, commit, latest)),
-      });
-      targets.push({ target, reason, jobId, added });
+      if (reason) affected.push({ target, reason });
     }
+  }
+  // Dependencies first: a stack's job is queued after those of the stacks it reads, so that workers take them in that order.
+  const rank = orderRank(graphOfStatuses(await deps.store.statuses()));
+  affected.sort((a, b) => (rank.get(stackKey(a.target)) ?? 0) - (rank.get(stackKey(b.target)) ?? 0));
+  for (const { target, reason } of affected) {
+    const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger, {
+      // Older only when it is an ancestor of the stack's newest queued commit;
+      // a force-pushed (unrelated) commit is newer by arrival.
+      isNewerThan: async (latest) => !(await deps.fetcher.isAncestor(repo.url, commit, latest)),
+    });
+    targets.push({ target, reason, jobId, added });
   }
   return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}) };
 }

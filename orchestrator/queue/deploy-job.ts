@@ -17,6 +17,8 @@ export const TriggerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('drift'), driftId: z.string() }),
   z.object({ kind: z.literal('manual'), by: z.string() }),
   z.object({ kind: z.literal('recovery'), abortedRunId: z.string() }),
+  /** Another stack's apply changed outputs this stack reads (the stack graph). */
+  z.object({ kind: z.literal('dependency'), stackKey: z.string(), runId: z.string() }),
   /** The policy check of a remediation proposal: a preview of its branch with the policy packs. */
   z.object({ kind: z.literal('remediation'), remediationId: z.string(), incidentId: z.string(), playbook: z.string() }),
 ]);

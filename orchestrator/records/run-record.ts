@@ -42,6 +42,8 @@ export const RunReasonSchema = z.enum([
   'WorkerCrashed',
   'RetriesExhausted',
   'Cancelled',
+  /** A stack it depends on failed, or it is on a cycle of dependencies: it goes on once that is fixed. */
+  'Blocked',
   /** The worker lost the stack's lease mid-run: its engine was interrupted, the next holder recovers. */
   'LeaseLost',
 ]);
@@ -57,6 +59,8 @@ export const RunSummarySchema = z.object({
   ),
   outputs: z.record(z.string(), z.unknown()),
   errors: z.array(z.string()),
+  /** Records from before the stack graph have none. */
+  stackReferences: z.array(z.string()).optional(),
 });
 
 export const RunRecordSchema = z.object({

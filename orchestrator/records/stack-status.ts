@@ -16,6 +16,16 @@ export const ConditionSchema = z.object({
 });
 export type Condition = z.infer<typeof ConditionSchema>;
 
+export const StackLinksSchema = z.object({
+  /** The Pulumi project's name, which other stacks' references use. */
+  project: z.string(),
+  /** The names of the StackReferences the program made. */
+  references: z.array(z.string()),
+  /** `homeostat:dependsOn` of the stack's config. */
+  dependsOn: z.array(z.string()),
+});
+export type StackLinks = z.infer<typeof StackLinksSchema>;
+
 export const StackStatusSchema = z.object({
   stackKey: z.string(),
   /** Commit the last run was for. */
@@ -26,6 +36,8 @@ export const StackStatusSchema = z.object({
   lastRunId: z.string().optional(),
   /** Outputs as last applied (health signals, remediable keys). */
   outputs: z.record(z.string(), z.unknown()).optional(),
+  /** What the stack needs, as of its last apply: the stack graph is made of these (see graph/). */
+  links: StackLinksSchema.optional(),
   conditions: z.object({ Ready: ConditionSchema, Reconciling: ConditionSchema, Stalled: ConditionSchema }),
 });
 export type StackStatus = z.infer<typeof StackStatusSchema>;
@@ -69,7 +81,7 @@ export function startRun(status: StackStatus, run: RunRecord, at: string): Stack
 }
 
 /** Folds a finished run into the stack's status. Preview-only runs leave Ready as it was. */
-export function applyRun(status: StackStatus, run: RunRecord, at: string, outputs?: Record<string, unknown>): StackStatus {
+export function applyRun(status: StackStatus, run: RunRecord, at: string, outputs?: Record<string, unknown>, links?: StackLinks): StackStatus {
   const c = status.conditions;
   const idle = cond(false, 'Idle', 'no run under way', at, c.Reconciling);
   const next: StackStatus = { ...status, lastRunId: run.id, conditions: { ...c, Reconciling: idle } };
@@ -80,6 +92,7 @@ export function applyRun(status: StackStatus, run: RunRecord, at: string, output
     next.appliedCommit = run.commit;
     next.appliedAt = at;
     if (outputs) next.outputs = outputs;
+    if (links) next.links = links;
     next.conditions.Ready = cond(true, 'Applied', `commit ${run.commit.slice(0, 12)} applied`, at, c.Ready);
     next.conditions.Stalled = cond(false, 'NotStalled', '', at, c.Stalled);
   } else if (run.status === 'failed' && run.reason && STALLING_REASONS.has(run.reason)) {
@@ -89,6 +102,15 @@ export function applyRun(status: StackStatus, run: RunRecord, at: string, output
     next.conditions.Ready = cond(false, run.reason ?? 'EngineError', run.message ?? 'the run failed', at, c.Ready);
   }
   return next;
+}
+
+/**
+ * A stack whose apply of `commit` waits on a failed dependency (or a cycle):
+ * not Ready, naming the cause; it goes on by itself once that is fixed.
+ */
+export function blockRun(status: StackStatus, commit: string, why: string, at: string): StackStatus {
+  const c = status.conditions;
+  return { ...status, observedCommit: commit, conditions: { ...c, Ready: cond(false, 'Blocked', `waiting for a dependency: ${why}`, at, c.Ready) } };
 }
 
 /** Whether a run of `commit` may start: a stalled stack waits for a commit other than the one it stalled on. */

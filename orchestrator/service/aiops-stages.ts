@@ -7,7 +7,7 @@ import { startDetectRunner, type DetectRunner } from '../detect/detect-runner.ts
 import type { DiagnosisOptions } from '../diagnose/index.ts';
 import { remediationIdOf } from '../remediate/remediation-record.ts';
 import { startRemediationWorker } from '../remediate/remediation-worker.ts';
-import { createForecastStage, createRedisTelemetryStore, type ForecastStage } from '../telemetry/index.ts';
+import { createForecastStage, createRedisTelemetryStore, type ForecastStage, type TelemetryStore } from '../telemetry/index.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { feedingForecasts } from './forecast-feed.ts';
 import type { SharedParts } from './shared-parts.ts';
@@ -28,6 +28,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
   const { config, emit } = parts;
   const t = config.telemetry;
   const diagnosis = diagnosisOptions(config);
+  // One telemetry store for the forecasts and the remediation's read times: it holds nothing but the connection.
+  const telemetryStore = createRedisTelemetryStore({ redis: parts.redis, prefix: parts.prefix });
   const analysis = startCorrelateWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -39,7 +41,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     diagnosis,
     ...(config.remediation.enabled ? { onIncident: (event: IncidentEvent) => queueRemediation(parts, event) } : {}),
   });
-  const forecasts = config.forecast.enabled ? forecastStage(parts) : undefined;
+  const forecasts = config.forecast.enabled ? forecastStage(parts, telemetryStore) : undefined;
   const telemetry = startDetectRunner({
     redis: parts.redis,
     prefix: parts.prefix,
@@ -62,7 +64,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
       ledger: parts.ledger,
       audit: parts.audit,
       incidents: parts.incidents,
-      telemetryReads: createRedisTelemetryStore({ redis: parts.redis, prefix: parts.prefix }),
+      telemetryReads: telemetryStore,
       runs: parts.store,
       deployQueue: parts.deployQueue,
       intake: parts.intake,
@@ -104,10 +106,10 @@ async function queueRemediation(parts: SharedParts, event: IncidentEvent): Promi
 }
 
 /** Forecasts of saturating signals, fed by the same points as the detectors: a breach predicted within the horizon opens a predicted incident. */
-function forecastStage(parts: SharedParts): ForecastStage {
+function forecastStage(parts: SharedParts, store: TelemetryStore): ForecastStage {
   const { config } = parts;
   return createForecastStage({
-    store: createRedisTelemetryStore({ redis: parts.redis, prefix: parts.prefix }),
+    store,
     stacks: async () => contextFrom(await parts.store.statuses(), []).watched,
     horizonMs: config.forecast.horizonMinutes * 60_000,
     minConfidence: config.forecast.minConfidence,

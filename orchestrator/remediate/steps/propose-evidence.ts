@@ -3,6 +3,7 @@ import type { StackContract } from '../../../stacks/contract.ts';
 import type { Incident } from '../../correlate/index.ts';
 import { contextFrom } from '../../correlate/stack-context.ts';
 import { diagnose, type ProbableCause, type SignalSeries } from '../../diagnose/index.ts';
+import { dependentsOf, graphOfStatuses } from '../../graph/stack-graph.ts';
 import { parseStackKey } from '../../model/stack-key.ts';
 import { stackConfigFileOf } from '../../plan/project-layout.ts';
 import { seriesOf } from '../../telemetry/index.ts';
@@ -42,7 +43,7 @@ export async function recoveredSince(ctx: StepContext, incident: Incident, contr
 }
 
 /** The playbooks' input for this incident, with the causes of a diagnosis made again on the newest data. */
-export async function playbookInput(ctx: StepContext, rec: RemediationRecord, incident: Incident, contract: StackContract): Promise<{ input: PlaybookInput; causes: ProbableCause[] }> {
+export async function playbookInput(ctx: StepContext, rec: RemediationRecord, incident: Incident, contract: StackContract): Promise<{ input: PlaybookInput; causes: ProbableCause[]; dependents: string[] }> {
   const { deps } = ctx;
   const [statuses, runs] = await Promise.all([deps.runs.statuses(), deps.runs.list({ limit: 200 })]);
   const stackContext = contextFrom(statuses, runs);
@@ -65,7 +66,8 @@ export async function playbookInput(ctx: StepContext, rec: RemediationRecord, in
     deployments: stackContext.deployments.filter((d) => d.stackKey === rec.stackKey),
     recentValues,
   };
-  return { input, causes };
+  // The stacks a change here reaches, from the links their last applies recorded.
+  return { input, causes, dependents: dependentsOf(graphOfStatuses(statuses), rec.stackKey) };
 }
 
 /**

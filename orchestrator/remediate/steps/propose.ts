@@ -1,7 +1,7 @@
 import { proposeAll } from '../../../remediations/index.ts';
 import type { Proposal } from '../../../remediations/proposal.ts';
 import type { StackContract } from '../../../stacks/contract.ts';
-import { calibratedConfidence, decide, evaluateGuardrails } from '../../decide/index.ts';
+import { calibratedConfidence, decide, evaluateGuardrails, heldForDependents } from '../../decide/index.ts';
 import type { ProbableCause } from '../../diagnose/index.ts';
 import { parseStackKey } from '../../model/stack-key.ts';
 import { timelineEvent } from '../../timeline/timeline-event.ts';
@@ -38,8 +38,10 @@ export async function proposeStep(ctx: StepContext, rec: RemediationRecord): Pro
     return next;
   }
 
-  const { input, causes } = await playbookInput(ctx, rec, incident.incident, contract);
-  const { proposals, failures } = proposeAll(input, ctx.playbooks);
+  const { input, causes, dependents } = await playbookInput(ctx, rec, incident.incident, contract);
+  const proposed = proposeAll(input, ctx.playbooks);
+  const { failures } = proposed;
+  const proposals = proposed.proposals.map((p) => heldForDependents(p, dependents));
   const stack = parseStackKey(rec.stackKey).stack;
   for (const f of failures) emit(timelineEvent('error', f.errors.join('; '), { stack, incident: rec.incidentId, playbook: f.playbook }));
 

@@ -22,4 +22,24 @@ describe('run summary: the events of one engine run, folded', () => {
     const summary = summarizeEvents([policyEvent(0, 'max-capacity', 'capacity above 3'), policyEvent(1, 'max-capacity', 'capacity above 5'), policyEvent(2, 'tags', 'no owner')]);
     assert.deepEqual(summary.policyViolations.map((v) => v.message), ['capacity above 3', 'capacity above 5', 'no owner']);
   });
+
+  it('lists the stacks the program read through StackReferences, by the name each was given, once each', () => {
+    const read = (sequence: number, resourceName: string, name?: string): EngineEvent =>
+      ({
+        sequence,
+        timestamp: 0,
+        resourcePreEvent: {
+          metadata: {
+            op: 'read',
+            urn: `urn:pulumi:prod::app::pulumi:pulumi:StackReference::${resourceName}`,
+            type: 'pulumi:pulumi:StackReference',
+            provider: '',
+            new: { urn: '', type: 'pulumi:pulumi:StackReference', inputs: name ? { name } : {}, outputs: {} },
+          },
+        },
+      }) as unknown as EngineEvent;
+    const summary = summarizeEvents([read(0, 'net', 'organization/network/prod'), read(1, 'organization/cluster/prod'), read(2, 'net', 'organization/network/prod')]);
+    assert.deepEqual(summary.stackReferences, ['organization/cluster/prod', 'organization/network/prod']);
+    assert.deepEqual(summarizeEvents([policyEvent(0, 'tags', 'no owner')]).stackReferences, []);
+  });
 });
