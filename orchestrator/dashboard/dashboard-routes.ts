@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { IncidentStore } from '../correlate/incident-store.ts';
-import { contextFrom } from '../correlate/stack-context.ts';
+import { dependenciesOf, directDependentsOf } from '../graph/dependency-gate.ts';
+import { graphOfStatuses } from '../graph/stack-graph.ts';
 import { HttpError } from '../http/http-error.ts';
 import { requestField } from '../http/request-fields.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -82,17 +83,16 @@ export function createDashboardRoutes(deps: DashboardDeps): DashboardRoutes {
       const scored = new Map(await Promise.all(ids.map(async (sid) => [sid, scores ? await scores.recent(sid) : []] as const)));
       return sendJson(reply, 200, { signals: incidentSeries(record, recent, scored) });
     });
-    // What the service knows of a stack's links to others. Nothing learns them yet (a stack graph is
-    // a later piece of work), so this says so rather than guessing: `known: false` and empty lists.
+    // What the service knows of a stack's links to others, from the stack graph: `known` once an
+    // apply of the stack recorded its links (its StackReferences and declared dependencies).
     app.get<{ Params: { key: string } }>('/api/stacks/:key/links', { config: { access: 'viewer' } }, async (req, reply) => {
       const key = requestField('stack', req.params.key, StackKeySchema);
       if (!deps.store) throw new HttpError(404, 'stack links are not available');
       const statuses = await deps.store.statuses();
-      if (!statuses.some((s) => s.stackKey === key)) throw new HttpError(404, `no stack ${key}`);
-      const stacks = contextFrom(statuses, []).topology.stacks;
-      const dependsOn = [...(stacks[key]?.dependsOn ?? [])];
-      const dependents = Object.entries(stacks).filter(([, n]) => n.dependsOn.includes(key)).map(([k]) => k);
-      return sendJson(reply, 200, { stackKey: key, known: dependsOn.length + dependents.length > 0, dependsOn, dependents });
+      const status = statuses.find((s) => s.stackKey === key);
+      if (!status) throw new HttpError(404, `no stack ${key}`);
+      const graph = graphOfStatuses(statuses);
+      return sendJson(reply, 200, { stackKey: key, known: status.links !== undefined, dependsOn: dependenciesOf(graph, key), dependents: directDependentsOf(graph, key) });
     });
     if (deps.events) registerEventStream(app, deps.events);
   };

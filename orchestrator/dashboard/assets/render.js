@@ -353,7 +353,7 @@ export function timelineList(events) {
 /** A stack's links to other stacks, or a plain "none known" when the service knows none. */
 export function stackLinks(links) {
   if (!links.known) {
-    return h('p', { class: 'muted none-known' }, 'none known: Homeostat does not record dependencies between stacks yet');
+    return h('p', { class: 'muted none-known' }, 'none known yet: links are recorded by the stack\'s next apply (its StackReferences and homeostat:dependsOn)');
   }
   const item = (k) => h('li', {}, h('a', { href: stackHref(k) }, k));
   return h(

@@ -183,7 +183,7 @@ describe('dashboard: the stack page in headless Chromium', function () {
     await page.waitForSelector(`#stack-incidents tr[data-id="${INCIDENT_ID}"]`);
     assert.match((await page.textContent('#stack-incidents')) ?? '', /saturation \(0\.8\)/);
     await page.waitForSelector('#stack-links .none-known');
-    assert.match((await page.textContent('#stack-links')) ?? '', /^none known: Homeostat does not record dependencies between stacks yet$/);
+    assert.match((await page.textContent('#stack-links')) ?? '', /^none known yet: links are recorded by the stack's next apply/);
     await page.waitForSelector('#live [data-live="live"]', { timeout: 10_000 });
     await screenshot(page, 'stack-page');
 

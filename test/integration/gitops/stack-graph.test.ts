@@ -98,6 +98,9 @@ describe('gitops: the stack graph from the StackReferences the engine saw', func
     assert.deepEqual(g.edges, [{ from: 'infra/consumer/dev', to: 'infra/producer/dev', via: 'reference', name: 'organization/producer/dev' }]);
     assert.deepEqual(g.order, [['infra/producer/dev'], ['infra/consumer/dev']]);
     assert.deepEqual(g.unresolved, []);
+    // The stack page's links.
+    const links = await fetch(`${service.url}/api/stacks/${encodeURIComponent('infra/producer/dev')}/links`, { headers: as('viewer') });
+    assert.deepEqual(await links.json(), { stackKey: 'infra/producer/dev', known: true, dependsOn: [], dependents: ['infra/consumer/dev'] });
   });
 
   it("applies the consumer again when the producer's outputs change, with the new value", async () => {
