@@ -63,7 +63,7 @@ const config = loadServiceConfig(
     redisPrefix: prefix,
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: join(dir, 'data'),
-    pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'BENCH_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
+    pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'BENCH_PASSPHRASE' }, plugins: 'off', env: { HOMEOSTAT_FLEET_URL: fleet.url } },
     // The sandbox stack only: the others cannot deploy here (no provider plugins) and would compete for the CPU.
     repositories: [{ id: 'infra', url: repo.remote, forge: 'github', webhookSecret: { env: 'BENCH_SECRET' }, stacks: ['sandbox'] }],
     // Loopback only, and the bench calls no API route.

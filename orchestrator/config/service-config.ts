@@ -8,6 +8,7 @@ import { SecretRefSchema, type SecretRef } from './secret-ref.ts';
 import { NotificationsConfigSchema, readNotifications, type NotificationsConfig } from './notify-config.ts';
 import { LogConfigSchema } from './log-config.ts';
 import { ForecastConfigSchema, RemediationConfigSchema, TelemetryConfigSchema } from './aiops-config.ts';
+import { PluginsConfigSchema } from './plugins-config.ts';
 
 /**
  * The service's config: a YAML file plus environment variables, validated at
@@ -127,6 +128,8 @@ export const ServiceConfigSchema = z
          * programs see them too.
          */
         engineEnv: EnvNamesSchema.default([]),
+        /** Where provider plugins come from: `acquire` (default), `preinstalled` or `off` (`config/plugins-config.ts`). */
+        plugins: PluginsConfigSchema,
       })
       .strict(),
     policy: z
@@ -308,7 +311,11 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
     ...rest,
     dataDir,
     policy: { ...cfg.policy, packs },
-    pulumi: { ...cfg.pulumi, passphrase: read(cfg.pulumi.passphrase, 'pulumi.passphrase') },
+    pulumi: {
+      ...cfg.pulumi,
+      passphrase: read(cfg.pulumi.passphrase, 'pulumi.passphrase'),
+      plugins: cfg.pulumi.plugins.mode === 'preinstalled' ? { mode: 'preinstalled', dir: resolve(baseDir, cfg.pulumi.plugins.dir) } : cfg.pulumi.plugins,
+    },
     repositories: cfg.repositories.map((r, i) => {
       const { webhookSecret, ...rest } = r;
       return webhookSecret ? { ...rest, webhookSecret: read(webhookSecret, `repositories.${i}.webhookSecret`) } : rest;

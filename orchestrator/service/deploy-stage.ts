@@ -36,6 +36,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     backendUrl: config.pulumi.backendUrl,
     passphrase: config.pulumi.passphrase.reveal(),
     policyPacks: [],
+    plugins: config.pulumi.plugins,
     env: { ...options.toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
     passEnv: config.pulumi.engineEnv,
   });

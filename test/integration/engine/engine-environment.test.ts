@@ -53,7 +53,7 @@ describe('engine: a program sees the allow-listed environment, never the service
     const backendUrl = `file://${join(root, 'state')}`;
     mkdirSync(join(root, 'state'));
     const toolchain = resolveToolchain();
-    runner = await createStackRunner({ pulumiDir: toolchain.pulumiDir, backendUrl, passphrase: 'engine-env-passphrase', policyPacks: [], env: toolchain.engineEnv });
+    runner = await createStackRunner({ pulumiDir: toolchain.pulumiDir, backendUrl, passphrase: 'engine-env-passphrase', policyPacks: [], plugins: { mode: 'off' }, env: toolchain.engineEnv });
   });
 
   after(() => {
