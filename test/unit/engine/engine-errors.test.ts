@@ -24,6 +24,23 @@ describe('engine errors: one table from the engine\'s texts to typed reasons', (
     assert.equal(missingPluginAdvice('error: Program exited with non-zero exit code: 1'), undefined);
   });
 
+  describe('the advice fits where the service\'s plugins come from (pulumi.plugins)', () => {
+    const text = "error: no resource plugin 'pulumi-resource-aws' found in the workspace at version v7.48.0 or on your $PATH, install the plugin using `pulumi plugin install resource aws v7.48.0`";
+    it('preinstalled: how to install it into the configured folder from its archive', () => {
+      assert.equal(
+        missingPluginAdvice(text, { mode: 'preinstalled', dir: '/srv/airgap/pulumi-home/plugins' }),
+        'pulumi.plugins is preinstalled: install it into /srv/airgap/pulumi-home/plugins from the plugin\'s archive (pulumi-resource-aws-v7.48.0-<os>-<arch>.tar.gz, fetched where it can be downloaded): `PULUMI_HOME=/srv/airgap/pulumi-home pulumi plugin install resource aws 7.48.0 --file <archive>`; then push again or run the stack by hand',
+      );
+    });
+    it('off: which setting to change', () => {
+      const advice = missingPluginAdvice(text, { mode: 'off' }) ?? '';
+      assert.match(advice, /^pulumi\.plugins is off \(no acquisition, no plugin folder\): set it to acquire to let the engine download resource plugin aws 7\.48\.0, or to \{mode: preinstalled, dir: <folder named plugins>\}/);
+    });
+    it('acquire: the engine could not get it, so the way to its download site or a hand install', () => {
+      assert.match(missingPluginAdvice(text, { mode: 'acquire' }) ?? '', /^pulumi\.plugins is acquire but the engine could not get it: .*`homeostat pulumi -c <service config> plugin install resource aws 7\.48\.0`/);
+    });
+  });
+
   it('a mandatory violation in the preview summary is a policy stall whatever the text', () => {
     assert.deepEqual(classifyEngineError('error: preview failed', true), { kind: 'stalled', reason: 'PolicyViolation' });
   });
