@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import type { PluginsConfig } from '../config/plugins-config.ts';
 import type { RunReason } from '../records/run-record.ts';
 
@@ -55,7 +54,8 @@ export function missingPluginAdvice(text: string, plugins?: PluginsConfig): stri
     case 'acquire':
       return `pulumi.plugins is acquire but the engine could not get it: let the service reach the plugin's download site, or install it into the engine's home by hand (\`homeostat pulumi -c <service config> plugin install ${kind} ${name} ${version}\`); ${again}`;
     case 'preinstalled': {
-      const home = dirname(plugins.dir.replace(/\/+$/, ''));
+      // The engine home is the folder's parent (config/plugins-config.ts).
+      const home = plugins.dir.replace(/\/+$/, '').replace(/\/[^/]+$/, '') || '/';
       return `pulumi.plugins is preinstalled: install it into ${plugins.dir} from the plugin's archive (pulumi-${kind}-${name}-v${version}-<os>-<arch>.tar.gz, fetched where it can be downloaded): \`PULUMI_HOME=${home} ${install} --file <archive>\`; ${again}`;
     }
     case 'off':
