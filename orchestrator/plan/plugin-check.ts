@@ -37,9 +37,14 @@ export interface PluginsReport {
 
 const same = (a: PluginNeed, b: PluginNeed) => a.name === b.name && a.kind === b.kind;
 
-/** Marks each needed plugin present when the engine resolved one of the same kind and name at its version. */
+/**
+ * Marks each needed plugin present when the engine resolved one of the same
+ * kind and name at its version. A plugin the engine resolves without a
+ * version is one it found beside itself or on PATH (the bundled language
+ * host): it loads that one whatever version is asked for, so it counts.
+ */
 export function pluginStatuses(needed: readonly PluginNeed[], found: readonly PluginNeed[]): PluginStatus[] {
-  return needed.map((n) => ({ ...n, present: found.some((f) => same(f, n) && (n.version === undefined || f.version === n.version)) }));
+  return needed.map((n) => ({ ...n, present: found.some((f) => same(f, n) && (n.version === undefined || f.version === undefined || f.version === n.version)) }));
 }
 
 /** The whole report: ok only when every stack's plugins are known and present. */

@@ -3,13 +3,14 @@ import { formatPluginsReport, pluginsReport, pluginStatuses } from '../../../orc
 
 describe('plugins check: what each stack needs against what the engine finds', () => {
   const needed = [
-    { name: 'nodejs', kind: 'language' },
+    { name: 'nodejs', kind: 'language', version: '3.276.0' },
     { name: 'aws', kind: 'resource', version: '7.48.0' },
     { name: 'kubernetes', kind: 'resource', version: '4.34.2' },
   ];
 
   it('a plugin is present only at the version the program needs', () => {
-    const found = [{ name: 'nodejs', kind: 'language', version: '3.276.0' }, { name: 'aws', kind: 'resource', version: '7.47.0' }];
+    // As `pulumi plugin ls --project` answers: the bundled language host without a version.
+    const found = [{ name: 'nodejs', kind: 'language' }, { name: 'aws', kind: 'resource', version: '7.47.0' }];
     assert.deepEqual(
       pluginStatuses(needed, found).map((p) => [p.name, p.present]),
       [['nodejs', true], ['aws', false], ['kubernetes', false]],
@@ -36,7 +37,7 @@ describe('plugins check: what each stack needs against what the engine finds', (
         'plugins: preinstalled, folder /srv/ph/plugins',
         '',
         'STACK        KIND      NAME    VERSION  STATUS',
-        'infra/./web  language  nodejs  (any)    present',
+        'infra/./web  language  nodejs  3.276.0  present',
         'infra/./web  resource  aws     7.48.0   MISSING',
         '',
         'missing: resource aws 7.48.0',
