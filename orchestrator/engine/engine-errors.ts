@@ -25,7 +25,9 @@ export const ENGINE_ERROR_TABLE: readonly { pattern: RegExp; kind: FailureKind; 
   { pattern: /another update is currently in progress|\[409\] Conflict/i, kind: 'waiting', reason: 'ConcurrentUpdate' },
   { pattern: /the stack is currently locked|stack is locked/i, kind: 'waiting', reason: 'StackLocked' },
   { pattern: /passphrase must be set|incorrect passphrase|failed to decrypt|secrets? provider|could not decrypt|missing required configuration (?:variable|value)/i, kind: 'stalled', reason: 'MissingSecret' },
-  // A plugin that the engine could not find or get does not appear by itself: the same commit would fail again.
+  // pulumi.plugins is acquire and the download failed: the site may answer later, so retried with backoff.
+  { pattern: /could not automatically download and install (?:resource|language|analyzer) plugin/i, kind: 'transient', reason: 'MissingPlugin' },
+  // A plugin that the engine could not find (acquisition off) does not appear by itself: the same commit would fail again.
   { pattern: /no (?:resource|language|analyzer) plugin '[^']+' found|could not find plugin|plugin \S+ (?:v\S+ )?(?:was )?not found/i, kind: 'stalled', reason: 'MissingPlugin' },
   { pattern: /invalid stack config|Program exited with non-zero exit code|TSError|SyntaxError|TypeError|ReferenceError|Cannot find module|failed to load|unhandled exception/i, kind: 'stalled', reason: 'InvalidProgram' },
 ];
@@ -45,7 +47,8 @@ export function classifyEngineError(text: string, hasMandatoryViolation = false)
  * names no plugin. Without `plugins`, the advice names no mode.
  */
 export function missingPluginAdvice(text: string, plugins?: PluginsConfig): string | undefined {
-  const m = /no (resource|language|analyzer) plugin 'pulumi-(?:resource|language|analyzer)-([A-Za-z0-9_.-]+)' found[^\n]*?version v?([0-9][0-9A-Za-z.+-]*)/.exec(text);
+  // `no resource plugin '…' found … at version v…` (acquisition off) or `Could not automatically download and install resource plugin '…' at version v…` (acquire).
+  const m = /(?:no|install) (resource|language|analyzer) plugin 'pulumi-(?:resource|language|analyzer)-([A-Za-z0-9_.-]+)'[^\n]*?version v?([0-9][0-9A-Za-z.+-]*)/.exec(text);
   if (!m) return undefined;
   const [, kind, name, version] = m as unknown as [string, string, string, string];
   const install = `pulumi plugin install ${kind} ${name} ${version}`;

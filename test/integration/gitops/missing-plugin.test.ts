@@ -11,8 +11,10 @@ import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks
 /**
  * The web-prod stack's program registers AWS resources; the aws provider
  * plugin (7.48.0) cannot be had here. Run by the real engine through the
- * ordinary deploy path, it stalls at once with MissingPlugin, and the run's
- * message says what to do for the way the service gets its plugins.
+ * ordinary deploy path, it fails with MissingPlugin (stalled at once when
+ * acquisition is off; retried with backoff under `acquire`, as the download
+ * site may answer later), and the run's message says what to do for the way
+ * the service gets its plugins.
  */
 describe('gitops: a stack whose provider plugin is missing stalls with advice that fits pulumi.plugins', function () {
   this.timeout(600_000);
@@ -41,6 +43,16 @@ describe('gitops: a stack whose provider plugin is missing stalls with advice th
     assert.equal(run.reason, 'MissingPlugin', run.message);
     assert.match(run.message ?? '', /no resource plugin 'pulumi-resource-aws' found in the workspace at version v7\.48\.0/);
     assert.match(run.message ?? '', /pulumi\.plugins is off \(no acquisition, no plugin folder\): set it to acquire to let the engine download resource plugin aws 7\.48\.0, or to \{mode: preinstalled/);
+  });
+
+  it('acquire: the engine really tries to download it (whatever the shell exported), and the advice says so', async () => {
+    // The tests run from a shell that sourced scripts/lib/env.sh, which exports acquisition off.
+    assert.equal(process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION, 'true');
+    const run = await stalledWebProd(() => 'acquire');
+    assert.equal(run.reason, 'MissingPlugin', run.message);
+    // Nothing can be downloaded here: the engine's own words that it tried.
+    assert.match(run.message ?? '', /Could not automatically download and install resource plugin 'pulumi-resource-aws' at version v7\.48\.0/);
+    assert.match(run.message ?? '', /pulumi\.plugins is acquire but the engine could not get it: let the service reach the plugin's download site/);
   });
 
   it('preinstalled: names the folder, and how to install the plugin into it from its archive', async () => {

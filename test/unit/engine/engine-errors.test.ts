@@ -11,6 +11,11 @@ describe('engine errors: one table from the engine\'s texts to typed reasons', (
     ['error: Running program failed with an unhandled exception: Error: invalid stack config:\n  sandbox:capacity: expected number', 'stalled', 'InvalidProgram'],
     ['error: Program exited with non-zero exit code: 1', 'stalled', 'InvalidProgram'],
     ["error: no resource plugin 'pulumi-resource-aws' found in the workspace at version v7.48.0 or on your $PATH, install the plugin using `pulumi plugin install resource aws v7.48.0`", 'stalled', 'MissingPlugin'],
+    [
+      "error: Could not automatically download and install resource plugin 'pulumi-resource-aws' at version v7.48.0, install the plugin using `pulumi plugin install resource aws v7.48.0`: error downloading provider aws to file: failed to download plugin: aws-7.48.0: failed all 5 attempts",
+      'transient',
+      'MissingPlugin',
+    ],
     ['error: read tcp 127.0.0.1: connection reset by peer', 'transient', 'EngineError'],
   ];
   for (const [text, kind, reason] of table) {
@@ -37,7 +42,8 @@ describe('engine errors: one table from the engine\'s texts to typed reasons', (
       assert.match(advice, /^pulumi\.plugins is off \(no acquisition, no plugin folder\): set it to acquire to let the engine download resource plugin aws 7\.48\.0, or to \{mode: preinstalled, dir: <folder named plugins>\}/);
     });
     it('acquire: the engine could not get it, so the way to its download site or a hand install', () => {
-      assert.match(missingPluginAdvice(text, { mode: 'acquire' }) ?? '', /^pulumi\.plugins is acquire but the engine could not get it: .*`homeostat pulumi -c <service config> plugin install resource aws 7\.48\.0`/);
+      const failedDownload = "error: Could not automatically download and install resource plugin 'pulumi-resource-aws' at version v7.48.0, install the plugin using `pulumi plugin install resource aws v7.48.0`: failed to download plugin";
+      assert.match(missingPluginAdvice(failedDownload, { mode: 'acquire' }) ?? '', /^pulumi\.plugins is acquire but the engine could not get it: .*`homeostat pulumi -c <service config> plugin install resource aws 7\.48\.0`/);
     });
   });
 
