@@ -35,8 +35,16 @@ export async function checkPlugins(config: ServiceConfig): Promise<PluginsReport
 
   const stacks: StackPlugins[] = [];
   for (const repo of config.repositories) {
-    const commit = await fetcher.resolve(repo.url, repo.deployBranch);
-    const projects = await projectsAtCommit(fetcher, repo.url, commit);
+    let commit: string;
+    let projects: Awaited<ReturnType<typeof projectsAtCommit>>;
+    try {
+      commit = await fetcher.resolve(repo.url, repo.deployBranch);
+      projects = await projectsAtCommit(fetcher, repo.url, commit);
+    } catch (err) {
+      // One unreachable repository leaves the others' answers standing; the check fails.
+      stacks.push({ stack: `${repo.id}/*`, commit: '', plugins: [], error: `cannot read ${repo.deployBranch}: ${(err as Error).message.split('\n')[0]}` });
+      continue;
+    }
     const artifact = await fetcher.fetch(repo.url, commit);
     try {
       for (const project of projects) {

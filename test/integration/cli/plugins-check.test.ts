@@ -62,14 +62,14 @@ describe('cli: homeostat plugins check asks the real engine what each stack need
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function writeConfig(plugins: unknown): string {
+  function writeConfig(plugins: unknown, more: { id: string; url: string }[] = []): string {
     const file = join(dir, 'homeostat.yaml');
     writeFileSync(
       file,
       stringify({
         dataDir: join(dir, 'data'),
         pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'TEST_PASSPHRASE' }, plugins },
-        repositories: [{ id: 'infra', url: remote }],
+        repositories: [{ id: 'infra', url: remote }, ...more],
       }),
     );
     return file;
@@ -98,6 +98,15 @@ describe('cli: homeostat plugins check asks the real engine what each stack need
     assert.match(out.stdout, new RegExp(`^plugins: preinstalled, folder ${pluginDir}$`, 'm'));
     assert.match(out.stdout, /^infra\/bucket\/dev\s+resource\s+aws\s+7\.48\.0\s+MISSING$/m);
     assert.match(out.stdout, /^missing: .*resource aws 7\.48\.0/m);
+  });
+
+  it('off: the same answer from the engine home beside the state; an unreachable repository is named and fails the check', async () => {
+    const out = await homeostat(['--json', 'plugins', 'check', '-c', writeConfig('off', [{ id: 'gone', url: join(dir, 'nowhere.git') }])]);
+    assert.equal(out.code, 1, out.stderr);
+    const report = JSON.parse(out.stdout) as PluginsReport;
+    assert.equal(report.folder, join(dir, 'pulumi-home', 'plugins'));
+    assert.equal(report.stacks.find((s) => s.stack === 'infra/bucket/dev')?.plugins.find((p) => p.name === 'aws')?.present, false);
+    assert.match(report.stacks.find((s) => s.stack === 'gone/*')?.error ?? '', /^cannot read main: /);
   });
 
   it('refuses a bad plugins setting before asking anything, naming the field', async () => {
