@@ -21,6 +21,7 @@ import { createRedis } from '../orchestrator/queue/redis.ts';
 import { createRunStore } from '../orchestrator/records/run-store.ts';
 import type { RunRecord } from '../orchestrator/records/run-record.ts';
 import { startRedis } from '../orchestrator/runtime/local-services.ts';
+import { pluginEnvVars } from '../orchestrator/engine/engine-env.ts';
 import { PROJECT_ROOT, resolveToolchain } from '../orchestrator/runtime/toolchain.ts';
 import { startFleetSimulator } from '../sandbox/fleet-simulator.ts';
 import { createLocalRepo } from '../sandbox/local-repo.ts';
@@ -109,6 +110,8 @@ try {
   const cliEnv = {
     ...process.env,
     ...toolchain.engineEnv,
+    // As the service's engine runs here (pulumi.plugins off), not as the shell happens to say.
+    ...pluginEnvVars({ mode: 'off' }),
     PULUMI_BACKEND_URL: `file://${join(dir, 'cli-state')}`,
     PULUMI_CONFIG_PASSPHRASE: 'bench',
     PULUMI_HOME: join(dir, 'cli-home'),
