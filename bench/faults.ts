@@ -66,7 +66,7 @@ const configDoc = {
   // A short lease, so that a dead worker's stack is taken over within seconds.
   leaseSeconds: 6,
   shutdownGraceSeconds: 15,
-  pulumi: { backendUrl: `file://${backendDir}`, passphrase: { env: 'BENCH_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
+  pulumi: { backendUrl: `file://${backendDir}`, passphrase: { env: 'BENCH_PASSPHRASE' }, plugins: 'off', env: { HOMEOSTAT_FLEET_URL: fleet.url } },
   telemetry: { enabled: true, endpoint: relay.url, pollIntervalSeconds: 5 },
   repositories: [{ id: 'infra', url: repo.remote, forge: 'github', webhookSecret: { env: 'BENCH_SECRET' }, stacks: ['sandbox'] }],
 };
@@ -78,7 +78,7 @@ const hook = `${receiver.url}/webhooks/infra`;
 const storeRedis = createRedis(redis.url);
 const store = createRunStore(storeRedis, 'faults');
 const audit = createAuditLog(storeRedis, 'faults');
-const runner = await createStackRunner({ pulumiDir: toolchain.pulumiDir, backendUrl: `file://${backendDir}`, passphrase: PASSPHRASE, policyPacks: [], env: { ...toolchain.engineEnv, HOMEOSTAT_FLEET_URL: fleet.url } });
+const runner = await createStackRunner({ pulumiDir: toolchain.pulumiDir, backendUrl: `file://${backendDir}`, passphrase: PASSPHRASE, policyPacks: [], plugins: { mode: 'off' }, env: { ...toolchain.engineEnv, HOMEOSTAT_FLEET_URL: fleet.url } });
 const stackRef = { workDir: repo.workDir, stack: 'sandbox' };
 
 const workers: ServiceProcess[] = [await startServiceProcess(configFile, env)];

@@ -21,6 +21,7 @@ import { createRedis } from '../orchestrator/queue/redis.ts';
 import { createRunStore } from '../orchestrator/records/run-store.ts';
 import type { RunRecord } from '../orchestrator/records/run-record.ts';
 import { startRedis } from '../orchestrator/runtime/local-services.ts';
+import { pluginEnvVars } from '../orchestrator/engine/engine-env.ts';
 import { PROJECT_ROOT, resolveToolchain } from '../orchestrator/runtime/toolchain.ts';
 import { startFleetSimulator } from '../sandbox/fleet-simulator.ts';
 import { createLocalRepo } from '../sandbox/local-repo.ts';
@@ -63,7 +64,7 @@ const config = loadServiceConfig(
     redisPrefix: prefix,
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: join(dir, 'data'),
-    pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'BENCH_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
+    pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'BENCH_PASSPHRASE' }, plugins: 'off', env: { HOMEOSTAT_FLEET_URL: fleet.url } },
     // The sandbox stack only: the others cannot deploy here (no provider plugins) and would compete for the CPU.
     repositories: [{ id: 'infra', url: repo.remote, forge: 'github', webhookSecret: { env: 'BENCH_SECRET' }, stacks: ['sandbox'] }],
     // Loopback only, and the bench calls no API route.
@@ -109,6 +110,8 @@ try {
   const cliEnv = {
     ...process.env,
     ...toolchain.engineEnv,
+    // As the service's engine runs here (pulumi.plugins off), not as the shell happens to say.
+    ...pluginEnvVars({ mode: 'off' }),
     PULUMI_BACKEND_URL: `file://${join(dir, 'cli-state')}`,
     PULUMI_CONFIG_PASSPHRASE: 'bench',
     PULUMI_HOME: join(dir, 'cli-home'),

@@ -119,7 +119,7 @@ export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unkn
     redisPrefix: 'sandbox',
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: input.dataDir,
-    pulumi: { backendUrl: `file://${input.stateDir}`, passphrase: { env: input.secretEnv.passphrase }, env: { HOMEOSTAT_FLEET_URL: input.fleetUrl } },
+    pulumi: { backendUrl: `file://${input.stateDir}`, passphrase: { env: input.secretEnv.passphrase }, plugins: 'off', env: { HOMEOSTAT_FLEET_URL: input.fleetUrl } },
     telemetry: { enabled: true, endpoint: input.motoUrl, region: 'us-east-1', ...w.telemetry, diagnosis: w.diagnosis },
     forecast: { enabled: true, horizonMinutes: w.forecast.horizonMinutes },
     remediation: {

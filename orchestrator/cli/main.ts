@@ -13,6 +13,8 @@ import { startService } from '../service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../timeline/timeline-event.ts';
 import { createApiClient, readApiToken } from './api-client.ts';
 import { parsePulumiInvocation, PULUMI_USAGE, runPulumiForPerson } from './pulumi-command.ts';
+import { checkPlugins } from './plugins-command.ts';
+import { formatPluginsReport } from '../plan/plugin-check.ts';
 import type { IncidentRecord } from '../correlate/incident-store.ts';
 import { listPlaybooks } from '../../remediations/index.ts';
 import { formatGraph, formatIncidents, formatRemediations, formatReviews, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
@@ -235,6 +237,18 @@ program
     const toolchain = resolveToolchain();
     const versions = { homeostat: toolchain.homeostatVersion, node: toolchain.node.version, pulumi: toolchain.pulumiVersion };
     print(versions, () => `homeostat ${versions.homeostat}\nNode.js ${versions.node}\nPulumi ${versions.pulumi}`);
+  });
+
+program
+  .command('plugins')
+  .description('the provider plugins the stacks need (pulumi.plugins)')
+  .command('check')
+  .description('for every configured stack, the plugins its program needs and whether the engine finds them; exit 1 when one is missing')
+  .requiredOption('-c, --config <file>', 'service config (YAML)')
+  .action(async (opts: { config: string }) => {
+    const report = await checkPlugins(loadServiceConfigFile(opts.config));
+    print(report, () => formatPluginsReport(report));
+    process.exitCode = report.ok ? 0 : 1;
   });
 
 program

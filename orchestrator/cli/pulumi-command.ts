@@ -48,7 +48,7 @@ export async function runPulumiForPerson(invocation: PulumiInvocation): Promise<
   const toolchain = resolveToolchain(pulumiDir ? { ...process.env, HOMEOSTAT_PULUMI_DIR: pulumiDir } : process.env);
   let backend: Record<string, string> = {};
   if (config) {
-    const settings = { backendUrl: config.pulumi.backendUrl, passphrase: config.pulumi.passphrase.reveal(), env: config.pulumi.env };
+    const settings = { backendUrl: config.pulumi.backendUrl, passphrase: config.pulumi.passphrase.reveal(), env: config.pulumi.env, plugins: config.pulumi.plugins };
     // As the service does at start-up: a file backend and its engine home exist before the engine looks.
     if (settings.backendUrl.startsWith('file://')) await mkdir(new URL(settings.backendUrl).pathname, { recursive: true });
     const home = engineHome(settings);

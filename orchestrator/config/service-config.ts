@@ -9,6 +9,7 @@ import { NotificationsConfigSchema, readNotifications, type NotificationsConfig 
 import { LogConfigSchema } from './log-config.ts';
 import { ForgeConfigSchema, forgeTokenEnvs, readForgeConfig, type ForgeConfig } from './forge-config.ts';
 import { ForecastConfigSchema, RemediationConfigSchema, TelemetryConfigSchema } from './aiops-config.ts';
+import { PluginsConfigSchema } from './plugins-config.ts';
 
 /**
  * The service's config: a YAML file plus environment variables, validated at
@@ -133,6 +134,8 @@ export const ServiceConfigSchema = z
          * programs see them too.
          */
         engineEnv: EnvNamesSchema.default([]),
+        /** Where provider plugins come from: `acquire` (default), `preinstalled` or `off` (`config/plugins-config.ts`). */
+        plugins: PluginsConfigSchema,
       })
       .strict(),
     policy: z
@@ -310,7 +313,11 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
     ...rest,
     dataDir,
     policy: { ...cfg.policy, packs },
-    pulumi: { ...cfg.pulumi, passphrase: read(cfg.pulumi.passphrase, 'pulumi.passphrase') },
+    pulumi: {
+      ...cfg.pulumi,
+      passphrase: read(cfg.pulumi.passphrase, 'pulumi.passphrase'),
+      plugins: cfg.pulumi.plugins.mode === 'preinstalled' ? { mode: 'preinstalled', dir: resolve(baseDir, cfg.pulumi.plugins.dir) } : cfg.pulumi.plugins,
+    },
     repositories: cfg.repositories.map((r, i) => {
       const { webhookSecret, ...rest } = r;
       return webhookSecret ? { ...rest, webhookSecret: read(webhookSecret, `repositories.${i}.webhookSecret`) } : rest;

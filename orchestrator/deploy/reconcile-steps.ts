@@ -167,7 +167,7 @@ export async function runEngine(ctx: WorkerContext, rec: Reconciliation, input: 
     const text = failedRun.error ?? failedRun.summary.errors.join('\n');
     if (ctx.shutdown.aborted) throw new WaitingError('Cancelled', 'cancelled by shutdown');
     const classified = classifyEngineError(text);
-    const advice = classified.reason === 'MissingPlugin' ? missingPluginAdvice(text) : undefined;
+    const advice = classified.reason === 'MissingPlugin' ? missingPluginAdvice(text, ctx.deps.plugins) : undefined;
     throw engineFailure(classified, `${firstLine(text)}${advice ? `; ${advice}` : ''}`);
   }
   return outcome;

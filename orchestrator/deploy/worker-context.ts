@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { declaredEngineEnv } from '../engine/engine-env.ts';
 import type { StackRef, StackRunner } from '../engine/stack-runner.ts';
+import type { PluginsConfig } from '../config/plugins-config.ts';
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { PolicyConfig } from '../plan/policy-config.ts';
 import type { DeployJobData } from '../queue/deploy-job.ts';
@@ -52,6 +53,8 @@ export interface DeployWorkerDeps {
   jobLockMs?: number;
   /** Called with every finished run (metrics). */
   onRunFinished?: (run: RunRecord) => void;
+  /** Where the engine's plugins come from (`pulumi.plugins`): a missing plugin's advice fits it. Default: advice that names no mode. */
+  plugins?: PluginsConfig;
   /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
   forge?: (repoId: string) => ForgeAdapter | undefined;
 }

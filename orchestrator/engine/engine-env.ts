@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { PluginsConfig } from '../config/plugins-config.ts';
 
 /**
  * The environment every engine process of Homeostat runs with: the service's
@@ -15,8 +16,14 @@ export interface EngineEnvSettings {
   backendUrl: string;
   /** Passphrase of the passphrase secrets provider. Never logged. */
   passphrase: string;
-  /** Engine home (plugins, workspace settings); default: a `pulumi-home` folder beside a file backend, else the user's. */
+  /**
+   * Engine home (plugins, workspace settings); default: a `pulumi-home` folder
+   * beside a file backend, else the user's. A `preinstalled` plugin folder's
+   * parent wins over both (see {@link engineHome}).
+   */
   pulumiHome?: string;
+  /** Where plugins come from (`pulumi.plugins`); decides plugin acquisition and, for `preinstalled`, the engine home. */
+  plugins: PluginsConfig;
   /** More environment for the engine, the program and its providers (values). */
   env?: Record<string, string>;
   /**
@@ -38,9 +45,21 @@ export const ENGINE_BASE_VARS: readonly string[] = ['PATH', 'HOME', 'USER', 'LOG
  * Where the engine keeps its home: the settings' own, or beside a file
  * backend (so that a machine's several sandboxes and tests never share one).
  */
-export function engineHome(settings: Pick<EngineEnvSettings, 'backendUrl' | 'pulumiHome'>): string | undefined {
+export function engineHome(settings: Pick<EngineEnvSettings, 'backendUrl' | 'pulumiHome'> & { plugins?: PluginsConfig }): string | undefined {
+  // The engine reads plugins only from $PULUMI_HOME/plugins: a preinstalled folder decides the home.
+  if (settings.plugins?.mode === 'preinstalled') return dirname(settings.plugins.dir.replace(/\/+$/, ''));
   if (settings.pulumiHome) return settings.pulumiHome;
   return settings.backendUrl.startsWith('file://') ? join(new URL(settings.backendUrl).pathname, '..', 'pulumi-home') : undefined;
+}
+
+/**
+ * Plugin acquisition as the mode wants it. Set explicitly either way, so that
+ * nothing inherited (a shell that sourced `scripts/lib/env.sh`, which turns it
+ * off for people's own `pulumi` commands) decides it for a service set to
+ * `acquire`.
+ */
+export function pluginEnvVars(plugins: PluginsConfig): Record<string, string> {
+  return { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: plugins.mode === 'acquire' ? 'false' : 'true' };
 }
 
 /** The variables that point the engine at the backend and keep it away from Pulumi Cloud. */
@@ -51,7 +70,7 @@ export function engineEnvVars(settings: EngineEnvSettings): Record<string, strin
     PULUMI_BACKEND_URL: settings.backendUrl,
     PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
     PULUMI_SKIP_UPDATE_CHECK: 'true',
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    ...pluginEnvVars(settings.plugins),
     ...(home ? { PULUMI_HOME: home } : {}),
   };
 }

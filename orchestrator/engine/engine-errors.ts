@@ -1,3 +1,4 @@
+import type { PluginsConfig } from '../config/plugins-config.ts';
 import type { RunReason } from '../records/run-record.ts';
 
 /**
@@ -24,7 +25,9 @@ export const ENGINE_ERROR_TABLE: readonly { pattern: RegExp; kind: FailureKind; 
   { pattern: /another update is currently in progress|\[409\] Conflict/i, kind: 'waiting', reason: 'ConcurrentUpdate' },
   { pattern: /the stack is currently locked|stack is locked/i, kind: 'waiting', reason: 'StackLocked' },
   { pattern: /passphrase must be set|incorrect passphrase|failed to decrypt|secrets? provider|could not decrypt|missing required configuration (?:variable|value)/i, kind: 'stalled', reason: 'MissingSecret' },
-  // A plugin does not appear by itself: automatic acquisition is off, and the same commit would fail again.
+  // pulumi.plugins is acquire and the download failed: the site may answer later, so retried with backoff.
+  { pattern: /could not automatically download and install (?:resource|language|analyzer) plugin/i, kind: 'transient', reason: 'MissingPlugin' },
+  // A plugin that the engine could not find (acquisition off) does not appear by itself: the same commit would fail again.
   { pattern: /no (?:resource|language|analyzer) plugin '[^']+' found|could not find plugin|plugin \S+ (?:v\S+ )?(?:was )?not found/i, kind: 'stalled', reason: 'MissingPlugin' },
   { pattern: /invalid stack config|Program exited with non-zero exit code|TSError|SyntaxError|TypeError|ReferenceError|Cannot find module|failed to load|unhandled exception/i, kind: 'stalled', reason: 'InvalidProgram' },
 ];
@@ -37,13 +40,30 @@ export function classifyEngineError(text: string, hasMandatoryViolation = false)
 }
 
 /**
- * What a person does about a missing plugin, read off the engine's text:
- * `no resource plugin 'pulumi-resource-aws' found in the workspace at version
- * v7.48.0` names its kind, name and version. Undefined when the text does not.
+ * What a person does about a missing plugin, read off the engine's text
+ * (`no resource plugin 'pulumi-resource-aws' found in the workspace at
+ * version v7.48.0` names its kind, name and version) and fitted to where the
+ * service's plugins come from (`pulumi.plugins`). Undefined when the text
+ * names no plugin. Without `plugins`, the advice names no mode.
  */
-export function missingPluginAdvice(text: string): string | undefined {
-  const m = /no (resource|language|analyzer) plugin 'pulumi-(?:resource|language|analyzer)-([A-Za-z0-9_.-]+)' found[^\n]*?version v?([0-9][0-9A-Za-z.+-]*)/.exec(text);
+export function missingPluginAdvice(text: string, plugins?: PluginsConfig): string | undefined {
+  // `no resource plugin '…' found … at version v…` (acquisition off) or `Could not automatically download and install resource plugin '…' at version v…` (acquire).
+  const m = /(?:no|install) (resource|language|analyzer) plugin 'pulumi-(?:resource|language|analyzer)-([A-Za-z0-9_.-]+)'[^\n]*?version v?([0-9][0-9A-Za-z.+-]*)/.exec(text);
   if (!m) return undefined;
-  const [, kind, name, version] = m;
-  return `install it where the service's engine looks (its PULUMI_HOME): \`pulumi plugin install ${kind} ${name} ${version}\`, or put pulumi-${kind}-${name} on the engine's PATH; then push again or run the stack by hand`;
+  const [, kind, name, version] = m as unknown as [string, string, string, string];
+  const install = `pulumi plugin install ${kind} ${name} ${version}`;
+  const again = 'then push again or run the stack by hand';
+  switch (plugins?.mode) {
+    case 'acquire':
+      return `pulumi.plugins is acquire but the engine could not get it: let the service reach the plugin's download site, or install it into the engine's home by hand (\`homeostat pulumi -c <service config> plugin install ${kind} ${name} ${version}\`); ${again}`;
+    case 'preinstalled': {
+      // The engine home is the folder's parent (config/plugins-config.ts).
+      const home = plugins.dir.replace(/\/+$/, '').replace(/\/[^/]+$/, '') || '/';
+      return `pulumi.plugins is preinstalled: install it into ${plugins.dir} from the plugin's archive (pulumi-${kind}-${name}-v${version}-<os>-<arch>.tar.gz, fetched where it can be downloaded): \`PULUMI_HOME=${home} ${install} --file <archive>\`; ${again}`;
+    }
+    case 'off':
+      return `pulumi.plugins is off (no acquisition, no plugin folder): set it to acquire to let the engine download ${kind} plugin ${name} ${version}, or to {mode: preinstalled, dir: <folder named plugins>} with the plugin installed there (\`${install} --file <archive>\`); ${again}`;
+    default:
+      return `install it where the service's engine looks (its PULUMI_HOME): \`${install}\`, or put pulumi-${kind}-${name} on the engine's PATH; ${again}`;
+  }
 }

@@ -34,7 +34,9 @@ export interface Toolchain {
   /**
    * Environment for any process that runs the engine: PATH with this very
    * Node.js, the engine, its language host and the dynamic-provider
-   * launcher, and Pulumi Cloud off.
+   * launcher, and Pulumi Cloud off. Plugin acquisition is not decided
+   * here but by the service's `pulumi.plugins` (`engine/engine-env.ts`,
+   * `pluginEnvVars`).
    */
   engineEnv: Record<string, string>;
 }
@@ -76,7 +78,6 @@ export function resolveToolchain(env: NodeJS.ProcessEnv = process.env): Toolchai
     engineEnv: {
       PATH: path,
       PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     },
   };
 }

@@ -36,6 +36,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     backendUrl: config.pulumi.backendUrl,
     passphrase: config.pulumi.passphrase.reveal(),
     policyPacks: [],
+    plugins: config.pulumi.plugins,
     env: { ...options.toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
     passEnv: config.pulumi.engineEnv,
   });
@@ -71,6 +72,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
     ...(options.workerId ? { workerId: options.workerId } : {}),
     forge: parts.forgeOf,
+    plugins: config.pulumi.plugins,
     onRunFinished: (run) => countRun(parts, run),
   });
   const poller = startPoller({ redis: parts.redis, prefix: parts.prefix, repos: config.repositories, intake: parts.intake, emit });

@@ -43,5 +43,9 @@ export HOMEOSTAT_MOTO_VENV="$HOMEOSTAT_CACHE/moto-$MOTO_VERSION"
 # ships with @pulumi/pulumi on PATH; nothing may reach Pulumi Cloud.
 export PATH="$HOMEOSTAT_PULUMI_DIR:$HOMEOSTAT_ROOT/node_modules/@pulumi/pulumi:$HOMEOSTAT_MOTO_VENV/bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+# Only for a bare `pulumi` typed in this shell (nothing here can download
+# plugins), and only when the shell has not said otherwise. The engines of the
+# service and of `homeostat pulumi -c` get the value of the config's
+# `pulumi.plugins` set explicitly, so this never overrides `acquire`.
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}"
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=false

@@ -56,7 +56,7 @@ export async function createGitopsFixture(overrides: Record<string, unknown> = {
     redisPrefix: prefix,
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: join(dir, 'data'),
-    pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'TEST_PASSPHRASE' }, env: { HOMEOSTAT_FLEET_URL: fleet.url } },
+    pulumi: { backendUrl: `file://${join(dir, 'state')}`, passphrase: { env: 'TEST_PASSPHRASE' }, plugins: 'off', env: { HOMEOSTAT_FLEET_URL: fleet.url } },
     repositories: [{ id: 'infra', url: repo.remote, deployBranch: 'main', forge: 'github', webhookSecret: { env: 'TEST_WEBHOOK_SECRET' }, ...repoOverrides }],
     // The API as the test principals call it (test-tokens.ts); a case may override it with `auth: 'none'`.
     auth: tokenAuthDoc(),

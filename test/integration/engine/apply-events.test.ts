@@ -35,7 +35,7 @@ describe('engine: apply passes on every event of its preview and of its update',
     writeFileSync(join(workDir, 'index.js'), PROGRAM);
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(workDir, 'node_modules'), 'dir');
     const toolchain = resolveToolchain();
-    runner = await createStackRunner({ pulumiDir: toolchain.pulumiDir, backendUrl: `file://${join(root, 'state')}`, passphrase: 'apply-events-passphrase', policyPacks: [], env: toolchain.engineEnv });
+    runner = await createStackRunner({ pulumiDir: toolchain.pulumiDir, backendUrl: `file://${join(root, 'state')}`, passphrase: 'apply-events-passphrase', policyPacks: [], plugins: { mode: 'off' }, env: toolchain.engineEnv });
   });
 
   after(() => {

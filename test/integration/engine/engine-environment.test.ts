@@ -53,7 +53,7 @@ describe('engine: a program sees the allow-listed environment, never the service
     const backendUrl = `file://${join(root, 'state')}`;
     mkdirSync(join(root, 'state'));
     const toolchain = resolveToolchain();
-    runner = await createStackRunner({ pulumiDir: toolchain.pulumiDir, backendUrl, passphrase: 'engine-env-passphrase', policyPacks: [], env: toolchain.engineEnv });
+    runner = await createStackRunner({ pulumiDir: toolchain.pulumiDir, backendUrl, passphrase: 'engine-env-passphrase', policyPacks: [], plugins: { mode: 'off' }, env: toolchain.engineEnv });
   });
 
   after(() => {
@@ -87,6 +87,7 @@ describe('engine: a program sees the allow-listed environment, never the service
       assert.match(env.PULUMI_BACKEND_URL ?? '', /^file:\/\//);
       assert.equal(env.PULUMI_CONFIG_PASSPHRASE, 'engine-env-passphrase', 'inherent: the engine needs it, and the program shares its environment');
       assert.ok(env.PATH?.includes(resolveToolchain().pulumiDir), 'the toolchain\'s PATH');
+      assert.equal(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION, 'true', 'pulumi.plugins off: no acquisition');
       // Nothing beyond the allow-list, the engine's own variables and the Node.js runtime's.
       const unexpected = Object.keys(env).filter((k) => !/^(PATH|HOME|USER|LOGNAME|TMPDIR|LANG|LC_ALL|LC_CTYPE|TZ|PROBE_REGION_SETTING|PULUMI_.*|NODE_.*)$/.test(k));
       assert.deepEqual(unexpected, []);

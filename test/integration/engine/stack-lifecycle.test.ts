@@ -33,6 +33,7 @@ describe('engine: the sandbox stack through the Automation API and the real engi
       backendUrl: checkout.backendUrl,
       passphrase: 'integration-test-passphrase',
       policyPacks: [join(checkout.dir, 'policies')],
+      plugins: { mode: 'off' },
       env: { ...toolchain.engineEnv, HOMEOSTAT_FLEET_URL: fleet.url },
     });
   });

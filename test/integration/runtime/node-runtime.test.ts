@@ -76,6 +76,7 @@ describe('runtime: Node.js 22+ and the pinned engine, for the service and for a 
           'pulumi:',
           `  backendUrl: file://${join(dir, 'state')}`,
           '  passphrase: { env: TEST_PASSPHRASE }',
+          '  plugins: off',
           'repositories: [{ id: infra, url: /nonexistent/infra.git }]',
           '',
         ].join('\n'),

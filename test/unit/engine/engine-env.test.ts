@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { declaredEngineEnv, engineEnvironment, engineEnvVars, engineHome } from '../../../orchestrator/engine/engine-env.ts';
+import type { PluginsConfig } from '../../../orchestrator/config/plugins-config.ts';
+
+const OFF: PluginsConfig = { mode: 'off' };
 import { hideAmbient } from '../../../orchestrator/engine/sealed-command.ts';
 
 describe('engine environment: the service and a person see the same backend', () => {
   it('points the engine at the backend and the passphrase, and away from Pulumi Cloud', () => {
-    const env = engineEnvVars({ backendUrl: 's3://acme-state', passphrase: 'p4ss' });
+    const env = engineEnvVars({ backendUrl: 's3://acme-state', passphrase: 'p4ss', plugins: OFF });
     assert.equal(env.PULUMI_BACKEND_URL, 's3://acme-state');
     assert.equal(env.PULUMI_CONFIG_PASSPHRASE, 'p4ss');
     assert.equal(env.PULUMI_SKIP_UPDATE_CHECK, 'true');
@@ -14,12 +17,36 @@ describe('engine environment: the service and a person see the same backend', ()
 
   it('keeps a file backend\'s engine home beside its state', () => {
     assert.equal(engineHome({ backendUrl: 'file:///var/lib/homeostat/state' }), '/var/lib/homeostat/pulumi-home');
-    assert.equal(engineEnvVars({ backendUrl: 'file:///srv/h/state', passphrase: 'x' }).PULUMI_HOME, '/srv/h/pulumi-home');
+    assert.equal(engineEnvVars({ backendUrl: 'file:///srv/h/state', passphrase: 'x', plugins: OFF }).PULUMI_HOME, '/srv/h/pulumi-home');
     assert.equal(engineHome({ backendUrl: 'file:///srv/h/state', pulumiHome: '/opt/ph' }), '/opt/ph');
   });
 
+  describe('pulumi.plugins: one setting decides plugin acquisition and where plugins are found', () => {
+    const base = { backendUrl: 'file:///srv/h/state', passphrase: 'x' };
+
+    it('acquire: acquisition on, said explicitly, whatever the service inherited or the config adds', () => {
+      const settings = { ...base, plugins: { mode: 'acquire' } as const, env: { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true' } };
+      // A service started from a shell that sourced scripts/lib/env.sh has the variable set to true.
+      const env = engineEnvironment({ ...settings, passEnv: ['PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION'] }, { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true' });
+      assert.equal(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION, 'false');
+      assert.equal(env.PULUMI_HOME, '/srv/h/pulumi-home', 'downloaded plugins go to the engine home beside the state');
+    });
+
+    it('preinstalled: acquisition off, and the engine home is the plugin folder\'s parent (the engine reads $PULUMI_HOME/plugins)', () => {
+      const env = engineEnvVars({ ...base, pulumiHome: '/opt/ph', plugins: { mode: 'preinstalled', dir: '/opt/airgap/pulumi-home/plugins/' } });
+      assert.equal(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION, 'true');
+      assert.equal(env.PULUMI_HOME, '/opt/airgap/pulumi-home');
+    });
+
+    it('off: acquisition off, the engine home as without plugins', () => {
+      const env = engineEnvVars({ ...base, plugins: OFF });
+      assert.equal(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION, 'true');
+      assert.equal(env.PULUMI_HOME, '/srv/h/pulumi-home');
+    });
+  });
+
   it('lets the config add variables but never override the backend settings', () => {
-    const env = engineEnvVars({ backendUrl: 'file:///s/state', passphrase: 'x', env: { AWS_REGION: 'eu-west-1', PULUMI_BACKEND_URL: 'https://api.pulumi.com' } });
+    const env = engineEnvVars({ backendUrl: 'file:///s/state', passphrase: 'x', plugins: OFF, env: { AWS_REGION: 'eu-west-1', PULUMI_BACKEND_URL: 'https://api.pulumi.com' } });
     assert.equal(env.AWS_REGION, 'eu-west-1');
     assert.equal(env.PULUMI_BACKEND_URL, 'file:///s/state');
   });
@@ -37,7 +64,7 @@ describe('engine environment: the service and a person see the same backend', ()
       AWS_SECRET_ACCESS_KEY: 'aws-secret',
       BACKEND_KEY: 'backend-secret',
     };
-    const settings = { backendUrl: 'file:///s/state', passphrase: 'p4ss', env: { PATH: '/opt/node/bin:/opt/pulumi/bin:/usr/bin', HOMEOSTAT_FLEET_URL: 'http://127.0.0.1:9' } };
+    const settings = { backendUrl: 'file:///s/state', passphrase: 'p4ss', plugins: OFF, env: { PATH: '/opt/node/bin:/opt/pulumi/bin:/usr/bin', HOMEOSTAT_FLEET_URL: 'http://127.0.0.1:9' } };
 
     it('keeps the basics, the settings and the backend, and drops every other variable of the service', () => {
       const env = engineEnvironment(settings, service);
