@@ -5,6 +5,7 @@ import { parseStackKey } from '../model/stack-key.ts';
 import type { DeployJobData } from '../queue/deploy-job.ts';
 import { blockRun, type StackStatus } from '../records/stack-status.ts';
 import { recordSkipped } from './deploy-run.ts';
+import { timelineEvent } from '../timeline/timeline-event.ts';
 import type { WorkerContext } from './worker-context.ts';
 
 /** BullMQ states of a job that has not finished. */
@@ -48,6 +49,8 @@ export async function holdBack(ctx: WorkerContext, job: Job<DeployJobData>, data
       await recordSkipped(ctx, job, data, 'Blocked', gate.blocked);
       const status: StackStatus = await ctx.deps.store.status(key);
       await ctx.deps.store.saveStatus(blockRun(status, data.commit, gate.blocked, new Date().toISOString()));
+      // Once per job, like the record: what a person is told (notifications read the timeline).
+      ctx.emit(timelineEvent('error', `Blocked: ${gate.blocked}`, { stack: data.target.stack, commit: data.commit, outcome: 'blocked', details: { reason: 'Blocked' } }));
     }
   }
   await job.moveToDelayed(Date.now() + ('wait' in gate ? DEPENDENCY_WAIT_MS : BLOCKED_RECHECK_MS), token);

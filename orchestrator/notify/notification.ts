@@ -16,6 +16,7 @@ export const NOTIFICATION_KINDS = [
   'remediation.escalated',
   'drift.found',
   'run.failed',
+  'stack.blocked',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -53,6 +54,7 @@ export function kindOf(e: Pick<TimelineEvent, 'type' | 'outcome' | 'details'>): 
       return 'drift.found';
     case 'error':
       // A deploy that failed for good (its stack stalls on the commit, or the retries ran out); a retry to come is not news yet.
+      if (e.outcome === 'blocked') return 'stack.blocked';
       return e.outcome === 'failed' && e.details?.final === true ? 'run.failed' : undefined;
     default:
       return undefined;
@@ -69,6 +71,7 @@ const TITLES: Record<NotificationKind, string> = {
   'remediation.escalated': 'Remediation needs a person',
   'drift.found': 'Drift found',
   'run.failed': 'Deploy failed',
+  'stack.blocked': 'Deploy blocked by a failed dependency',
 };
 
 /** The notification for a timeline event, or undefined when it is not worth one; `id` comes from the caller (pure code makes no random ids). */

@@ -20,6 +20,7 @@ describe('notifications: which steps of the loop are told, and how', () => {
       [{ type: 'rollback', outcome: 'escalated' }, 'remediation.escalated'],
       [{ type: 'drift', outcome: 'report' }, 'drift.found'],
       [{ type: 'error', outcome: 'failed', details: { final: true } }, 'run.failed'],
+      [{ type: 'error', outcome: 'blocked', details: { reason: 'Blocked' } }, 'stack.blocked'],
       [{ type: 'error', outcome: 'failed', details: { final: false } }, undefined],
       [{ type: 'error', outcome: 'aborted', details: { final: true } }, undefined],
       [{ type: 'anomaly' }, undefined],
