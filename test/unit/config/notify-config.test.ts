@@ -67,7 +67,7 @@ describe('service config: notifications', () => {
       'notifications.targets.0.secret: a webhook target needs a signing secret, so that its receiver can tell our messages from forged ones',
       'notifications.targets.1.id: lower-case letters, digits and dashes, a letter or digit first',
       "notifications.targets.2.kind: Invalid option: expected one of \"slack\"|\"webhook\"",
-      'notifications.targets.3.events.0: Invalid option: expected one of "incident.opened"|"incident.resolved"|"review.waiting"|"remediation.applied"|"remediation.verified"|"remediation.reverted"|"remediation.escalated"|"drift.found"|"run.failed"',
+      'notifications.targets.3.events.0: Invalid option: expected one of "incident.opened"|"incident.resolved"|"review.waiting"|"remediation.applied"|"remediation.verified"|"remediation.reverted"|"remediation.escalated"|"drift.found"|"run.failed"|"stack.blocked"',
     ]);
     assert.deepEqual(problems({ targets: [{ id: 'ops', kind: 'slack', url: { env: 'SLACK' } }, { id: 'ops', kind: 'slack', url: { env: 'SLACK' } }] }), ['notifications.targets.1.id: duplicate target id ops']);
     assert.deepEqual(problems({ targets: [{ id: 'ops', kind: 'slack', url: { env: 'NOT_SET' } }] }), ['notifications.targets.0.url: environment variable NOT_SET is not set']);
