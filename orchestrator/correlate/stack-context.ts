@@ -1,7 +1,6 @@
 import { TopologySchema, type Topology } from './index.ts';
 import { deploymentsFromRuns, type Deployment } from '../diagnose/index.ts';
-import { dependenciesOf } from '../graph/dependency-gate.ts';
-import { graphOfStatuses } from '../graph/stack-graph.ts';
+import { directDependenciesOf, graphOfStatuses } from '../graph/stack-graph.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { StackStatus } from '../records/stack-status.ts';
 import type { WatchedStack } from '../telemetry/index.ts';
@@ -27,7 +26,7 @@ export function contextFrom(statuses: readonly StackStatus[], runs: readonly Run
   for (const s of statuses) {
     const contract = StackContractSchema.safeParse(s.outputs?.homeostat);
     if (!contract.success) continue;
-    stacks[s.stackKey] = { contract: contract.data, dependsOn: dependenciesOf(graph, s.stackKey) };
+    stacks[s.stackKey] = { contract: contract.data, dependsOn: directDependenciesOf(graph, s.stackKey) };
     watched.push({ stackKey: s.stackKey, healthSignals: contract.data.healthSignals, alarms: contract.data.alarms });
   }
   return { topology: TopologySchema.parse({ stacks }), watched, deployments: deploymentsFromRuns(runs) };

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { IncidentStore } from '../correlate/incident-store.ts';
-import { dependenciesOf, directDependentsOf } from '../graph/dependency-gate.ts';
-import { graphOfStatuses } from '../graph/stack-graph.ts';
+import { directDependenciesOf, directDependentsOf, graphOfStatuses } from '../graph/stack-graph.ts';
 import { HttpError } from '../http/http-error.ts';
 import { requestField } from '../http/request-fields.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -92,7 +91,7 @@ export function createDashboardRoutes(deps: DashboardDeps): DashboardRoutes {
       const status = statuses.find((s) => s.stackKey === key);
       if (!status) throw new HttpError(404, `no stack ${key}`);
       const graph = graphOfStatuses(statuses);
-      return sendJson(reply, 200, { stackKey: key, known: status.links !== undefined, dependsOn: dependenciesOf(graph, key), dependents: directDependentsOf(graph, key) });
+      return sendJson(reply, 200, { stackKey: key, known: status.links !== undefined, dependsOn: directDependenciesOf(graph, key), dependents: directDependentsOf(graph, key) });
     });
     if (deps.events) registerEventStream(app, deps.events);
   };

@@ -1,6 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
-import { dependenciesOf, dependencyGate, type DependencyState, type GateDecision } from '../graph/dependency-gate.ts';
-import { graphOfStatuses } from '../graph/stack-graph.ts';
+import { dependencyGate, type DependencyState, type GateDecision } from '../graph/dependency-gate.ts';
+import { directDependenciesOf, graphOfStatuses } from '../graph/stack-graph.ts';
 import { parseStackKey } from '../model/stack-key.ts';
 import type { DeployJobData } from '../queue/deploy-job.ts';
 import { blockRun, type StackStatus } from '../records/stack-status.ts';
@@ -19,7 +19,7 @@ export const BLOCKED_RECHECK_MS = 15_000;
 export async function gateOnDependencies(ctx: WorkerContext, key: string): Promise<GateDecision> {
   const statuses = await ctx.deps.store.statuses();
   const graph = graphOfStatuses(statuses);
-  const needed = dependenciesOf(graph, key);
+  const needed = directDependenciesOf(graph, key);
   if (needed.length === 0 && !graph.cycle?.includes(key)) return { go: true };
   const states: DependencyState[] = [];
   for (const dep of needed) {

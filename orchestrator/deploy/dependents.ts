@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { directDependentsOf } from '../graph/dependency-gate.ts';
-import { graphOfStatuses } from '../graph/stack-graph.ts';
+import { directDependentsOf, graphOfStatuses } from '../graph/stack-graph.ts';
 import { parseStackKey } from '../model/stack-key.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';

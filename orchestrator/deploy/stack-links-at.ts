@@ -2,14 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { declaredLinks } from '../graph/stack-links.ts';
 import { parsePulumiYaml, stackConfigFileOf } from '../plan/project-layout.ts';
+import type { StackLinks } from '../records/stack-status.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
 import { StalledError } from './deploy-errors.ts';
 
-/** A stack's project name and declared dependencies, read from the commit it runs. */
-export interface DeclaredStackLinks {
-  project: string;
-  dependsOn: string[];
-}
+/** A stack's links as its own files give them (the project name and declared dependencies); the engine adds the references. */
+export type DeclaredStackLinks = Omit<StackLinks, 'references'>;
 
 /**
  * Reads the project's `Pulumi.yaml` and the stack's config file at the

@@ -33,13 +33,3 @@ export function dependencyGate(stackKey: string, graph: Pick<StackGraph, 'cycle'
   if (failed.length > 0) return { go: false, blocked: failed.map((d) => `${d.stackKey} failed (${d.failure})`).join('; ') };
   return { go: true };
 }
-
-/** The stacks `stackKey` depends on directly. */
-export function dependenciesOf(graph: Pick<StackGraph, 'edges'>, stackKey: string): string[] {
-  return [...new Set(graph.edges.filter((e) => e.from === stackKey && e.to !== stackKey).map((e) => e.to))].sort();
-}
-
-/** The stacks that read `stackKey` directly: an output change of it reaches them. */
-export function directDependentsOf(graph: Pick<StackGraph, 'edges'>, stackKey: string): string[] {
-  return [...new Set(graph.edges.filter((e) => e.to === stackKey && e.from !== stackKey).map((e) => e.from))].sort();
-}

@@ -163,17 +163,25 @@ function adjacency(nodes: readonly string[], edges: readonly GraphEdge[]): Map<s
   return next;
 }
 
-/** The stacks that depend on `stackKey`, directly or through others (what an output change of it reaches). */
+/** The stacks `stackKey` depends on directly (what its apply waits for). */
+export function directDependenciesOf(graph: Pick<StackGraph, 'edges'>, stackKey: string): string[] {
+  return [...new Set(graph.edges.filter((e) => e.from === stackKey && e.to !== stackKey).map((e) => e.to))].sort();
+}
+
+/** The stacks that read `stackKey` directly: an output change of it reaches them. */
+export function directDependentsOf(graph: Pick<StackGraph, 'edges'>, stackKey: string): string[] {
+  return [...new Set(graph.edges.filter((e) => e.to === stackKey && e.from !== stackKey).map((e) => e.from))].sort();
+}
+
+/** The stacks that depend on `stackKey`, directly or through others (what a change of it reaches). */
 export function dependentsOf(graph: Pick<StackGraph, 'edges'>, stackKey: string): string[] {
   const found = new Set<string>();
   const queue = [stackKey];
   while (queue.length > 0) {
-    const at = queue.shift()!;
-    for (const e of graph.edges) {
-      if (e.to === at && !found.has(e.from) && e.from !== stackKey) {
-        found.add(e.from);
-        queue.push(e.from);
-      }
+    for (const from of directDependentsOf(graph, queue.shift()!)) {
+      if (from === stackKey || found.has(from)) continue;
+      found.add(from);
+      queue.push(from);
     }
   }
   return [...found].sort();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { dependenciesOf, dependencyGate, directDependentsOf } from '../../../orchestrator/graph/dependency-gate.ts';
-import type { GraphEdge } from '../../../orchestrator/graph/stack-graph.ts';
+import { dependencyGate } from '../../../orchestrator/graph/dependency-gate.ts';
+import { directDependenciesOf, directDependentsOf, type GraphEdge } from '../../../orchestrator/graph/stack-graph.ts';
 
 describe('dependency gate: a stack is applied after the stacks it depends on', () => {
   const ready = (stackKey: string) => ({ stackKey, pending: false, ready: true });
@@ -36,7 +36,7 @@ describe('dependency gate: a stack is applied after the stacks it depends on', (
       { from: 'infra/cluster/prod', to: 'infra/network/prod', via: 'reference', name: 'network/prod' },
       { from: 'infra/app/prod', to: 'infra/network/prod', via: 'dependsOn', name: 'network/prod' },
     ];
-    assert.deepEqual(dependenciesOf({ edges }, 'infra/app/prod'), ['infra/cluster/prod', 'infra/network/prod']);
+    assert.deepEqual(directDependenciesOf({ edges }, 'infra/app/prod'), ['infra/cluster/prod', 'infra/network/prod']);
     assert.deepEqual(directDependentsOf({ edges }, 'infra/network/prod'), ['infra/app/prod', 'infra/cluster/prod']);
     assert.deepEqual(directDependentsOf({ edges }, 'infra/app/prod'), []);
   });
