@@ -10,11 +10,20 @@
 #   4. moto server             moto[server] in a virtualenv (CloudWatch API)
 #   5. chromium                Debian package, for the dashboard's browser tests
 #   6. deploy/ check tools     helm, the Kubernetes OpenAPI schema, the ServiceMonitor
-#                              CRD and dockerfile-check, from the Go module proxy
+#                              CRD and dockerfile-check, from the Go module proxy;
+#                              for the tests only: `--no-test-tools` (npm start) leaves them out
 #
 # Everything it builds or downloads goes under $HOMEOSTAT_CACHE
 # (default ~/.cache/homeostat), never into the work tree, except node_modules.
 set -euo pipefail
+
+test_tools=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-test-tools) test_tools=0 ;;
+    *) printf 'setup: error: unknown option %s (expected --no-test-tools)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/env.sh
@@ -190,7 +199,8 @@ module_file() {
   mkdir -p "$(dirname "$3")"
   cp "$dir/$2" "$3.tmp" && chmod 0644 "$3.tmp" && mv "$3.tmp" "$3"
 }
-if command -v go >/dev/null 2>&1; then
+# The sandbox needs none of them: building helm takes minutes on a first run.
+if [ "$test_tools" = 1 ] && command -v go >/dev/null 2>&1; then
   helm_dir="$deploy_tools/helm-$HELM_VERSION"
   if [ "$("$helm_dir/helm" version --template '{{.Version}}' 2>/dev/null)" != "$HELM_VERSION" ]; then
     say "building helm $HELM_VERSION from the Go module proxy (first run only)"
