@@ -15,11 +15,16 @@ const UNFINISHED = new Set(['waiting', 'active', 'delayed', 'prioritized', 'wait
 export const DEPENDENCY_WAIT_MS = 1000;
 export const BLOCKED_RECHECK_MS = 15_000;
 
-/** The gate for `key`'s apply, from the stacks' statuses and the dependencies' queued jobs. */
-export async function gateOnDependencies(ctx: WorkerContext, key: string): Promise<GateDecision> {
+/**
+ * The gate for `key`'s apply, from the stacks' statuses and the dependencies' queued jobs.
+ * `atIntake` adds what the intake saw at the job's commit: declared dependencies of
+ * stacks not applied yet, and a cycle they close.
+ */
+export async function gateOnDependencies(ctx: WorkerContext, key: string, atIntake?: DeployJobData['graph']): Promise<GateDecision> {
   const statuses = await ctx.deps.store.statuses();
-  const graph = graphOfStatuses(statuses);
-  const needed = directDependenciesOf(graph, key);
+  const recorded = graphOfStatuses(statuses);
+  const graph = { cycle: recorded.cycle ?? atIntake?.cycle };
+  const needed = [...new Set([...directDependenciesOf(recorded, key), ...(atIntake?.dependencies ?? [])])].filter((d) => d !== key).sort();
   if (needed.length === 0 && !graph.cycle?.includes(key)) return { go: true };
   const states: DependencyState[] = [];
   for (const dep of needed) {

@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { directDependentsOf, graphOfStatuses } from '../graph/stack-graph.ts';
 import { parseStackKey } from '../model/stack-key.ts';
 import type { RunRecord } from '../records/run-record.ts';
@@ -13,9 +12,9 @@ import type { WorkerContext } from './worker-context.ts';
  * one of another repository at its own applied commit. Each waits for its
  * other dependencies at the deploy worker's gate.
  */
-export async function queueDependents(ctx: WorkerContext, run: RunRecord, before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): Promise<string[]> {
-  // `unchanged` too: an update that changed no resource may still change the outputs (a program of outputs alone).
-  if ((run.status !== 'applied' && run.status !== 'unchanged') || !after || isDeepStrictEqual(before ?? {}, after)) return [];
+export async function queueDependents(ctx: WorkerContext, run: RunRecord): Promise<string[]> {
+  // The apply says which outputs it changed (an outputs-only apply is `applied` too, see deploy-stack.ts).
+  if (run.status !== 'applied' || !run.changedOutputs?.length) return [];
   const statuses = await ctx.deps.store.statuses();
   const queued: string[] = [];
   for (const dependent of directDependentsOf(graphOfStatuses(statuses), run.stackKey)) {
@@ -31,7 +30,7 @@ export async function queueDependents(ctx: WorkerContext, run: RunRecord, before
     queued.push(dependent);
   }
   if (queued.length > 0) {
-    ctx.emit(timelineEvent('push', `outputs of ${run.target.stack} changed: applying the stacks that read them (${queued.join(', ')})`, { stack: run.target.stack, commit: run.commit, details: { dependents: queued } }));
+    ctx.emit(timelineEvent('push', `outputs of ${run.target.stack} changed (${run.changedOutputs.join(', ')}): applying the stacks that read them (${queued.join(', ')})`, { stack: run.target.stack, commit: run.commit, details: { dependents: queued } }));
   }
   return queued;
 }

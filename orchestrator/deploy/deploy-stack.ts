@@ -9,6 +9,7 @@ import { planPolicyPacks, type PolicyPackUse } from '../plan/policy-packs.ts';
 import { policyPackDigest } from '../source/pack-digest.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { changedOutputs } from './output-changes.ts';
 
 /** What one deploy of one stack at one commit came to. */
 export type DeployStatus = 'applied' | 'previewed' | 'unchanged' | 'policy-violation' | 'failed';
@@ -17,6 +18,8 @@ export interface DeployOutcome {
   status: DeployStatus;
   preview: RunResult;
   apply?: RunResult;
+  /** After an apply: the stack outputs it added, removed or gave a new value (see `output-changes.ts`). */
+  changedOutputs?: string[];
   /** Which policy packs ran: the pinned ones, the commit's own, and how they differ. */
   policyPacks: PolicyPackUse;
 }
@@ -125,9 +128,13 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
   emit(timelineEvent('preview', describeChanges(run.summary), { ...at, outcome: run.ok ? 'ok' : 'failed', details: { counts: run.summary.counts } }));
   const verdict = policyVerdict(run, at, emit);
   if (verdict) return { ...verdict, policyPacks };
-  const changed = changedResources(run.summary).length > 0;
-  emit(timelineEvent('apply', changed ? describeChanges(run.summary, true) : 'nothing to apply', { ...at, durationMs: run.durationMs, outcome: changed ? 'ok' : 'unchanged' }));
-  return { status: changed ? 'applied' : 'unchanged', preview: run, apply: run, policyPacks };
+  // A change is to a resource or to the outputs: other stacks read the outputs (a program of outputs alone changes only those).
+  const resources = changedResources(run.summary).length > 0;
+  const outputs = changedOutputs(deployed, run.summary.outputs);
+  const changed = resources || outputs.length > 0;
+  const what = [...(resources ? [describeChanges(run.summary, true)] : []), ...(outputs.length > 0 ? [`outputs changed: ${outputs.join(', ')}`] : [])];
+  emit(timelineEvent('apply', changed ? what.join('; ') : 'nothing to apply', { ...at, durationMs: run.durationMs, outcome: changed ? 'ok' : 'unchanged', ...(outputs.length > 0 ? { details: { changedOutputs: outputs } } : {}) }));
+  return { status: changed ? 'applied' : 'unchanged', preview: run, apply: run, changedOutputs: outputs, policyPacks };
 }
 
 /** Reports the policy result; returns the outcome when the run must stop here. */

@@ -106,7 +106,7 @@ async function processJob(ctx: WorkerContext, job: Job<DeployJobData>, token?: s
 
   // 3. Dependencies first (the stack graph): wait while one is being applied, hold back while one fails.
   if (data.apply && data.mode === 'deploy' && data.trigger.kind !== 'manual' && data.trigger.kind !== 'recovery') {
-    const gate = await gateOnDependencies(ctx, key);
+    const gate = await gateOnDependencies(ctx, key, data.graph);
     if (!gate.go) return holdBack(ctx, job, data, key, gate, token);
   }
 

@@ -177,13 +177,13 @@ export async function runEngine(ctx: WorkerContext, rec: Reconciliation, input: 
 export async function recordSuccess(ctx: WorkerContext, rec: Reconciliation, outcome: DeployOutcome): Promise<string> {
   const { run } = rec;
   run.status = outcome.status === 'applied' ? 'applied' : outcome.status === 'unchanged' ? 'unchanged' : 'previewed';
-  run.message = outcome.status;
+  run.message = outcome.changedOutputs?.length ? `${outcome.status}; outputs changed: ${outcome.changedOutputs.join(', ')}` : outcome.status;
+  if (outcome.changedOutputs) run.changedOutputs = outcome.changedOutputs;
   const settled = run.status === 'applied' || run.status === 'unchanged' ? (outcome.apply ?? outcome.preview).summary : undefined;
   // What the stack reads, as of this apply: the stack graph's edges (see graph/).
   const links = settled && rec.declared ? { project: rec.declared.project, references: settled.stackReferences, dependsOn: rec.declared.dependsOn } : undefined;
-  const outputsBefore = rec.status.outputs;
   await finishRun(ctx, rec, settled?.outputs, links);
-  await queueDependents(ctx, run, outputsBefore, settled?.outputs);
+  await queueDependents(ctx, run);
   return run.status;
 }
 

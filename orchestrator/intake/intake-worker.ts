@@ -1,6 +1,8 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { graphAtIntake, mergeDeclaredLinks } from '../graph/declared-at-commit.ts';
 import { graphOfStatuses, orderRank } from '../graph/stack-graph.ts';
+import { declaredAtCommit } from './declared-links-at-commit.ts';
 import { affectedStacks } from '../plan/affected-stacks.ts';
 import type { ProjectLayout } from '../plan/project-layout.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
@@ -51,6 +53,8 @@ export interface IntakePlan {
   targets: { target: StackId; reason: string; jobId: string; added: boolean }[];
   /** Stacks of the commit whose names are not safe to run (a `..` folder, a hidden name): never queued. */
   refused?: { project: string; stack: string; reason: string }[];
+  /** Affected stacks whose `homeostat:dependsOn` at the commit is bad: named, ordered by their recorded links; their apply stops on it. */
+  invalid?: { stackKey: string; message: string }[];
   ignored?: string;
 }
 
@@ -81,7 +85,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
   const diffs = new Map<string, string[]>();
   const targets: IntakePlan['targets'] = [];
   const refused: NonNullable<IntakePlan['refused']> = [];
-  const affected: { target: StackId; reason: string }[] = [];
+  const affected: { target: StackId; reason: string; project: ProjectLayout }[] = [];
   for (const project of projects) {
     for (const stack of project.stacks) {
       if (repo.stacks && !repo.stacks.includes(stack)) continue;
@@ -116,21 +120,26 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
           if (since) reason = `${since}, since its failed run of ${tried.slice(0, 12)}`;
         }
       }
-      if (reason) affected.push({ target, reason });
+      if (reason) affected.push({ target, reason, project });
     }
   }
-  // Dependencies first: a stack's job is queued after those of the stacks it reads, so that workers take them in that order.
-  const rank = orderRank(graphOfStatuses(await deps.store.statuses()));
+  // Dependencies first: a stack's job is queued after those of the stacks it reads, so that workers
+  // take them in that order. The commit's declared dependsOn counts too: a first push has no references yet.
+  const declared = await declaredAtCommit(deps.fetcher, repo.url, commit, affected);
+  const graph = graphOfStatuses(mergeDeclaredLinks(await deps.store.statuses(), declared.links));
+  const rank = orderRank(graph);
   affected.sort((a, b) => (rank.get(stackKey(a.target)) ?? 0) - (rank.get(stackKey(b.target)) ?? 0));
   for (const { target, reason } of affected) {
     const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger, {
       // Older only when it is an ancestor of the stack's newest queued commit;
       // a force-pushed (unrelated) commit is newer by arrival.
       isNewerThan: async (latest) => !(await deps.fetcher.isAncestor(repo.url, commit, latest)),
+      graph: graphAtIntake(graph, stackKey(target)),
     });
     targets.push({ target, reason, jobId, added });
   }
-  return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}) };
+  const invalid = declared.invalid.length > 0 ? { invalid: declared.invalid } : {};
+  return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}), ...invalid };
 }
 
 export interface IntakeWorker {
@@ -151,6 +160,9 @@ export function startIntakeWorker(deps: IntakeDeps): IntakeWorker {
       } else {
         const stacks = plan.targets.map((t) => `${t.target.stack} (${t.reason})`).join(', ') || 'none';
         emit(timelineEvent('push', `${what} (${event.forge}): affects ${stacks}`, { ...(plan.commit ? { commit: plan.commit } : {}), details: { targets: plan.targets.length } }));
+      }
+      for (const i of plan.invalid ?? []) {
+        emit(timelineEvent('error', `${what}: ${i.message} (${i.stackKey} is ordered by its recorded links; its apply will stop on this)`, { ...(plan.commit ? { commit: plan.commit } : {}), outcome: 'invalid' }));
       }
       for (const r of plan.refused ?? []) {
         emit(timelineEvent('error', `${what}: stack ${r.stack} in ${r.project || 'the root'} is not run: ${r.reason}`, { ...(plan.commit ? { commit: plan.commit } : {}), outcome: 'refused' }));

@@ -34,6 +34,13 @@ export const DeployJobDataSchema = z.object({
   mode: z.enum(['deploy', 'drift']).default('deploy'),
   trigger: TriggerSchema,
   enqueuedAt: z.string(),
+  /**
+   * The stack's place in the stack graph as the intake saw it at this commit,
+   * with the commit's own `homeostat:dependsOn` merged in: the stacks it waits
+   * for beside those its status records (a first push knows no references
+   * yet), and the cycle it is on. Absent for jobs not from a push.
+   */
+  graph: z.object({ dependencies: z.array(z.string()), cycle: z.array(z.string()).optional() }).optional(),
 });
 export type DeployJobData = z.infer<typeof DeployJobDataSchema>;
 

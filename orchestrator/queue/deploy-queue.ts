@@ -43,6 +43,8 @@ export interface DeployQueue {
        * the last to arrive wins.
        */
       isNewerThan?: (latestCommit: string) => Promise<boolean>;
+      /** The stack's place in the graph at intake (see `DeployJobData.graph`). */
+      graph?: DeployJobData['graph'];
     },
   ): Promise<EnqueueResult>;
   /** Id of the newest apply job of a stack: any other apply job of the stack is superseded ("latest wins"). */
@@ -80,7 +82,7 @@ export function createDeployQueue(connection: Redis, prefix = 'homeostat'): Depl
       if (await queue.getJob(jobId)) return { jobId, added: false };
       // The newest apply job of a stack wins; workers skip the others.
       if (apply) await claimLatest(target, jobId, options.isNewerThan);
-      const data: DeployJobData = { target, commit, apply, mode: options.mode ?? 'deploy', trigger, enqueuedAt: new Date().toISOString() };
+      const data: DeployJobData = { target, commit, apply, mode: options.mode ?? 'deploy', trigger, enqueuedAt: new Date().toISOString(), ...(options.graph ? { graph: options.graph } : {}) };
       await queue.add(options.mode === 'drift' ? 'drift' : apply ? 'apply' : 'preview', data, {
         jobId,
         attempts: MAX_ATTEMPTS,

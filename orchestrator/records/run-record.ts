@@ -88,6 +88,12 @@ export const RunRecordSchema = z.object({
   engines: z.array(EngineIdentitySchema).optional(),
   previewSummary: RunSummarySchema.optional(),
   applySummary: RunSummarySchema.optional(),
+  /**
+   * The stack outputs the apply added, removed or gave a new value; an apply
+   * that changed only these is `applied`, not `unchanged`. Records from before
+   * this field have none.
+   */
+  changedOutputs: z.array(z.string()).optional(),
   timings: z.object({
     enqueuedAt: z.string(),
     startedAt: z.string().optional(),
