@@ -13,20 +13,25 @@ import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 
 /**
- * Two projects of one repository, where the consumer reads the producer's
- * output through a StackReference: the engine's events of the consumer's
- * apply show the reference, the stack's status keeps it, and the graph (API
- * and CLI) is built from it. Plain JavaScript programs, no provider plugin.
+ * A chain of three projects of one repository, each reading the one before
+ * through a StackReference (c reads b, b reads a), and declaring it in
+ * `homeostat:dependsOn` so that their first push is ordered before the engine
+ * has seen any reference. The engine's events of each apply show the
+ * references, the stack's status keeps them, and the graph (API and CLI) is
+ * built from them. Plain JavaScript programs of outputs alone, no provider plugin.
  */
 // ES modules: the repository's package.json says "type": "module".
-const producer = (endpoint: string) => `export const endpoint = '${endpoint}';\n`;
-const CONSUMER = `
+const first = (endpoint: string) => `export const endpoint = '${endpoint}';\n`;
+/** Reads `from`'s endpoint and passes it on with its own path added. */
+const reader = (from: string, path: string, extra = '') => `
 import * as pulumi from '@pulumi/pulumi';
-const ref = new pulumi.StackReference('upstream', { name: 'organization/producer/dev' });
+const ref = new pulumi.StackReference('upstream', { name: 'organization/${from}/dev' });
 export const upstream = ref.getOutput('endpoint');
-`;
+export const endpoint = pulumi.interpolate\`\${upstream}/${path}\`;
+${extra}`;
+const dependsOn = (...names: string[]) => `config:\n  homeostat:dependsOn:\n${names.map((n) => `    - ${n}\n`).join('')}`;
 
-/** Applied by the engine: `unchanged` when no resource changed (a program of outputs alone changes only those). */
+/** Applied by the engine (an apply that changed only outputs is `applied` too). */
 const applied = (r: RunRecord) => r.status === 'applied' || r.status === 'unchanged';
 
 function writeProject(root: string, name: string, program: string, config: string): void {
@@ -37,7 +42,12 @@ function writeProject(root: string, name: string, program: string, config: strin
   writeFileSync(join(dir, 'Pulumi.dev.yaml'), config);
 }
 
-describe('gitops: the stack graph from the StackReferences the engine saw', function () {
+/** `later` started only after `earlier` finished. */
+function startedAfter(later: RunRecord, earlier: RunRecord): void {
+  assert.ok(later.timings.startedAt! >= earlier.timings.finishedAt!, `${later.stackKey} started at ${later.timings.startedAt}, before ${earlier.stackKey} finished at ${earlier.timings.finishedAt}`);
+}
+
+describe('gitops: a chain of three stacks (a → b → c) in the order of the stack graph', function () {
   this.timeout(600_000);
   let fx: GitopsFixture;
   let service: RunningService;
@@ -81,80 +91,85 @@ describe('gitops: the stack graph from the StackReferences the engine saw', func
     await fx?.cleanup();
   });
 
-  it('records the reference of the consumer and orders the producer first', async () => {
-    writeProject(fx.repo.workDir, 'producer', producer('http://producer.internal:8080'), 'config: {}\n');
-    const first = await push('the producer');
-    const made = await finished('infra/producer/dev', first);
-    assert.ok(applied(made), made.message);
+  const A = 'infra/a/dev';
+  const B = 'infra/b/dev';
+  const C = 'infra/c/dev';
 
-    writeProject(fx.repo.workDir, 'consumer', CONSUMER, 'config:\n  homeostat:owner: platform-team\n');
-    const second = await push('the consumer reads the producer');
-    const run = await finished('infra/consumer/dev', second);
-    assert.ok(applied(run), run.message);
-    assert.deepEqual(run.applySummary?.stackReferences, ['organization/producer/dev']);
-    assert.equal(run.applySummary?.outputs['upstream'], 'http://producer.internal:8080');
+  it('applies the first push of three new stacks in the order their dependsOn declares, and records their references', async () => {
+    writeProject(fx.repo.workDir, 'a', first('http://a.internal:8080'), 'config: {}\n');
+    writeProject(fx.repo.workDir, 'b', reader('a', 'b'), dependsOn('a/dev'));
+    writeProject(fx.repo.workDir, 'c', reader('b', 'c'), dependsOn('b/dev'));
+    const commit = await push('three stacks, each reading the one before');
+    const [a, b, c] = [await finished(A, commit), await finished(B, commit), await finished(C, commit)];
+    for (const r of [a, b, c]) assert.ok(applied(r), `${r.stackKey}: ${r.status} ${r.message}`);
+    startedAfter(b, a);
+    startedAfter(c, b);
+    // A program of outputs alone: the apply changed no resource, only outputs, and says which.
+    assert.equal(a.status, 'applied');
+    assert.deepEqual(a.changedOutputs, ['endpoint']);
+    assert.equal(c.applySummary?.outputs['endpoint'], 'http://a.internal:8080/b/c');
 
     const g = await graph();
-    assert.deepEqual(g.edges, [{ from: 'infra/consumer/dev', to: 'infra/producer/dev', via: 'reference', name: 'organization/producer/dev' }]);
-    assert.deepEqual(g.order, [['infra/producer/dev'], ['infra/consumer/dev']]);
+    assert.deepEqual(g.edges, [
+      { from: B, to: A, via: 'reference', name: 'organization/a/dev' },
+      { from: C, to: B, via: 'reference', name: 'organization/b/dev' },
+    ]);
+    assert.deepEqual(g.order, [[A], [B], [C]]);
     assert.deepEqual(g.unresolved, []);
     // The stack page's links.
-    const links = await fetch(`${service.url}/api/stacks/${encodeURIComponent('infra/producer/dev')}/links`, { headers: as('viewer') });
-    assert.deepEqual(await links.json(), { stackKey: 'infra/producer/dev', known: true, dependsOn: [], dependents: ['infra/consumer/dev'] });
+    const links = await fetch(`${service.url}/api/stacks/${encodeURIComponent(B)}/links`, { headers: as('viewer') });
+    assert.deepEqual(await links.json(), { stackKey: B, known: true, dependsOn: [A], dependents: [C] });
   });
 
-  it("applies the consumer again when the producer's outputs change, with the new value", async () => {
-    writeFileSync(join(fx.repo.workDir, 'producer', 'index.js'), producer('http://producer.internal:9090'));
-    const commit = await push('the producer moves to port 9090');
-    assert.ok(applied(await finished('infra/producer/dev', commit)));
-    const run = await finished('infra/consumer/dev', commit, applied);
-    assert.equal(run.trigger.kind, 'dependency');
-    assert.equal(run.applySummary?.outputs['upstream'], 'http://producer.internal:9090');
+  it("carries an output change of the first stack through the second to the last, in order", async () => {
+    writeFileSync(join(fx.repo.workDir, 'a', 'index.js'), first('http://a.internal:9090'));
+    const commit = await push('a moves to port 9090');
+    const a = await finished(A, commit);
+    assert.equal(a.status, 'applied');
+    // Only a's files changed: b and c run because the outputs they read changed.
+    const b = await finished(B, commit, applied);
+    const c = await finished(C, commit, applied);
+    assert.equal(b.trigger.kind, 'dependency');
+    assert.equal(c.trigger.kind, 'dependency');
+    assert.deepEqual(b.changedOutputs, ['endpoint', 'upstream']);
+    startedAfter(b, a);
+    startedAfter(c, b);
+    assert.equal(c.applySummary?.outputs['endpoint'], 'http://a.internal:9090/b/c');
   });
 
-  it('applies a push that changes both stacks producer first', async () => {
-    writeFileSync(join(fx.repo.workDir, 'producer', 'index.js'), producer('http://producer.internal:7070'));
-    writeFileSync(join(fx.repo.workDir, 'consumer', 'index.js'), CONSUMER + 'export const note = "second version";\n');
-    const commit = await push('both change');
-    const first = await finished('infra/producer/dev', commit);
-    assert.ok(applied(first), first.message);
-    const second = await finished('infra/consumer/dev', commit, applied);
-    assert.ok(second.timings.startedAt! >= first.timings.finishedAt!, `the consumer started at ${second.timings.startedAt}, before the producer finished at ${first.timings.finishedAt}`);
-    assert.equal(second.applySummary?.outputs['upstream'], 'http://producer.internal:7070');
-    assert.equal(second.applySummary?.outputs['note'], 'second version');
-  });
-
-  it('blocks the consumer while the producer fails, and applies it once the producer is fixed', async () => {
-    // A dependsOn that is not a list stalls the producer before its engine runs, naming the file.
-    writeFileSync(join(fx.repo.workDir, 'producer', 'Pulumi.dev.yaml'), 'config:\n  homeostat:dependsOn: consumer/dev\n');
-    writeFileSync(join(fx.repo.workDir, 'consumer', 'index.js'), CONSUMER + 'export const note = "third version";\n');
-    const broken = await push('a bad producer config, and a consumer change');
-    const failed = await finished('infra/producer/dev', broken);
+  it('blocks the last stack while the middle one fails, naming it, and applies it once the middle one is fixed', async () => {
+    // A dependsOn that is not a list stalls b before its engine runs, naming the file.
+    writeFileSync(join(fx.repo.workDir, 'b', 'Pulumi.dev.yaml'), 'config:\n  homeostat:dependsOn: a/dev\n');
+    writeFileSync(join(fx.repo.workDir, 'c', 'index.js'), reader('b', 'c', 'export const note = "second version";\n'));
+    const broken = await push('a bad config of b, and a change of c');
+    const failed = await finished(B, broken);
     assert.equal(failed.status, 'failed');
     assert.equal(failed.reason, 'InvalidProgram');
-    assert.match(failed.message ?? '', /producer\/Pulumi\.dev\.yaml: homeostat:dependsOn: a list of stack names/);
-    const blocked = await finished('infra/consumer/dev', broken, (r) => r.reason === 'Blocked');
+    assert.match(failed.message ?? '', /b\/Pulumi\.dev\.yaml: homeostat:dependsOn: a list of stack names/);
+    const blocked = await finished(C, broken, (r) => r.reason === 'Blocked');
     assert.equal(blocked.status, 'skipped');
-    assert.match(blocked.message ?? '', /infra\/producer\/dev failed \(InvalidProgram: /);
-    const status = await fx.store.status('infra/consumer/dev');
-    assert.equal(status.conditions.Ready.reason, 'Blocked');
+    assert.match(blocked.message ?? '', /infra\/b\/dev failed \(InvalidProgram: /);
+    assert.equal((await fx.store.status(C)).conditions.Ready.reason, 'Blocked');
 
-    // Back to what was applied: the producer runs again all the same, its last run having failed.
-    writeFileSync(join(fx.repo.workDir, 'producer', 'Pulumi.dev.yaml'), 'config: {}\n');
-    const fixed = await push('the producer config fixed');
-    assert.ok(applied(await finished('infra/producer/dev', fixed)));
-    const followed = await finished('infra/consumer/dev', fixed, applied, 60_000);
-    assert.equal(followed.applySummary?.outputs['note'], 'third version');
-    assert.equal((await fx.store.status('infra/consumer/dev')).conditions.Ready.status, true);
+    // Back to what was applied: b runs again all the same, its last run having failed.
+    writeFileSync(join(fx.repo.workDir, 'b', 'Pulumi.dev.yaml'), dependsOn('a/dev'));
+    const fixed = await push('the config of b fixed');
+    const b = await finished(B, fixed);
+    assert.ok(applied(b), b.message);
+    const c = await finished(C, fixed, applied, 60_000);
+    startedAfter(c, b);
+    assert.equal(c.applySummary?.outputs['note'], 'second version');
+    assert.equal((await fx.store.status(C)).conditions.Ready.status, true);
   });
 
-  it('names the cycle a declared dependency closes, in the API and in `homeostat graph`, which exits 1', async () => {
-    writeFileSync(join(fx.repo.workDir, 'producer', 'Pulumi.dev.yaml'), 'config:\n  homeostat:dependsOn:\n    - consumer/dev\n');
-    const commit = await push('the producer declares it needs the consumer');
-    assert.ok(applied(await finished('infra/producer/dev', commit)));
+  it('names the cycle a reference closes, in the API and in `homeostat graph`, which exits 1', async () => {
+    // The engine sees this reference only as it applies a; a cycle declared in dependsOn is refused before (see the unit tests).
+    writeFileSync(join(fx.repo.workDir, 'a', 'index.js'), `${first('http://a.internal:9090')}import * as pulumi from '@pulumi/pulumi';\nnew pulumi.StackReference('last', { name: 'organization/c/dev' });\n`);
+    const commit = await push('a reads c');
+    assert.ok(applied(await finished(A, commit)));
 
     const g = await graph();
-    assert.deepEqual(g.cycle, ['infra/consumer/dev', 'infra/producer/dev', 'infra/consumer/dev']);
+    assert.deepEqual(g.cycle, [A, C, B, A]);
     assert.deepEqual(g.order, []);
 
     const cli = await promisify(execFile)(process.execPath, ['orchestrator/cli/bin.mjs', '--url', service.url!, 'graph'], {
@@ -165,7 +180,7 @@ describe('gitops: the stack graph from the StackReferences the engine saw', func
       (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
     );
     assert.equal(cli.code, 1);
-    assert.match(cli.stdout, /cycle: infra\/consumer\/dev → infra\/producer\/dev → infra\/consumer\/dev/);
-    assert.match(cli.stdout, /infra\/producer\/dev +infra\/consumer\/dev +dependsOn +consumer\/dev/);
+    assert.match(cli.stdout, /cycle: infra\/a\/dev → infra\/c\/dev → infra\/b\/dev → infra\/a\/dev/);
+    assert.match(cli.stdout, /infra\/a\/dev +infra\/c\/dev +reference +organization\/c\/dev/);
   });
 });
