@@ -25,8 +25,9 @@ export const DeploymentSchema = z.object({
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
 /**
- * Deployments from run records: applied deploy runs only (previews, drift
- * checks, failures and no-ops changed nothing in the cloud). The time is the
+ * Deployments from run records: applied deploy runs that changed a resource
+ * (previews, drift checks, failures, no-ops and applies of outputs alone
+ * changed nothing in the cloud). The time is the
  * run's finish (else its start); the changes are the apply summary's, else
  * the preview's, `same` resources left out. Oldest first. Pure.
  */
@@ -43,6 +44,8 @@ export function deploymentsFromRuns(runs: readonly RunRecord[]): Deployment[] {
       if (r.changes.length === 0) changes.push({ resource: r.name, path: '', op: r.op });
       for (const c of r.changes) changes.push({ resource: r.name, path: c.path, old: c.old, new: c.new, op: r.op });
     }
+    // An apply that changed only outputs is `applied` (the stacks that read them run again), but touched no resource.
+    if (changes.length === 0 && run.changedOutputs?.length) continue;
     out.push({ stackKey: run.stackKey, commit: run.commit, appliedAt, changes });
   }
   return out.sort((a, b) => a.appliedAt - b.appliedAt || (a.stackKey < b.stackKey ? -1 : a.stackKey > b.stackKey ? 1 : 0));

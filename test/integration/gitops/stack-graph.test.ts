@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { StackGraph } from '../../../orchestrator/graph/stack-graph.ts';
 import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
+import type { TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
@@ -52,6 +53,7 @@ describe('gitops: a chain of three stacks (a → b → c) in the order of the st
   let fx: GitopsFixture;
   let service: RunningService;
   let previous = ZERO_SHA;
+  const timeline: TimelineEvent[] = [];
 
   async function push(message: string): Promise<string> {
     const commit = await fx.repo.commitAndPush(message);
@@ -84,7 +86,7 @@ describe('gitops: a chain of three stacks (a → b → c) in the order of the st
   before(async () => {
     // Only the `dev` stacks: the two projects below, not the sandbox's own stacks.
     fx = await createGitopsFixture({}, { stacks: ['dev'] });
-    service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url } });
+    service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url }, emit: (e) => void timeline.push(e) });
   });
   after(async () => {
     await service?.stop();
@@ -146,6 +148,9 @@ describe('gitops: a chain of three stacks (a → b → c) in the order of the st
     assert.equal(failed.status, 'failed');
     assert.equal(failed.reason, 'InvalidProgram');
     assert.match(failed.message ?? '', /b\/Pulumi\.dev\.yaml: homeostat:dependsOn: a list of stack names/);
+    // The intake, which reads the list to order the push, names it too.
+    const named = timeline.find((e) => e.commit === broken && e.type === 'error' && e.outcome === 'invalid');
+    assert.match(named?.message ?? '', /b\/Pulumi\.dev\.yaml: homeostat:dependsOn: a list of stack names \(infra\/b\/dev is ordered by its recorded links/);
     const blocked = await finished(C, broken, (r) => r.reason === 'Blocked');
     assert.equal(blocked.status, 'skipped');
     assert.match(blocked.message ?? '', /infra\/b\/dev failed \(InvalidProgram: /);

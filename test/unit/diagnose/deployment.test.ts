@@ -17,6 +17,14 @@ describe('deployments from run records', () => {
       },
     ]);
   });
+
+  it('leaves out an apply that changed only outputs: it touched no resource, though the stacks reading them run again', () => {
+    const run = previewRun({ apply: true, status: 'applied', changedOutputs: ['endpoint'] });
+    const outputsOnly = { ...run, previewSummary: { ...run.previewSummary!, resources: [] } };
+    assert.deepEqual(deploymentsFromRuns([outputsOnly]), []);
+    // One that changed a resource and outputs is a deployment as before.
+    assert.equal(deploymentsFromRuns([run]).length, 1);
+  });
 });
 
 describe('change classification', () => {
