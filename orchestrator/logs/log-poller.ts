@@ -4,7 +4,7 @@ import { withRetry } from '../telemetry/retry.ts';
 import type { LogsReader } from './cloudwatch-logs-reader.ts';
 import type { WatchedLogGroup } from './log-groups.ts';
 import type { LogWatermarkStore } from './log-watermark-store.ts';
-import { freshEvents, readWindow, type LogEvent, type LogWindowOptions } from './log-watermark.ts';
+import { expiredStreams, freshEvents, readWindow, type LogEvent, type LogWindowOptions } from './log-watermark.ts';
 
 /**
  * The CloudWatch Logs poller. Each poll, per watched group, in order:
@@ -99,9 +99,10 @@ export function createLogPoller(deps: LogPollerDeps) {
       if (fresh.length) await deps.onEvents({ stackKey: g.stackKey, logGroupId: g.logGroupId, group: g.name, events: fresh });
       nextToken = res.value.nextToken;
       lastTs = res.value.events.at(-1)?.timestamp ?? lastTs;
-      // The end of the read is committed with the last page only: a read cut short is read again from its start.
-      await deps.store.commit(g.name, moved, nextToken === undefined ? window.endTime : undefined);
       for (const [s, m] of moved) marks.set(s, m);
+      // The end of the read is committed with the last page only: a read cut short is read again from its start.
+      if (nextToken !== undefined) await deps.store.commit(g.name, moved);
+      else await deps.store.commit(g.name, moved, window.endTime, expiredStreams(marks, window.endTime + 1 - o.overlapMs));
       summary.events += fresh.length;
       if (nextToken === undefined) return;
     }

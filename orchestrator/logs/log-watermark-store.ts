@@ -13,8 +13,11 @@ export interface LogWatermarkStore {
   readTo(group: string): Promise<number | undefined>;
   /** The watermarks of the group's streams seen so far. */
   streams(group: string): Promise<Map<string, StreamWatermark>>;
-  /** Stores moved stream watermarks, and the read's end when the read is complete; one transaction. */
-  commit(group: string, moved: ReadonlyMap<string, StreamWatermark>, readTo?: number): Promise<void>;
+  /**
+   * Stores moved stream watermarks, the read's end when the read is complete,
+   * and drops the watermarks of streams named in `drop`; one transaction.
+   */
+  commit(group: string, moved: ReadonlyMap<string, StreamWatermark>, readTo?: number, drop?: readonly string[]): Promise<void>;
 }
 
 export interface RedisLogWatermarkStoreDeps {
@@ -52,8 +55,9 @@ export function createRedisLogWatermarkStore(deps: RedisLogWatermarkStoreDeps): 
       }
       return out;
     },
-    async commit(group, moved, readTo) {
+    async commit(group, moved, readTo, drop = []) {
       const tx = redis.multi();
+      if (drop.length) tx.hdel(streamsKey(group), ...drop);
       if (moved.size) tx.hset(streamsKey(group), Object.fromEntries([...moved].map(([s, m]) => [s, JSON.stringify(m)])));
       if (readTo !== undefined) tx.hset(readToKey, group, String(readTo));
       const results = await tx.exec();

@@ -73,3 +73,13 @@ export function readWindow(readTo: number | undefined, now: number, o: LogWindow
   const startTime = Math.max(from, now - o.maxLookbackMs);
   return startTime <= endTime ? { startTime, endTime } : undefined;
 }
+
+/**
+ * Streams whose watermark lies before `nextStart`, the earliest time the next
+ * read can start: any event read from them later is past the mark anyway, so
+ * the mark can go. This keeps the store bounded where streams come and go
+ * (one per container or function instance).
+ */
+export function expiredStreams(marks: ReadonlyMap<string, StreamWatermark>, nextStart: number): string[] {
+  return [...marks].filter(([, m]) => m.ts < nextStart).map(([s]) => s);
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { freshEvents, readWindow, type LogEvent, type StreamWatermark } from '../../../orchestrator/logs/log-watermark.ts';
+import { expiredStreams, freshEvents, readWindow, type LogEvent, type StreamWatermark } from '../../../orchestrator/logs/log-watermark.ts';
 import { logGroupsOf, logGroupsOfOutputs } from '../../../orchestrator/logs/log-groups.ts';
 
 const ev = (logStreamName: string, eventId: string, timestamp: number): LogEvent => ({ logStreamName, eventId, timestamp, message: eventId });
@@ -19,6 +19,10 @@ describe('log watermarks', () => {
     const second = freshEvents([ev('s', 'x', 7), ev('s', 'y', 7), ev('s', 'z', 7), ev('s', 'w', 8)], first.moved);
     assert.deepEqual(second.fresh.map((e) => e.eventId), ['z', 'w']);
     assert.deepEqual(second.moved.get('s'), { ts: 8, ids: ['w'] });
+  });
+  it('lets go of streams whose mark lies before the next read can start', () => {
+    const marks = new Map<string, StreamWatermark>([['old', { ts: 99, ids: ['o'] }], ['edge', { ts: 100, ids: ['e'] }], ['new', { ts: 150, ids: ['n'] }]]);
+    assert.deepEqual(expiredStreams(marks, 100), ['old']);
   });
   it('reads a settled, bounded window with an overlap', () => {
     const o = { settleMs: 10, initialLookbackMs: 100, maxLookbackMs: 1000, overlapMs: 5 };
