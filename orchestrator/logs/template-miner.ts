@@ -39,6 +39,8 @@ export interface TemplateMatch {
   template: string;
   /** True exactly once per template: on the message that created it. */
   isNew: boolean;
+  /** Messages the template has matched, this one included. */
+  count: number;
 }
 
 /** Counters for the bench and the service's own metrics. */
@@ -153,7 +155,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
       match.count++;
       byRecency.delete(match.id);
       byRecency.set(match.id, match);
-      return { templateId: match.id, template: match.tokens.join(' '), isNew: false };
+      return { templateId: match.id, template: match.tokens.join(' '), isNew: false, count: match.count };
     }
     // Evict before routing: the eviction may prune the very branch this message goes to.
     if (byRecency.size >= maxTemplates) evict(byRecency.values().next().value!);
@@ -161,7 +163,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     const cluster: Cluster = { id: `t${nextId++}`, tokens, count: 1, leaf: home };
     home.clusters.push(cluster);
     byRecency.set(cluster.id, cluster);
-    return { templateId: cluster.id, template: tokens.join(' '), isNew: true };
+    return { templateId: cluster.id, template: tokens.join(' '), isNew: true, count: 1 };
   }
 
   /** The template a message would join, without learning from it. */
