@@ -56,6 +56,24 @@ export function redactLine(line: string): string {
   return redactPairs(String(redactShapes(line)));
 }
 
+/**
+ * The key of a template's rate series: a hash of the template's text when it
+ * became frequent. Not the miner's id (`t<n>`), which is per process: after a
+ * restart the same template gets the same key again and its detector state
+ * (kept in the telemetry store by series id) is its own, not another's.
+ */
+export function seriesKeyOf(template: string): string {
+  // FNV-1a, 32 bits twice with different offsets: short, stable, no node:crypto in pure code.
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < template.length; i++) {
+    const c = template.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x01000193) >>> 0;
+  }
+  return `t${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
+}
+
 interface GroupState {
   readonly stackKey: string;
   readonly logGroupId: string;
@@ -66,8 +84,8 @@ interface GroupState {
   openFrom: number | undefined;
   /** Period start → series key (`errors` or a template id) → lines. */
   readonly counts: Map<number, Map<string, number>>;
-  /** Templates with a rate series. */
-  readonly rated: Set<string>;
+  /** Templates with a rate series: template id → series key (see {@link seriesKeyOf}). */
+  readonly rated: Map<string, string>;
   readonly samples: Map<string, string[]>;
 }
 
@@ -79,7 +97,7 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
     const key = `${b.stackKey}\u0000${b.group}`;
     let s = groups.get(key);
     if (!s) {
-      s = { stackKey: b.stackKey, logGroupId: b.logGroupId, group: b.group, miner: createTemplateMiner(o.miner), lines: 0, openFrom: undefined, counts: new Map(), rated: new Set(), samples: new Map() };
+      s = { stackKey: b.stackKey, logGroupId: b.logGroupId, group: b.group, miner: createTemplateMiner(o.miner), lines: 0, openFrom: undefined, counts: new Map(), rated: new Map(), samples: new Map() };
       groups.set(key, s);
     }
     return s;
@@ -101,7 +119,7 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
       kept.push(redactLine(e.message));
       if (kept.length > o.samplesPerTemplate) kept.shift();
       if (m.isNew && s.lines > o.warmupLines) fresh.push({ stackKey: s.stackKey, logGroupId: s.logGroupId, group: s.group, templateId: m.templateId, template: m.template, at: e.timestamp, line: kept.at(-1)! });
-      if (!s.rated.has(m.templateId) && m.count >= o.frequentAfter && s.rated.size < o.maxRateSeries) s.rated.add(m.templateId);
+      if (!s.rated.has(m.templateId) && m.count >= o.frequentAfter && s.rated.size < o.maxRateSeries) s.rated.set(m.templateId, seriesKeyOf(m.template));
       const period = Math.floor(e.timestamp / o.periodMs) * o.periodMs;
       if (s.openFrom !== undefined && period < s.openFrom) continue; // late for a period already flushed
       count(s, period, m.templateId);
@@ -111,7 +129,7 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
     if (s.samples.size > s.miner.stats().templates) {
       const live = new Set(s.miner.templates().map((t) => t.id));
       for (const id of s.samples.keys()) if (!live.has(id)) s.samples.delete(id);
-      for (const id of s.rated) if (!live.has(id)) s.rated.delete(id);
+      for (const id of s.rated.keys()) if (!live.has(id)) s.rated.delete(id);
     }
     return fresh;
   }
@@ -143,7 +161,7 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
         const c = s.counts.get(period);
         s.counts.delete(period);
         out.push(point(s, 'errors', period, c?.get('errors') ?? 0));
-        for (const id of s.rated) out.push(point(s, id, period, c?.get(id) ?? 0));
+        for (const [id, key] of s.rated) out.push(point(s, key, period, c?.get(id) ?? 0));
       }
       s.openFrom = period;
     }

@@ -48,9 +48,13 @@ describe('log signals', () => {
     const orders = points.filter((p) => p.signalId !== 'logs-app-errors' && p.timestamp === T0);
     assert.equal(orders.length, 1, 'only the frequent template has a series by then');
     assert.ok(orders[0]!.value >= 40);
-    assert.match(orders[0]!.seriesId, /^infra\/\.\/web\|Homeostat\/Logs\|TemplateLines\|LogGroup=\/ecs\/web,Template=t\d+\|Sum$/);
+    assert.match(orders[0]!.seriesId, /^infra\/\.\/web\|Homeostat\/Logs\|TemplateLines\|LogGroup=\/ecs\/web,Template=t[0-9a-f]{16}\|Sum$/);
     assert.deepEqual(points.filter((p) => p.signalId === 'logs-app-errors').map((p) => p.value), [0, 0]);
     assert.deepEqual(signals.flush(T0 + 2 * MIN - 1), [], 'a period is flushed once');
+    // A restarted process mines afresh; its series are the same ones, so each detector state stays with its template.
+    const restarted = createLogSignals();
+    for (const b of traffic(3)) restarted.ingest(batch(b));
+    assert.deepEqual(restarted.flush(T0 + 2 * MIN - 1).map((p) => p.seriesId), points.map((p) => p.seriesId));
   });
 
   it('reports a new template once after the warm-up, with a redacted line, and the detector flags the error burst', async () => {
