@@ -150,10 +150,12 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
    * The counts of every period that ended by `upTo` (the end of the poller's
    * read: nothing earlier is still to come), per group in time order: the
    * error-level count and each rated template's count, zeros included.
+   * Groups named in `notRead` (their read failed) keep their periods open.
    */
-  function flush(upTo: number): MetricPoint[] {
+  function flush(upTo: number, notRead: ReadonlySet<string> = new Set()): MetricPoint[] {
     const out: MetricPoint[] = [];
     for (const s of groups.values()) {
+      if (notRead.has(s.group)) continue;
       const first = s.openFrom ?? Math.min(...s.counts.keys());
       if (!Number.isFinite(first)) continue;
       let period = first;
