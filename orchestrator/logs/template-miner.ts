@@ -54,6 +54,8 @@ export interface TemplateMinerStats {
 interface Cluster {
   id: string;
   tokens: string[];
+  /** `tokens` joined, kept so a match does not join them again. */
+  text: string;
   count: number;
   leaf: TreeNode;
 }
@@ -79,9 +81,16 @@ function similarity(template: readonly string[], tokens: readonly string[]): { s
   return { score: template.length === 0 ? 1 : same / template.length, wildcards };
 }
 
-/** The template after merging one more message into it: positions that differ become wildcards. */
-function merged(template: readonly string[], tokens: readonly string[]): string[] {
-  return template.map((t, i) => (t === tokens[i] ? t : WILDCARD));
+/** Merges one more message into a cluster's template: positions that differ become wildcards. */
+function mergeInto(c: Cluster, tokens: readonly string[]): void {
+  let changed = false;
+  for (let i = 0; i < c.tokens.length; i++) {
+    if (c.tokens[i] !== tokens[i] && c.tokens[i] !== WILDCARD) {
+      c.tokens[i] = WILDCARD;
+      changed = true;
+    }
+  }
+  if (changed) c.text = c.tokens.join(' ');
 }
 
 /** A template miner with the options above; see {@link TemplateMinerOptions} for defaults. */
@@ -151,19 +160,19 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     const seen = leafFor(tokens, false);
     const match = seen && best(seen, tokens);
     if (match) {
-      match.tokens = merged(match.tokens, tokens);
+      mergeInto(match, tokens);
       match.count++;
       byRecency.delete(match.id);
       byRecency.set(match.id, match);
-      return { templateId: match.id, template: match.tokens.join(' '), isNew: false, count: match.count };
+      return { templateId: match.id, template: match.text, isNew: false, count: match.count };
     }
     // Evict before routing: the eviction may prune the very branch this message goes to.
     if (byRecency.size >= maxTemplates) evict(byRecency.values().next().value!);
     const home = leafFor(tokens, true)!;
-    const cluster: Cluster = { id: `t${nextId++}`, tokens, count: 1, leaf: home };
+    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, leaf: home };
     home.clusters.push(cluster);
     byRecency.set(cluster.id, cluster);
-    return { templateId: cluster.id, template: tokens.join(' '), isNew: true, count: 1 };
+    return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1 };
   }
 
   /** The template a message would join, without learning from it. */
@@ -171,12 +180,12 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     const tokens = maskedTokens(message);
     const leaf = leafFor(tokens, false);
     const c = leaf && best(leaf, tokens);
-    return c && { id: c.id, template: c.tokens.join(' '), count: c.count };
+    return c && { id: c.id, template: c.text, count: c.count };
   }
 
   /** The templates kept, least recently seen first. */
   function templates(): LogTemplate[] {
-    return [...byRecency.values()].map((c) => ({ id: c.id, template: c.tokens.join(' '), count: c.count }));
+    return [...byRecency.values()].map((c) => ({ id: c.id, template: c.text, count: c.count }));
   }
 
   function stats(): TemplateMinerStats {
