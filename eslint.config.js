@@ -38,6 +38,7 @@ const PURE = [
   'orchestrator/intake/event-trigger.ts',
   'orchestrator/webhooks/**',
   'orchestrator/telemetry/**',
+  'orchestrator/logs/**',
   'sandbox/alarm-rules.ts',
   'sandbox/fleet-model.ts',
   'sandbox/sandbox-config.ts',
@@ -101,7 +102,7 @@ export default tseslint.config(
     // The adapters at the edge: HMAC needs node:crypto; the CloudWatch client; the stages' I/O edge
     // (which holds the Redis telemetry store). telemetry-store.ts is pure despite its name: the
     // interface and the in-memory store.
-    ignores: ['orchestrator/webhooks/signatures.ts', 'orchestrator/telemetry/cloudwatch-reader.ts', ...IO_EDGE, '!orchestrator/telemetry/telemetry-store.ts'],
+    ignores: ['orchestrator/webhooks/signatures.ts', 'orchestrator/telemetry/cloudwatch-reader.ts', 'orchestrator/logs/cloudwatch-logs-reader.ts', ...IO_EDGE, '!orchestrator/telemetry/telemetry-store.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: IMPURE_IMPORTS }] },
   },
   {

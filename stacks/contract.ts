@@ -61,10 +61,25 @@ export const RemediableKeySchema = z.discriminatedUnion('type', [
 ]);
 export type RemediableKey = z.infer<typeof RemediableKeySchema>;
 
+/** A CloudWatch Logs group whose events Homeostat reads and mines for templates. */
+export const LogGroupSchema = z.object({
+  /** Stable id within the stack, for example `app`. */
+  id: z.string().regex(/^[a-z][a-zA-Z0-9_-]*$/, 'an id starts with a lower-case letter, then letters, digits, _ or -'),
+  /** The group's name in CloudWatch Logs: 1 to 512 of `A-Za-z0-9 _ - / . #`, as the API allows. */
+  name: z.string().regex(/^[A-Za-z0-9_\-/.#]{1,512}$/, 'a CloudWatch Logs group name is 1 to 512 of A-Z a-z 0-9 _ - / . #'),
+  /** A CloudWatch Logs filter pattern, to read only matching events. Default: every event. */
+  filterPattern: z.string().max(1024).optional(),
+  /** Logical name of the resource whose logs these are. */
+  resource: z.string().min(1),
+});
+export type LogGroup = z.infer<typeof LogGroupSchema>;
+
 export const StackContractSchema = z.object({
   kind: z.enum(['sandbox', 'aws-web', 'k8s-app']),
   healthSignals: z.array(HealthSignalSchema),
   alarms: z.array(z.string()),
   remediable: z.array(RemediableKeySchema),
+  /** Log groups to read; optional, so contracts written before logs were read still parse. */
+  logGroups: z.array(LogGroupSchema).optional(),
 });
 export type StackContract = z.infer<typeof StackContractSchema>;

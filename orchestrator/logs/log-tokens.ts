@@ -1,0 +1,86 @@
+/**
+ * Tokenising and masking of one log message, before template mining.
+ *
+ * One configuration for every source: no per-system expressions. The masks
+ * are the kinds of value that vary between two emissions of the same log
+ * statement in almost any program: addresses, identifiers, numbers. A token
+ * is split on punctuation that commonly joins a name to its value
+ * (`size=42`, `port:8080`, `(3)`), and each piece holding a digit becomes the
+ * wildcard: a digit is the one signal that holds across systems that a piece
+ * was printed from a variable rather than written in the format string.
+ */
+
+/** The wildcard that stands for a variable, in tokens and templates. */
+export const WILDCARD = '<*>';
+
+/**
+ * Value masks, applied to a token before its pieces: values that contain
+ * whitespace-free punctuation the piece splitter would cut into several
+ * pieces of different counts (an IPv6 address has a varying number of `:`).
+ */
+const MESSAGE_MASKS: readonly RegExp[] = [
+  // UUIDs, in any case.
+  /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/,
+  // IPv6 (at least three groups, so clock times like 12:30:01 stay for the piece rule).
+  /\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b/,
+  // IPv4 with an optional port.
+  /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/,
+  // Hexadecimal literals and long hex runs (hashes, object addresses, trace ids).
+  /\b0x[0-9a-f]+\b/,
+  /\b[0-9a-f]{16,}\b/,
+];
+
+/** The masks as one alternation: one pass over the message instead of one per mask. */
+const MESSAGE_MASK = new RegExp(MESSAGE_MASKS.map((r) => `(?:${r.source})`).join('|'), 'gi');
+
+/** Joiners inside a whitespace token; the pieces between them are masked one by one. Not `<` or `>`: they would cut the wildcard itself. */
+const JOINERS = new Set('=:,;()[]{}"\'|');
+
+const DIGIT = /\d/;
+
+/**
+ * Masks one whitespace token, keeping its joiners so a template stays
+ * readable: each piece between joiners that holds a digit, or a value the
+ * message masks replaced (`blk_-<*>`), becomes the wildcard. One pass over
+ * the characters: this is the miner's hottest loop.
+ */
+function maskToken(token: string): string {
+  if (token === WILDCARD) return token;
+  const masked = token.includes(':') || token.includes('-') || token.includes('.') ? token.replace(MESSAGE_MASK, WILDCARD) : token;
+  let out = '';
+  let pieceStart = 0;
+  let variable = false;
+  for (let i = 0; i <= masked.length; i++) {
+    const c = i < masked.length ? masked[i]! : '';
+    if (i === masked.length || JOINERS.has(c)) {
+      out += variable ? WILDCARD : masked.slice(pieceStart, i);
+      out += c;
+      pieceStart = i + 1;
+      variable = false;
+    } else if (c >= '0' && c <= '9') variable = true;
+    else if (c === '<' && masked.startsWith(WILDCARD, i)) {
+      variable = true;
+      i += WILDCARD.length - 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * The masked tokens of a message: whitespace split, then for each token
+ * holding a digit the value masks and the per-piece digit rule. Every mask
+ * matches within one whitespace token, so applying them per token is the
+ * same as applying them to the message, and tokens without a digit (most
+ * words) are left at once. Empty input gives no tokens.
+ */
+export function maskedTokens(message: string): string[] {
+  const raw = message.trim().split(/\s+/);
+  if (raw.length === 1 && raw[0] === '') return [];
+  for (let i = 0; i < raw.length; i++) if (DIGIT.test(raw[i]!)) raw[i] = maskToken(raw[i]!);
+  return raw;
+}
+
+/** True when a token holds a variable part (the parse tree routes such tokens to the wildcard child). */
+export function hasVariable(token: string): boolean {
+  return token.includes(WILDCARD);
+}

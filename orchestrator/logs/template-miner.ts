@@ -1,0 +1,199 @@
+import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
+
+/**
+ * A streaming log-template miner in the style of Drain (He et al., ICWS
+ * 2017): messages are masked and tokenised, routed through a fixed-depth
+ * tree by token count and their leading tokens, and matched against the few
+ * templates at that leaf by positional similarity; a match above the
+ * threshold merges into the template (differing positions become `<*>`),
+ * anything else starts a new template.
+ *
+ * Memory is bounded: at most `maxTemplates` templates are kept, the least
+ * recently seen is dropped when a new one would exceed the cap (and counted
+ * in `dropped`), and tree nodes left empty are pruned with it.
+ */
+export interface TemplateMinerOptions {
+  /** Leading tokens used to route a message (Drain's depth minus two). @defaultValue 2 */
+  leadingTokens?: number;
+  /** Minimum share of equal positions for a message to join a template. @defaultValue 0.4 (Drain3's; chosen on the dev systems only, see bench/log-templates.ts) */
+  similarity?: number;
+  /** Children per tree node before new tokens share the wildcard child. @defaultValue 100 */
+  maxChildren?: number;
+  /** Templates kept; the least recently seen goes first. @defaultValue 1000 */
+  maxTemplates?: number;
+}
+
+/** One mined template. */
+export interface LogTemplate {
+  /** Stable for the template's life, also across merges: `t<n>`. */
+  id: string;
+  /** The template text, variables written `<*>`. */
+  template: string;
+  /** Messages matched so far. */
+  count: number;
+}
+
+/** What became of one message. */
+export interface TemplateMatch {
+  templateId: string;
+  template: string;
+  /** True exactly once per template: on the message that created it. */
+  isNew: boolean;
+  /** Messages the template has matched, this one included. */
+  count: number;
+}
+
+/** Counters for the bench and the service's own metrics. */
+export interface TemplateMinerStats {
+  lines: number;
+  templates: number;
+  /** Templates dropped to keep within `maxTemplates`. */
+  dropped: number;
+}
+
+interface Cluster {
+  id: string;
+  tokens: string[];
+  /** `tokens` joined, kept so a match does not join them again. */
+  text: string;
+  count: number;
+  leaf: TreeNode;
+}
+
+interface TreeNode {
+  parent: TreeNode | undefined;
+  key: string;
+  children: Map<string, TreeNode>;
+  clusters: Cluster[];
+}
+
+const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ parent, key, children: new Map(), clusters: [] });
+
+/** The positional similarity of a template and a message of the same length, and its wildcard count. */
+function similarity(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number } {
+  let same = 0;
+  let wildcards = 0;
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i]!;
+    if (t === tokens[i]) same++;
+    else if (t === WILDCARD) wildcards++;
+  }
+  return { score: template.length === 0 ? 1 : same / template.length, wildcards };
+}
+
+/** Merges one more message into a cluster's template: positions that differ become wildcards. */
+function mergeInto(c: Cluster, tokens: readonly string[]): void {
+  let changed = false;
+  for (let i = 0; i < c.tokens.length; i++) {
+    if (c.tokens[i] !== tokens[i] && c.tokens[i] !== WILDCARD) {
+      c.tokens[i] = WILDCARD;
+      changed = true;
+    }
+  }
+  if (changed) c.text = c.tokens.join(' ');
+}
+
+/** A template miner with the options above; see {@link TemplateMinerOptions} for defaults. */
+export function createTemplateMiner(options: TemplateMinerOptions = {}) {
+  const leadingTokens = options.leadingTokens ?? 2;
+  const threshold = options.similarity ?? 0.4;
+  const maxChildren = options.maxChildren ?? 100;
+  const maxTemplates = options.maxTemplates ?? 1000;
+  const root = newNode(undefined, '');
+  // Insertion order is recency order: a match re-inserts its template at the end.
+  const byRecency = new Map<string, Cluster>();
+  let nextId = 1;
+  let lines = 0;
+  let dropped = 0;
+
+  /** The leaf a message is routed to, made when `create` is set and missing. */
+  function leafFor(tokens: readonly string[], create: boolean): TreeNode | undefined {
+    let node = root;
+    const path = [String(tokens.length), ...tokens.slice(0, leadingTokens).map((t) => (hasVariable(t) ? WILDCARD : t))];
+    for (const key of path) {
+      // A full node sends new tokens to its wildcard child (Drain's max-children rule); lengths are never capped.
+      const full = node !== root && node.children.size >= maxChildren;
+      let child = node.children.get(key) ?? (full ? node.children.get(WILDCARD) : undefined);
+      if (!child) {
+        if (!create) return undefined;
+        const k = full ? WILDCARD : key;
+        child = newNode(node, k);
+        node.children.set(k, child);
+      }
+      node = child;
+    }
+    return node;
+  }
+
+  /** Removes a cluster and prunes the branch it leaves empty. */
+  function evict(cluster: Cluster): void {
+    byRecency.delete(cluster.id);
+    const leaf = cluster.leaf;
+    leaf.clusters.splice(leaf.clusters.indexOf(cluster), 1);
+    let node: TreeNode | undefined = leaf;
+    while (node?.parent && node.clusters.length === 0 && node.children.size === 0) {
+      node.parent.children.delete(node.key);
+      node = node.parent;
+    }
+    dropped++;
+  }
+
+  function best(leaf: TreeNode, tokens: readonly string[]): Cluster | undefined {
+    let found: Cluster | undefined;
+    let bestScore = -1;
+    let bestWildcards = -1;
+    for (const c of leaf.clusters) {
+      const { score, wildcards } = similarity(c.tokens, tokens);
+      if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
+        found = c;
+        bestScore = score;
+        bestWildcards = wildcards;
+      }
+    }
+    return found && bestScore >= threshold ? found : undefined;
+  }
+
+  /** Mines one message: the template it joined or started. */
+  function add(message: string): TemplateMatch {
+    lines++;
+    const tokens = maskedTokens(message);
+    const seen = leafFor(tokens, false);
+    const match = seen && best(seen, tokens);
+    if (match) {
+      mergeInto(match, tokens);
+      match.count++;
+      byRecency.delete(match.id);
+      byRecency.set(match.id, match);
+      return { templateId: match.id, template: match.text, isNew: false, count: match.count };
+    }
+    // Evict before routing: the eviction may prune the very branch this message goes to.
+    if (byRecency.size >= maxTemplates) evict(byRecency.values().next().value!);
+    const home = leafFor(tokens, true)!;
+    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, leaf: home };
+    home.clusters.push(cluster);
+    byRecency.set(cluster.id, cluster);
+    return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1 };
+  }
+
+  /** The template a message would join, without learning from it. */
+  function match(message: string): LogTemplate | undefined {
+    const tokens = maskedTokens(message);
+    const leaf = leafFor(tokens, false);
+    const c = leaf && best(leaf, tokens);
+    return c && { id: c.id, template: c.text, count: c.count };
+  }
+
+  /** The templates kept, least recently seen first. */
+  function templates(): LogTemplate[] {
+    return [...byRecency.values()].map((c) => ({ id: c.id, template: c.text, count: c.count }));
+  }
+
+  function stats(): TemplateMinerStats {
+    return { lines, templates: byRecency.size, dropped };
+  }
+
+  return { add, match, templates, stats };
+}
+
+/** A template miner, as {@link createTemplateMiner} builds it. */
+export type TemplateMiner = ReturnType<typeof createTemplateMiner>;

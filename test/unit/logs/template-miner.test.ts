@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { createTemplateMiner } from '../../../orchestrator/logs/template-miner.ts';
+import { maskedTokens } from '../../../orchestrator/logs/log-tokens.ts';
+
+describe('log tokens', () => {
+  it('masks numbers, hex ids, UUIDs, IPs and paths with ids, keeping the words', () => {
+    assert.deepEqual(maskedTokens('Accepted conn from 10.0.0.12:5432 id=42 took 3.5ms'), ['Accepted', 'conn', 'from', '<*>', 'id=<*>', 'took', '<*>']);
+    assert.deepEqual(maskedTokens('request 6f1c2a9e-0b4d-4c1e-9a7b-1234567890ab at 0xdeadBEEF'), ['request', '<*>', 'at', '<*>']);
+    assert.deepEqual(maskedTokens('GET /orders/8812/items (status 500)'), ['GET', '<*>', '(status', '<*>)']);
+    assert.deepEqual(maskedTokens('Deleting block blk_-1608999687919862906 file'), ['Deleting', 'block', '<*>', 'file']);
+    assert.deepEqual(maskedTokens('   '), []);
+  });
+});
+
+describe('template miner', () => {
+  it('puts the same message with different ids and numbers in one template', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('user 1001 logged in from 192.168.1.7 after 3 attempts');
+    const b = miner.add('user 2002 logged in from 10.1.2.3 after 12 attempts');
+    const c = miner.add('user 3 logged in from 172.16.0.1 after 1 attempts');
+    assert.equal(a.templateId, b.templateId);
+    assert.equal(b.templateId, c.templateId);
+    assert.equal(c.template, 'user <*> logged in from <*> after <*> attempts');
+    assert.equal(miner.stats().templates, 1);
+  });
+  it('merges a differing word into a wildcard once the rest agrees', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('connection to payments closed by peer');
+    const b = miner.add('connection to checkout closed by peer');
+    assert.equal(a.templateId, b.templateId);
+    assert.equal(b.template, 'connection to <*> closed by peer');
+  });
+  it('keeps different statements apart', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('disk full on volume 3');
+    const b = miner.add('request served in 20 ms');
+    const c = miner.add('request failed: upstream timeout');
+    assert.equal(new Set([a.templateId, b.templateId, c.templateId]).size, 3);
+  });
+  it('flags a new template exactly once', () => {
+    const miner = createTemplateMiner();
+    const seen = ['order 1 placed', 'order 2 placed', 'payment 7 declined by bank', 'order 3 placed', 'payment 9 declined by bank'].map((m) => miner.add(m).isNew);
+    assert.deepEqual(seen, [true, false, true, false, false]);
+  });
+  it('matches without learning', () => {
+    const miner = createTemplateMiner();
+    miner.add('cache miss for key 12');
+    assert.equal(miner.match('cache miss for key 99')?.template, 'cache miss for key <*>');
+    assert.equal(miner.match('something else entirely'), undefined);
+    assert.equal(miner.stats().lines, 1);
+  });
+  it('stays within its template cap, dropping the least recently seen and counting the drops', () => {
+    const miner = createTemplateMiner({ maxTemplates: 50 });
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    // Each message is its own statement: no word in common with any other.
+    const statement = (i: number): string => `${letters[i % 26]}${letters[Math.floor(i / 26) % 26]} alpha${letters[i % 26]}${letters[Math.floor(i / 26) % 26]}`;
+    miner.add('heartbeat from node 1');
+    for (let i = 0; i < 500; i++) {
+      assert.equal(miner.add(statement(i)).isNew, true);
+      if (i % 7 === 0) miner.add(`heartbeat from node ${i}`); // kept recent, so never the one dropped
+    }
+    const { templates, dropped } = miner.stats();
+    assert.equal(templates, 50);
+    assert.ok(dropped >= 400, `dropped ${dropped}`);
+    assert.ok(miner.templates().some((t) => t.template === 'heartbeat from node <*>'));
+    // A dropped template comes back as new: the cap trades memory for re-learning.
+    assert.equal(miner.add(statement(0)).isNew, true);
+  });
+});
