@@ -43,6 +43,8 @@ async function withPlanFile<T>(body: (file: string) => Promise<T>): Promise<T> {
  * the apply see a moved stack and preview afresh, never use a stale plan.
  */
 export async function previewSavingPlan(runner: StackRunner, ref: StackRef, options: RunOptions, plans: PlanContext): Promise<{ preview: RunResult; plan?: RunPlan }> {
+  // A refresh-first preview's plan is never used (decidePlanUse): no plan, and no state to read for it.
+  if (options.refresh) return { preview: await runner.run('preview', ref, options) };
   const stateVersion = await runner.stateVersion(ref);
   return withPlanFile(async (file) => {
     const preview = await runner.run('preview', ref, { ...options, savePlan: file });
