@@ -208,8 +208,14 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
     },
     history,
     async stateVersion(ref) {
+      // One engine call (`stack export`) on every preview and apply, hashed as it streams (a checkpoint can be large).
+      const child = access.start(ref)(['stack', 'export', '--stack', ref.stack, '--non-interactive']);
+      const hash = createHash('sha256');
+      child.stdout.on('data', (d: Buffer) => hash.update(d));
+      if ((await collectOutput(child).exited) === 0) return `sha256:${hash.digest('hex')}`;
+      // No such stack yet (a first preview): selected-or-created as a preview would, then read through the Automation API.
       const state = await (await access.open(ref)).exportStack();
-      return `sha256:${createHash('sha256').update(JSON.stringify(state.deployment ?? null)).digest('hex')}`;
+      return `sha256:${createHash('sha256').update(JSON.stringify(state, null, 4)).digest('hex')}`;
     },
     async locks(ref) {
       if (!isFileBackend(settings.backendUrl)) return undefined;
