@@ -14,7 +14,17 @@
  * The figure covers polling, detection, the signal and remediation queues,
  * incident analysis, diagnosis, playbooks, guardrails, the proposal commit
  * and branch push, the deploy queue and checkout of the policy check (not its
- * engine time), the decision and the push. Printed; nothing is asserted.
+ * engine time), the decision and the push.
+ *
+ * anomaly_to_applied: from the arrival of the same data point to the fix
+ * applied (the finish of the deploy run of the remediation's commit), with
+ * nothing subtracted: the above, the policy check's engine preview, the
+ * deploy queue, checkout and the engine's apply (within the plan the policy
+ * check saved, when it fits; how many rounds used it is printed beside it).
+ *
+ * Every round runs at the service's default confidence threshold (the
+ * remediation config's default, 0.7), so a fix is committed and applied as it
+ * would be out of the box. Printed; nothing is asserted.
  */
 import { startMoto, startRedis } from '../orchestrator/runtime/local-services.ts';
 import { createRemediationFixture } from '../test/support/remediation-fixture.ts';
@@ -31,9 +41,12 @@ process.env.HOMEOSTAT_TEST_REDIS_URL = redis.url;
 process.env.HOMEOSTAT_TEST_MOTO_URL = moto.url;
 const latencies: number[] = [];
 const previews: number[] = [];
+const applied: number[] = [];
+let planned = 0;
 try {
   for (let round = 1; round <= rounds; round++) {
-    const f = await createRemediationFixture({ confidenceThreshold: 0.5, evidenceSeconds: EVIDENCE_SECONDS });
+    // No confidenceThreshold: the service's default.
+    const f = await createRemediationFixture({ evidenceSeconds: EVIDENCE_SECONDS });
     try {
       const rec = await f.remediationIn(['committed', 'verifying', 'effective', 'rolled-back', 'review', 'rejected', 'no-action', 'failed'], 300_000);
       const committed = rec.events.find((e) => e.state === 'committed');
@@ -46,7 +59,12 @@ try {
       const latency = Date.parse(committed.at) - arrived - previewMs;
       latencies.push(latency);
       previews.push(previewMs);
-      console.error(`round ${round}: ${latency} ms decision, ${previewMs} ms engine preview (${rec.playbook}, confidence ${rec.confidence?.toFixed(2)})`);
+      // The fix applied: the deploy run of the remediation's commit, finished.
+      const apply = await f.fx.waitForRun(rec.commit!, 'applied', 300_000);
+      const toApplied = Date.parse(apply.timings.finishedAt!) - arrived;
+      applied.push(toApplied);
+      if (apply.plan?.used) planned++;
+      console.error(`round ${round}: ${latency} ms decision, ${previewMs} ms engine preview, ${toApplied} ms to applied (apply ${apply.timings.applyMs ?? '?'} ms, plan ${apply.plan?.used ? 'used' : `not used: ${apply.plan?.reason ?? 'no plan cache'}`}) (${rec.playbook}, confidence ${rec.confidence?.toFixed(2)})`);
     } finally {
       await f.cleanup();
     }
@@ -59,3 +77,5 @@ const sorted = latencies.slice().sort((a, b) => a - b);
 const pre = previews.slice().sort((a, b) => a - b);
 console.log(`anomaly_to_commit_ms p50=${percentile(sorted, 50)} p95=${percentile(sorted, 95)} n=${sorted.length}`);
 console.log(`policy_preview_ms p50=${percentile(pre, 50)} p95=${percentile(pre, 95)} (excluded above)`);
+const app = applied.slice().sort((a, b) => a - b);
+console.log(`anomaly_to_applied_ms p50=${percentile(app, 50)} p95=${percentile(app, 95)} n=${app.length} (nothing subtracted: decision, policy preview, deploy queue, checkout and apply; ${planned}/${app.length} applies ran within the policy check's plan)`);

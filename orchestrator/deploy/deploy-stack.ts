@@ -9,7 +9,10 @@ import { planPolicyPacks, type PolicyPackUse } from '../plan/policy-packs.ts';
 import { policyPackDigest } from '../source/pack-digest.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
+import { planKey, type RunPlan } from '../plan/update-plan.ts';
+import type { PlanStore } from '../records/plan-store.ts';
 import { changedOutputs } from './output-changes.ts';
+import { applyWithPlan, previewSavingPlan, type PlanContext } from './plan-runs.ts';
 
 /** What one deploy of one stack at one commit came to. */
 export type DeployStatus = 'applied' | 'previewed' | 'unchanged' | 'policy-violation' | 'failed';
@@ -22,6 +25,8 @@ export interface DeployOutcome {
   changedOutputs?: string[];
   /** Which policy packs ran: the pinned ones, the commit's own, and how they differ. */
   policyPacks: PolicyPackUse;
+  /** What the run did with update plans; absent when the deploy had no plan cache. */
+  plan?: RunPlan;
 }
 
 export interface DeployStackInput {
@@ -58,6 +63,12 @@ export interface DeployStackInput {
   onEngineStarted?: (engine: EngineIdentity) => void;
   /** Refresh before preview and update, so drift is undone (drift reconcile). */
   refresh?: boolean;
+  /**
+   * The service's cache of update plans: a preview saves its plan there, and
+   * an apply of the same content on the same stack state runs within it
+   * without previewing again. Without it, every apply previews (as before).
+   */
+  plans?: { store: PlanStore; repo: string; runId?: string };
 }
 
 const PAST: Record<'create' | 'update' | 'replace' | 'delete', string> = {
@@ -109,32 +120,42 @@ export async function deployStack(runner: StackRunner, input: DeployStackInput, 
   for (const note of packs.use.notes) emit(timelineEvent('policy', note, { ...at, outcome: 'note' }));
   const options = { policyConfig, policyPacks: packs.run, ...engineOptions(input) };
   const policyPacks = packs.use;
+  const plans: PlanContext | undefined = input.plans && {
+    store: input.plans.store,
+    key: planKey({ repo: input.plans.repo, tree: input.artifact.digest, project: input.project, stack: input.stack, policyPacks: [...pinned, ...own].map((p) => p.digest ?? `none:${p.path}`) }),
+    commit: input.artifact.commit,
+    ...(input.plans.runId ? { runId: input.plans.runId } : {}),
+  };
 
   if (!input.apply) {
     // preview (+ policy): pull requests and other refs
     input.onPreviewStart?.();
-    const preview = await runner.run('preview', ref, options);
+    const { preview, plan } = plans ? await previewSavingPlan(runner, ref, options, plans) : { preview: await runner.run('preview', ref, options), plan: undefined };
     emit(timelineEvent('preview', describeChanges(preview.summary), { ...at, durationMs: preview.durationMs, outcome: preview.ok ? 'ok' : 'failed', details: { counts: preview.summary.counts } }));
     const verdict = policyVerdict(preview, at, emit);
     if (verdict) return { ...verdict, policyPacks };
-    return { status: 'previewed', preview, policyPacks };
+    return { status: 'previewed', preview, policyPacks, ...(plan ? { plan } : {}) };
   }
 
   // preview (+ policy) and apply, in one engine process: the engine updates
-  // only when its preview passed, as a person's `pulumi up` does.
+  // only when its preview passed, as a person's `pulumi up` does; or, with
+  // the plan this content's preview saved on this stack state, the update
+  // alone, held to that plan (see plan-runs.ts).
   await input.beforeApply?.();
   input.onPreviewStart?.();
-  const run = await runner.run('apply', ref, { ...options, message: applyMessage(input.artifact.commit) });
+  const applyOptions = { ...options, message: applyMessage(input.artifact.commit) };
+  const { run, plan } = plans ? await applyWithPlan(runner, ref, applyOptions, plans) : { run: await runner.run('apply', ref, applyOptions), plan: undefined };
+  const planned = plan ? { plan } : {};
   emit(timelineEvent('preview', describeChanges(run.summary), { ...at, outcome: run.ok ? 'ok' : 'failed', details: { counts: run.summary.counts } }));
   const verdict = policyVerdict(run, at, emit);
-  if (verdict) return { ...verdict, policyPacks };
+  if (verdict) return { ...verdict, policyPacks, ...planned };
   // A change is to a resource or to the outputs: other stacks read the outputs (a program of outputs alone changes only those).
   const resources = changedResources(run.summary).length > 0;
   const outputs = changedOutputs(deployed, run.summary.outputs);
   const changed = resources || outputs.length > 0;
   const what = [...(resources ? [describeChanges(run.summary, true)] : []), ...(outputs.length > 0 ? [`outputs changed: ${outputs.join(', ')}`] : [])];
   emit(timelineEvent('apply', changed ? what.join('; ') : 'nothing to apply', { ...at, durationMs: run.durationMs, outcome: changed ? 'ok' : 'unchanged', ...(outputs.length > 0 ? { details: { changedOutputs: outputs } } : {}) }));
-  return { status: changed ? 'applied' : 'unchanged', preview: run, apply: run, changedOutputs: outputs, policyPacks };
+  return { status: changed ? 'applied' : 'unchanged', preview: run, apply: run, changedOutputs: outputs, policyPacks, ...planned };
 }
 
 /** Reports the policy result; returns the outcome when the run must stop here. */

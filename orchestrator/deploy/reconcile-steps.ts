@@ -117,6 +117,7 @@ export function planDeploy(ctx: WorkerContext, rec: Reconciliation, artifact: So
     ...(deps.policyConfig ? { policyConfig: deps.policyConfig } : {}),
     signal: rec.cancel.signal,
     refresh: data.trigger.kind === 'drift',
+    ...(deps.plans ? { plans: { store: deps.plans, repo: repo.id, runId: run.id } } : {}),
     ...(rec.status.outputs ? { deployedOutputs: rec.status.outputs } : {}),
     onPreviewStart: () => {
       run.timings.previewStartedAt = new Date().toISOString();
@@ -151,6 +152,7 @@ export async function runEngine(ctx: WorkerContext, rec: Reconciliation, input: 
   const outcome = await deployStack(ctx.deps.runner, input, rec.sink);
   run.previewSummary = outcome.preview.summary;
   run.policyPacks = outcome.policyPacks;
+  if (outcome.plan) run.plan = outcome.plan;
   if (outcome.apply) {
     // One engine process previewed and applied: its time is the apply's.
     run.applySummary = outcome.apply.summary;

@@ -9,6 +9,7 @@ import type { DeployJobData } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunRecord } from '../records/run-record.ts';
+import type { PlanStore } from '../records/plan-store.ts';
 import type { RunStore } from '../records/run-store.ts';
 import type { SourceArtifact } from '../source/artifact.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
@@ -55,6 +56,8 @@ export interface DeployWorkerDeps {
   onRunFinished?: (run: RunRecord) => void;
   /** Where the engine's plugins come from (`pulumi.plugins`): a missing plugin's advice fits it. Default: advice that names no mode. */
   plugins?: PluginsConfig;
+  /** The service's cache of update plans (see `deploy/plan-runs.ts`); without it, every apply previews afresh. */
+  plans?: PlanStore;
   /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
   forge?: (repoId: string) => ForgeAdapter | undefined;
 }

@@ -40,6 +40,21 @@ export function classifyEngineError(text: string, hasMandatoryViolation = false)
 }
 
 /**
+ * The engine's own texts when an update does not keep to its plan (`up
+ * --plan`, engine v3.276.0, `pkg/resource/deploy/step_generator.go` and
+ * `deployment_executor.go`): `resource urn:… violates plan: properties
+ * changed: ~~planx:size[{3}!={4}]`, `update is not allowed by the plan: …`,
+ * `no plan for resource urn:…`, `expected resource operations for urn:… but
+ * none were seen`, `Expected a new resource plan for urn:…`.
+ */
+export const PLAN_REFUSAL = /violates plan:|is not allowed by the plan|no plan for resource|expected resource operations for \S+ but none were seen|expected a new resource plan for|while applying an update plan/i;
+
+/** Whether the engine refused an update because it did not keep to its plan (the stack or the program moved since the preview). */
+export function isPlanRefusal(text: string): boolean {
+  return PLAN_REFUSAL.test(text);
+}
+
+/**
  * What a person does about a missing plugin, read off the engine's text
  * (`no resource plugin 'pulumi-resource-aws' found in the workspace at
  * version v7.48.0` names its kind, name and version) and fitted to where the

@@ -12,6 +12,14 @@ export interface UpInvocation {
   /** One config file per pack, or none. */
   policyPackConfigs: string[];
   refresh?: boolean;
+  /**
+   * A plan file saved by a preview (see `RunOptions.plan`): the update runs
+   * without its own preview (`--skip-preview`) and within the plan. Engine
+   * v3.276.0 accepts `--plan` without `PULUMI_EXPERIMENTAL=true`: the
+   * variable only unhides the flag in `--help` (`cmd/pulumi/operations/up.go`
+   * reads the plan whenever the flag is given), so none is set.
+   */
+  plan?: string;
   message?: string;
   signal?: AbortSignal;
   /** After `signal` aborts, how long the engine has to stop on SIGINT before it is killed; default 10 000 ms. */
@@ -44,6 +52,7 @@ async function runUp(start: (args: string[], extraEnv: Record<string, string>) =
   for (const p of up.policyPacks) args.push('--policy-pack', p);
   for (const c of up.policyPackConfigs) args.push('--policy-pack-config', c);
   if (up.refresh) args.push('--refresh');
+  if (up.plan) args.push('--skip-preview', '--plan', up.plan);
   if (up.message) args.push('--message', up.message);
   const child = start(args, { PULUMI_DEBUG_COMMANDS: 'true', PULUMI_AUTOMATION_API: 'true' });
   if (child.pid !== undefined) up.onEngineStarted?.(engineIdentity(child.pid));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
@@ -77,6 +78,15 @@ export interface RunOptions {
    * a recorded engine of ours may be cleared.
    */
   onEngineStarted?: (engine: EngineIdentity) => void;
+  /** Preview only: the file the engine writes its update plan to (`pulumi preview --save-plan`); default none. */
+  savePlan?: string;
+  /**
+   * `apply` only: a plan file saved by a preview of the same content and
+   * stack state. The engine then updates without previewing again (`pulumi
+   * up --skip-preview --plan`) and refuses any operation beyond the plan;
+   * the policy packs still run on the update. Default none.
+   */
+  plan?: string;
 }
 
 /** What {@link StackRunner.recover} may clear, and who to tell about its own engine. */
@@ -107,6 +117,8 @@ export interface StackRunner {
   appliedCommit(ref: StackRef): Promise<string | undefined>;
   /** The stack's update history, newest first (at most `pageSize` entries); empty when the stack does not exist. */
   history(ref: StackRef, pageSize?: number): Promise<HistoryEntry[]>;
+  /** `sha256:…` of the stack's checkpoint (`pulumi stack export`): changes with every update, refresh or import. */
+  stateVersion(ref: StackRef): Promise<string>;
   /**
    * After a crash or a lost lease: clears pending creates with a refresh
    * (which also reads back what the cloud really has) and, when the stack is
@@ -195,6 +207,16 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
       return appliedCommitOf(await history(ref, 50));
     },
     history,
+    async stateVersion(ref) {
+      // One engine call (`stack export`) on every preview and apply, hashed as it streams (a checkpoint can be large).
+      const child = access.start(ref)(['stack', 'export', '--stack', ref.stack, '--non-interactive']);
+      const hash = createHash('sha256');
+      child.stdout.on('data', (d: Buffer) => hash.update(d));
+      if ((await collectOutput(child).exited) === 0) return `sha256:${hash.digest('hex')}`;
+      // No such stack yet (a first preview): selected-or-created as a preview would, then read through the Automation API.
+      const state = await (await access.open(ref)).exportStack();
+      return `sha256:${createHash('sha256').update(JSON.stringify(state, null, 4)).digest('hex')}`;
+    },
     async locks(ref) {
       if (!isFileBackend(settings.backendUrl)) return undefined;
       const project = (await (await access.open(ref)).workspace.projectSettings()).name;
@@ -228,7 +250,7 @@ async function runOnce(access: EngineAccess, kind: RunKind, ref: StackRef, optio
       const common = { onEvent, signal: options.signal, ...(options.message ? { message: options.message } : {}) };
       switch (kind) {
         case 'preview':
-          await stack.preview({ ...common, ...policy, diff: true, refresh: options.refresh ?? false });
+          await stack.preview({ ...common, ...policy, diff: true, refresh: options.refresh ?? false, ...(options.savePlan ? { plan: options.savePlan } : {}) });
           break;
         case 'up':
           await stack.up({ ...common, ...policy, diff: true, refresh: options.refresh ?? false });

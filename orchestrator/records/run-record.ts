@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunPlanSchema } from '../plan/update-plan.ts';
 import { TriggerSchema } from '../queue/deploy-job.ts';
 import { StackIdSchema } from '../model/stack-key.ts';
 import { EngineIdentitySchema } from '../engine/engine-lock.ts';
@@ -102,6 +103,8 @@ export const RunRecordSchema = z.object({
     applyMs: z.number().optional(),
     finishedAt: z.string().optional(),
   }),
+  /** Update plans: the digest of the plan this run's preview saved, or whether its apply ran within one (and why not). */
+  plan: RunPlanSchema.optional(),
   /** Which policy packs ran: the service's pinned ones (always), the commit's own, and how they differ. */
   policyPacks: z.object({ pinned: z.array(z.string()), commit: z.array(z.string()), notes: z.array(z.string()) }).optional(),
 });

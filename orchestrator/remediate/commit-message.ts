@@ -17,6 +17,8 @@ export interface RemediationCommitInput {
   previewCounts: Record<string, number>;
   /** Id of the policy check's run, to find its full diff. */
   previewRunId?: string;
+  /** `sha256:…` of the update plan the policy check saved: the apply runs within it. */
+  previewPlanDigest?: string;
 }
 
 /** Trailer values are one line: newlines and runs of spaces folded. */
@@ -37,6 +39,12 @@ export function policyLine(policy: PolicyResult): string {
   return `${policy.passed ? 'passed' : 'failed'} (${policy.violations.map((v) => `${v.level} ${v.policy}`).join(', ')})`;
 }
 
+/** ` (run r-…, plan sha256:…)`: where the checked preview and its plan are found; empty without either. */
+function previewRef(input: Pick<RemediationCommitInput, 'previewRunId' | 'previewPlanDigest'>): string {
+  const refs = [...(input.previewRunId ? [`run ${input.previewRunId}`] : []), ...(input.previewPlanDigest ? [`plan ${input.previewPlanDigest}`] : [])];
+  return refs.length > 0 ? ` (${refs.join(', ')})` : '';
+}
+
 export function remediationCommitMessage(input: RemediationCommitInput): string {
   const { proposal } = input;
   const body = [oneLine(proposal.explanation, 2000)];
@@ -50,7 +58,7 @@ export function remediationCommitMessage(input: RemediationCommitInput): string 
     ...proposal.evidence.slice(0, 5).map((e) => `Homeostat-Evidence: ${oneLine(e)}`),
     `Homeostat-Policy: ${policyLine(input.policy)}`,
     `Homeostat-Decision: ${input.decision.decision}${input.decision.reasons.length > 0 ? ` (${oneLine(input.decision.reasons.join('; '))})` : ''}`,
-    `Homeostat-Preview: ${previewLine(input.previewCounts)}${input.previewRunId ? ` (run ${input.previewRunId})` : ''}`,
+    `Homeostat-Preview: ${previewLine(input.previewCounts)}${previewRef(input)}`,
   ];
   return `${oneLine(proposal.title, 72)}\n\n${body.join('\n')}\n\n${trailers.join('\n')}\n`;
 }

@@ -57,7 +57,7 @@ export const RemediationRecordSchema = z.object({
   rawConfidence: z.number().optional(),
   confidence: z.number().optional(),
   guardrails: z.array(GuardrailResultSchema).optional(),
-  policy: z.object({ passed: z.boolean(), violations: z.array(PolicyFindingSchema), runId: z.string().optional(), counts: z.record(z.string(), z.number()).default({}) }).optional(),
+  policy: z.object({ passed: z.boolean(), violations: z.array(PolicyFindingSchema), runId: z.string().optional(), counts: z.record(z.string(), z.number()).default({}), planDigest: z.string().optional() }).optional(),
   decision: z.object({ decision: z.enum(['auto', 'review', 'reject']), reasons: z.array(z.string()), dryRun: z.boolean(), promoted: z.boolean().optional() }).optional(),
   /** Mode the change reached Git in: by itself, or through a person. */
   mode: z.enum(['auto', 'review']).optional(),

@@ -3,6 +3,7 @@ import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts
 import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '../deploy/restore-from-backend.ts';
 import { createStackRunner, type StackRunner } from '../engine/stack-runner.ts';
 import { startIntakeWorker } from '../intake/intake-worker.ts';
+import { createPlanStore } from '../records/plan-store.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { Toolchain } from '../runtime/toolchain.ts';
 import { startPoller } from '../source/poller.ts';
@@ -73,6 +74,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     ...(options.workerId ? { workerId: options.workerId } : {}),
     forge: parts.forgeOf,
     plugins: config.pulumi.plugins,
+    plans: createPlanStore(parts.redis, parts.prefix),
     onRunFinished: (run) => countRun(parts, run),
   });
   const poller = startPoller({ redis: parts.redis, prefix: parts.prefix, repos: config.repositories, intake: parts.intake, emit });

@@ -13,6 +13,8 @@ export interface PolicyAnswer {
   /** Preview counts of the check's run. */
   counts: Record<string, number>;
   runId: string;
+  /** `sha256:…` of the update plan the check saved, if it saved one. */
+  planDigest?: string;
 }
 
 /**

@@ -36,7 +36,9 @@ export async function checkPolicyStep(ctx: StepContext, rec: RemediationRecord):
     }),
   );
   // The commit the engine actually previewed: what a person's approval may merge later (by its tree).
-  const next: RemediationRecord = { ...rec, policy: { passed: policy.passed, violations, runId: run.id, counts }, ...(policy.passed ? { checkedCommit: run.commit } : {}) };
-  await audit(ctx, next, 'policy-check', policy.passed ? 'passed' : `failed: ${violations.map((v) => `${v.policy}: ${v.message}`).join('; ') || run.message || run.status}`, { policy, previewSummary: summary, runId: run.id });
-  return decideStep(ctx, next, { proposal, policy, counts, runId: run.id });
+  // The plan the check saved: the apply of the decided commit (same tree) runs within it.
+  const planDigest = policy.passed && run.plan?.saved ? run.plan.digest : undefined;
+  const next: RemediationRecord = { ...rec, policy: { passed: policy.passed, violations, runId: run.id, counts, ...(planDigest ? { planDigest } : {}) }, ...(policy.passed ? { checkedCommit: run.commit } : {}) };
+  await audit(ctx, next, 'policy-check', policy.passed ? 'passed' : `failed: ${violations.map((v) => `${v.policy}: ${v.message}`).join('; ') || run.message || run.status}`, { policy, previewSummary: summary, runId: run.id, ...(planDigest ? { planDigest } : {}) });
+  return decideStep(ctx, next, { proposal, policy, counts, runId: run.id, ...(planDigest ? { planDigest } : {}) });
 }

@@ -46,12 +46,14 @@ export interface DecidedChange {
   counts: Record<string, number>;
   /** The policy check's run. */
   runId: string;
+  /** `sha256:…` of the update plan the check saved. */
+  planDigest?: string;
 }
 
 /** The same change again on its branch, its message now carrying the policy result, preview and decision; returns the new commit. */
 export async function writeDecided(ctx: StepContext, rec: RemediationRecord, repo: RemediationRepo, change: DecidedChange): Promise<string> {
-  const { proposal, policy, decision, counts, runId } = change;
-  const message = remediationCommitMessage({ proposal, confidence: rec.confidence ?? proposal.confidence, policy, decision, previewCounts: counts, previewRunId: runId });
+  const { proposal, policy, decision, counts, runId, planDigest } = change;
+  const message = remediationCommitMessage({ proposal, confidence: rec.confidence ?? proposal.confidence, policy, decision, previewCounts: counts, previewRunId: runId, ...(planDigest ? { previewPlanDigest: planDigest } : {}) });
   return ctx.deps.git.commitProposal({ repo, base: rec.baseCommit!, branch: rec.branch!, proposal, message });
 }
 

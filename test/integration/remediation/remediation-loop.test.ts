@@ -61,6 +61,12 @@ describe('remediation: incident → proposal → policy → Git → deploy → v
     // The ordinary deploy path applied it, and the fleet has more capacity.
     const run = await fx.waitForRun(rec.commit!, 'applied');
     assert.equal(run.trigger.kind, 'push');
+    // Exactly the checked plan: the policy check saved it, the trailer names it, and the apply (same tree) ran within it without a second preview.
+    const check = (await fx.runs()).find((r) => r.id === rec.policy?.runId);
+    assert.match(check?.plan?.digest ?? '', /^sha256:[0-9a-f]{64}$/, JSON.stringify(check?.plan));
+    assert.equal(rec.policy?.planDigest, check?.plan?.digest);
+    assert.match(message!, new RegExp(`^Homeostat-Preview: 1 to update \\(run ${check!.id}, plan ${check!.plan!.digest}\\)$`, 'm'));
+    assert.deepEqual(run.plan, { digest: check!.plan!.digest, used: true });
     assert.ok(fx.fleet.services()[0]!.capacity > 2, `capacity ${fx.fleet.services()[0]!.capacity}`);
     assert.equal(rec.verification?.outcome, 'effective');
 

@@ -173,6 +173,12 @@ describe('remediation commit message', () => {
       { name: 'count several operations of the preview', over: { previewCounts: { create: 2, update: 1, delete: 0, same: 5 } }, key: 'Homeostat-Preview', want: ['2 to create, 1 to update'] },
       { name: "say 'no changes' when the preview changes nothing", over: { previewCounts: { same: 3 } }, key: 'Homeostat-Preview', want: ['no changes'] },
       { name: 'name the policy check run when known', over: { previewRunId: 'run-42' }, key: 'Homeostat-Preview', want: ['1 to update (run run-42)'] },
+      {
+        name: 'name the update plan the policy check saved, which the apply runs within',
+        over: { previewRunId: 'run-42', previewPlanDigest: `sha256:${'ab'.repeat(32)}` },
+        key: 'Homeostat-Preview',
+        want: [`1 to update (run run-42, plan sha256:${'ab'.repeat(32)})`],
+      },
     ];
     for (const c of cases) {
       it(c.name, () => assert.deepEqual(trailersOf(c.over)[c.key] ?? [], c.want));
