@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { declaredEngineEnv } from '../engine/engine-env.ts';
 import type { StackRef, StackRunner } from '../engine/stack-runner.ts';
+import type { ProgramBuilder } from '../build/program-build.ts';
 import type { PluginsConfig } from '../config/plugins-config.ts';
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { PolicyConfig } from '../plan/policy-config.ts';
@@ -55,6 +56,8 @@ export interface DeployWorkerDeps {
   onRunFinished?: (run: RunRecord) => void;
   /** Where the engine's plugins come from (`pulumi.plugins`): a missing plugin's advice fits it. Default: advice that names no mode. */
   plugins?: PluginsConfig;
+  /** Compiles each commit's program once (by content) for the engine; without one, the engine runs the program as it is. */
+  builder?: ProgramBuilder;
   /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
   forge?: (repoId: string) => ForgeAdapter | undefined;
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { createProgramBuilder } from '../build/program-build.ts';
 import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
 import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
 import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '../deploy/restore-from-backend.ts';
@@ -73,6 +75,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     ...(options.workerId ? { workerId: options.workerId } : {}),
     forge: parts.forgeOf,
     plugins: config.pulumi.plugins,
+    builder: createProgramBuilder({ dir: join(config.dataDir, 'builds'), onCompiled: (b) => parts.metrics.builds.inc({ kind: b.kind }) }),
     onRunFinished: (run) => countRun(parts, run),
   });
   const poller = startPoller({ redis: parts.redis, prefix: parts.prefix, repos: config.repositories, intake: parts.intake, emit });
