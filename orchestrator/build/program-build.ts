@@ -132,6 +132,9 @@ async function compile(root: string, entry: string, outfile: string): Promise<Me
 }
 
 export function createProgramBuilder(options: ProgramBuilderOptions) {
+  /** Compiles under way in this process, by key: stacks of one commit deployed in parallel share one. */
+  const compiling = new Map<string, Promise<Manifest>>();
+
   /** Compiles into the checkout and keeps a copy in the cache; a program without TypeScript is only noted there. */
   async function compileInto(source: ProgramSource, entry: string, key: string, outDir: string): Promise<Manifest> {
     const metafile = await compile(source.root, entry, join(outDir, 'main.mjs'));
@@ -172,15 +175,26 @@ export function createProgramBuilder(options: ProgramBuilderOptions) {
       const key = buildKey({ kind: 'program', sourceDigest: source.digest, entry, esbuildVersion });
       const outDir = join(projectDir, BUILD_FOLDER, key);
       const cached = join(options.dir, key);
+      const readManifest = async () => JSON.parse(await readFile(join(cached, 'manifest.json'), 'utf8')) as Manifest;
       let manifest: Manifest;
-      let reused = false;
-      if (existsSync(join(cached, 'manifest.json'))) {
-        manifest = JSON.parse(await readFile(join(cached, 'manifest.json'), 'utf8')) as Manifest;
-        reused = true;
-        if (manifest.kind === 'compiled') await cp(cached, outDir, { recursive: true });
+      let reused = true;
+      const pending = compiling.get(key);
+      if (existsSync(join(cached, 'manifest.json'))) manifest = await readManifest();
+      else if (pending) {
+        // Another stack of the same commit is compiling it in this process right now: wait for its build (or its error).
+        await pending;
+        manifest = await readManifest();
       } else {
-        manifest = await compileInto(source, entry, key, outDir);
+        reused = false;
+        const compile = compileInto(source, entry, key, outDir);
+        compiling.set(key, compile);
+        try {
+          manifest = await compile;
+        } finally {
+          compiling.delete(key);
+        }
       }
+      if (reused && manifest.kind === 'compiled') await cp(cached, outDir, { recursive: true });
       if (manifest.kind === 'compiled') await pointProjectAt(projectDir, join(BUILD_FOLDER, key, 'main.mjs'));
       const result: ProgramBuild = { key, entry, kind: manifest.kind, reused, durationMs: Date.now() - started };
       if (!reused) options.onCompiled?.(result);
