@@ -31,8 +31,8 @@ export function createMetrics(queueDepths: () => Promise<Record<string, Record<s
   });
   const builds = new Counter({
     name: 'homeostat_program_builds_total',
-    help: 'Programs compiled (not reused from the build cache), by what the build found (compiled, plain JavaScript)',
-    labelNames: ['kind'] as const,
+    help: 'Programs and policy packs compiled (not reused from the build cache), by target (program, policy-pack) and what the build found (compiled; plain JavaScript, run as it is)',
+    labelNames: ['target', 'kind'] as const,
     registers: [registry],
   });
   new Gauge({

@@ -52,7 +52,7 @@ describe('gitops: the program is compiled once per commit, and the engine runs t
     assert.equal(sandbox.build.key, webProd.build.key, 'one build for one commit');
     assert.deepEqual([sandbox.build.reused, webProd.build.reused].sort(), [false, true], 'compiled by one run, reused by the other');
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    assert.match(metrics, /^homeostat_program_builds_total\{kind="compiled"\} 1$/m);
+    assert.match(metrics, /^homeostat_program_builds_total\{target="program",kind="compiled"\} 1$/m);
   });
 
   it('stalls a program that does not compile as InvalidProgram, naming file and line, without starting the engine', async () => {
