@@ -53,6 +53,8 @@ describe('gitops: the program is compiled once per commit, and the engine runs t
     assert.deepEqual([sandbox.build.reused, webProd.build.reused].sort(), [false, true], 'compiled by one run, reused by the other');
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     assert.match(metrics, /^homeostat_program_builds_total\{target="program",kind="compiled"\} 1$/m);
+    // The repository's TypeScript policy pack too: once, for both stacks' engines.
+    assert.match(metrics, /^homeostat_program_builds_total\{target="policy-pack",kind="compiled"\} 1$/m);
   });
 
   it('stalls a program that does not compile as InvalidProgram, naming file and line, without starting the engine', async () => {
