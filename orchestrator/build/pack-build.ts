@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { build, version as esbuildVersion, type BuildFailure, type Plugin } from 'esbuild';
+import { build, version as esbuildVersion, type BuildFailure } from 'esbuild';
 import { policyPackDigest } from '../source/pack-digest.ts';
 import { buildErrorOf } from './build-errors.ts';
 import { buildKey } from './build-key.ts';
-import { BUILD_FOLDER } from './program-build.ts';
+import { BUILD_FOLDER, tsxStandIn } from './program-build.ts';
 
 /**
  * A TypeScript policy pack compiled once per content into a pack folder of
@@ -29,15 +29,6 @@ export interface PackBuild {
 }
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
-
-/** See program-build.ts: tsx's loader is not needed once the pack's TypeScript is in the bundle. */
-const tsxStandIn: Plugin = {
-  name: 'homeostat-tsx-stand-in',
-  setup(b) {
-    b.onResolve({ filter: /^tsx(?:\/|$)/ }, (args) => ({ path: args.path, namespace: 'tsx-stand-in' }));
-    b.onLoad({ filter: /.*/, namespace: 'tsx-stand-in' }, () => ({ contents: 'export function register() { return () => {}; }', loader: 'js' }));
-  },
-};
 
 /** One digest of the listed files' contents (paths relative to the pack folder); undefined when one is gone. */
 async function inputsDigest(folder: string, inputs: readonly string[]): Promise<string | undefined> {

@@ -67,7 +67,7 @@ const TYPESCRIPT = /\.[cm]?tsx?$/;
  * TypeScript module it imports is in the bundle already. The bundle gets a
  * `register` that does nothing in place of tsx's.
  */
-const tsxStandIn: Plugin = {
+export const tsxStandIn: Plugin = {
   name: 'homeostat-tsx-stand-in',
   setup(b) {
     b.onResolve({ filter: /^tsx(?:\/|$)/ }, (args) => ({ path: args.path, namespace: 'tsx-stand-in' }));
