@@ -8,6 +8,10 @@
  *    applied) against a plain `pulumi up --yes` of the same stack and change on
  *    a copy with its own backend, alternated R rounds (default 3) in one run.
  *
+ * 3. engine_vs_floor: the same service applies against, in the same rounds, a
+ *    plain `pulumi up --skip-preview` of a one-resource JavaScript
+ *    dynamic-provider program (bench/engine-floor.ts): the engine's floor here.
+ *
  * Everything runs on this machine: redis-server, the fleet simulator, local
  * Git remotes, the real engine. Figures are printed; nothing is asserted.
  */
@@ -29,6 +33,7 @@ import { startService } from '../orchestrator/service/service.ts';
 import { git } from '../orchestrator/source/git.ts';
 import { pullRequestPayload, pushPayload, sendGithubWebhook, ZERO_SHA } from '../test/support/webhooks.ts';
 import { percentile, wholeNumberArg } from './cli-args.ts';
+import { createEngineFloor } from './engine-floor.ts';
 
 const run = promisify(execFile);
 
@@ -122,6 +127,8 @@ try {
   setCapacity(cliDir, 3);
   await pulumi(['up', '--yes', '--stack', 'sandbox', '--policy-pack', 'policies']);
 
+  const floor = await createEngineFloor(join(dir, 'floor'), { pulumiDir: toolchain.pulumiDir, env: cliEnv });
+  const floorMs: number[] = [];
   const ratios: string[] = [];
   const breakdown: string[] = [];
   const serviceMs: number[] = [];
@@ -133,6 +140,7 @@ try {
     const c0 = Date.now();
     await pulumi(['up', '--yes', '--stack', 'sandbox', '--policy-pack', 'policies']);
     const cli = Date.now() - c0;
+    floorMs.push(await floor.up(`round-${r}`));
 
     setCapacity(repo.workDir, capacity);
     const before = main;
@@ -150,6 +158,13 @@ try {
   }
   const total = serviceMs.reduce((a, b) => a + b, 0) / cliMs.reduce((a, b) => a + b, 0);
   console.log(`service_breakdown_ms ${breakdown.join(' | ')}`);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const engineMs = breakdown.map((b) => Number(/engine=(\d+)/.exec(b)?.[1]));
+  console.log(
+    `engine_vs_floor ratio=${(mean(serviceMs) / mean(floorMs)).toFixed(3)} engine_only=${(mean(engineMs) / mean(floorMs)).toFixed(3)} rounds=${rounds} service_ms=${serviceMs.join(',')} floor_ms=${floorMs.join(',')}` +
+      ' (service: webhook to applied, with queue, fetch, build, and preview with the policy pack then update of the TypeScript sandbox stack in one engine process; engine_only: that engine process alone;' +
+      ' floor: `pulumi up --skip-preview` of a one-resource plain-JavaScript dynamic-provider program without policy pack or I/O, one property changed per round)',
+  );
   console.log(`overhead_vs_cli ratio=${total.toFixed(3)} rounds=${rounds} per_round=${ratios.join(',')} service_ms=${serviceMs.join(',')} cli_ms=${cliMs.join(',')}`);
 } finally {
   await service.stop();

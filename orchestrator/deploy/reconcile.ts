@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { DeployJobData } from '../queue/deploy-job.ts';
 import { stackKey } from '../model/stack-key.ts';
 import type { StackLease } from '../queue/stack-lock.ts';
+import { buildProgram } from './build-step.ts';
 import { StalledError } from './deploy-errors.ts';
 import { beginRun, fetchSource, flushLog, planDeploy, recordFailure, recordLeaseLost, recordSuccess, runEngine } from './reconcile-steps.ts';
 import { recoverCrashedRuns } from './run-recovery.ts';
@@ -30,8 +31,10 @@ export async function reconcile(ctx: WorkerContext, job: Job<DeployJobData>, dat
     await recoverCrashedRuns(ctx, crashed, repo, data, rec.sink);
     // source
     const artifact = await fetchSource(ctx, rec);
-    // plan; preview (+ policy), then apply on the deploy branch
-    const outcome = await runEngine(ctx, rec, planDeploy(ctx, rec, artifact));
+    // plan; build (the program compiled once per content); preview (+ policy), then apply on the deploy branch
+    const input = planDeploy(ctx, rec, artifact);
+    await buildProgram(ctx, rec, artifact);
+    const outcome = await runEngine(ctx, rec, input);
     // record, and post to the forge
     return await recordSuccess(ctx, rec, outcome);
   } catch (err) {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { declaredEngineEnv } from '../engine/engine-env.ts';
 import type { StackRef, StackRunner } from '../engine/stack-runner.ts';
+import type { ProgramBuilder } from '../build/program-build.ts';
 import type { PluginsConfig } from '../config/plugins-config.ts';
 import type { ForgeAdapter } from '../forge/forge.ts';
 import type { PolicyConfig } from '../plan/policy-config.ts';
@@ -58,6 +59,8 @@ export interface DeployWorkerDeps {
   plugins?: PluginsConfig;
   /** The service's cache of update plans (see `deploy/plan-runs.ts`); without it, every apply previews afresh. */
   plans?: PlanStore;
+  /** Compiles each commit's program once (by content) for the engine; without one, the engine runs the program as it is. */
+  builder?: ProgramBuilder;
   /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
   forge?: (repoId: string) => ForgeAdapter | undefined;
 }

@@ -67,6 +67,8 @@ export function engineEnvVars(settings: EngineEnvSettings): Record<string, strin
   const home = engineHome(settings);
   return {
     ...settings.env,
+    // Stack traces of a compiled program (build/program-build.ts) point at its TypeScript through the bundle's source map.
+    NODE_OPTIONS: ['--enable-source-maps', settings.env?.NODE_OPTIONS].filter(Boolean).join(' '),
     PULUMI_BACKEND_URL: settings.backendUrl,
     PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
     PULUMI_SKIP_UPDATE_CHECK: 'true',

@@ -29,7 +29,8 @@ export const ENGINE_ERROR_TABLE: readonly { pattern: RegExp; kind: FailureKind; 
   { pattern: /could not automatically download and install (?:resource|language|analyzer) plugin/i, kind: 'transient', reason: 'MissingPlugin' },
   // A plugin that the engine could not find (acquisition off) does not appear by itself: the same commit would fail again.
   { pattern: /no (?:resource|language|analyzer) plugin '[^']+' found|could not find plugin|plugin \S+ (?:v\S+ )?(?:was )?not found/i, kind: 'stalled', reason: 'MissingPlugin' },
-  { pattern: /invalid stack config|Program exited with non-zero exit code|TSError|SyntaxError|TypeError|ReferenceError|Cannot find module|failed to load|unhandled exception/i, kind: 'stalled', reason: 'InvalidProgram' },
+  // A policy pack that does not compile (build/pack-build.ts), before any engine ran.
+  { pattern: /invalid stack config|does not compile: |Program exited with non-zero exit code|TSError|SyntaxError|TypeError|ReferenceError|Cannot find module|failed to load|unhandled exception/i, kind: 'stalled', reason: 'InvalidProgram' },
 ];
 
 /** Maps an engine's error text to its reason and kind; unknown errors are transient engine errors. */

@@ -34,6 +34,11 @@ export interface EngineSettings extends EngineEnvSettings {
   pulumiDir: string;
   /** Policy pack folders passed to every preview and update, besides each run's own. */
   policyPacks: string[];
+  /**
+   * The folder the engine runs for a policy pack folder: its compiled build
+   * (build/pack-build.ts). Default: the folder as it is.
+   */
+  packFolder?: (folder: string) => Promise<string>;
 }
 
 /** One stack of one checked-out project. */
@@ -244,7 +249,8 @@ async function runOnce(access: EngineAccess, kind: RunKind, ref: StackRef, optio
   };
   try {
     const stack = await access.open(ref);
-    const policyPacks = [...access.settings.policyPacks, ...(options.policyPacks ?? [])];
+    const packFolder = access.settings.packFolder ?? (async (folder: string) => folder);
+    const policyPacks = await Promise.all([...access.settings.policyPacks, ...(options.policyPacks ?? [])].map(packFolder));
     await withPolicyConfig(policyPacks, options.policyConfig, async (policyPackConfigs) => {
       const policy = { policyPacks, policyPackConfigs };
       const common = { onEvent, signal: options.signal, ...(options.message ? { message: options.message } : {}) };

@@ -29,6 +29,12 @@ export function createMetrics(queueDepths: () => Promise<Record<string, Record<s
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const builds = new Counter({
+    name: 'homeostat_program_builds_total',
+    help: 'Programs and policy packs compiled (not reused from the build cache), by target (program, policy-pack) and what the build found (compiled; plain JavaScript, run as it is)',
+    labelNames: ['target', 'kind'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'homeostat_queue_jobs',
     help: 'Jobs per queue and state',
@@ -41,6 +47,6 @@ export function createMetrics(queueDepths: () => Promise<Record<string, Record<s
       }
     },
   });
-  return { registry, runDuration, runResults, webhookRejects, webhooks };
+  return { registry, runDuration, runResults, webhookRejects, webhooks, builds };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -107,5 +107,7 @@ export const RunRecordSchema = z.object({
   plan: RunPlanSchema.optional(),
   /** Which policy packs ran: the service's pinned ones (always), the commit's own, and how they differ. */
   policyPacks: z.object({ pinned: z.array(z.string()), commit: z.array(z.string()), notes: z.array(z.string()) }).optional(),
+  /** The compiled program the engine ran (`build/program-build.ts`): its key, and whether this run compiled it or reused it. */
+  build: z.object({ key: z.string(), entry: z.string(), kind: z.enum(['compiled', 'plain']), reused: z.boolean(), durationMs: z.number() }).optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { createPackBuilder, type PackBuilder } from '../build/pack-build.ts';
+import { createProgramBuilder } from '../build/program-build.ts';
 import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
 import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
 import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '../deploy/restore-from-backend.ts';
@@ -40,6 +43,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     plugins: config.pulumi.plugins,
     env: { ...options.toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
     passEnv: config.pulumi.engineEnv,
+    packFolder: packFolderOf(createPackBuilder({ dir: join(config.dataDir, 'builds', 'policy'), onCompiled: () => parts.metrics.builds.inc({ target: 'policy-pack', kind: 'compiled' }) })),
   });
   const unlock = createForceUnlock({ runner, fetcher: parts.fetcher, store: parts.store, audit: parts.audit, lock: parts.stackLock(), repo: parts.repo });
   const intakeWorker = startIntakeWorker({
@@ -75,6 +79,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     forge: parts.forgeOf,
     plugins: config.pulumi.plugins,
     plans: createPlanStore(parts.redis, parts.prefix),
+    builder: createProgramBuilder({ dir: join(config.dataDir, 'builds'), onCompiled: (b) => parts.metrics.builds.inc({ target: 'program', kind: b.kind }) }),
     onRunFinished: (run) => countRun(parts, run),
   });
   const poller = startPoller({ redis: parts.redis, prefix: parts.prefix, repos: config.repositories, intake: parts.intake, emit });
@@ -97,4 +102,9 @@ function countRun(parts: SharedParts, run: RunRecord): void {
   parts.metrics.runResults.inc({ status: run.status, reason: run.reason ?? '' });
   if (run.timings.previewMs !== undefined) parts.metrics.runDuration.observe({ kind: run.mode === 'drift' ? 'refresh' : 'preview' }, run.timings.previewMs / 1000);
   if (run.timings.applyMs !== undefined) parts.metrics.runDuration.observe({ kind: 'up' }, run.timings.applyMs / 1000);
+}
+
+/** The folder the engine runs for a policy pack: its compiled build when it is TypeScript, else the folder itself. */
+function packFolderOf(builder: PackBuilder): (folder: string) => Promise<string> {
+  return async (folder) => (await builder.prepare(folder))?.folder ?? folder;
 }

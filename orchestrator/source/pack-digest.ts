@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
-/** Folders of a pack that are not the pack's own content. */
-const SKIPPED = new Set(['node_modules', '.git']);
+/** Folders of a pack that are not the pack's own content (`.homeostat`: its compiled builds, build/pack-build.ts). */
+const SKIPPED = new Set(['node_modules', '.git', '.homeostat']);
 
 /**
  * A digest of a policy pack folder's files (names and contents, in a fixed

@@ -15,6 +15,11 @@ describe('engine environment: the service and a person see the same backend', ()
     assert.equal(env.PULUMI_HOME, undefined, 'a shared backend keeps the user\'s engine home');
   });
 
+  it('maps stack traces of a compiled program back to its TypeScript, keeping the config\'s own Node options', () => {
+    assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF }).NODE_OPTIONS, '--enable-source-maps');
+    assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF, env: { NODE_OPTIONS: '--max-old-space-size=2048' } }).NODE_OPTIONS, '--enable-source-maps --max-old-space-size=2048');
+  });
+
   it('keeps a file backend\'s engine home beside its state', () => {
     assert.equal(engineHome({ backendUrl: 'file:///var/lib/homeostat/state' }), '/var/lib/homeostat/pulumi-home');
     assert.equal(engineEnvVars({ backendUrl: 'file:///srv/h/state', passphrase: 'x', plugins: OFF }).PULUMI_HOME, '/srv/h/pulumi-home');
@@ -69,7 +74,7 @@ describe('engine environment: the service and a person see the same backend', ()
     it('keeps the basics, the settings and the backend, and drops every other variable of the service', () => {
       const env = engineEnvironment(settings, service);
       assert.deepEqual(Object.keys(env).sort(), [
-        'HOME', 'HOMEOSTAT_FLEET_URL', 'LANG', 'PATH', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE',
+        'HOME', 'HOMEOSTAT_FLEET_URL', 'LANG', 'NODE_OPTIONS', 'PATH', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE',
         'PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION', 'PULUMI_HOME', 'PULUMI_SKIP_UPDATE_CHECK',
       ]);
       assert.equal(env.PATH, '/opt/node/bin:/opt/pulumi/bin:/usr/bin', 'the toolchain\'s PATH wins over the service\'s');
