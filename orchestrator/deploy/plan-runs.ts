@@ -66,7 +66,9 @@ export async function previewSavingPlan(runner: StackRunner, ref: StackRef, opti
  * the fresh run then brings the stack to the commit, which is what was asked.
  */
 export async function applyWithPlan(runner: StackRunner, ref: StackRef, options: RunOptions, plans: PlanContext): Promise<{ run: RunResult; plan: RunPlan }> {
-  const decision = decidePlanUse(options.refresh ? undefined : await plans.store.get(plans.key), options.refresh ? '' : await runner.stateVersion(ref), options);
+  const saved = options.refresh ? undefined : await plans.store.get(plans.key);
+  // The state is read (one engine call) only when there is a plan to hold it against.
+  const decision = decidePlanUse(saved, saved ? await runner.stateVersion(ref) : '', options);
   if (!decision.use) {
     const run = await runner.run('apply', ref, options);
     return { run, plan: { used: false, reason: decision.reason, ...(decision.digest ? { digest: decision.digest } : {}) } };
