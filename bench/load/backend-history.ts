@@ -29,10 +29,13 @@ export interface BackendHistory {
 export function readBackendHistory(backendDir: string, project: string, stack: string): BackendHistory {
   const dir = join(backendDir, '.pulumi', 'history', project, stack);
   if (!existsSync(dir)) return { applied: undefined, updates: [] };
-  const entries = readdirSync(dir)
+  // Files are named `<stack>-<unix ns at save>.history.json`: that order is finer than the entries' seconds.
+  const savedAt = (f: string) => BigInt(/-(\d+)\.history\.json$/.exec(f)?.[1] ?? '0');
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.history.json'))
-    .map((f) => HistoryFileSchema.parse(JSON.parse(readFileSync(join(dir, f), 'utf8'))));
-  const newestFirst: HistoryEntry[] = [...entries].sort((a, b) => b.startTime - a.startTime || b.endTime - a.endTime);
+    .sort((a, b) => (savedAt(b) > savedAt(a) ? 1 : savedAt(b) < savedAt(a) ? -1 : 0));
+  const entries = files.map((f) => HistoryFileSchema.parse(JSON.parse(readFileSync(join(dir, f), 'utf8'))));
+  const newestFirst: HistoryEntry[] = entries;
   return {
     applied: appliedCommitOf(newestFirst),
     updates: entries.filter((e) => e.kind === 'update').map((e) => ({ start: e.startTime, end: e.endTime })),
