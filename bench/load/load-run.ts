@@ -12,7 +12,7 @@ import { createLocalRepo, type LocalRepo } from '../../sandbox/local-repo.ts';
 import { startServiceProcess, type ServiceProcess } from '../../test/support/worker-process.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../test/support/webhooks.ts';
 import { readBackendHistory } from './backend-history.ts';
-import { judgeLoad, type LoadVerdict, type PushFact, type RunFact, type Span } from './load-checks.ts';
+import { atOrAfterLastTouch, judgeLoad, type LoadVerdict, type PushFact, type RunFact, type Span } from './load-checks.ts';
 
 type TimedRun = RunFact & { applyMs?: number };
 
@@ -121,7 +121,8 @@ export async function runLoad(plan: LoadPlan, workers: number, redisUrl: string,
     for (let w = 0; w < workers; w++) procs.push(await startServiceProcess(configFile, ENV));
     for (const s of plan.stacks) writeStackFile(repo, s, 2);
     const initial = await push('the load stacks');
-    await settle(plan.stacks.map((s) => `infra/./${s}`), new Map(plan.stacks.map((s) => [`infra/./${s}`, initial.commit])), runsOf, plan.settleTimeoutMs);
+    const stackKeys = plan.stacks.map((s) => `infra/./${s}`);
+    await settle(stackKeys, [{ commit: initial.commit, sentAt: 0, stacks: stackKeys }], runsOf, plan.settleTimeoutMs);
     const setupMs = Date.now() - setupStart;
     const before = await redisStats(redisUrl);
 
@@ -139,9 +140,7 @@ export async function runLoad(plan: LoadPlan, workers: number, redisUrl: string,
         pushes.push({ commit: p.commit, sentAt: p.sentAt, stacks: touched.map((s) => `infra/./${s}`) });
       }
     }
-    const expected = new Map<string, string>();
-    for (const p of pushes) for (const s of p.stacks) expected.set(s, p.commit);
-    await settle([...expected.keys()], expected, runsOf, plan.settleTimeoutMs);
+    await settle([...new Set(pushes.flatMap((p) => p.stacks))], pushes, runsOf, plan.settleTimeoutMs);
     const after = await redisStats(redisUrl);
 
     const runs = (await runsOf()).filter((r) => pushes.some((p) => p.commit === r.commit));
@@ -154,7 +153,7 @@ export async function runLoad(plan: LoadPlan, workers: number, redisUrl: string,
     }
     const verdict = judgeLoad(pushes, runs, applied, history);
     const appliedRuns = runs.filter((r) => r.status === 'applied' || r.status === 'unchanged');
-    const lastFinish = Math.max(...appliedRuns.map((r) => r.finishedAt ?? 0));
+    const lastFinish = Math.max(pushes.at(-1)!.sentAt, ...appliedRuns.map((r) => r.finishedAt ?? 0));
     return {
       workers,
       verdict,
@@ -181,13 +180,13 @@ export async function runLoad(plan: LoadPlan, workers: number, redisUrl: string,
  * and nothing of theirs is still running. A run that never gets there is not
  * thrown for: the checks count it as lost.
  */
-async function settle(stacks: string[], expected: ReadonlyMap<string, string>, runsOf: () => Promise<RunFact[]>, timeoutMs: number): Promise<void> {
+async function settle(stacks: string[], pushes: readonly PushFact[], runsOf: () => Promise<RunFact[]>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let missing: string[] = stacks;
   while (Date.now() < deadline) {
     const runs = await runsOf();
     const busy = runs.some((r) => r.status === 'running');
-    missing = stacks.filter((s) => !runs.some((r) => r.stackKey === s && r.commit === expected.get(s) && (r.status === 'applied' || r.status === 'unchanged')));
+    missing = stacks.filter((s) => !runs.some((r) => r.stackKey === s && (r.status === 'applied' || r.status === 'unchanged') && atOrAfterLastTouch(pushes, s, r.commit)));
     if (missing.length === 0 && !busy) return;
     // Poll gently: the workers share these two cores.
     await sleep(1000);

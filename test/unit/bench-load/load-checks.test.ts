@@ -36,6 +36,12 @@ describe('bench:load: lost changes and overlapping updates', () => {
     assert.deepEqual(v.latencies, [700, 800, 900]);
   });
 
+  it('a stack applied at a later commit that did not touch it is at its last change (that tree holds it)', () => {
+    const runs = [...cleanRuns(), run(S2, B, 'unchanged', 800, 950)];
+    const v = judgeLoad(pushes, runs, backendAt(B, B), noHistory);
+    assert.equal(v.lost, 0, v.problems.join('\n'));
+  });
+
   it('a change that failed and was never carried by a later push is lost', () => {
     const runs = cleanRuns().map((r) => (r.stackKey === S2 ? { ...r, status: 'failed', reason: 'EngineError' } : r));
     const v = judgeLoad(pushes, runs, new Map([[S1, B], [S2, undefined]]), noHistory);
