@@ -31,7 +31,7 @@ const touch = wholeNumberArg('touch', 3);
 const gapSeconds = wholeNumberArg('gap-seconds', 20);
 const concurrency = wholeNumberArg('concurrency', 2);
 const seed = wholeNumberArg('seed', 1);
-const settleSeconds = wholeNumberArg('settle-seconds', 300);
+const settleSeconds = wholeNumberArg('settle-seconds', 1800);
 if (touch > stackCount) throw new Error(`--touch (${touch}) must be at most --stacks (${stackCount})`);
 
 /** The same load for both runs: bursts of pushes, each naming the stacks it changes. */

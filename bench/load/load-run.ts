@@ -176,18 +176,27 @@ export async function runLoad(plan: LoadPlan, workers: number, redisUrl: string,
 }
 
 /**
- * Waits until every stack has a finished applied run at its expected commit
- * and nothing of theirs is still running. A run that never gets there is not
- * thrown for: the checks count it as lost.
+ * Waits until every stack has a finished applied run at or after the last
+ * push that touched it and nothing is running; or until nothing has happened
+ * for a minute with none running (what is missing then was lost, and the
+ * checks count it); or until `timeoutMs`.
  */
 async function settle(stacks: string[], pushes: readonly PushFact[], runsOf: () => Promise<RunFact[]>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let missing: string[] = stacks;
+  let seen = '';
+  let quietSince = Date.now();
   while (Date.now() < deadline) {
     const runs = await runsOf();
     const busy = runs.some((r) => r.status === 'running');
     missing = stacks.filter((s) => !runs.some((r) => r.stackKey === s && (r.status === 'applied' || r.status === 'unchanged') && atOrAfterLastTouch(pushes, s, r.commit)));
     if (missing.length === 0 && !busy) return;
+    const now = runs.map((r) => `${r.stackKey}${r.commit}${r.status}`).sort().join();
+    if (now !== seen || busy) [seen, quietSince] = [now, Date.now()];
+    if (Date.now() - quietSince > 60_000) {
+      console.log(`nothing ran for 60 s: ${missing.length} stacks never reached their last push (${missing.slice(0, 5).join(', ')})`);
+      return;
+    }
     // Poll gently: the workers share these two cores.
     await sleep(1000);
   }
