@@ -2,8 +2,8 @@
  * Scale-out benchmark (`npm run --silent bench:load [-- --stacks S --pushes P
  * --burst B --touch K --gap-seconds G --concurrency C --seed N --settle-seconds T]`).
  *
- * S sandbox-kind stacks (default 24) in one repository; P pushes (default 24)
- * sent in bursts of B (default 6) G seconds apart (default 20), each changing
+ * S sandbox-kind stacks (default 16) in one repository; P pushes (default 16)
+ * sent in bursts of B (default 4) G seconds apart (default 20), each changing
  * the capacity of K stacks (default 3) picked by a seeded PRNG. The same load
  * runs twice on fresh state against one Redis and a file backend with the
  * real engine: first with one `homeostat serve --no-http` worker process, then
@@ -24,9 +24,9 @@ import { prng } from '../test/support/seeded-random.ts';
 import { percentile, wholeNumberArg } from './cli-args.ts';
 import { runLoad, type LoadPlan, type RunFigures } from './load/load-run.ts';
 
-const stackCount = wholeNumberArg('stacks', 24);
-const pushCount = wholeNumberArg('pushes', 24);
-const burstSize = wholeNumberArg('burst', 6);
+const stackCount = wholeNumberArg('stacks', 16);
+const pushCount = wholeNumberArg('pushes', 16);
+const burstSize = wholeNumberArg('burst', 4);
 const touch = wholeNumberArg('touch', 3);
 const gapSeconds = wholeNumberArg('gap-seconds', 20);
 const concurrency = wholeNumberArg('concurrency', 2);
