@@ -112,6 +112,13 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
           return affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
         };
         reason = await changedSince(base);
+        // A newer apply of the stack may be queued or running: a push that sets the files back to what
+        // was applied is then no change against `base`, yet the queued commit would be what stays (bench:load found it).
+        const queued = apply && !reason ? /@([0-9a-f]{40})/.exec((await deps.deployQueue.latestApply(target)) ?? '')?.[1] : undefined;
+        if (queued && queued !== base && queued !== commit) {
+          const since = await changedSince(queued);
+          if (since) reason = `${since}, since the queued ${queued.slice(0, 12)}`;
+        }
         // A stack whose last run failed is run again when its files changed since that run, even
         // back to what was applied (a bad change undone): otherwise it stays failed on a commit long gone.
         const tried = status.observedCommit;
