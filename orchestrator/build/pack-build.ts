@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { build, version as esbuildVersion, type BuildFailure } from 'esbuild';
+import { version as esbuildVersion } from 'esbuild';
 import { policyPackDigest } from '../source/pack-digest.ts';
-import { buildErrorOf } from './build-errors.ts';
 import { buildKey } from './build-key.ts';
-import { BUILD_FOLDER, tsxStandIn } from './program-build.ts';
+import { BUILD_FOLDER, compile } from './program-build.ts';
 
 /**
  * A TypeScript policy pack compiled once per content into a pack folder of
@@ -48,27 +47,10 @@ export function createPackBuilder(options: { dir: string; onCompiled?: () => voi
   async function compileInto(folder: string, main: string, lookup: string): Promise<string | undefined> {
     // Compiled at the depth of a built folder inside the pack, so that the source map's relative paths hold wherever it is copied.
     const scratch = join(folder, BUILD_FOLDER, `compiling-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`);
-    let metafile;
-    try {
-      ({ metafile } = await build({
-        absWorkingDir: folder,
-        entryPoints: [join(folder, main)],
-        outfile: join(scratch, 'index.cjs'),
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node24',
-        packages: 'external',
-        sourcemap: 'linked',
-        metafile: true,
-        logLevel: 'silent',
-        plugins: [tsxStandIn],
-      }));
-    } catch (err) {
-      const failure = err as Partial<BuildFailure>;
-      if (Array.isArray(failure.errors)) throw buildErrorOf(failure.errors, `the policy pack at ${folder}`);
+    const metafile = await compile(folder, main, join(scratch, 'index.cjs'), 'cjs', `the policy pack at ${folder}`).catch(async (err: unknown) => {
+      await rm(scratch, { recursive: true, force: true });
       throw err;
-    }
+    });
     const inputs = Object.keys(metafile.inputs).filter((i) => !i.startsWith('tsx-stand-in:')).sort();
     if (!inputs.some((i) => TYPESCRIPT.test(i))) {
       await rm(scratch, { recursive: true, force: true });

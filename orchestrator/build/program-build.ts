@@ -105,8 +105,12 @@ async function pointProjectAt(projectDir: string, main: string): Promise<void> {
   await writeFile(file, String(doc));
 }
 
-/** esbuild's output for a program: one ESM bundle with its source map, and what went into it. */
-async function compile(root: string, entry: string, outfile: string): Promise<Metafile> {
+/**
+ * esbuild's output for one entry: one bundle (ESM for a program, CommonJS
+ * for a policy pack, which the engine require()s) with its source map, and
+ * what went into it. `what` names the entry in a compile error.
+ */
+export async function compile(root: string, entry: string, outfile: string, format: 'esm' | 'cjs', what: string): Promise<Metafile> {
   try {
     const result = await build({
       absWorkingDir: root,
@@ -114,7 +118,7 @@ async function compile(root: string, entry: string, outfile: string): Promise<Me
       outfile,
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format,
       target: 'node24',
       packages: 'external',
       // Linked, not inline: Node (--enable-source-maps) maps stack traces back to the .ts files.
@@ -126,7 +130,7 @@ async function compile(root: string, entry: string, outfile: string): Promise<Me
     return result.metafile;
   } catch (err) {
     const failure = err as Partial<BuildFailure>;
-    if (Array.isArray(failure.errors)) throw buildErrorOf(failure.errors, `the program (${entry})`);
+    if (Array.isArray(failure.errors)) throw buildErrorOf(failure.errors, what);
     throw err;
   }
 }
@@ -137,7 +141,7 @@ export function createProgramBuilder(options: ProgramBuilderOptions) {
 
   /** Compiles into the checkout and keeps a copy in the cache; a program without TypeScript is only noted there. */
   async function compileInto(source: ProgramSource, entry: string, key: string, outDir: string): Promise<Manifest> {
-    const metafile = await compile(source.root, entry, join(outDir, 'main.mjs'));
+    const metafile = await compile(source.root, entry, join(outDir, 'main.mjs'), 'esm', `the program (${entry})`);
     const hasTypeScript = Object.keys(metafile.inputs).some((input) => TYPESCRIPT.test(input) && !input.startsWith('tsx-stand-in:'));
     const manifest: Manifest = { kind: hasTypeScript ? 'compiled' : 'plain', entry };
     if (!hasTypeScript) await rm(outDir, { recursive: true, force: true });
