@@ -1,10 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
-import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
 import { build, version as esbuildVersion, type BuildFailure, type Metafile, type Plugin } from 'esbuild';
 import { parseDocument } from 'yaml';
 import { buildErrorOf, BuildError } from './build-errors.ts';
 import { buildKey } from './build-key.ts';
+import { pruneBuilds } from './prune-builds.ts';
 
 /**
  * The build stage: a commit's Pulumi program compiled once, by content, into
@@ -47,6 +48,8 @@ export interface ProgramBuilderOptions {
   dir: string;
   /** Called once per compile (not per reuse): the metrics count them. */
   onCompiled?: (build: ProgramBuild) => void;
+  /** How many program builds the cache keeps, the least recently used dropped first; default 200 (`prune-builds.ts`). */
+  keep?: number;
 }
 
 /** The program to build: a project folder of a checked-out commit. */
@@ -170,6 +173,8 @@ export function createProgramBuilder(options: ProgramBuilderOptions) {
     async prepare(source: ProgramSource): Promise<ProgramBuild | undefined> {
       const started = Date.now();
       const projectDir = join(source.root, source.project);
+      // No Pulumi.yaml (a `Pulumi.yml` project): the engine runs the program as it is.
+      if (!existsSync(join(projectDir, 'Pulumi.yaml'))) return undefined;
       const doc = parseDocument(await readFile(join(projectDir, 'Pulumi.yaml'), 'utf8'));
       const main = await programEntry(projectDir, doc.get('main'));
       if (main === undefined) return undefined;
@@ -190,13 +195,19 @@ export function createProgramBuilder(options: ProgramBuilderOptions) {
         manifest = await readManifest();
       } else {
         reused = false;
-        const compile = compileInto(source, entry, key, outDir);
-        compiling.set(key, compile);
+        const inFlight = compileInto(source, entry, key, outDir);
+        compiling.set(key, inFlight);
         try {
-          manifest = await compile;
+          manifest = await inFlight;
         } finally {
           compiling.delete(key);
         }
+        await pruneBuilds(options.dir, options.keep);
+      }
+      if (reused) {
+        // Marked as used now, so that pruning drops the builds of old commits first.
+        const now = new Date();
+        await utimes(cached, now, now).catch(() => undefined);
       }
       if (reused && manifest.kind === 'compiled') await cp(cached, outDir, { recursive: true });
       if (manifest.kind === 'compiled') await pointProjectAt(projectDir, join(BUILD_FOLDER, key, 'main.mjs'));
