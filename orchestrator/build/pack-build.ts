@@ -60,7 +60,7 @@ export function createPackBuilder(options: { dir: string; onCompiled?: () => voi
     await mkdir(join(options.dir, lookup), { recursive: true });
     await writeFile(join(options.dir, lookup, 'inputs.json'), JSON.stringify(inputs));
     // Copied to a scratch folder in the cache, then moved in place: never half a build that looks complete.
-    const filed = join(options.dir, lookup, `${digest}.tmp-${process.pid}`);
+    const filed = join(options.dir, lookup, `${digest}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     await cp(scratch, filed, { recursive: true });
     await rm(scratch, { recursive: true, force: true });
     await rename(filed, join(options.dir, lookup, digest)).catch(async (err: NodeJS.ErrnoException) => {
@@ -95,18 +95,23 @@ export function createPackBuilder(options: { dir: string; onCompiled?: () => voi
       const lookup = buildKey({ kind: 'policy-pack', sourceDigest: digest, entry: main, esbuildVersion });
       let reused = true;
       let built = await cachedBuild(folder, lookup);
-      if (!built) {
-        await compiling.get(lookup);
-        built = await cachedBuild(folder, lookup);
-      }
-      if (!built) {
+      while (!built) {
+        // Looked up and claimed with no await in between: two packs of the same content (the pinned one
+        // and the commit's own, prepared side by side) must not both compile into the same cache entry.
+        const pending = compiling.get(lookup);
+        if (pending) {
+          await pending;
+          built = await cachedBuild(folder, lookup);
+          continue;
+        }
         reused = false;
-        const compile = compileInto(folder, main, lookup);
-        compiling.set(lookup, compile.then(() => undefined, () => undefined));
+        const inFlight = compileInto(folder, main, lookup);
+        const settled = inFlight.then(() => undefined, () => undefined);
+        compiling.set(lookup, settled);
         try {
-          built = await compile;
+          built = await inFlight;
         } finally {
-          compiling.delete(lookup);
+          if (compiling.get(lookup) === settled) compiling.delete(lookup);
         }
         if (!built) return undefined;
         options.onCompiled?.();
