@@ -5,6 +5,7 @@ import { graphOfStatuses, orderRank } from '../graph/stack-graph.ts';
 import { declaredAtCommit } from './declared-links-at-commit.ts';
 import { affectedStacks } from '../plan/affected-stacks.ts';
 import type { ProjectLayout } from '../plan/project-layout.ts';
+import { commitOfDeployJobId } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import { StackIdSchema, stackKey, type StackId } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
@@ -114,7 +115,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
         reason = await changedSince(base);
         // A newer apply of the stack may be queued or running: a push that sets the files back to what
         // was applied is then no change against `base`, yet the queued commit would be what stays (bench:load found it).
-        const queued = apply && !reason ? /@([0-9a-f]{40})/.exec((await deps.deployQueue.latestApply(target)) ?? '')?.[1] : undefined;
+        const queued = apply && !reason ? commitOfDeployJobId(await deps.deployQueue.latestApply(target)) : undefined;
         if (queued && queued !== base && queued !== commit) {
           const since = await changedSince(queued);
           if (since) reason = `${since}, since the queued ${queued.slice(0, 12)}`;

@@ -53,6 +53,11 @@ export function deployJobId(target: StackId, commit: string, apply: boolean, suf
   return `${stackKey(target)}@${commit}${apply ? '' : '.preview'}${suffix ? `.${suffix}` : ''}`;
 }
 
+/** The commit a deploy job id names (see {@link deployJobId}); undefined for an id of another shape. */
+export function commitOfDeployJobId(jobId: string | null | undefined): string | undefined {
+  return jobId ? /@([0-9a-f]{40})(?:\.|$)/.exec(jobId)?.[1] : undefined;
+}
+
 /** Parses a payload read back from Redis; names the wrong fields. */
 export function parseDeployJobData(raw: unknown): DeployJobData {
   const parsed = DeployJobDataSchema.safeParse(raw);
