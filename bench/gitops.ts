@@ -8,9 +8,12 @@
  *    applied) against a plain `pulumi up --yes` of the same stack and change on
  *    a copy with its own backend, alternated R rounds (default 3) in one run.
  *
- * 3. engine_vs_floor: the same service applies against, in the same rounds, a
- *    plain `pulumi up --skip-preview` of a one-resource JavaScript
- *    dynamic-provider program (bench/engine-floor.ts): the engine's floor here.
+ * 3. engine_vs_floor: the service's apply of a change previewed on its pull
+ *    request and then merged (the apply runs within the saved update plan),
+ *    against, in the same rounds, a plain `pulumi up --skip-preview` of a
+ *    one-resource JavaScript dynamic-provider program (bench/engine-floor.ts):
+ *    the engine's floor here. `engine_vs_floor_direct` is the same for a push
+ *    straight to main, which previews and updates in one engine process.
  *
  * Everything runs on this machine: redis-server, the fleet simulator, local
  * Git remotes, the real engine. Figures are printed; nothing is asserted.
@@ -128,10 +131,44 @@ try {
   await pulumi(['up', '--yes', '--stack', 'sandbox', '--policy-pack', 'policies']);
 
   const floor = await createEngineFloor(join(dir, 'floor'), { pulumiDir: toolchain.pulumiDir, env: cliEnv });
+  const identity = { GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+
+  /** Webhook to applied for a push of `head` to main; the run record and the wall time, with its parts. */
+  const applyPush = async (before: string, head: string) => {
+    const s0 = Date.now();
+    await sendGithubWebhook(hook, { event: 'push', secret: SECRET, payload: pushPayload(repo.remote, 'refs/heads/main', before, head) });
+    const applied = await waitForRun(async () => (await runsOf(head)).find((x) => x.apply && x.status !== 'running'));
+    if (applied.status !== 'applied') throw new Error(`service run ${applied.id} ended ${applied.status}: ${applied.message ?? ''}`);
+    const ms = Date.parse(applied.timings.finishedAt!) - s0;
+    const at = (t?: string) => (t ? Date.parse(t) - s0 : NaN);
+    const parts = `queue=${at(applied.timings.startedAt)} source=${at(applied.timings.previewStartedAt) - at(applied.timings.startedAt)} engine=${applied.timings.applyMs} done=${ms}`;
+    return { applied, ms, parts };
+  };
+
+  /**
+   * The GitOps path: the change is previewed on its pull request (which saves
+   * the update plan), then merged as it is; the apply of main runs within that
+   * plan and previews nothing again. The preview is not timed.
+   */
+  const applyViaPullRequest = async (capacity: number, before: string) => {
+    setCapacity(repo.workDir, capacity);
+    await git(['commit', '-qam', `capacity ${capacity} (reviewed)`], { cwd: repo.workDir, env: identity });
+    const head = await git(['rev-parse', 'HEAD'], { cwd: repo.workDir });
+    await git(['push', '-qf', 'origin', 'HEAD:refs/heads/bench/reviewed'], { cwd: repo.workDir });
+    await sendGithubWebhook(hook, { event: 'pull_request', secret: SECRET, payload: pullRequestPayload(repo.remote, 2, 'opened', { ref: 'bench/reviewed', sha: head }, { ref: 'main', sha: before }) });
+    const previewed = await waitForRun(async () => (await runsOf(head)).find((r) => !r.apply && r.status !== 'running'));
+    if (!previewed.plan?.saved) throw new Error(`pull-request run ${previewed.id} saved no plan: ${previewed.status} ${previewed.message ?? ''}`);
+    await git(['push', '-q', 'origin', 'HEAD:main'], { cwd: repo.workDir });
+    return { head, ...(await applyPush(before, head)) };
+  };
+
   const floorMs: number[] = [];
   const ratios: string[] = [];
   const breakdown: string[] = [];
   const serviceMs: number[] = [];
+  const reviewedMs: number[] = [];
+  const reviewedBreakdown: string[] = [];
+  const planUse: string[] = [];
   const cliMs: number[] = [];
   let capacity = 3;
   for (let r = 0; r < rounds; r++) {
@@ -142,28 +179,35 @@ try {
     const cli = Date.now() - c0;
     floorMs.push(await floor.up(`round-${r}`));
 
+    // A push straight to main: the apply previews (with the policy pack) and updates in one engine process.
     setCapacity(repo.workDir, capacity);
     const before = main;
     main = await repo.commitAndPush(`capacity ${capacity}`);
-    const s0 = Date.now();
-    await sendGithubWebhook(hook, { event: 'push', secret: SECRET, payload: pushPayload(repo.remote, 'refs/heads/main', before, main) });
-    const applied = await waitForRun(async () => (await runsOf(main)).find((x) => x.status !== 'running'));
-    if (applied.status !== 'applied') throw new Error(`service run ${applied.id} ended ${applied.status}: ${applied.message ?? ''}`);
-    const svc = Date.parse(applied.timings.finishedAt!) - s0;
-    const at = (t?: string) => (t ? Date.parse(t) - s0 : NaN);
-    breakdown.push(`queue=${at(applied.timings.startedAt)} source=${at(applied.timings.previewStartedAt) - at(applied.timings.startedAt)} engine=${applied.timings.applyMs} done=${svc}`);
-    serviceMs.push(svc);
+    const direct = await applyPush(before, main);
+    breakdown.push(direct.parts);
+    serviceMs.push(direct.ms);
     cliMs.push(cli);
-    ratios.push((svc / cli).toFixed(3));
+    ratios.push((direct.ms / cli).toFixed(3));
+
+    capacity = capacity === 3 ? 4 : 3;
+    const reviewed = await applyViaPullRequest(capacity, main);
+    main = reviewed.head;
+    reviewedMs.push(reviewed.ms);
+    reviewedBreakdown.push(reviewed.parts);
+    planUse.push(reviewed.applied.plan?.used ? 'used' : `not-used:${reviewed.applied.plan?.reason ?? 'none'}`);
   }
   const total = serviceMs.reduce((a, b) => a + b, 0) / cliMs.reduce((a, b) => a + b, 0);
-  console.log(`service_breakdown_ms ${breakdown.join(' | ')}`);
+  console.log(`service_breakdown_ms direct: ${breakdown.join(' | ')} ; reviewed: ${reviewedBreakdown.join(' | ')}`);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const engineMs = breakdown.map((b) => Number(/engine=(\d+)/.exec(b)?.[1]));
+  const engineOf = (parts: string[]) => parts.map((b) => Number(/engine=(\d+)/.exec(b)?.[1]));
   console.log(
-    `engine_vs_floor ratio=${(mean(serviceMs) / mean(floorMs)).toFixed(3)} engine_only=${(mean(engineMs) / mean(floorMs)).toFixed(3)} rounds=${rounds} service_ms=${serviceMs.join(',')} floor_ms=${floorMs.join(',')}` +
-      ' (service: webhook to applied, with queue, fetch, build, and preview with the policy pack then update of the TypeScript sandbox stack in one engine process; engine_only: that engine process alone;' +
-      ' floor: `pulumi up --skip-preview` of a one-resource plain-JavaScript dynamic-provider program without policy pack or I/O, one property changed per round)',
+    `engine_vs_floor_direct ratio=${(mean(serviceMs) / mean(floorMs)).toFixed(3)} engine_only=${(mean(engineOf(breakdown)) / mean(floorMs)).toFixed(3)} rounds=${rounds} service_ms=${serviceMs.join(',')} floor_ms=${floorMs.join(',')}` +
+      ' (a push straight to main: webhook to applied, with queue, fetch, build, and preview with the policy pack then update of the TypeScript sandbox stack in one engine process)',
+  );
+  console.log(
+    `engine_vs_floor ratio=${(mean(reviewedMs) / mean(floorMs)).toFixed(3)} engine_only=${(mean(engineOf(reviewedBreakdown)) / mean(floorMs)).toFixed(3)} rounds=${rounds} service_ms=${reviewedMs.join(',')} floor_ms=${floorMs.join(',')} plan=${planUse.join(',')}` +
+      ' (service: a change previewed on its pull request, then merged: webhook of the merge to applied, with queue, fetch, build, and `up --skip-preview --plan` with the policy pack, not the untimed pull-request preview; engine_only: that engine process alone;' +
+      ' floor: `pulumi up --skip-preview` of a one-resource plain-JavaScript dynamic-provider program without policy pack or I/O, one property changed per round, alternated with both in one run)',
   );
   console.log(`overhead_vs_cli ratio=${total.toFixed(3)} rounds=${rounds} per_round=${ratios.join(',')} service_ms=${serviceMs.join(',')} cli_ms=${cliMs.join(',')}`);
 } finally {
