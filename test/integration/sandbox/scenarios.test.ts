@@ -212,25 +212,40 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
     assertAppliedOnly(verdict, ['grow-volume']);
   });
 
-  for (const [seed, blipMinutes] of FALSE_ALARM_SEEDS) {
-    it(`false-alarm, seed ${seed}: a blip of ${blipMinutes} simulated minute(s) leads to no proposal, no review item and no change`, async () => {
-      const run = await runScenario('false-alarm', dataDir, ['--seed', String(seed)]);
-      const clock = find(run, 'service', (e) => /clock started/.test(e.message)).e;
-      assert.equal(clock.details?.seed, seed);
-      assert.equal(clock.details?.faultMinutes, blipMinutes, 'the blip the seed draws');
-      assert.match(clock.message, new RegExp(`seed ${seed}; scenario false-alarm: one blip of ${blipMinutes} minutes?`));
-      const verdict = assertCommonTimeline(run, 'false-alarm', 'passed');
-      const incidents = run.events.filter((e) => e.type === 'incident' && e.outcome === 'opened').length;
-      const noActions = run.events.filter((e) => e.type === 'proposal' && e.outcome === 'no-action').length;
-      console.log(`      seed ${seed}: blip of ${blipMinutes} min; ${incidents} incident(s), ${noActions} no-action decision(s); ${verdict.message}`);
-      assert.deepEqual(run.events.filter((e) => (e.type === 'proposal' && e.outcome !== 'no-action') || e.type === 'commit' || (e.type === 'decision' && e.outcome === 'review')), [], show(run));
-      const observed = verdict.details!.observed as Observed;
-      assert.deepEqual([observed.proposed, observed.reviewItems, observed.applied], [[], [], []], JSON.stringify(observed));
-      const log = await history(run.remote);
-      assert.deepEqual(log.filter((c) => c.playbook !== ''), [], 'no remediation commit in Git');
-      assert.equal(await stackConfig(run.remote, 'sandbox:capacity'), '2');
-      assert.equal((verdict.details!.measurements as { actions: number; proposals: number }).actions, 0);
-      assert.equal((verdict.details!.measurements as { actions: number; proposals: number }).proposals, 0);
+  /** One false-alarm run judged: nothing proposed, reviewed, committed or changed. */
+  async function assertFalseAlarm(seed: number, blipMinutes: number, run: SandboxRun): Promise<void> {
+    const clock = find(run, 'service', (e) => /clock started/.test(e.message)).e;
+    assert.equal(clock.details?.seed, seed);
+    assert.equal(clock.details?.faultMinutes, blipMinutes, `seed ${seed}: the blip the seed draws`);
+    assert.match(clock.message, new RegExp(`seed ${seed}; scenario false-alarm: one blip of ${blipMinutes} minutes?`));
+    const verdict = assertCommonTimeline(run, 'false-alarm', 'passed');
+    const incidents = run.events.filter((e) => e.type === 'incident' && e.outcome === 'opened').length;
+    const noActions = run.events.filter((e) => e.type === 'proposal' && e.outcome === 'no-action').length;
+    console.log(`      seed ${seed}: blip of ${blipMinutes} min; ${incidents} incident(s), ${noActions} no-action decision(s); ${verdict.message}`);
+    assert.deepEqual(run.events.filter((e) => (e.type === 'proposal' && e.outcome !== 'no-action') || e.type === 'commit' || (e.type === 'decision' && e.outcome === 'review')), [], `seed ${seed}:\n${show(run)}`);
+    const observed = verdict.details!.observed as Observed;
+    assert.deepEqual([observed.proposed, observed.reviewItems, observed.applied], [[], [], []], `seed ${seed}: ${JSON.stringify(observed)}`);
+    const log = await history(run.remote);
+    assert.deepEqual(log.filter((c) => c.playbook !== ''), [], `seed ${seed}: no remediation commit in Git`);
+    assert.equal(await stackConfig(run.remote, 'sandbox:capacity'), '2');
+    assert.equal((verdict.details!.measurements as { actions: number; proposals: number }).actions, 0);
+    assert.equal((verdict.details!.measurements as { actions: number; proposals: number }).proposals, 0);
+  }
+
+  // The seeds run three at a time, each a CLI process with its own data folder, Redis, moto and
+  // fleet: a run is paced by its simulated clock (a minute per second), not by the CPU, so three
+  // side by side take about as long as one, and the suite stays within CI's time.
+  for (let b = 0; b < FALSE_ALARM_SEEDS.length; b += 3) {
+    const batch = FALSE_ALARM_SEEDS.slice(b, b + 3);
+    const names = batch.map(([seed, minutes]) => `seed ${seed} (${minutes} min)`).join(', ');
+    it(`false-alarm, ${names}: a blip leads to no proposal, no review item and no change`, async () => {
+      const dirs = await Promise.all(batch.map(() => mkdtemp(join(tmpdir(), 'homeostat-sandbox-'))));
+      try {
+        const runs = await Promise.all(batch.map(([seed], i) => runScenario('false-alarm', dirs[i]!, ['--seed', String(seed)])));
+        for (const [i, [seed, blipMinutes]] of batch.entries()) await assertFalseAlarm(seed, blipMinutes, runs[i]!);
+      } finally {
+        await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+      }
     });
   }
 });
