@@ -2,7 +2,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CorrelationInputSchema, closeIncident, isPredictedOnly, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
 import type { DiagnosisOptions } from '../diagnose/index.ts';
-import { analyseIncident, freshnessNow, readDeployRecords, type DeployRecords } from '../diagnose/diagnose-runner.ts';
+import { analyseIncident, readDeployRecords, type DeployRecords } from '../diagnose/diagnose-runner.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
@@ -52,8 +52,6 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
       emit(incidentTimelineEvent(event, record));
       await deps.onIncident?.(event, record);
     }
-    // A tick (no new signal): bring the open incidents' analyses up to the newest data.
-    if (inputs.length === 0) await refreshOpenAnalyses(deps, records, ctx, new Set(result.incidentEvents.map((e) => e.incident.id)));
   }
 
   /** Runs `work` holding the analysis lease (the tracker state has one writer), waiting for it if need be. */
@@ -125,23 +123,6 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
 async function diagnosed(deps: CorrelateWorkerDeps, records: DeployRecords, ctx: StackContext, event: IncidentEvent): Promise<IncidentRecord> {
   const { causes, summary, analysis } = await analyseIncident(deps, event.incident, records, ctx);
   return { incident: event.incident, causes, summary, analysis, updatedAt: new Date().toISOString() };
-}
-
-/**
- * Re-analyses each open incident whose stored analysis no longer matches its
- * inputs (new points, a deploy, another incident), on the analysis tick.
- * An open incident's diagnosis reaches to its newest point, and the
- * remediation waits for evidence after the onset before it proposes; without
- * this, what propose finds stored would always be older than the data.
- * Incidents changed by this very tick were analysed already.
- */
-async function refreshOpenAnalyses(deps: CorrelateWorkerDeps, records: DeployRecords, ctx: StackContext, done: ReadonlySet<string>): Promise<void> {
-  for (const record of await deps.incidents.list(50)) {
-    if (record.incident.status !== 'open' || done.has(record.incident.id)) continue;
-    if ((await freshnessNow(deps, record, records)).fresh) continue;
-    const { causes, summary, analysis } = await analyseIncident(deps, record.incident, records, ctx);
-    await deps.incidents.save({ ...record, causes, summary, analysis, updatedAt: new Date().toISOString() });
-  }
 }
 
 /** The timeline's line for an incident event: its top cause and, while a predicted incident is open, its forecast. */

@@ -26,8 +26,6 @@ export interface DiagnoseRunnerDeps {
   diagnosis?: DiagnosisOptions;
   /** Told of each context built and diagnosis made, with the incident's id (counts for tests and debugging). */
   onAnalysis?: (incidentId: string) => void;
-  /** Told whether a stored analysis was found fresh when a later stage asked for it (counts for tests and debugging). */
-  onFreshness?: (incidentId: string, freshness: Freshness) => void;
 }
 
 /** The deploy stage's records the stacks' context is built from. */
@@ -104,12 +102,6 @@ export async function analyseIncident(deps: DiagnoseRunnerDeps, incident: Incide
   return { causes, summary, analysis, values };
 }
 
-/** Whether the record's stored analysis still holds for the inputs as they stand now. */
-export async function freshnessNow(deps: DiagnoseRunnerDeps, record: IncidentRecord, records: DeployRecords): Promise<Freshness> {
-  if (!record.analysis) return { fresh: false, reason: 'absent' };
-  return freshnessOf(record.analysis.inputs, (await currentInputs(deps, record.incident, record.analysis, records)).inputs);
-}
-
 /** The versions of the stored analysis' inputs as they stand now, and the values read to learn them. */
 async function currentInputs(deps: DiagnoseRunnerDeps, incident: Incident, stored: IncidentAnalysis, records: DeployRecords): Promise<{ inputs: AnalysisInputs; values: SignalSeries[] }> {
   const values = await readSeries(deps.incidents, stored.context.series);
@@ -142,7 +134,6 @@ export async function analysisOf(deps: DiagnoseRunnerDeps, record: IncidentRecor
   if (stored) {
     const current = await currentInputs(deps, record.incident, stored, records);
     const freshness = freshnessOf(stored.inputs, current.inputs);
-    deps.onFreshness?.(record.incident.id, freshness);
     if (freshness.fresh) return { causes: record.causes, summary: record.summary, analysis: stored, values: current.values, freshness };
     return { ...(await analyseIncident(deps, record.incident, records)), freshness };
   }
