@@ -1,10 +1,10 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CorrelationInputSchema, closeIncident, isPredictedOnly, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
-import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
+import type { DiagnosisOptions } from '../diagnose/index.ts';
+import { analyseIncident, readDeployRecords, type DeployRecords } from '../diagnose/diagnose-runner.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
-import { seriesOf } from '../telemetry/index.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { startAnalysisTicks } from './analysis-tick-queue.ts';
 import { SIGNAL_QUEUE } from './signal-queue.ts';
@@ -26,6 +26,8 @@ export interface CorrelateWorkerDeps {
   tracker?: { windowMs?: number; quietMs?: number };
   /** Windows of the diagnosis rules; defaults from diagnose/diagnosis-options.ts. */
   diagnosis?: DiagnosisOptions;
+  /** Told of each incident analysis (context and diagnosis) made, with the incident's id: counts for tests. */
+  onAnalysis?: (incidentId: string) => void;
 }
 
 /**
@@ -37,15 +39,15 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
   const emit = deps.emit ?? (() => {});
 
   async function analyse(inputs: CorrelationInput[]): Promise<void> {
-    const [statuses, runs] = await Promise.all([deps.runs.statuses(), deps.runs.list({ limit: 200 })]);
-    const ctx = contextFrom(statuses, runs);
+    const records = await readDeployRecords(deps.runs);
+    const ctx = contextFrom(records.statuses, records.runs);
     const withKnownRoles = inputs.map((i) => (i.kind === 'anomaly' ? { kind: 'anomaly' as const, anomaly: withRoles([i.anomaly], ctx.topology)[0]! } : i));
     const state = await deps.incidents.trackerState();
     const result = step(state, withKnownRoles, Date.now(), { topology: ctx.topology, ...deps.tracker });
     await deps.incidents.saveTrackerState(result.state);
 
     for (const event of result.incidentEvents) {
-      const record = await diagnosed(deps, ctx, event);
+      const record = await diagnosed(deps, records, ctx, event);
       await deps.incidents.save(record);
       emit(incidentTimelineEvent(event, record));
       await deps.onIncident?.(event, record);
@@ -113,18 +115,14 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
   };
 }
 
-/** The incident of `event` with its probable causes, diagnosed against the stacks' context and the recent values of every stack it touches. */
-async function diagnosed(deps: CorrelateWorkerDeps, ctx: StackContext, event: IncidentEvent): Promise<IncidentRecord> {
-  const incident = event.incident;
-  // Every stack of the incident: one opened by an alarm alone has no signals yet, but its values are evidence.
-  const stacks = new Set([...incident.stacks, ...incident.signals.map((s) => s.stackKey)]);
-  const recentValues: SignalSeries[] = [];
-  for (const spec of seriesOf(ctx.watched.filter((w) => stacks.has(w.stackKey)))) {
-    recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
-  }
-  const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
-  const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
-  return { incident, causes: diagnosis.causes, summary: diagnosis.summary, updatedAt: new Date().toISOString() };
+/**
+ * The incident of `event` with its probable causes and their analysis (input
+ * versions and context), stored together so later stages read them rather
+ * than diagnose again.
+ */
+async function diagnosed(deps: CorrelateWorkerDeps, records: DeployRecords, ctx: StackContext, event: IncidentEvent): Promise<IncidentRecord> {
+  const { causes, summary, analysis } = await analyseIncident(deps, event.incident, records, ctx);
+  return { incident: event.incident, causes, summary, analysis, updatedAt: new Date().toISOString() };
 }
 
 /** The timeline's line for an incident event: its top cause and, while a predicted incident is open, its forecast. */

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { IncidentSchema, parseTrackerState, initialTrackerState, type TrackerState } from './index.ts';
 import { ProbableCauseSchema } from '../diagnose/index.ts';
+import { IncidentAnalysisSchema } from '../diagnose/incident-analysis.ts';
 
 /** An incident as served by the API: the tracker's incident and its diagnosis. */
 export const IncidentRecordSchema = z.object({
@@ -9,6 +10,12 @@ export const IncidentRecordSchema = z.object({
   causes: z.array(ProbableCauseSchema),
   summary: z.string(),
   updatedAt: z.string(),
+  /**
+   * What the diagnosis was made from (input versions) and the context later
+   * stages need; absent in records written before it existed, which readers
+   * then analyse again.
+   */
+  analysis: IncidentAnalysisSchema.optional(),
 });
 export type IncidentRecord = z.infer<typeof IncidentRecordSchema>;
 

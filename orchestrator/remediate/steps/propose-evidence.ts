@@ -1,20 +1,21 @@
 import type { PlaybookInput } from '../../../remediations/index.ts';
 import type { StackContract } from '../../../stacks/contract.ts';
 import type { Incident } from '../../correlate/index.ts';
-import { contextFrom } from '../../correlate/stack-context.ts';
-import { diagnose, type ProbableCause, type SignalSeries } from '../../diagnose/index.ts';
-import { dependentsOf, graphOfStatuses } from '../../graph/stack-graph.ts';
+import type { IncidentRecord } from '../../correlate/incident-store.ts';
+import { analysisOf, readDeployRecords } from '../../diagnose/diagnose-runner.ts';
+import type { ProbableCause } from '../../diagnose/index.ts';
 import { parseStackKey } from '../../model/stack-key.ts';
 import { stackConfigFileOf } from '../../plan/project-layout.ts';
-import { seriesOf } from '../../telemetry/index.ts';
 import { checkSignal, type SignalWindow } from '../../verify/verify-effect.ts';
 import type { RemediationRecord } from '../remediation-record.ts';
-import { newestPoint, repoOf, type RemediationRepo, type StepContext } from './step-context.ts';
+import { repoOf, type RemediationRepo, type StepContext } from './step-context.ts';
 
 /**
  * What the propose step reads before the playbooks run: whether the
- * incident already ended by itself, and the playbooks' input (a fresh
- * diagnosis, the stack's recent values and its config file's path).
+ * incident already ended by itself, and the playbooks' input (the
+ * incident's diagnosis and context as the correlate worker stored them, or
+ * made again when their inputs moved; the stack's recent values and its
+ * config file's path).
  */
 
 /**
@@ -42,32 +43,25 @@ export async function recoveredSince(ctx: StepContext, incident: Incident, contr
   return checks.length > 0 && checks.every((c) => c.verdict === 'improved') ? checks.map((c) => c.note).join('; ') : undefined;
 }
 
-/** The playbooks' input for this incident, with the causes of a diagnosis made again on the newest data. */
-export async function playbookInput(ctx: StepContext, rec: RemediationRecord, incident: Incident, contract: StackContract): Promise<{ input: PlaybookInput; causes: ProbableCause[]; dependents: string[] }> {
+/**
+ * The playbooks' input for this incident: its causes and context as stored
+ * with it, while the data, the deploy records and the other incidents are
+ * as they were when it was diagnosed; made again when any of them moved.
+ */
+export async function playbookInput(ctx: StepContext, rec: RemediationRecord, record: IncidentRecord, contract: StackContract): Promise<{ input: PlaybookInput; causes: ProbableCause[]; dependents: string[] }> {
   const { deps } = ctx;
-  const [statuses, runs] = await Promise.all([deps.runs.statuses(), deps.runs.list({ limit: 200 })]);
-  const stackContext = contextFrom(statuses, runs);
-  const recentValues: SignalSeries[] = [];
-  for (const spec of seriesOf(stackContext.watched.filter((w) => w.stackKey === rec.stackKey))) {
-    recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
-  }
-  // Diagnose again with the data that arrived since the incident last changed: an open
-  // incident lasts until now, even when its detectors got used to the new level.
-  const newest = await newestPoint(ctx, incident.signals.map((s) => s.seriesId));
-  const ongoing = { ...incident, lastAbnormalAt: Math.max(incident.lastAbnormalAt, newest) };
-  const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== rec.incidentId);
-  const { causes } = diagnose(ongoing, { topology: stackContext.topology, deployments: stackContext.deployments, incidents: others, recentValues }, deps.diagnosis);
+  const { causes, analysis, values } = await analysisOf(deps, record, await readDeployRecords(deps.runs));
   const id = parseStackKey(rec.stackKey);
   const configFile = await stackConfigFileAtHead(ctx, repoOf(ctx, rec), id.project, id.stack);
   const input: PlaybookInput = {
-    incident,
+    incident: record.incident,
     causes,
     stack: { stackKey: rec.stackKey, contract, configFile },
-    deployments: stackContext.deployments.filter((d) => d.stackKey === rec.stackKey),
-    recentValues,
+    deployments: analysis.context.deployments.filter((d) => d.stackKey === rec.stackKey),
+    recentValues: values.filter((v) => v.stackKey === rec.stackKey),
   };
   // The stacks a change here reaches, from the links their last applies recorded.
-  return { input, causes, dependents: dependentsOf(graphOfStatuses(statuses), rec.stackKey) };
+  return { input, causes, dependents: analysis.context.dependents[rec.stackKey] ?? [] };
 }
 
 /**

@@ -38,7 +38,7 @@ export async function proposeStep(ctx: StepContext, rec: RemediationRecord): Pro
     return next;
   }
 
-  const { input, causes, dependents } = await playbookInput(ctx, rec, incident.incident, contract);
+  const { input, causes, dependents } = await playbookInput(ctx, rec, incident, contract);
   const proposed = proposeAll(input, ctx.playbooks);
   const { failures } = proposed;
   const proposals = proposed.proposals.map((p) => heldForDependents(p, dependents));

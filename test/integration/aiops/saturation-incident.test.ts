@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { createIncidentStore } from '../../../orchestrator/correlate/incident-store.ts';
+import { analysisOf, readDeployRecords } from '../../../orchestrator/diagnose/diagnose-runner.ts';
+import { createRunStore } from '../../../orchestrator/records/run-store.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
@@ -91,6 +93,24 @@ describe('aiops: CloudWatch (moto) → anomaly → incident with a probable caus
       assert.ok(cpu.scores.length > 0 && cpu.scores.length <= 240, `${cpu.scores.length} scores, at most the 240 kept`);
       const top = cpu.scores.reduce((a, b) => (b.s > a.s ? b : a));
       assert.ok(top.t >= end - 8 * 60_000, `the highest score (${top.s}) is in the saturated minutes`);
+
+      // One pass forward: the diagnosis travels with the incident. A later stage reads it as stored while no
+      // input moved (no diagnosis made), and makes one again, once, when a newer point arrives.
+      const stored = (await incidents.get(record.incident.id))!;
+      assert.ok(stored.analysis, 'the incident record carries its analysis');
+      assert.ok(stored.analysis.context.series.some((s) => s.signalId === 'cpu'));
+      const made: string[] = [];
+      const runner = { runs: createRunStore(redis, fx.prefix), incidents, onAnalysis: (id: string) => made.push(id) };
+      const atRest = await analysisOf(runner, stored, await readDeployRecords(runner.runs));
+      assert.deepEqual(atRest.freshness, { fresh: true });
+      assert.deepEqual(atRest.causes, stored.causes);
+      assert.equal(made.length, 0, 'no diagnosis made while its inputs are as they were');
+      const cpuSeries = stored.incident.signals.find((s) => s.signalId === 'cpu')!.seriesId;
+      await incidents.addRecent([{ seriesId: cpuSeries, timestamp: end + 60_000, value: 97 }]);
+      const moved = await analysisOf(runner, stored, await readDeployRecords(runner.runs));
+      assert.deepEqual(moved.freshness, { fresh: false, reason: 'new-data' });
+      assert.deepEqual(made, [stored.incident.id]);
+      assert.equal(moved.analysis.inputs.dataThrough, end + 60_000);
     } finally {
       await redis.quit();
     }
