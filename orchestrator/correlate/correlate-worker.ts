@@ -1,7 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CorrelationInputSchema, closeIncident, isPredictedOnly, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
-import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
+import { diagnose, resolveDiagnosisOptions, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { seriesOf } from '../telemetry/index.ts';
@@ -11,6 +11,8 @@ import { SIGNAL_QUEUE } from './signal-queue.ts';
 import { contextFrom, type StackContext } from './stack-context.ts';
 import type { IncidentRecord, IncidentStore } from './incident-store.ts';
 import { throttledErrors } from '../queue/throttled-errors.ts';
+import type { LogEvidenceStore } from '../logs/log-evidence-store.ts';
+import { incidentLogs, logHeadlines } from '../logs/log-evidence.ts';
 
 export interface CorrelateWorkerDeps {
   connection: Redis;
@@ -26,6 +28,8 @@ export interface CorrelateWorkerDeps {
   tracker?: { windowMs?: number; quietMs?: number };
   /** Windows of the diagnosis rules; defaults from diagnose/diagnosis-options.ts. */
   diagnosis?: DiagnosisOptions;
+  /** The log templates the log stage recorded: shown with incidents, and read by the diagnosis. */
+  logs?: LogEvidenceStore;
 }
 
 /**
@@ -123,8 +127,13 @@ async function diagnosed(deps: CorrelateWorkerDeps, ctx: StackContext, event: In
     recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
   }
   const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
-  const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
-  return { incident, causes: diagnosis.causes, summary: diagnosis.summary, updatedAt: new Date().toISOString() };
+  const o = resolveDiagnosisOptions(deps.diagnosis);
+  // Lines from as far back as a suspect deploy can be, to the grace after the incident last broke.
+  const window = { lookbackMs: o.lookbackMs, graceMs: o.afterOnsetGraceMs };
+  const logTemplates = deps.logs ? incidentLogs(incident, await deps.logs.forStacks([...stacks]), { ...window, maxTemplates: 50 }) : [];
+  const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues, logTemplates }, deps.diagnosis);
+  const logs = logTemplates.slice(0, 5);
+  return { incident, causes: diagnosis.causes, summary: diagnosis.summary, ...(logs.length ? { logs } : {}), updatedAt: new Date().toISOString() };
 }
 
 /** The timeline's line for an incident event: its top cause and, while a predicted incident is open, its forecast. */
@@ -135,6 +144,8 @@ function incidentTimelineEvent(event: IncidentEvent, record: IncidentRecord) {
   const predictedOnly = isPredictedOnly(incident);
   // The forecast says something only while the incident is open.
   const forecast = predictedOnly && event.type !== 'resolved' ? incident.predictions?.[0] : undefined;
+  const logs = logHeadlines(record.logs ?? []);
+  const details = { ...(incident.predicted ? { predicted: true, predictedOnly } : {}), ...(logs.length ? { logs } : {}) };
   return timelineEvent(
     'incident',
     `${event.type}${predictedOnly ? ' (predicted)' : ''} ${incident.id}: ${top ? `${top.kind} (${top.confidence.toFixed(2)})${top.commit ? ` ${top.commit.slice(0, 12)}` : ''}` : 'cause unknown'}${forecast ? `; ${forecast.signalId}: ${forecast.summary}` : ''}`,
@@ -144,7 +155,7 @@ function incidentTimelineEvent(event: IncidentEvent, record: IncidentRecord) {
       ...(top?.commit ? { commit: top.commit } : {}),
       ...(top ? { confidence: top.confidence } : {}),
       outcome: event.type,
-      ...(incident.predicted ? { details: { predicted: true, predictedOnly } } : {}),
+      ...(Object.keys(details).length ? { details } : {}),
     },
   );
 }

@@ -8,6 +8,7 @@ import type { WatchedLogGroup } from './log-groups.ts';
 import { createLogPoller, DEFAULT_LOG_POLLER_OPTIONS, type LogPollerOptions, type LogPollSummary } from './log-poller.ts';
 import { createLogSignals, type LogSignalOptions, type NewTemplateEvent } from './log-signals.ts';
 import { createRedisLogWatermarkStore } from './log-watermark-store.ts';
+import type { LogEvidenceStore } from './log-evidence-store.ts';
 
 /**
  * The log half of the detect stage, wired to its I/O: the poller reads
@@ -22,7 +23,10 @@ export interface LogRunnerDeps extends CloudWatchLogsClientOptions {
   readonly prefix?: string;
   /** A Logs client to use instead of one made from the options above. */
   readonly client?: CloudWatchLogsClient;
-  readonly groups: readonly WatchedLogGroup[];
+  /** The groups to read, or where to learn them each poll (the stacks' contracts change as they are applied). */
+  readonly groups: readonly WatchedLogGroup[] | (() => Promise<readonly WatchedLogGroup[]>);
+  /** Where the lines behind new templates and log anomalies are recorded, for incidents and diagnosis. */
+  readonly evidence?: LogEvidenceStore;
   readonly onAnomalies: (anomalies: readonly Anomaly[]) => Promise<void> | void;
   readonly onNewTemplates?: (events: readonly NewTemplateEvent[]) => Promise<void> | void;
   readonly onWarning?: (message: string) => void;
@@ -46,14 +50,21 @@ export function createLogRunner(deps: LogRunnerDeps) {
   const signals = createLogSignals(deps.signalOptions);
   const stage = createAnomalyStage({
     store: createRedisTelemetryStore({ redis: deps.redis, prefix }),
-    onAnomalies: deps.onAnomalies,
+    onAnomalies: async (anomalies) => {
+      // The lines first: the incident these anomalies open reads them.
+      await deps.evidence?.record(anomalies.flatMap((a) => signals.evidenceOfSeries(a.seriesId, a.timestamp)));
+      await deps.onAnomalies(anomalies);
+    },
     ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
   });
   let fresh: NewTemplateEvent[] = [];
-  const poller = createLogPoller({
-    reader: createCloudWatchLogsReader({ ...deps, ...(deps.client ? { client: deps.client } : {}) }),
-    store: createRedisLogWatermarkStore({ redis: deps.redis, prefix }),
-    groups: deps.groups,
+  const reader = createCloudWatchLogsReader({ ...deps, ...(deps.client ? { client: deps.client } : {}) });
+  const store = createRedisLogWatermarkStore({ redis: deps.redis, prefix });
+  // The poller keeps nothing between polls (its places are in Redis), so one is made per poll for the groups of the moment.
+  const pollerFor = (groups: readonly WatchedLogGroup[]) => createLogPoller({
+    reader,
+    store,
+    groups,
     // Mining is in memory and cannot fail, so the watermark moves as soon as the events are mined.
     onEvents: (batch) => void fresh.push(...signals.ingest(batch)),
     now,
@@ -64,9 +75,13 @@ export function createLogRunner(deps: LogRunnerDeps) {
   async function pollOnce(): Promise<LogRunSummary> {
     const readAt = now();
     fresh = [];
-    const summary = await poller.pollOnce();
+    const groups = typeof deps.groups === 'function' ? await deps.groups() : deps.groups;
+    const summary = await pollerFor(groups).pollOnce();
     const newTemplates = fresh;
-    if (newTemplates.length) await deps.onNewTemplates?.(newTemplates);
+    if (newTemplates.length) {
+      await deps.evidence?.record(newTemplates.flatMap((e) => signals.evidenceOfNew(e) ?? []));
+      await deps.onNewTemplates?.(newTemplates);
+    }
     // Every period that ended by the read's end is complete (but for events later than the settle delay).
     // A group whose read failed keeps its periods open: they are not complete.
     const points = signals.flush(readAt - settleMs, new Set(summary.failed.map((f) => f.group)));

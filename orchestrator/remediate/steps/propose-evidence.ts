@@ -56,7 +56,9 @@ export async function playbookInput(ctx: StepContext, rec: RemediationRecord, in
   const newest = await newestPoint(ctx, incident.signals.map((s) => s.seriesId));
   const ongoing = { ...incident, lastAbnormalAt: Math.max(incident.lastAbnormalAt, newest) };
   const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== rec.incidentId);
-  const { causes } = diagnose(ongoing, { topology: stackContext.topology, deployments: stackContext.deployments, incidents: others, recentValues }, deps.diagnosis);
+  // The log lines the correlate worker found behind the incident (the error-level and new templates come first).
+  const logTemplates = (await deps.incidents.get(rec.incidentId))?.logs ?? [];
+  const { causes } = diagnose(ongoing, { topology: stackContext.topology, deployments: stackContext.deployments, incidents: others, recentValues, logTemplates }, deps.diagnosis);
   const id = parseStackKey(rec.stackKey);
   const configFile = await stackConfigFileAtHead(ctx, repoOf(ctx, rec), id.project, id.stack);
   const input: PlaybookInput = {
