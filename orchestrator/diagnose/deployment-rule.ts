@@ -29,7 +29,8 @@ import type { ProbableCause } from './probable-cause.ts';
  * did), `config-change` when the weightiest change is capacity or size.
  *
  * Logs: an error-level log template never seen before that appears on the
- * deployed stack after the apply (within the lookback, before the incident
+ * deployed stack after the apply (or up to `afterOnsetGraceMs` before its run
+ * finished, while it rolled out; within the lookback, before the incident
  * last turned abnormal, and before any later apply there) is code the
  * deployment brought, so it halves the remaining doubt:
  *
@@ -53,7 +54,7 @@ export function deploymentCauses(incident: Incident, deployments: readonly Deplo
     const hasVersion = classes.some((x) => x.cls.kind === 'version');
     const capacityLed = !hasVersion && classes.some((x) => x.cls.kind === 'capacity' && weightOf(x.cls) === weight);
     const placement = d.stackKey === incident.stackKey ? 1 : 0.85;
-    const newErrors = newErrorTemplatesAfter(d, deployments, logs, o.lookbackMs, incident.lastAbnormalAt + o.afterOnsetGraceMs);
+    const newErrors = newErrorTemplatesAfter(d, deployments, logs, o.lookbackMs, incident.lastAbnormalAt + o.afterOnsetGraceMs, o.afterOnsetGraceMs);
     const base = 0.9 * weight * proximity * placement;
     const confidence = round3(newErrors.length > 0 ? 1 - (1 - base) * 0.5 : base);
 
@@ -91,7 +92,7 @@ export function deploymentCauses(incident: Incident, deployments: readonly Deplo
 function logEvidence(l: LogTemplateEvidence, appliedAt: number): string[] {
   const line = l.lines.at(-1);
   return [
-    `new error log template in ${l.group}, first seen ${minutes(l.firstSeenAt! - appliedAt)} after the apply: "${l.template}"`,
+    `new error log template in ${l.group}, first seen ${minutes(l.firstSeenAt! - appliedAt)} ${l.firstSeenAt! >= appliedAt ? 'after the apply' : 'before the apply finished, during its rollout'}: "${l.template}"`,
     ...(line !== undefined ? [`log line: ${line}`] : []),
   ];
 }

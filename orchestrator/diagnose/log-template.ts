@@ -28,14 +28,15 @@ export type LogTemplateEvidence = z.infer<typeof LogTemplateEvidenceSchema>;
 
 /**
  * The new error-level templates a deployment explains: first seen on the
- * deployed stack at or after the apply, within `windowMs` of it and no later
- * than `until`, and after no later apply to that stack (a template that
- * appears after the second of two deploys points at the second). Oldest first.
+ * deployed stack from `rolloutMs` before the apply finished (a rollout runs
+ * before its run is recorded as done) to `windowMs` after it, no later than
+ * `until`, and not after a later apply to that stack (a template that appears
+ * after the second of two deploys points at the second). Oldest first.
  */
-export function newErrorTemplatesAfter(d: Deployment, deployments: readonly Deployment[], logs: readonly LogTemplateEvidence[], windowMs: number, until: number): LogTemplateEvidence[] {
+export function newErrorTemplatesAfter(d: Deployment, deployments: readonly Deployment[], logs: readonly LogTemplateEvidence[], windowMs: number, until: number, rolloutMs = 0): LogTemplateEvidence[] {
   return logs
     .filter((l) => l.stackKey === d.stackKey && l.level === 'error' && l.firstSeenAt !== undefined)
-    .filter((l) => l.firstSeenAt! >= d.appliedAt && l.firstSeenAt! - d.appliedAt <= windowMs && l.firstSeenAt! <= until)
-    .filter((l) => !deployments.some((o) => o.stackKey === d.stackKey && o.appliedAt > d.appliedAt && o.appliedAt <= l.firstSeenAt!))
+    .filter((l) => l.firstSeenAt! >= d.appliedAt - rolloutMs && l.firstSeenAt! - d.appliedAt <= windowMs && l.firstSeenAt! <= until)
+    .filter((l) => !deployments.some((o) => o.stackKey === d.stackKey && o.appliedAt > d.appliedAt && o.appliedAt - rolloutMs <= l.firstSeenAt!))
     .sort((a, b) => a.firstSeenAt! - b.firstSeenAt! || (a.templateKey < b.templateKey ? -1 : 1));
 }

@@ -55,7 +55,7 @@ describe('diagnosis: new error log templates after a deploy', () => {
   });
 
   const unchanged: { name: string; log: LogTemplateEvidence }[] = [
-    { name: 'a template that appeared before the apply', log: template({ firstSeenAt: onset - 6 * MIN }) },
+    { name: 'a template that appeared before the apply, earlier than a rollout takes', log: template({ firstSeenAt: onset - 6 * MIN - 1 }) },
     { name: 'a template that was known all along (no first-seen time)', log: template({ firstSeenAt: undefined }) },
     { name: 'a new template that is not error-level', log: template({ level: 'other', template: 'INFO cache <*> warmed' }) },
     { name: 'a new error template on another stack', log: template({ stackKey: WEB }) },
@@ -69,6 +69,12 @@ describe('diagnosis: new error log templates after a deploy', () => {
       assert.deepEqual(withLog, without);
     });
   }
+
+  it('counts a template that appeared while the apply was rolling out, up to the grace before its run finished', () => {
+    const deployments = [deploy(API, onset - 5 * MIN)];
+    const top = diagnose(incident(), { topology: topology(), deployments, logTemplates: [template({ firstSeenAt: onset - 6 * MIN })] }).causes[0]!;
+    assert.ok(top.evidence.some((e) => e.startsWith('new error log template in /sandbox/api, first seen 60 s before the apply finished, during its rollout: ')), top.evidence.join('\n'));
+  });
 
   it('points at the later of two deploys when the template appears after both', () => {
     const deployments = [deploy(API, onset - 20 * MIN, OLD), deploy(API, onset - 5 * MIN, NEW)];
