@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { createAnomalyStage } from '../telemetry/anomaly-stage.ts';
 import type { Anomaly } from '../telemetry/anomaly.ts';
 import { createRedisTelemetryStore } from '../telemetry/redis-telemetry-store.ts';
-import { createCloudWatchLogsReader, type CloudWatchLogsClientOptions } from './cloudwatch-logs-reader.ts';
+import { createCloudWatchLogsClient, createCloudWatchLogsReader, type CloudWatchLogsClientOptions } from './cloudwatch-logs-reader.ts';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { WatchedLogGroup } from './log-groups.ts';
 import { createLogPoller, DEFAULT_LOG_POLLER_OPTIONS, type LogPollerOptions, type LogPollSummary } from './log-poller.ts';
@@ -58,7 +58,8 @@ export function createLogRunner(deps: LogRunnerDeps) {
     ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
   });
   let fresh: NewTemplateEvent[] = [];
-  const reader = createCloudWatchLogsReader({ ...deps, ...(deps.client ? { client: deps.client } : {}) });
+  const client = deps.client ?? createCloudWatchLogsClient(deps);
+  const reader = createCloudWatchLogsReader({ client });
   const store = createRedisLogWatermarkStore({ redis: deps.redis, prefix });
   // The poller keeps nothing between polls (its places are in Redis), so one is made per poll for the groups of the moment.
   const pollerFor = (groups: readonly WatchedLogGroup[]) => createLogPoller({
@@ -89,7 +90,15 @@ export function createLogRunner(deps: LogRunnerDeps) {
     return { ...summary, points: points.length, anomalies: anomalies.length, newTemplates: newTemplates.length };
   }
 
-  return { pollOnce, samples: signals.samples, templates: signals.templates };
+  return {
+    pollOnce,
+    samples: signals.samples,
+    templates: signals.templates,
+    /** Closes the Logs client it made (one passed in is the caller's to close). */
+    close(): void {
+      if (!deps.client) client.destroy();
+    },
+  };
 }
 
 export type LogRunner = ReturnType<typeof createLogRunner>;

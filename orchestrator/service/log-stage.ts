@@ -89,6 +89,10 @@ export function startLogStage(parts: Pick<SharedParts, 'redis' | 'prefix' | 'sto
       await periodic.runNow();
       return last!;
     },
-    stop: () => periodic.stop(),
+    async stop() {
+      // The poll under way ends first: no read outlives the client it uses.
+      await periodic.stop();
+      runner.close();
+    },
   };
 }
