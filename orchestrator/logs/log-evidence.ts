@@ -37,7 +37,8 @@ export function incidentLogs(incident: Pick<Incident, 'stacks' | 'onsetAt' | 'la
   const rank = (l: LogTemplateEvidence) => (l.level === 'error' ? 0 : 2) + (l.firstSeenAt !== undefined ? 0 : 1);
   return evidence
     .filter((l) => incident.stacks.includes(l.stackKey))
-    .filter((l) => l.at >= incident.onsetAt - o.lookbackMs && (l.firstSeenAt ?? l.at) <= incident.lastAbnormalAt + o.graceMs)
+    // Lines in the window: the newest after its start, and (for a new template) the first before its end; a known template logged all along.
+    .filter((l) => l.at >= incident.onsetAt - o.lookbackMs && (l.firstSeenAt ?? 0) <= incident.lastAbnormalAt + o.graceMs)
     .sort((a, b) => rank(a) - rank(b) || b.at - a.at || (a.templateKey < b.templateKey ? -1 : 1))
     .slice(0, o.maxTemplates ?? 5);
 }

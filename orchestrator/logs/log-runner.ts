@@ -79,10 +79,9 @@ export function createLogRunner(deps: LogRunnerDeps) {
     const groups = typeof deps.groups === 'function' ? await deps.groups() : deps.groups;
     const summary = await pollerFor(groups).pollOnce();
     const newTemplates = fresh;
-    if (newTemplates.length) {
-      await deps.evidence?.record(newTemplates.flatMap((e) => signals.evidenceOfNew(e) ?? []));
-      await deps.onNewTemplates?.(newTemplates);
-    }
+    // The error lines of this read, new templates or known ones, for the incidents of this time.
+    await deps.evidence?.record([...signals.takeErrorEvidence(), ...newTemplates.flatMap((e) => signals.evidenceOfNew(e) ?? [])]);
+    if (newTemplates.length) await deps.onNewTemplates?.(newTemplates);
     // Every period that ended by the read's end is complete (but for events later than the settle delay).
     // A group whose read failed keeps its periods open: they are not complete.
     const points = signals.flush(readAt - settleMs, new Set(summary.failed.map((f) => f.group)));

@@ -105,6 +105,8 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
   const groups = new Map<string, GroupState>();
   /** Series id → the group and series it counts, for the evidence behind a log anomaly. */
   const seriesIndex = new Map<string, { key: string; series: string }>();
+  /** Error-level templates with lines since the last {@link takeErrorEvidence}: group key → template ids. */
+  const touchedErrors = new Map<string, Set<string>>();
 
   function stateOf(b: LogEventsBatch): GroupState {
     const key = `${b.stackKey}\u0000${b.group}`;
@@ -114,6 +116,11 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
       groups.set(key, s);
     }
     return s;
+  }
+
+  function touched(s: GroupState): Set<string> {
+    const key = `${s.stackKey}\u0000${s.group}`;
+    return touchedErrors.get(key) ?? touchedErrors.set(key, new Set()).get(key)!;
   }
 
   function count(s: GroupState, period: number, series: string): void {
@@ -133,6 +140,7 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
       if (kept.lines.length > o.samplesPerTemplate) kept.lines.shift();
       kept.at = Math.max(kept.at, e.timestamp);
       kept.error ||= isErrorLine(e.message);
+      if (kept.error) touched(s).add(m.templateId);
       if (m.isNew && s.lines > o.warmupLines) {
         kept.firstSeenAt = e.timestamp;
         fresh.push({ stackKey: s.stackKey, logGroupId: s.logGroupId, group: s.group, templateId: m.templateId, template: m.template, at: e.timestamp, line: kept.lines.at(-1)! });
@@ -243,7 +251,25 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
     return groups.get(`${stackKey}\u0000${group}`)?.miner.templates() ?? [];
   }
 
-  return { ingest, flush, samples, templates, evidenceOfNew, evidenceOfSeries };
+  /**
+   * The evidence of every error-level template that logged since the last
+   * call, and forgets them: an incident opened on metrics shows the errors
+   * its service logged at the time, new or known.
+   */
+  function takeErrorEvidence(): LogTemplateEvidence[] {
+    const out: LogTemplateEvidence[] = [];
+    for (const [key, ids] of touchedErrors) {
+      const s = groups.get(key);
+      for (const id of s ? ids : []) {
+        const e = evidenceOf(s!, id);
+        if (e) out.push(e);
+      }
+    }
+    touchedErrors.clear();
+    return out;
+  }
+
+  return { ingest, flush, samples, templates, evidenceOfNew, evidenceOfSeries, takeErrorEvidence };
 }
 
 export type LogSignals = ReturnType<typeof createLogSignals>;

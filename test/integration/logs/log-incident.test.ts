@@ -116,6 +116,8 @@ describe('logs in the service: error lines after a deploy become an incident tha
       assert.equal(newError.lines.length, 3);
       for (const line of newError.lines) assert.match(line, /^ERROR checkout \d+ failed: PriceRule NullPointerException token=\[redacted\]$/);
       assert.doesNotMatch(JSON.stringify(served), /s3cr3t/);
+      // Then the errors it always logs, known before the release: shown, but no evidence against the release.
+      assert.deepEqual(served.logs?.slice(1).map((l) => [l.template, l.firstSeenAt]), [['ERROR cache refresh for tenant <*> slow', undefined]]);
 
       // The diagnosis names the release, with the template as evidence.
       const top = served.causes[0]!;

@@ -25,13 +25,15 @@ describe('log evidence', () => {
     const incident = { stacks: [WEB], onsetAt: T0 + 30 * MIN, lastAbnormalAt: T0 + 40 * MIN };
     const known = ev({ templateKey: 'info', at: T0 + 35 * MIN });
     const newError = ev({ templateKey: 'new-error', level: 'error', firstSeenAt: T0 + 28 * MIN, at: T0 + 39 * MIN });
-    const oldError = ev({ templateKey: 'old-error', level: 'error', at: T0 + 36 * MIN });
+    // A known error that logged all along, also after the incident: its newest line is later than the window, its others are in it.
+    const oldError = ev({ templateKey: 'old-error', level: 'error', at: T0 + 55 * MIN });
     const otherStack = ev({ stackKey: 'infra/./db', templateKey: 'db', level: 'error', at: T0 + 35 * MIN });
     const tooEarly = ev({ templateKey: 'early', level: 'error', at: T0 });
     const tooLate = ev({ templateKey: 'late', level: 'error', firstSeenAt: T0 + 50 * MIN, at: T0 + 50 * MIN });
     const shown = incidentLogs(incident, [known, oldError, otherStack, tooEarly, tooLate, newError], { lookbackMs: 10 * MIN, graceMs: MIN });
     assert.deepEqual(shown.map((l) => l.templateKey), ['new-error', 'old-error', 'info']);
     assert.deepEqual(logHeadlines(shown), ['new error log in /ecs/web: GET /a 200', 'error log in /ecs/web: GET /a 200']);
+    assert.deepEqual(incidentLogs(incident, [oldError], { lookbackMs: 10 * MIN, graceMs: MIN, maxTemplates: 1 }), [oldError]);
   });
 
   it('finds the lines behind an error-rate anomaly and a new template, redacted, from what the signals mined', () => {
@@ -57,5 +59,13 @@ describe('log evidence', () => {
     const rate = points.find((p) => p.signalId.startsWith('logs-app-t'))!;
     assert.deepEqual(signals.evidenceOfSeries(rate.seriesId, rate.timestamp).map((e) => e.template), ['GET <*> <*> in <*> ms']);
     assert.deepEqual(signals.evidenceOfSeries('no such series', T0), []);
+    // Every error template that logged since the last take, once: what an incident opened on metrics shows.
+    assert.deepEqual(signals.takeErrorEvidence(), [newOne]);
+    assert.deepEqual(signals.takeErrorEvidence(), []);
+    signals.ingest({ stackKey: WEB, logGroupId: 'app', group: '/ecs/web', events: [{ logStreamName: 's', eventId: 'e3', timestamp: T0 + 3 * MIN, message: 'ERROR charge 9 failed: timeout token=s3cr3tvalue' }] });
+    const again = signals.takeErrorEvidence();
+    assert.equal(again.length, 1);
+    assert.equal(again[0]!.firstSeenAt, T0 + MIN + 5, 'still new since its first line');
+    assert.equal(again[0]!.lines.at(-1), 'ERROR charge 9 failed: timeout token=[redacted]');
   });
 });
