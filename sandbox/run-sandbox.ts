@@ -21,6 +21,8 @@ import { startFleetSimulator } from './fleet-simulator.ts';
 import { remediationCommits } from './git-history.ts';
 import { createLocalRepo, type LocalRepo } from './local-repo.ts';
 import { createMetricsPublisher } from './metrics-publisher.ts';
+import { createLogPublisher } from './log-publisher.ts';
+import { createCloudWatchLogsClient } from '../orchestrator/logs/cloudwatch-logs-reader.ts';
 import { announcePush, ZERO_COMMIT } from './push-webhook.ts';
 import { SANDBOX_REPO_ID, SANDBOX_STACK_KEY, sandboxConfigDoc } from './sandbox-config.ts';
 import { startSandboxOperator, type SandboxOperator } from './sandbox-operator.ts';
@@ -200,6 +202,11 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     const names = fleet.services().map((s) => s.name);
     await alarms.define(names);
     await publisher.backfill(model, fleet.services(), backfillMinutes);
+    // The services' logs beside their metrics: the same healthy history, then each minute's lines.
+    const cwLogs = createCloudWatchLogsClient({ endpoint: moto.url, region: MOTO_ENV.AWS_REGION });
+    started.push({ stop: () => cwLogs.destroy() });
+    const logPublisher = createLogPublisher({ client: cwLogs, timeline, seed: plan.seed });
+    await logPublisher.backfill(model, fleet.services(), backfillMinutes);
     clock = simClock;
     const sc = plan.scenario;
     emit(
@@ -221,12 +228,16 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     const outcome = new Promise<Verdict>((resolve) => (decided = resolve));
     const startedAt = Date.now();
     const bad = new Set(sc.badVersions);
+    const runningOf = (name: string) => {
+      const version = fleet.services().find((s) => s.name === name)?.version ?? '';
+      return { version, bad: bad.has(version) };
+    };
     player = startScenarioPlayer({
       clock: simClock,
       model,
       scenario: sc,
       services: () => fleet.services(),
-      publish: (samples) => publisher.publish(samples),
+      publish: (samples) => Promise.all([publisher.publish(samples), logPublisher.publish(samples, runningOf)]),
       alarms: { evaluator: createAlarmEvaluator(), apply: (t) => alarms.apply(t) },
       // A person releases the scenario's version: a commit to the stack file, pushed and announced like any other.
       release: async (version, minute) => {

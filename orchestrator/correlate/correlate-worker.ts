@@ -1,8 +1,8 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CorrelationInputSchema, closeIncident, isPredictedOnly, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
-import type { DiagnosisOptions } from '../diagnose/index.ts';
-import { analyseIncident, readDeployRecords, type DeployRecords } from '../diagnose/diagnose-runner.ts';
+import { resolveDiagnosisOptions, type DiagnosisOptions } from '../diagnose/index.ts';
+import { analyseIncident, readDeployRecords, stacksOf, type DeployRecords } from '../diagnose/diagnose-runner.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
@@ -11,6 +11,8 @@ import { SIGNAL_QUEUE } from './signal-queue.ts';
 import { contextFrom, type StackContext } from './stack-context.ts';
 import type { IncidentRecord, IncidentStore } from './incident-store.ts';
 import { throttledErrors } from '../queue/throttled-errors.ts';
+import type { LogEvidenceStore } from '../logs/log-evidence-store.ts';
+import { incidentLogs, logHeadlines } from '../logs/log-evidence.ts';
 
 export interface CorrelateWorkerDeps {
   connection: Redis;
@@ -28,6 +30,8 @@ export interface CorrelateWorkerDeps {
   diagnosis?: DiagnosisOptions;
   /** Told of each incident analysis (context and diagnosis) made, with the incident's id: counts for tests. */
   onAnalysis?: (incidentId: string) => void;
+  /** The log templates the log stage recorded: shown with incidents, and read by the diagnosis. */
+  logs?: LogEvidenceStore;
 }
 
 /**
@@ -117,12 +121,18 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
 
 /**
  * The incident of `event` with its probable causes and their analysis (input
- * versions and context), stored together so later stages read them rather
- * than diagnose again.
+ * versions and context), and the log lines behind it, stored together so
+ * later stages read them rather than diagnose again.
  */
 async function diagnosed(deps: CorrelateWorkerDeps, records: DeployRecords, ctx: StackContext, event: IncidentEvent): Promise<IncidentRecord> {
-  const { causes, summary, analysis } = await analyseIncident(deps, event.incident, records, ctx);
-  return { incident: event.incident, causes, summary, analysis, updatedAt: new Date().toISOString() };
+  const incident = event.incident;
+  const o = resolveDiagnosisOptions(deps.diagnosis);
+  // Lines from as far back as a suspect deploy can be, to the grace after the incident last broke.
+  const window = { lookbackMs: o.lookbackMs, graceMs: o.afterOnsetGraceMs };
+  const logTemplates = deps.logs ? incidentLogs(incident, await deps.logs.forStacks([...stacksOf(incident)]), { ...window, maxTemplates: 50 }) : [];
+  const { causes, summary, analysis } = await analyseIncident(deps, incident, records, { ctx, logTemplates });
+  const logs = logTemplates.slice(0, 5);
+  return { incident, causes, summary, analysis, ...(logs.length ? { logs } : {}), updatedAt: new Date().toISOString() };
 }
 
 /** The timeline's line for an incident event: its top cause and, while a predicted incident is open, its forecast. */
@@ -133,6 +143,8 @@ function incidentTimelineEvent(event: IncidentEvent, record: IncidentRecord) {
   const predictedOnly = isPredictedOnly(incident);
   // The forecast says something only while the incident is open.
   const forecast = predictedOnly && event.type !== 'resolved' ? incident.predictions?.[0] : undefined;
+  const logs = logHeadlines(record.logs ?? []);
+  const details = { ...(incident.predicted ? { predicted: true, predictedOnly } : {}), ...(logs.length ? { logs } : {}) };
   return timelineEvent(
     'incident',
     `${event.type}${predictedOnly ? ' (predicted)' : ''} ${incident.id}: ${top ? `${top.kind} (${top.confidence.toFixed(2)})${top.commit ? ` ${top.commit.slice(0, 12)}` : ''}` : 'cause unknown'}${forecast ? `; ${forecast.signalId}: ${forecast.summary}` : ''}`,
@@ -142,7 +154,7 @@ function incidentTimelineEvent(event: IncidentEvent, record: IncidentRecord) {
       ...(top?.commit ? { commit: top.commit } : {}),
       ...(top ? { confidence: top.confidence } : {}),
       outcome: event.type,
-      ...(incident.predicted ? { details: { predicted: true, predictedOnly } } : {}),
+      ...(Object.keys(details).length ? { details } : {}),
     },
   );
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { IncidentSchema, parseTrackerState, initialTrackerState, type TrackerState } from './index.ts';
-import { ProbableCauseSchema } from '../diagnose/index.ts';
+import { LogTemplateEvidenceSchema, ProbableCauseSchema } from '../diagnose/index.ts';
 import { IncidentAnalysisSchema } from '../diagnose/incident-analysis.ts';
 
 /** An incident as served by the API: the tracker's incident and its diagnosis. */
@@ -9,6 +9,8 @@ export const IncidentRecordSchema = z.object({
   incident: IncidentSchema,
   causes: z.array(ProbableCauseSchema),
   summary: z.string(),
+  /** The log templates behind the incident, a few redacted lines each (error-level and new ones first). Absent: none read. */
+  logs: z.array(LogTemplateEvidenceSchema).optional(),
   updatedAt: z.string(),
   /**
    * What the diagnosis was made from (input versions) and the context later

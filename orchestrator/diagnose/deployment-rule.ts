@@ -6,6 +6,7 @@ import { describeChange } from './deployment.ts';
 import type { Deployment } from './deployment.ts';
 import { describeSignal, iso, minutes, round3, shortCommit, topSignals } from './describe.ts';
 import type { DiagnosisOptions } from './diagnosis-options.ts';
+import { newErrorTemplatesAfter, type LogTemplateEvidence } from './log-template.ts';
 import type { ProbableCause } from './probable-cause.ts';
 
 /**
@@ -26,8 +27,19 @@ import type { ProbableCause } from './probable-cause.ts';
  *
  * The kind is `deployment` when a version changed (or nothing capacity-like
  * did), `config-change` when the weightiest change is capacity or size.
+ *
+ * Logs: an error-level log template never seen before that appears on the
+ * deployed stack after the apply (or up to `afterOnsetGraceMs` before its run
+ * finished, while it rolled out; within the lookback, before the incident
+ * last turned abnormal, and before any later apply there) is code the
+ * deployment brought, so it halves the remaining doubt:
+ *
+ *   confidence' = 1 - (1 - confidence) x 0.5
+ *
+ * and the template, with a line of it, becomes evidence. One such template
+ * or several count the same: they are usually one fault seen twice.
  */
-export function deploymentCauses(incident: Incident, deployments: readonly Deployment[], topology: Topology, o: Required<DiagnosisOptions>): ProbableCause[] {
+export function deploymentCauses(incident: Incident, deployments: readonly Deployment[], topology: Topology, o: Required<DiagnosisOptions>, logs: readonly LogTemplateEvidence[] = []): ProbableCause[] {
   const causes: ProbableCause[] = [];
   for (const d of deployments) {
     if (!incident.stacks.includes(d.stackKey)) continue;
@@ -42,7 +54,9 @@ export function deploymentCauses(incident: Incident, deployments: readonly Deplo
     const hasVersion = classes.some((x) => x.cls.kind === 'version');
     const capacityLed = !hasVersion && classes.some((x) => x.cls.kind === 'capacity' && weightOf(x.cls) === weight);
     const placement = d.stackKey === incident.stackKey ? 1 : 0.85;
-    const confidence = round3(0.9 * weight * proximity * placement);
+    const newErrors = newErrorTemplatesAfter(d, deployments, logs, o.lookbackMs, incident.lastAbnormalAt + o.afterOnsetGraceMs, o.afterOnsetGraceMs);
+    const base = 0.9 * weight * proximity * placement;
+    const confidence = round3(newErrors.length > 0 ? 1 - (1 - base) * 0.5 : base);
 
     const when = before >= 0 ? `${minutes(before)} before` : `${minutes(before)} after`;
     const commit = shortCommit(d.commit);
@@ -50,6 +64,7 @@ export function deploymentCauses(incident: Incident, deployments: readonly Deplo
       `commit ${commit} applied to ${d.stackKey} at ${iso(d.appliedAt)}, ${when} the incident's onset at ${iso(incident.onsetAt)}`,
       ...classes.slice(0, 10).map((x) => `changed ${describeChange(x.change)} (${x.cls.kind === 'capacity' ? `capacity, ${x.cls.direction}` : x.cls.kind})`),
       ...(classes.length > 10 ? [`and ${classes.length - 10} more changes`] : []),
+      ...newErrors.slice(0, 3).flatMap((l) => logEvidence(l, d.appliedAt)),
       ...topSignals(incident, undefined, 3).map((s) => `then anomalous: ${describeSignal(s)}`),
     ];
     const kind = capacityLed ? 'config-change' : 'deployment';
@@ -71,4 +86,13 @@ export function deploymentCauses(incident: Incident, deployments: readonly Deplo
     });
   }
   return causes;
+}
+
+/** Evidence lines of a new error template: what it is, when it appeared, and a line of it. */
+function logEvidence(l: LogTemplateEvidence, appliedAt: number): string[] {
+  const line = l.lines.at(-1);
+  return [
+    `new error log template in ${l.group}, first seen ${minutes(l.firstSeenAt! - appliedAt)} ${l.firstSeenAt! >= appliedAt ? 'after the apply' : 'before the apply finished, during its rollout'}: "${l.template}"`,
+    ...(line !== undefined ? [`log line: ${line}`] : []),
+  ];
 }

@@ -9,6 +9,7 @@ import { seriesOf } from '../telemetry/index.ts';
 import { diagnose } from './diagnose.ts';
 import type { DiagnosisOptions } from './diagnosis-options.ts';
 import { digestOf, extentOf, freshnessOf, ongoingIncident, type AnalysisContext, type AnalysisInputs, type Freshness, type IncidentAnalysis } from './incident-analysis.ts';
+import type { LogTemplateEvidence } from './log-template.ts';
 import type { ProbableCause } from './probable-cause.ts';
 import type { SignalSeries } from './signal-series.ts';
 
@@ -54,7 +55,7 @@ function recordsDigest(records: DeployRecords): string {
 }
 
 /** Every stack of the incident: one opened by an alarm alone has no signals yet, but its values are evidence. */
-function stacksOf(incident: Incident): Set<string> {
+export function stacksOf(incident: Incident): Set<string> {
   return new Set([incident.stackKey, ...incident.stacks, ...incident.signals.map((s) => s.stackKey)]);
 }
 
@@ -76,19 +77,28 @@ async function othersOf(incidents: IncidentStore, incident: Incident): Promise<I
   return (await incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
 }
 
+/** What an analysis may be given besides the deploy records. */
+export interface AnalysisExtras {
+  /** The stacks' context, when the caller built it from the same records; else built here. */
+  ctx?: StackContext;
+  /** The log templates behind the incident (the log stage's evidence), error-level and new ones first. */
+  logTemplates?: LogTemplateEvidence[];
+}
+
 /**
- * The incident's diagnosis against the stacks' context (built here from
- * `records`, or `ctx` when the caller built it from the same records) and
- * the recent values of every stack it touches, with the versions of all of it.
+ * The incident's diagnosis against the stacks' context, the recent values
+ * of every stack it touches and the log lines behind it, with the versions
+ * of all of it.
  */
-export async function analyseIncident(deps: DiagnoseRunnerDeps, incident: Incident, records: DeployRecords, ctx: StackContext = contextFrom(records.statuses, records.runs)): Promise<Analysed> {
+export async function analyseIncident(deps: DiagnoseRunnerDeps, incident: Incident, records: DeployRecords, extras: AnalysisExtras = {}): Promise<Analysed> {
+  const ctx = extras.ctx ?? contextFrom(records.statuses, records.runs);
   const stacks = stacksOf(incident);
   const series = seriesOf(ctx.watched.filter((w) => stacks.has(w.stackKey))).map((s) => ({ stackKey: s.stackKey, signalId: s.signalId, seriesId: s.seriesId }));
   const values = await readSeries(deps.incidents, series);
   const dataThrough = await dataThroughOf(deps.incidents, incident);
   const others = await othersOf(deps.incidents, incident);
   deps.onAnalysis?.(incident.id);
-  const { causes, summary } = diagnose(ongoingIncident(incident, dataThrough), { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues: values }, deps.diagnosis);
+  const { causes, summary } = diagnose(ongoingIncident(incident, dataThrough), { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues: values, logTemplates: extras.logTemplates ?? [] }, deps.diagnosis);
   const graph = graphOfStatuses(records.statuses);
   const extent = extentOf(values);
   const analysis: IncidentAnalysis = {
@@ -131,11 +141,13 @@ async function currentInputs(deps: DiagnoseRunnerDeps, incident: Incident, store
  */
 export async function analysisOf(deps: DiagnoseRunnerDeps, record: IncidentRecord, records: DeployRecords): Promise<Analysed & { freshness: Freshness }> {
   const stored = record.analysis;
+  // Made again, it reads the log lines the correlate worker stored with the incident.
+  const again = { logTemplates: record.logs ?? [] };
   if (stored) {
     const current = await currentInputs(deps, record.incident, stored, records);
     const freshness = freshnessOf(stored.inputs, current.inputs);
     if (freshness.fresh) return { causes: record.causes, summary: record.summary, analysis: stored, values: current.values, freshness };
-    return { ...(await analyseIncident(deps, record.incident, records)), freshness };
+    return { ...(await analyseIncident(deps, record.incident, records, again)), freshness };
   }
-  return { ...(await analyseIncident(deps, record.incident, records)), freshness: { fresh: false, reason: 'absent' } };
+  return { ...(await analyseIncident(deps, record.incident, records, again)), freshness: { fresh: false, reason: 'absent' } };
 }

@@ -48,7 +48,7 @@ function unknownCause(incident: Incident, best: number): ProbableCause {
 export function diagnose(incident: Incident, context: DiagnosisContext, options: DiagnosisOptions = {}): Diagnosis {
   const o = resolveDiagnosisOptions(options);
   const causes = [
-    ...deploymentCauses(incident, context.deployments ?? [], context.topology, o),
+    ...deploymentCauses(incident, context.deployments ?? [], context.topology, o, context.logTemplates ?? []),
     ...saturationCauses(incident, context.topology, context.recentValues ?? [], o),
     ...predictedSaturationCauses(incident, context.topology),
     ...dependencyCauses(incident, context.incidents ?? [], context.topology, o),

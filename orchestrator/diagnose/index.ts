@@ -14,3 +14,5 @@ export { saturationCauses } from './saturation-rule.ts';
 export { predictedSaturationCauses } from './predicted-saturation-rule.ts';
 export { dependencyCauses } from './dependency-rule.ts';
 export { diagnose, summarise } from './diagnose.ts';
+export { LogTemplateEvidenceSchema, newErrorTemplatesAfter } from './log-template.ts';
+export type { LogTemplateEvidence } from './log-template.ts';

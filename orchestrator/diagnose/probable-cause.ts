@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IncidentSchema } from '../correlate/incident.ts';
 import { TopologySchema } from '../correlate/topology.ts';
 import { DeploymentChangeSchema, DeploymentSchema } from './deployment.ts';
+import { LogTemplateEvidenceSchema } from './log-template.ts';
 import { SignalSeriesSchema } from './signal-series.ts';
 
 export const CauseKindSchema = z.enum(['deployment', 'config-change', 'saturation', 'dependency', 'unknown']);
@@ -53,5 +54,7 @@ export const DiagnosisContextSchema = z.object({
   incidents: z.array(IncidentSchema).optional(),
   /** Recent values of the stacks' health signals (the saturation rule reads levels and demand baselines). */
   recentValues: z.array(SignalSeriesSchema).optional(),
+  /** Log templates of the incident's stacks around its time (the deployment rule reads new error templates). */
+  logTemplates: z.array(LogTemplateEvidenceSchema).optional(),
 });
 export type DiagnosisContext = z.infer<typeof DiagnosisContextSchema>;

@@ -67,6 +67,8 @@ export interface LogPollSummary {
   retries: number;
   /** Groups whose read did not complete this poll, with why (secrets removed). */
   failed: { group: string; error: string }[];
+  /** Groups that do not exist (yet): not a failure, nothing read. */
+  missing: string[];
 }
 
 export function createLogPoller(deps: LogPollerDeps) {
@@ -92,7 +94,10 @@ export function createLogPoller(deps: LogPollerDeps) {
         { policy, sleep, random, onRetry: () => void summary.retries++ },
       );
       if (!res.ok) {
-        summary.failed.push({ group: g.name, error: errorText(res.facts) });
+        // A group a contract names may not exist until its service first logs (CloudWatch creates many that way):
+        // nothing to read yet, and nothing committed, so its history is read from the start once it appears.
+        if (res.facts.name === 'ResourceNotFoundException' && page === 0) summary.missing.push(g.name);
+        else summary.failed.push({ group: g.name, error: errorText(res.facts) });
         return;
       }
       const { fresh, moved } = freshEvents(res.value.events, marks);
@@ -114,7 +119,7 @@ export function createLogPoller(deps: LogPollerDeps) {
 
   /** One poll of every group; a sink or store error ends the poll and is thrown. */
   async function pollOnce(): Promise<LogPollSummary> {
-    const summary: LogPollSummary = { events: 0, calls: 0, retries: 0, failed: [] };
+    const summary: LogPollSummary = { events: 0, calls: 0, retries: 0, failed: [], missing: [] };
     for (const g of deps.groups) await pollGroup(g, summary);
     return summary;
   }

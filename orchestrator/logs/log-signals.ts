@@ -1,4 +1,5 @@
 import { redactSecrets as redactShapes } from '../audit/redact.ts';
+import type { LogTemplateEvidence } from '../diagnose/log-template.ts';
 import { redactSecrets as redactPairs } from '../telemetry/error-kind.ts';
 import { seriesId, type MetricPoint } from '../telemetry/series.ts';
 import type { LogEventsBatch } from './log-poller.ts';
@@ -86,12 +87,26 @@ interface GroupState {
   readonly counts: Map<number, Map<string, number>>;
   /** Templates with a rate series: template id → series key (see {@link seriesKeyOf}). */
   readonly rated: Map<string, string>;
-  readonly samples: Map<string, string[]>;
+  readonly samples: Map<string, Kept>;
+}
+
+/** What is kept of one template for evidence: its last lines, when the newest came, and when it first appeared if it was new. */
+interface Kept {
+  readonly lines: string[];
+  at: number;
+  error: boolean;
+  firstSeenAt?: number;
+  /** The template's key when first seen (the rate series key once it has one). */
+  readonly key: string;
 }
 
 export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
   const o: LogSignalOptions = { ...DEFAULT_LOG_SIGNAL_OPTIONS, ...options };
   const groups = new Map<string, GroupState>();
+  /** Series id → the group and series it counts, for the evidence behind a log anomaly. */
+  const seriesIndex = new Map<string, { key: string; series: string }>();
+  /** Error-level templates with lines since the last {@link takeErrorEvidence}: group key → template ids. */
+  const touchedErrors = new Map<string, Set<string>>();
 
   function stateOf(b: LogEventsBatch): GroupState {
     const key = `${b.stackKey}\u0000${b.group}`;
@@ -101,6 +116,11 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
       groups.set(key, s);
     }
     return s;
+  }
+
+  function touched(s: GroupState): Set<string> {
+    const key = `${s.stackKey}\u0000${s.group}`;
+    return touchedErrors.get(key) ?? touchedErrors.set(key, new Set()).get(key)!;
   }
 
   function count(s: GroupState, period: number, series: string): void {
@@ -115,10 +135,16 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
     for (const e of b.events) {
       const m = s.miner.add(e.message);
       s.lines++;
-      const kept = s.samples.get(m.templateId) ?? s.samples.set(m.templateId, []).get(m.templateId)!;
-      kept.push(redactLine(e.message));
-      if (kept.length > o.samplesPerTemplate) kept.shift();
-      if (m.isNew && s.lines > o.warmupLines) fresh.push({ stackKey: s.stackKey, logGroupId: s.logGroupId, group: s.group, templateId: m.templateId, template: m.template, at: e.timestamp, line: kept.at(-1)! });
+      const kept = s.samples.get(m.templateId) ?? s.samples.set(m.templateId, { lines: [], at: e.timestamp, error: false, key: seriesKeyOf(m.template) }).get(m.templateId)!;
+      kept.lines.push(redactLine(e.message));
+      if (kept.lines.length > o.samplesPerTemplate) kept.lines.shift();
+      kept.at = Math.max(kept.at, e.timestamp);
+      kept.error ||= isErrorLine(e.message);
+      if (kept.error) touched(s).add(m.templateId);
+      if (m.isNew && s.lines > o.warmupLines) {
+        kept.firstSeenAt = e.timestamp;
+        fresh.push({ stackKey: s.stackKey, logGroupId: s.logGroupId, group: s.group, templateId: m.templateId, template: m.template, at: e.timestamp, line: kept.lines.at(-1)! });
+      }
       if (!s.rated.has(m.templateId) && m.count >= o.frequentAfter && s.rated.size < o.maxRateSeries) s.rated.set(m.templateId, seriesKeyOf(m.template));
       const period = Math.floor(e.timestamp / o.periodMs) * o.periodMs;
       if (s.openFrom !== undefined && period < s.openFrom) continue; // late for a period already flushed
@@ -137,8 +163,10 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
   function point(s: GroupState, series: string, timestamp: number, value: number): MetricPoint {
     const isErrors = series === 'errors';
     const dimensions: Record<string, string> = isErrors ? { LogGroup: s.group } : { LogGroup: s.group, Template: series };
+    const id = seriesId(s.stackKey, { namespace: LOG_NAMESPACE, metricName: isErrors ? 'ErrorLines' : 'TemplateLines', dimensions, stat: 'Sum' });
+    seriesIndex.set(id, { key: `${s.stackKey}\u0000${s.group}`, series });
     return {
-      seriesId: seriesId(s.stackKey, { namespace: LOG_NAMESPACE, metricName: isErrors ? 'ErrorLines' : 'TemplateLines', dimensions, stat: 'Sum' }),
+      seriesId: id,
       stackKey: s.stackKey,
       signalId: `logs-${s.logGroupId}-${series}`,
       timestamp,
@@ -172,7 +200,50 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
 
   /** The recent lines of a template, redacted, for an incident's evidence. */
   function samples(stackKey: string, group: string, templateId: string): string[] {
-    return [...(groups.get(`${stackKey}\u0000${group}`)?.samples.get(templateId) ?? [])];
+    return [...(groups.get(`${stackKey}\u0000${group}`)?.samples.get(templateId)?.lines ?? [])];
+  }
+
+  function evidenceOf(s: GroupState, templateId: string): LogTemplateEvidence | undefined {
+    const kept = s.samples.get(templateId);
+    const t = s.miner.templates().find((x) => x.id === templateId);
+    if (!kept || !t) return undefined;
+    return {
+      stackKey: s.stackKey,
+      group: s.group,
+      templateKey: s.rated.get(templateId) ?? kept.key,
+      template: t.template,
+      level: kept.error ? 'error' : 'other',
+      ...(kept.firstSeenAt !== undefined ? { firstSeenAt: kept.firstSeenAt } : {}),
+      at: kept.at,
+      lines: [...kept.lines],
+    };
+  }
+
+  /** The evidence of a template reported new: its template, lines and first time. */
+  function evidenceOfNew(e: NewTemplateEvent): LogTemplateEvidence | undefined {
+    const s = groups.get(`${e.stackKey}\u0000${e.group}`);
+    return s && evidenceOf(s, e.templateId);
+  }
+
+  /**
+   * The lines behind an anomaly on a log series: for a template's rate, that
+   * template; for the error rate, the error-level templates with a line in
+   * the anomalous period or after it, newest first, at most `max`.
+   */
+  function evidenceOfSeries(id: string, since: number, max = 5): LogTemplateEvidence[] {
+    const found = seriesIndex.get(id);
+    const s = found && groups.get(found.key);
+    if (!found || !s) return [];
+    if (found.series !== 'errors') {
+      const templateId = [...s.rated].find(([, key]) => key === found.series)?.[0];
+      const e = templateId === undefined ? undefined : evidenceOf(s, templateId);
+      return e ? [e] : [];
+    }
+    return [...s.samples]
+      .filter(([, k]) => k.error && k.at >= since)
+      .sort(([, a], [, b]) => b.at - a.at)
+      .slice(0, max)
+      .flatMap(([templateId]) => evidenceOf(s, templateId) ?? []);
   }
 
   /** The templates of a group, with their counts. */
@@ -180,7 +251,25 @@ export function createLogSignals(options: Partial<LogSignalOptions> = {}) {
     return groups.get(`${stackKey}\u0000${group}`)?.miner.templates() ?? [];
   }
 
-  return { ingest, flush, samples, templates };
+  /**
+   * The evidence of every error-level template that logged since the last
+   * call, and forgets them: an incident opened on metrics shows the errors
+   * its service logged at the time, new or known.
+   */
+  function takeErrorEvidence(): LogTemplateEvidence[] {
+    const out: LogTemplateEvidence[] = [];
+    for (const [key, ids] of touchedErrors) {
+      const s = groups.get(key);
+      for (const id of s ? ids : []) {
+        const e = evidenceOf(s!, id);
+        if (e) out.push(e);
+      }
+    }
+    touchedErrors.clear();
+    return out;
+  }
+
+  return { ingest, flush, samples, templates, evidenceOfNew, evidenceOfSeries, takeErrorEvidence };
 }
 
 export type LogSignals = ReturnType<typeof createLogSignals>;

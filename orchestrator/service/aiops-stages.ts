@@ -10,6 +10,8 @@ import { startRemediationWorker } from '../remediate/remediation-worker.ts';
 import { createForecastStage, createRedisTelemetryStore, type ForecastStage, type TelemetryStore } from '../telemetry/index.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { feedingForecasts } from './forecast-feed.ts';
+import { createLogEvidenceStore } from '../logs/log-evidence-store.ts';
+import { startLogStage } from './log-stage.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /**
@@ -30,6 +32,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
   const diagnosis = diagnosisOptions(config);
   // One telemetry store for the forecasts and the remediation's read times: it holds nothing but the connection.
   const telemetryStore = createRedisTelemetryStore({ redis: parts.redis, prefix: parts.prefix });
+  const logEvidence = createLogEvidenceStore(parts.redis, { prefix: parts.prefix });
   const analysis = startCorrelateWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -39,6 +42,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     emit,
     tracker: { windowMs: t.incidentWindowSeconds * 1000, quietMs: t.incidentQuietSeconds * 1000 },
     diagnosis,
+    logs: logEvidence,
     ...(config.remediation.enabled ? { onIncident: (event: IncidentEvent) => queueRemediation(parts, event) } : {}),
   });
   const forecasts = config.forecast.enabled ? forecastStage(parts, telemetryStore) : undefined;
@@ -55,7 +59,15 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     emit,
   });
   telemetry.start();
-  const stops: AiopsStages['stops'] = [() => telemetry.stop(), () => analysis.close()];
+  const logs = startLogStage(parts, {
+    evidence: logEvidence,
+    pollIntervalMs: t.pollIntervalSeconds * 1000,
+    ...(t.endpoint ? { endpoint: t.endpoint } : {}),
+    ...(t.region ? { region: t.region } : {}),
+    initialLookbackMs: t.initialLookbackSeconds * 1000,
+    settleMs: t.settleSeconds * 1000,
+  });
+  const stops: AiopsStages['stops'] = [() => telemetry.stop(), () => logs.stop(), () => analysis.close()];
   if (config.remediation.enabled) {
     const remediation = startRemediationWorker({
       connection: parts.redis,

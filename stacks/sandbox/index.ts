@@ -68,6 +68,8 @@ export function sandboxProgram(tags: Record<string, string>): Record<string, pul
       signal('disk', 'DiskUsedPercent', 'Average', 'utilisation', 100, dataVolume),
     ],
     alarms: [`${cfg.serviceName}-high-cpu`, `${cfg.serviceName}-high-errors`, `${cfg.serviceName}-disk-full`],
+    // The service's own log (written by the fleet simulator to CloudWatch Logs; sandbox/log-lines.ts names it the same way).
+    logGroups: [{ id: 'app', name: `/homeostat/sandbox/${cfg.serviceName}`, resource: cfg.serviceName }],
     remediable: [
       {
         key: 'sandbox:capacity',
