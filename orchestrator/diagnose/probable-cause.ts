@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IncidentSchema } from '../correlate/incident.ts';
 import { TopologySchema } from '../correlate/topology.ts';
+import { TraceGraphSchema } from '../traces/trace-graph.ts';
 import { DeploymentChangeSchema, DeploymentSchema } from './deployment.ts';
 import { SignalSeriesSchema } from './signal-series.ts';
 
@@ -29,6 +30,8 @@ export const ProbableCauseSchema = z.object({
   predicted: z.boolean().optional(),
   /** For dependency: the id of the dependency's incident. */
   dependencyIncident: z.string().optional(),
+  /** For dependency seen in traces: the slow service (the callee), which may share a stack with its caller. */
+  service: z.string().optional(),
   /** Why this could be the cause, in a sentence. */
   explanation: z.string(),
   /** What a person should look at to confirm or rule it out. */
@@ -53,5 +56,7 @@ export const DiagnosisContextSchema = z.object({
   incidents: z.array(IncidentSchema).optional(),
   /** Recent values of the stacks' health signals (the saturation rule reads levels and demand baselines). */
   recentValues: z.array(SignalSeriesSchema).optional(),
+  /** The recent service graph from traces (the trace dependency rule reads its edges' latency). */
+  traces: TraceGraphSchema.optional(),
 });
 export type DiagnosisContext = z.infer<typeof DiagnosisContextSchema>;
