@@ -17,6 +17,8 @@ import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher
 import type { FlatSpan } from '../../../orchestrator/traces/otlp-spans.ts';
 import { createSpanAggregator, type SpanAggregator } from '../../../orchestrator/traces/span-aggregator.ts';
 import { tracePoints } from '../../../orchestrator/traces/trace-signals.ts';
+import { createTraceRunner } from '../../../orchestrator/traces/trace-runner.ts';
+import { createRedisTelemetryStore } from '../../../orchestrator/telemetry/redis-telemetry-store.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 import { TEST_PRINCIPALS, TEST_TOKENS } from '../../support/test-tokens.ts';
@@ -39,6 +41,8 @@ describe('OTLP/HTTP trace receiver', function () {
   let deployQueue: DeployQueue;
   let url: string;
   let aggregator: SpanAggregator;
+  /** Where the receiver's spans go: the aggregator, or a trace runner. */
+  let sink: (spans: readonly FlatSpan[]) => void;
   const received: FlatSpan[][] = [];
 
   before(async () => {
@@ -60,7 +64,7 @@ describe('OTLP/HTTP trace receiver', function () {
         maxBytes: 256 * 1024,
         ingest: (spans) => {
           received.push([...spans]);
-          aggregator.ingest(spans);
+          sink(spans);
         },
       },
     });
@@ -78,6 +82,7 @@ describe('OTLP/HTTP trace receiver', function () {
 
   beforeEach(() => {
     aggregator = createSpanAggregator({ periodMs: MIN, stackOf: (service) => `shop/./${service}` });
+    sink = (spans) => aggregator.ingest(spans);
     received.length = 0;
   });
 
@@ -129,6 +134,23 @@ describe('OTLP/HTTP trace receiver', function () {
     await sendCallGraph(() => new HttpJsonExporter({ url, headers: { authorization: `Bearer ${INGEST_TOKEN}` } }), t0);
     assert.equal(received.flat().length, 120);
     assertFigures(t0);
+  });
+
+  it('feeds the figures, once their period has settled, to the detector as series of their own', async () => {
+    const t0 = Math.floor(Date.now() / MIN) * MIN - 30 * MIN;
+    let clock = t0 + MIN;
+    const runner = createTraceRunner({ redis, prefix, onAnomalies: () => {}, aggregator: { periodMs: MIN, stackOf: (service) => `shop/./${service}` }, settleMs: 15_000, now: () => clock });
+    sink = runner.ingest;
+    await sendCallGraph(() => new ProtobufExporter({ url, headers: { authorization: `Bearer ${INGEST_TOKEN}` } }), t0);
+    assert.equal((await runner.tick()).points, 0, 'the period is not settled yet: a late span could still come');
+    clock = t0 + MIN + 15_000;
+    const tick = await runner.tick();
+    // 3 services x 4 figures, and 2 edges x 4 figures.
+    assert.equal(tick.points, 20);
+    const p95 = `shop/./checkout|Homeostat/Traces|LatencyP95|Callee=payments,Caller=checkout|p95`;
+    const stored = await createRedisTelemetryStore({ redis, prefix }).detectorStates([p95]);
+    assert.equal(stored.get(p95)?.lastTimestamp, t0, 'the detector of the edge p95 learnt the period');
+    assert.deepEqual(runner.graph().edges.map((e) => `${e.caller}>${e.callee}`).sort(), ['checkout>payments', 'frontend>checkout']);
   });
 
   it('refuses spans without the ingest token, and an API token is not one', async () => {
