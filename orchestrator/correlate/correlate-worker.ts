@@ -9,6 +9,8 @@ import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts'
 import { startAnalysisTicks } from './analysis-tick-queue.ts';
 import { SIGNAL_QUEUE } from './signal-queue.ts';
 import { contextFrom, type StackContext } from './stack-context.ts';
+import { withTraceLinks } from './trace-topology.ts';
+import type { TraceGraph } from '../traces/trace-graph.ts';
 import type { IncidentRecord, IncidentStore } from './incident-store.ts';
 import { throttledErrors } from '../queue/throttled-errors.ts';
 
@@ -26,6 +28,8 @@ export interface CorrelateWorkerDeps {
   tracker?: { windowMs?: number; quietMs?: number };
   /** Windows of the diagnosis rules; defaults from diagnose/diagnosis-options.ts. */
   diagnosis?: DiagnosisOptions;
+  /** The latest service graph from traces (its edges join the topology; diagnosis reads their latency). */
+  traceGraph?: () => Promise<TraceGraph | undefined>;
 }
 
 /**
@@ -38,7 +42,9 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
 
   async function analyse(inputs: CorrelationInput[]): Promise<void> {
     const [statuses, runs] = await Promise.all([deps.runs.statuses(), deps.runs.list({ limit: 200 })]);
-    const ctx = contextFrom(statuses, runs);
+    const traces = await deps.traceGraph?.();
+    const base = contextFrom(statuses, runs);
+    const ctx: StackContext & { traces?: TraceGraph } = { ...base, topology: withTraceLinks(base.topology, traces), ...(traces ? { traces } : {}) };
     const withKnownRoles = inputs.map((i) => (i.kind === 'anomaly' ? { kind: 'anomaly' as const, anomaly: withRoles([i.anomaly], ctx.topology)[0]! } : i));
     const state = await deps.incidents.trackerState();
     const result = step(state, withKnownRoles, Date.now(), { topology: ctx.topology, ...deps.tracker });
@@ -114,7 +120,7 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
 }
 
 /** The incident of `event` with its probable causes, diagnosed against the stacks' context and the recent values of every stack it touches. */
-async function diagnosed(deps: CorrelateWorkerDeps, ctx: StackContext, event: IncidentEvent): Promise<IncidentRecord> {
+async function diagnosed(deps: CorrelateWorkerDeps, ctx: StackContext & { traces?: TraceGraph }, event: IncidentEvent): Promise<IncidentRecord> {
   const incident = event.incident;
   // Every stack of the incident: one opened by an alarm alone has no signals yet, but its values are evidence.
   const stacks = new Set([...incident.stacks, ...incident.signals.map((s) => s.stackKey)]);
@@ -123,7 +129,7 @@ async function diagnosed(deps: CorrelateWorkerDeps, ctx: StackContext, event: In
     recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
   }
   const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
-  const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
+  const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues, ...(ctx.traces ? { traces: ctx.traces } : {}) }, deps.diagnosis);
   return { incident, causes: diagnosis.causes, summary: diagnosis.summary, updatedAt: new Date().toISOString() };
 }
 

@@ -6,6 +6,7 @@ import type { FlatSpan } from './otlp-spans.ts';
 import { createSpanAggregator, type SpanAggregatorOptions } from './span-aggregator.ts';
 import { tracePoints } from './trace-signals.ts';
 import type { TraceGraph } from './trace-graph.ts';
+import { createTraceGraphStore } from './trace-graph-store.ts';
 
 /**
  * The trace half of the detect stage, wired to its I/O: the receiver hands
@@ -13,7 +14,8 @@ import type { TraceGraph } from './trace-graph.ts';
  * `settleMs` ago (spans of a request arrive in separate exports, a little
  * late) and scores their figures through the same anomaly stage, with the
  * same Redis telemetry store, as metrics and logs. The graph it keeps is
- * what the topology and diagnosis read.
+ * what the topology and diagnosis read, saved in Redis at each tick that
+ * closed a period (see trace-graph-store.ts).
  */
 export interface TraceRunnerDeps {
   readonly redis: Redis;
@@ -39,6 +41,7 @@ export function createTraceRunner(deps: TraceRunnerDeps) {
   const now = deps.now ?? Date.now;
   const settleMs = deps.settleMs ?? 15_000;
   const aggregator = createSpanAggregator(deps.aggregator);
+  const graphs = createTraceGraphStore(deps.redis, deps.prefix ?? 'homeostat');
   const stage = createAnomalyStage({
     store: createRedisTelemetryStore({ redis: deps.redis, prefix: deps.prefix ?? 'homeostat' }),
     onAnomalies: deps.onAnomalies,
@@ -47,6 +50,8 @@ export function createTraceRunner(deps: TraceRunnerDeps) {
 
   async function tick(): Promise<TraceTickSummary> {
     const points = tracePoints(aggregator.flush(now() - settleMs));
+    // The graph first: the anomalies go to the correlate worker, whose diagnosis reads it.
+    if (points.length) await graphs.save(aggregator.graph());
     const anomalies = points.length ? await stage.handlePoints(points) : [];
     const { dropped, unresolved } = aggregator.stats();
     return { points: points.length, anomalies: anomalies.length, dropped, unresolved };

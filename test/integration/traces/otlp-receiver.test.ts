@@ -18,6 +18,7 @@ import type { FlatSpan } from '../../../orchestrator/traces/otlp-spans.ts';
 import { createSpanAggregator, type SpanAggregator } from '../../../orchestrator/traces/span-aggregator.ts';
 import { tracePoints } from '../../../orchestrator/traces/trace-signals.ts';
 import { createTraceRunner } from '../../../orchestrator/traces/trace-runner.ts';
+import { createTraceGraphStore } from '../../../orchestrator/traces/trace-graph-store.ts';
 import { createRedisTelemetryStore } from '../../../orchestrator/telemetry/redis-telemetry-store.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
@@ -150,7 +151,9 @@ describe('OTLP/HTTP trace receiver', function () {
     const p95 = `shop/./checkout|Homeostat/Traces|LatencyP95|Callee=payments,Caller=checkout|p95`;
     const stored = await createRedisTelemetryStore({ redis, prefix }).detectorStates([p95]);
     assert.equal(stored.get(p95)?.lastTimestamp, t0, 'the detector of the edge p95 learnt the period');
-    assert.deepEqual(runner.graph().edges.map((e) => `${e.caller}>${e.callee}`).sort(), ['checkout>payments', 'frontend>checkout']);
+    const graph = await createTraceGraphStore(redis, prefix).load();
+    assert.deepEqual(graph?.edges.map((e) => `${e.caller}>${e.callee}`).sort(), ['checkout>payments', 'frontend>checkout'], 'the graph is in Redis for the correlate worker');
+    assert.equal(graph.services.find((s) => s.service === 'payments')?.stackKey, 'shop/./payments');
   });
 
   it('refuses spans without the ingest token, and an API token is not one', async () => {
