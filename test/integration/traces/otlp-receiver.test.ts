@@ -20,6 +20,10 @@ import { tracePoints } from '../../../orchestrator/traces/trace-signals.ts';
 import { createTraceRunner } from '../../../orchestrator/traces/trace-runner.ts';
 import { createTraceGraphStore } from '../../../orchestrator/traces/trace-graph-store.ts';
 import { createRedisTelemetryStore } from '../../../orchestrator/telemetry/redis-telemetry-store.ts';
+import { loadServiceConfig } from '../../../orchestrator/config/service-config.ts';
+import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
+import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { waitFor } from '../../support/wait.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 import { TEST_PRINCIPALS, TEST_TOKENS } from '../../support/test-tokens.ts';
@@ -193,5 +197,46 @@ describe('OTLP/HTTP trace receiver', function () {
       assert.match(got.error, error);
     }
     assert.equal(received.length, 0);
+  });
+});
+
+/**
+ * The same receiver as the service starts it from its config (`traces`
+ * section, HTTP only, no workers, so no engine runs): spans in, and after a
+ * tick the service graph is in Redis, where the correlate worker reads it.
+ */
+describe('OTLP/HTTP trace receiver in the service', function () {
+  let fx: GitopsFixture;
+  let service: RunningService | undefined;
+
+  before(async () => {
+    fx = await createGitopsFixture();
+  });
+  after(async () => {
+    await service?.stop();
+    await fx?.cleanup();
+  });
+
+  it('receives spans on /v1/traces and saves the graph for the correlate worker', async () => {
+    const env = { ...fx.env, TEST_TRACE_TOKEN: INGEST_TOKEN };
+    const config = loadServiceConfig({ ...fx.configDoc, traces: { enabled: true, ingestToken: { env: 'TEST_TRACE_TOKEN' }, periodSeconds: 10, settleSeconds: 0, services: { checkout: 'shop/./checkout', payments: 'shop/./payments' } } }, env);
+    service = await startService(config, { workers: false });
+    const provider = (name: string) =>
+      new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': name }), spanProcessors: [new BatchSpanProcessor(new ProtobufExporter({ url: `${service!.url}/v1/traces`, headers: { authorization: `Bearer ${INGEST_TOKEN}` } }))] });
+    const [checkout, payments] = [provider('checkout'), provider('payments')];
+    // A minute ago: its period is closed and settled at the first tick.
+    const at = Date.now() - MIN;
+    const c = checkout.getTracer('checkout').startSpan('POST /checkout', { kind: SpanKind.SERVER, startTime: at });
+    payments.getTracer('payments').startSpan('POST /charge', { kind: SpanKind.SERVER, startTime: at + 2 }, trace.setSpan(context.active(), c)).end(at + 30);
+    c.end(at + 40);
+    await Promise.all([checkout.shutdown(), payments.shutdown()]);
+    const redis = createRedis(testServices().redisUrl);
+    try {
+      const graph = await waitFor('the trace graph in Redis', () => createTraceGraphStore(redis, fx.prefix).load(), 30_000, 250);
+      assert.deepEqual(graph.edges.map((e) => [e.caller, e.callee, e.points.reduce((n, p) => n + p.requests, 0)]), [['checkout', 'payments', 1]]);
+      assert.equal(graph.periodMs, 10_000);
+    } finally {
+      await redis.quit();
+    }
   });
 });
