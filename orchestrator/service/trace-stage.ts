@@ -4,6 +4,7 @@ import type { TraceIngest } from '../http/trace-routes.ts';
 import { every } from '../runtime/periodic.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { createTraceRunner } from '../traces/trace-runner.ts';
+import { traceSignalRole } from '../traces/trace-signals.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The trace receiver's sink and its ticker, in the process that serves HTTP. */
@@ -32,7 +33,9 @@ export function startTraceStage(parts: SharedParts): TraceStage | undefined {
     onWarning: (message) => parts.emit(timelineEvent('error', message)),
     onAnomalies: async (anomalies) => {
       const ctx = contextFrom(await parts.store.statuses(), []);
-      await parts.signals.add(withRoles(anomalies, ctx.topology).map(anomalyInput));
+      // Trace signals are in no contract: their role comes from the figure they measure.
+      const withOwnRoles = anomalies.map((a) => ({ ...a, role: traceSignalRole(a.signalId) }));
+      await parts.signals.add(withRoles(withOwnRoles, ctx.topology).map(anomalyInput));
     },
   });
   const ticker = every((t.periodSeconds * 1000) / 4, runner.tick, (err) => parts.emit(timelineEvent('error', `trace tick failed: ${err.message}`)));

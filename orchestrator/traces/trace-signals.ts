@@ -1,3 +1,4 @@
+import type { SignalRole } from '../../stacks/contract.ts';
 import { seriesId, type MetricPoint } from '../telemetry/series.ts';
 import type { ClosedPeriod } from './span-aggregator.ts';
 
@@ -14,11 +15,21 @@ import type { ClosedPeriod } from './span-aggregator.ts';
 export const TRACE_NAMESPACE = 'Homeostat/Traces';
 
 const FIGURES = [
-  { metricName: 'Requests', stat: 'Sum', key: 'requests', short: 'requests' },
-  { metricName: 'ErrorRate', stat: 'Average', key: 'errorRate', short: 'errors' },
-  { metricName: 'LatencyP50', stat: 'p50', key: 'p50', short: 'p50' },
-  { metricName: 'LatencyP95', stat: 'p95', key: 'p95', short: 'p95' },
+  { metricName: 'Requests', stat: 'Sum', key: 'requests', short: 'requests', role: 'demand' },
+  { metricName: 'ErrorRate', stat: 'Average', key: 'errorRate', short: 'errors', role: 'errors' },
+  { metricName: 'LatencyP50', stat: 'p50', key: 'p50', short: 'p50', role: 'latency' },
+  { metricName: 'LatencyP95', stat: 'p95', key: 'p95', short: 'p95', role: 'latency' },
 ] as const;
+
+/**
+ * The role of a trace signal, from its id (a trace signal is in no stack's
+ * contract, so the correlator cannot look it up there); undefined for any
+ * other signal.
+ */
+export function traceSignalRole(signalId: string): SignalRole | undefined {
+  if (!signalId.startsWith('traces-')) return undefined;
+  return FIGURES.find((f) => signalId.endsWith(`-${f.short}`))?.role;
+}
 
 /** The signal id of a service's or an edge's figure, for example `traces-checkout-p95` or `traces-checkout>payments-p95`. */
 export function traceSignalId(who: { service?: string; edge?: { caller: string; callee: string } }, figure: string): string {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { addToSketch, createSketch, MAX_BUCKETS, quantileOf } from '../../../orchestrator/traces/latency-sketch.ts';
 import { SPAN_KIND, type FlatSpan } from '../../../orchestrator/traces/otlp-spans.ts';
 import { createSpanAggregator } from '../../../orchestrator/traces/span-aggregator.ts';
-import { tracePoints, TRACE_NAMESPACE } from '../../../orchestrator/traces/trace-signals.ts';
+import { tracePoints, traceSignalRole, TRACE_NAMESPACE } from '../../../orchestrator/traces/trace-signals.ts';
 import { prng } from '../../support/seeded-random.ts';
 
 const MIN = 60_000;
@@ -122,5 +122,6 @@ describe('span aggregator', () => {
     assert.equal(p95.stackKey, 'shop/./checkout');
     assert.equal(p95.seriesId, `shop/./checkout|${TRACE_NAMESPACE}|LatencyP95|Callee=payments,Caller=checkout|p95`);
     assert.equal(points.filter((p) => p.signalId.startsWith('traces-payments-')).length, 4);
+    assert.deepEqual(['traces-checkout>payments-p95', 'traces-payments-errors', 'traces-frontend-requests', 'cpu'].map(traceSignalRole), ['latency', 'errors', 'demand', undefined]);
   });
 });
