@@ -74,6 +74,13 @@ describe('span aggregator', () => {
     const edges = agg.flush(T0 + MIN).filter((c) => c.edge);
     assert.deepEqual(edges.map((c) => [c.edge!.caller, c.edge!.callee, c.figures.requests]).sort(), [['checkout', 'payments', 1], ['frontend', 'checkout', 1]]);
     assert.equal(agg.stats().unresolved, 0);
+    // A child whose parent never comes is counted for its service, and given up on when its period closes.
+    const [lost] = request(T0 + MIN + 5000, { frontend: 30, checkout: 20, payments: 10 });
+    agg.ingest([lost!]);
+    const next = agg.flush(T0 + 2 * MIN);
+    assert.equal(next.find((c) => c.service === 'payments')!.figures.requests, 1);
+    assert.equal(next.find((c) => c.edge?.callee === 'payments')!.figures.requests, 0);
+    assert.equal(agg.stats().unresolved, 1);
   });
 
   it('counts a client span for an uninstrumented callee only when no span of the callee answers it', () => {
