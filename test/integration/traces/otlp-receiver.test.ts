@@ -24,6 +24,7 @@ import { loadServiceConfig } from '../../../orchestrator/config/service-config.t
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { waitFor } from '../../support/wait.ts';
+import { createFleetTraces } from '../../../sandbox/fleet-traces.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 import { TEST_PRINCIPALS, TEST_TOKENS } from '../../support/test-tokens.ts';
@@ -158,6 +159,23 @@ describe('OTLP/HTTP trace receiver', function () {
     const graph = await createTraceGraphStore(redis, prefix).load();
     assert.deepEqual(graph?.edges.map((e) => `${e.caller}>${e.callee}`).sort(), ['checkout>payments', 'frontend>checkout'], 'the graph is in Redis for the correlate worker');
     assert.equal(graph.services.find((s) => s.service === 'payments')?.stackKey, 'shop/./payments');
+  });
+
+  it('reads the sandbox fleet\'s call graph: a payments slowdown shows on its edge and on checkout, not in checkout\'s own time', async () => {
+    const t0 = Math.floor(Date.now() / MIN) * MIN - 40 * MIN;
+    const fleet = createFleetTraces({ url, token: INGEST_TOKEN, stackKey: 'infra/./sandbox' });
+    const selfMs = { frontend: 20, checkout: 30, payments: 40 };
+    fleet.emitMinute({ at: t0, requests: 60, selfMs, paymentsErrorRate: 0 });
+    fleet.emitMinute({ at: t0 + MIN, requests: 60, selfMs: { ...selfMs, payments: 400 }, paymentsErrorRate: 0.05 });
+    await fleet.shutdown();
+    const closed = aggregator.flush(t0 + 2 * MIN);
+    const p95 = (who: (c: (typeof closed)[number]) => boolean, minute: number) => closed.find((c) => who(c) && c.figures.timestamp === t0 + minute * MIN)!.figures.p95!;
+    const edge = (c: (typeof closed)[number]) => c.edge?.caller === 'checkout' && c.edge.callee === 'payments';
+    const checkout = (c: (typeof closed)[number]) => c.service === 'checkout';
+    assert.ok(Math.abs(p95(edge, 0) - 40) < 1 && Math.abs(p95(edge, 1) - 400) < 7, `edge p95 ${p95(edge, 0)} → ${p95(edge, 1)}`);
+    assert.ok(Math.abs(p95(checkout, 1) - p95(checkout, 0) - 360) < 10, 'checkout slowed by exactly what payments did');
+    assert.equal(closed.find((c) => edge(c) && c.figures.timestamp === t0 + MIN)!.figures.errorRate, 3 / 60);
+    assert.ok(closed.every((c) => c.stackKey === 'infra/./sandbox'), 'the services name their stack themselves');
   });
 
   it('refuses spans without the ingest token, and an API token is not one', async () => {
