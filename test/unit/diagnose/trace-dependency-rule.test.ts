@@ -9,6 +9,8 @@ import { step } from '../../../orchestrator/correlate/tracker.ts';
 import { diagnose } from '../../../orchestrator/diagnose/diagnose.ts';
 import { p95Rise } from '../../../orchestrator/diagnose/trace-dependency-rule.ts';
 import type { TraceEdgeSeries, TraceFigures, TraceGraph } from '../../../orchestrator/traces/trace-graph.ts';
+import { SPAN_KIND, type FlatSpan } from '../../../orchestrator/traces/otlp-spans.ts';
+import { createSpanAggregator } from '../../../orchestrator/traces/span-aggregator.ts';
 import { a, contract, MIN, T0 } from '../correlate/fixtures.ts';
 
 const FRONTEND = 'shop/./frontend';
@@ -85,6 +87,32 @@ describe('trace dependency rule', () => {
     assert.equal(p95Rise(points, onset - 30 * MIN, onset + MIN), undefined);
     assert.equal(p95Rise(p95s(40, 400, onset - 4 * MIN), onset - 30 * MIN, onset + MIN)!.at, onset - 4 * MIN);
     assert.equal(p95Rise(p95s(2, 6, onset - 4 * MIN), onset - 30 * MIN, onset + MIN), undefined, 'three times slower, but only 4 ms: noise');
+  });
+});
+
+describe('trace dependency rule on the aggregator\'s own graph', () => {
+  it('names payments from spans: 40 quiet minutes, then payments slows and checkout with it', () => {
+    const agg = createSpanAggregator({ periodMs: MIN, stackOf: (s) => `shop/./${s}` });
+    let n = 0;
+    const id = () => (++n).toString(16).padStart(16, '0');
+    for (let m = 0; m <= 64; m++) {
+      const slow = T0 + m * MIN >= onset - 4 * MIN;
+      const spans: FlatSpan[] = [];
+      for (let i = 0; i < 30; i++) {
+        const at = T0 + m * MIN + i * 2000;
+        const [f, c, p, t] = [id(), id(), id(), id().padStart(32, '0')];
+        const pay = (slow ? 400 : 40) + (i % 7);
+        const base = { traceId: t, name: 'h', kind: SPAN_KIND.server, startMs: at, error: false };
+        spans.push({ ...base, spanId: p, parentSpanId: c, service: 'payments', durationMs: pay }, { ...base, spanId: c, parentSpanId: f, service: 'checkout', durationMs: 30 + pay }, { ...base, spanId: f, service: 'frontend', durationMs: 50 + pay });
+      }
+      agg.ingest(spans);
+    }
+    agg.flush(onset + 5 * MIN);
+    const topology = withTraceLinks(shop(), agg.graph());
+    const top = diagnose(checkoutSlow(topology), { topology, traces: agg.graph() }).causes[0]!;
+    assert.equal(top.service, 'payments');
+    assert.equal(top.stackKey, PAYMENTS);
+    assert.ok(top.confidence >= 0.85, `confidence ${top.confidence}`);
   });
 });
 
