@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BranchNameSchema, RepoRelativePathSchema } from '../source/ref-name.ts';
 import { Secret } from './secret.ts';
 import { SecretRefSchema, type SecretRef } from './secret-ref.ts';
+import { readTracesConfig, TracesConfigSchema, type TracesConfig } from './traces-config.ts';
 import { NotificationsConfigSchema, readNotifications, type NotificationsConfig } from './notify-config.ts';
 import { LogConfigSchema } from './log-config.ts';
 import { ForgeConfigSchema, forgeTokenEnvs, readForgeConfig, type ForgeConfig } from './forge-config.ts';
@@ -183,6 +184,8 @@ export const ServiceConfigSchema = z
     telemetry: TelemetryConfigSchema,
     forecast: ForecastConfigSchema,
     remediation: RemediationConfigSchema,
+    /** The OTLP/HTTP trace receiver (`config/traces-config.ts`). */
+    traces: TracesConfigSchema,
     /** Where incidents, reviews, remediations, drift and failed deploys are sent (`config/notify-config.ts`). */
     notifications: NotificationsConfigSchema,
     /** Forge accounts for preview reports and remediation pull requests (`config/forge-config.ts`). */
@@ -221,6 +224,7 @@ export const ServiceConfigSchema = z
     cfg.repositories.forEach((r, i) => {
       if (r.webhookSecret && 'env' in r.webhookSecret) own.set(r.webhookSecret.env, `repositories.${i}.webhookSecret`);
     });
+    if (cfg.traces.ingestToken && 'env' in cfg.traces.ingestToken) own.set(cfg.traces.ingestToken.env, 'traces.ingestToken');
     const check = (names: readonly string[], path: (string | number)[]) =>
       names.forEach((name, j) => {
         const secret = own.get(name) ?? (/^HOMEOSTAT_/.test(name) ? 'a Homeostat setting' : undefined);
@@ -238,13 +242,14 @@ export type RepoConfig = z.infer<typeof RepoSchema>;
 /** The config with its secrets read. */
 export type AuthConfig = 'none' | (Omit<Exclude<NonNullable<ServiceConfigFile['auth']>, 'none'>, 'tokens'> & { tokens: { name: string; role: z.infer<typeof RoleSchema>; token: Secret }[] });
 
-export interface ServiceConfig extends Omit<ServiceConfigFile, 'pulumi' | 'repositories' | 'forge' | 'auth' | 'notifications'> {
+export interface ServiceConfig extends Omit<ServiceConfigFile, 'pulumi' | 'repositories' | 'forge' | 'auth' | 'notifications' | 'traces'> {
   /** Undefined when the file has no `auth` section: only a service without HTTP may start so. */
   auth?: AuthConfig;
   pulumi: Omit<ServiceConfigFile['pulumi'], 'passphrase'> & { passphrase: Secret };
   repositories: (Omit<RepoConfig, 'webhookSecret'> & { webhookSecret?: Secret })[];
   forge: ForgeConfig;
   notifications: NotificationsConfig;
+  traces: TracesConfig;
 }
 
 export class ConfigError extends Error {
@@ -324,6 +329,7 @@ export function loadServiceConfig(doc: unknown, env: NodeJS.ProcessEnv = process
     }),
     forge: readForgeConfig(cfg.forge, read),
     notifications: readNotifications(cfg.notifications, read, problems),
+    traces: readTracesConfig(cfg.traces, auth !== undefined && auth !== 'none', read, problems),
     ...(auth ? { auth: readAuth(auth, read, problems) } : {}),
   };
   if (problems.length > 0) throw new ConfigError(problems);

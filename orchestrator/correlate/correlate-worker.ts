@@ -2,13 +2,13 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CorrelationInputSchema, closeIncident, isPredictedOnly, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
 import { resolveDiagnosisOptions, type DiagnosisOptions } from '../diagnose/index.ts';
-import { analyseIncident, readDeployRecords, stacksOf, type DeployRecords } from '../diagnose/diagnose-runner.ts';
+import { analyseIncident, readDeployRecords, stackContextOf, stacksOf, type AnalysisContextOf, type DeployRecords } from '../diagnose/diagnose-runner.ts';
+import type { TraceGraph } from '../traces/trace-graph.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { startAnalysisTicks } from './analysis-tick-queue.ts';
 import { SIGNAL_QUEUE } from './signal-queue.ts';
-import { contextFrom, type StackContext } from './stack-context.ts';
 import type { IncidentRecord, IncidentStore } from './incident-store.ts';
 import { throttledErrors } from '../queue/throttled-errors.ts';
 import type { LogEvidenceStore } from '../logs/log-evidence-store.ts';
@@ -32,6 +32,8 @@ export interface CorrelateWorkerDeps {
   onAnalysis?: (incidentId: string) => void;
   /** The log templates the log stage recorded: shown with incidents, and read by the diagnosis. */
   logs?: LogEvidenceStore;
+  /** The latest service graph from traces (its edges join the topology; diagnosis reads their latency). */
+  traceGraph?: () => Promise<TraceGraph | undefined>;
 }
 
 /**
@@ -44,7 +46,7 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
 
   async function analyse(inputs: CorrelationInput[]): Promise<void> {
     const records = await readDeployRecords(deps.runs);
-    const ctx = contextFrom(records.statuses, records.runs);
+    const ctx = await stackContextOf(deps, records);
     const withKnownRoles = inputs.map((i) => (i.kind === 'anomaly' ? { kind: 'anomaly' as const, anomaly: withRoles([i.anomaly], ctx.topology)[0]! } : i));
     const state = await deps.incidents.trackerState();
     const result = step(state, withKnownRoles, Date.now(), { topology: ctx.topology, ...deps.tracker });
@@ -124,7 +126,7 @@ export function startCorrelateWorker(deps: CorrelateWorkerDeps) {
  * versions and context), and the log lines behind it, stored together so
  * later stages read them rather than diagnose again.
  */
-async function diagnosed(deps: CorrelateWorkerDeps, records: DeployRecords, ctx: StackContext, event: IncidentEvent): Promise<IncidentRecord> {
+async function diagnosed(deps: CorrelateWorkerDeps, records: DeployRecords, ctx: AnalysisContextOf, event: IncidentEvent): Promise<IncidentRecord> {
   const incident = event.incident;
   const o = resolveDiagnosisOptions(deps.diagnosis);
   // Lines from as far back as a suspect deploy can be, to the grace after the incident last broke.

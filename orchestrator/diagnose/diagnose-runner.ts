@@ -1,7 +1,9 @@
 import type { IncidentRecord, IncidentStore } from '../correlate/incident-store.ts';
 import type { Incident } from '../correlate/incident.ts';
 import { contextFrom, type StackContext } from '../correlate/stack-context.ts';
+import { withTraceLinks } from '../correlate/trace-topology.ts';
 import { dependentsOf, graphOfStatuses } from '../graph/stack-graph.ts';
+import type { TraceGraph } from '../traces/trace-graph.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import type { RunStore } from '../records/run-store.ts';
 import type { StackStatus } from '../records/stack-status.ts';
@@ -27,6 +29,18 @@ export interface DiagnoseRunnerDeps {
   diagnosis?: DiagnosisOptions;
   /** Told of each context built and diagnosis made, with the incident's id (counts for tests and debugging). */
   onAnalysis?: (incidentId: string) => void;
+  /** The latest service graph from traces, if a receiver saved one: its edges join the topology. */
+  traceGraph?: () => Promise<TraceGraph | undefined>;
+}
+
+/** The stacks' context with the service graph from traces, when there is one. */
+export type AnalysisContextOf = StackContext & { traces?: TraceGraph };
+
+/** The stacks' context from the deploy records, with the trace graph's edges in its topology. */
+export async function stackContextOf(deps: Pick<DiagnoseRunnerDeps, 'traceGraph'>, records: DeployRecords): Promise<AnalysisContextOf> {
+  const base = contextFrom(records.statuses, records.runs);
+  const traces = await deps.traceGraph?.();
+  return traces ? { ...base, topology: withTraceLinks(base.topology, traces), traces } : base;
 }
 
 /** The deploy stage's records the stacks' context is built from. */
@@ -80,7 +94,7 @@ async function othersOf(incidents: IncidentStore, incident: Incident): Promise<I
 /** What an analysis may be given besides the deploy records. */
 export interface AnalysisExtras {
   /** The stacks' context, when the caller built it from the same records; else built here. */
-  ctx?: StackContext;
+  ctx?: AnalysisContextOf;
   /** The log templates behind the incident (the log stage's evidence), error-level and new ones first. */
   logTemplates?: LogTemplateEvidence[];
 }
@@ -91,14 +105,14 @@ export interface AnalysisExtras {
  * of all of it.
  */
 export async function analyseIncident(deps: DiagnoseRunnerDeps, incident: Incident, records: DeployRecords, extras: AnalysisExtras = {}): Promise<Analysed> {
-  const ctx = extras.ctx ?? contextFrom(records.statuses, records.runs);
+  const ctx = extras.ctx ?? (await stackContextOf(deps, records));
   const stacks = stacksOf(incident);
   const series = seriesOf(ctx.watched.filter((w) => stacks.has(w.stackKey))).map((s) => ({ stackKey: s.stackKey, signalId: s.signalId, seriesId: s.seriesId }));
   const values = await readSeries(deps.incidents, series);
   const dataThrough = await dataThroughOf(deps.incidents, incident);
   const others = await othersOf(deps.incidents, incident);
   deps.onAnalysis?.(incident.id);
-  const { causes, summary } = diagnose(ongoingIncident(incident, dataThrough), { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues: values, logTemplates: extras.logTemplates ?? [] }, deps.diagnosis);
+  const { causes, summary } = diagnose(ongoingIncident(incident, dataThrough), { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues: values, logTemplates: extras.logTemplates ?? [], ...(ctx.traces ? { traces: ctx.traces } : {}) }, deps.diagnosis);
   const graph = graphOfStatuses(records.statuses);
   const extent = extentOf(values);
   const analysis: IncidentAnalysis = {

@@ -7,6 +7,7 @@ import type { DiagnosisOptions } from './diagnosis-options.ts';
 import type { CauseKind, Diagnosis, DiagnosisContext, ProbableCause } from './probable-cause.ts';
 import { predictedSaturationCauses } from './predicted-saturation-rule.ts';
 import { saturationCauses } from './saturation-rule.ts';
+import { traceDependencyCauses } from './trace-dependency-rule.ts';
 
 /**
  * Diagnosis: the probable causes of an incident, ranked. Pure: the incident
@@ -52,6 +53,7 @@ export function diagnose(incident: Incident, context: DiagnosisContext, options:
     ...saturationCauses(incident, context.topology, context.recentValues ?? [], o),
     ...predictedSaturationCauses(incident, context.topology),
     ...dependencyCauses(incident, context.incidents ?? [], context.topology, o),
+    ...traceDependencyCauses(incident, context.traces, o),
   ];
   const best = causes.reduce((m, c) => Math.max(m, c.confidence), 0);
   causes.push(unknownCause(incident, best));
@@ -65,7 +67,7 @@ function headline(c: ProbableCause): string {
     case 'config-change':
       return `${c.kind} of commit ${shortCommit(c.commit ?? '?')} to ${c.stackKey ?? '?'}`;
     case 'dependency':
-      return `dependency ${c.stackKey ?? '?'} (incident ${c.dependencyIncident ?? '?'})`;
+      return c.service ? `dependency ${c.service} (traces, on ${c.stackKey ?? '?'})` : `dependency ${c.stackKey ?? '?'} (incident ${c.dependencyIncident ?? '?'})`;
     case 'saturation':
       return `${c.predicted ? 'predicted ' : ''}saturation of ${c.stackKey ?? '?'}${c.signalId ? ` (${c.signalId})` : ''}`;
     case 'unknown':

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IncidentSchema } from '../correlate/incident.ts';
 import { TopologySchema } from '../correlate/topology.ts';
+import { TraceGraphSchema } from '../traces/trace-graph.ts';
 import { DeploymentChangeSchema, DeploymentSchema } from './deployment.ts';
 import { LogTemplateEvidenceSchema } from './log-template.ts';
 import { SignalSeriesSchema } from './signal-series.ts';
@@ -30,6 +31,8 @@ export const ProbableCauseSchema = z.object({
   predicted: z.boolean().optional(),
   /** For dependency: the id of the dependency's incident. */
   dependencyIncident: z.string().optional(),
+  /** For dependency seen in traces: the slow service (the callee), which may share a stack with its caller. */
+  service: z.string().optional(),
   /** Why this could be the cause, in a sentence. */
   explanation: z.string(),
   /** What a person should look at to confirm or rule it out. */
@@ -56,5 +59,7 @@ export const DiagnosisContextSchema = z.object({
   recentValues: z.array(SignalSeriesSchema).optional(),
   /** Log templates of the incident's stacks around its time (the deployment rule reads new error templates). */
   logTemplates: z.array(LogTemplateEvidenceSchema).optional(),
+  /** The recent service graph from traces (the trace dependency rule reads its edges' latency). */
+  traces: TraceGraphSchema.optional(),
 });
 export type DiagnosisContext = z.infer<typeof DiagnosisContextSchema>;

@@ -12,6 +12,7 @@ import type { AuthSettings } from './auth.ts';
 import type { Metrics } from './metrics.ts';
 import type { Notifier } from '../notify/notify-queue.ts';
 import type { RemediationApiDeps } from './remediation-routes.ts';
+import type { TraceIngest } from './trace-routes.ts';
 
 /** A watched repository as the HTTP layer sees it. */
 export interface HttpRepo {
@@ -47,6 +48,8 @@ export interface HttpDeps {
   unlock?: ForceUnlock;
   /** What the service runs on, reported by `/healthz`. */
   runtime?: { node: string; engine: string };
+  /** The OTLP/HTTP trace receiver (`POST /v1/traces`); absent: no such route. */
+  traces?: TraceIngest;
   /** Extra routes (the dashboard), registered on the same server and so behind the same auth hook. */
   extra?: (app: FastifyInstance) => void;
   /** Called with each route as it is registered (method, url, access): the security tests enumerate them. */

@@ -8,6 +8,7 @@ import { requestField } from './request-fields.ts';
 import { installAuth } from './route-auth.ts';
 import { sendJson } from './send-json.ts';
 import { registerStackRoutes } from './stack-routes.ts';
+import { registerTraceRoutes } from './trace-routes.ts';
 import { registerWebhookRoutes } from './webhook-routes.ts';
 
 /** How long /readyz waits for the readiness check before answering 503. */
@@ -77,6 +78,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     return sendJson(reply, 200, { failed: (await deps.notifications?.deadLetters(limit)) ?? [] });
   });
   if (deps.remediation) registerRemediationRoutes(app, deps.remediation);
+  if (deps.traces) registerTraceRoutes(app, deps.auth, deps.traces);
   deps.extra?.(app);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { ServiceConfig } from '../config/service-config.ts';
 import { startCorrelateWorker } from '../correlate/correlate-worker.ts';
+import { createTraceGraphStore } from '../traces/trace-graph-store.ts';
 import type { IncidentEvent } from '../correlate/index.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import { forecastInput } from '../correlate/correlation-input.ts';
@@ -33,6 +34,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
   // One telemetry store for the forecasts and the remediation's read times: it holds nothing but the connection.
   const telemetryStore = createRedisTelemetryStore({ redis: parts.redis, prefix: parts.prefix });
   const logEvidence = createLogEvidenceStore(parts.redis, { prefix: parts.prefix });
+  const traceGraphs = createTraceGraphStore(parts.redis, parts.prefix);
   const analysis = startCorrelateWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -43,6 +45,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     tracker: { windowMs: t.incidentWindowSeconds * 1000, quietMs: t.incidentQuietSeconds * 1000 },
     diagnosis,
     logs: logEvidence,
+    // The graph a trace receiver saved (none when no process receives spans): its edges join the topology.
+    traceGraph: () => traceGraphs.load(),
     ...(config.remediation.enabled ? { onIncident: (event: IncidentEvent) => queueRemediation(parts, event) } : {}),
   });
   const forecasts = config.forecast.enabled ? forecastStage(parts, telemetryStore) : undefined;
@@ -86,6 +90,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
       lock: parts.stackLock(),
       config: config.remediation,
       diagnosis,
+      traceGraph: () => traceGraphs.load(),
       emit,
       resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
       forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },

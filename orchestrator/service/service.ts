@@ -17,6 +17,7 @@ import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts'
 import { startAiopsStages, type AiopsStages } from './aiops-stages.ts';
 import { startDeployStage, type DeployStage } from './deploy-stage.ts';
 import { openSharedParts, type SharedParts } from './shared-parts.ts';
+import { startTraceStage } from './trace-stage.ts';
 
 export interface ServiceOptions {
   /** Run the HTTP server; default true. */
@@ -86,6 +87,8 @@ export async function startService(config: ServiceConfig, options: ServiceOption
 
   let address: AddressInfo | undefined;
   if (options.http ?? true) {
+    const traces = startTraceStage(parts);
+    if (traces) stops.push(() => traces.stop());
     const server = createHttpServer({
       repos: config.repositories,
       intake: parts.intake,
@@ -106,6 +109,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       }),
       runtime,
       ...(deploy ? { unlock: deploy.unlock } : {}),
+      ...(traces ? { traces: traces.ingest } : {}),
       auth: authSettings(auth),
       // Not while the connection is down: a PING then waits in the offline queue until Redis is back.
       ready: async () => parts.redis.status === 'ready' && (await parts.redis.ping()) === 'PONG',

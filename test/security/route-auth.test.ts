@@ -25,12 +25,12 @@ describe('security: every route passes the auth hook', function () {
     await api?.close();
   });
 
-  it('knows its routes from Fastify itself, and every mutating one but the webhooks needs a role', () => {
+  it('knows its routes from Fastify itself, and every mutating one but the webhooks and the trace receiver (each checks its own secret) needs a role', () => {
     const mutating = api.routes.filter(isMutating);
     assert.ok(api.routes.length >= 25, `${api.routes.length} routes registered`);
     assert.ok(mutating.length >= 9, `${mutating.length} mutating routes`);
     const open = api.routes.filter((r) => r.access === 'open').map((r) => `${r.method} ${r.url}`);
-    for (const r of open) assert.match(r, /^(GET|HEAD) \/(healthz|readyz|metrics|dashboard.*)?$|^POST \/webhooks\/:repoId$/, `${r} is open`);
+    for (const r of open) assert.match(r, /^(GET|HEAD) \/(healthz|readyz|metrics|dashboard.*)?$|^POST \/webhooks\/:repoId$|^POST \/v1\/traces$/, `${r} is open`);
   });
 
   it('refuses every mutating route without a token, with a wrong one and with a viewer’s, and nothing changes', async () => {

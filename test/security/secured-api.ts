@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,8 @@ export async function startSecuredApi(redisUrl: string, options: SecuredApiOptio
     extra: createDashboardRoutes({ incidents, store, events: { log: createTimelineLog(redis, prefix), sessions: createStreamSessions(redis, prefix) } }),
     auth,
     webhookMaxBytes: 64 * 1024,
+    // The trace receiver with its own ingest token (random: no test uses it here): open at the gate, like the webhooks.
+    traces: { ingest: () => {}, token: new Secret(randomBytes(24).toString('hex')) },
     onRoute: (r) => routes.push(r),
   });
   const address = await listen(server, '127.0.0.1', 0);

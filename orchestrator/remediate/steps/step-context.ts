@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TraceGraph } from '../../traces/trace-graph.ts';
 import { PLAYBOOKS, type Playbook } from '../../../remediations/index.ts';
 import { StackContractSchema, type StackContract } from '../../../stacks/contract.ts';
 import type { AuditEntryInput } from '../../audit/index.ts';
@@ -53,6 +54,8 @@ export interface RemediationStepDeps {
   config: ServiceConfig['remediation'];
   /** Windows of the diagnosis rules, as the correlate worker uses them; defaults from diagnose/diagnosis-options.ts. */
   diagnosis?: DiagnosisOptions;
+  /** The latest service graph from traces, as the correlate worker reads it: a diagnosis made again sees the same edges. */
+  traceGraph?: () => Promise<TraceGraph | undefined>;
   /** Where timeline events go; default nowhere. */
   emit?: TimelineSink;
   /** Default: every playbook of `remediations/`. */

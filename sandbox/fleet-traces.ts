@@ -1,0 +1,74 @@
+import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * The sandbox fleet's call graph, frontend → checkout → payments, as spans
+ * sent through the official OpenTelemetry SDK (a tracer provider and an
+ * OTLP/HTTP protobuf exporter per service, as three processes would have)
+ * to Homeostat's trace receiver. Each simulated minute gives its requests,
+ * spread over the minute, with each service's own time and payments' error
+ * share; a caller's span lasts its own time plus its callee's, as a
+ * synchronous call would.
+ */
+export const CALL_GRAPH = ['frontend', 'checkout', 'payments'] as const;
+export type CallGraphService = (typeof CALL_GRAPH)[number];
+
+/** One simulated minute of the call graph. */
+export interface CallGraphMinute {
+  /** Start of the minute, ms since the epoch (simulated time). */
+  readonly at: number;
+  readonly requests: number;
+  /** Time each service spends itself, ms (excluding what it waits for). */
+  readonly selfMs: Readonly<Record<CallGraphService, number>>;
+  /** Share of payments calls that fail, 0..1. */
+  readonly paymentsErrorRate: number;
+}
+
+export interface FleetTraceOptions {
+  /** The receiver, for example `http://127.0.0.1:8080/v1/traces`. */
+  readonly url: string;
+  /** The receiver's ingest token; none where the service runs with `auth: none`. */
+  readonly token?: string;
+  /** The stack every service runs in (`homeostat.stack` on its resource). */
+  readonly stackKey?: string;
+}
+
+export function createFleetTraces(options: FleetTraceOptions) {
+  const providers = CALL_GRAPH.map(
+    (service) =>
+      new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': service, ...(options.stackKey ? { 'homeostat.stack': options.stackKey } : {}) }),
+        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.url, ...(options.token ? { headers: { authorization: `Bearer ${options.token}` } } : {}) }), { maxExportBatchSize: 256, scheduledDelayMillis: 200 })],
+      }),
+  );
+  const [frontend, checkout, payments] = providers.map((p, i) => p.getTracer(`homeostat-sandbox-${CALL_GRAPH[i]}`));
+
+  /** Records the spans of one minute (sent in the background, in batches). */
+  function emitMinute(m: CallGraphMinute): void {
+    const failEvery = m.paymentsErrorRate > 0 ? Math.max(1, Math.round(1 / m.paymentsErrorRate)) : 0;
+    for (let i = 0; i < m.requests; i++) {
+      const at = m.at + Math.floor((i * 60_000) / Math.max(m.requests, 1));
+      const payMs = m.selfMs.payments;
+      const checkoutMs = m.selfMs.checkout + payMs;
+      const frontendMs = m.selfMs.frontend + checkoutMs;
+      const f = frontend!.startSpan('GET /buy', { kind: SpanKind.SERVER, startTime: at });
+      const c = checkout!.startSpan('POST /checkout', { kind: SpanKind.SERVER, startTime: at + 1 }, trace.setSpan(context.active(), f));
+      const p = payments!.startSpan('POST /charge', { kind: SpanKind.SERVER, startTime: at + 2 }, trace.setSpan(context.active(), c));
+      if (failEvery && i % failEvery === 0) p.setStatus({ code: SpanStatusCode.ERROR });
+      p.end(at + 2 + payMs);
+      c.end(at + 1 + checkoutMs);
+      f.end(at + frontendMs);
+    }
+  }
+
+  return {
+    emitMinute,
+    /** Sends everything recorded so far. */
+    flush: async () => void (await Promise.all(providers.map((p) => p.forceFlush()))),
+    shutdown: async () => void (await Promise.all(providers.map((p) => p.shutdown()))),
+  };
+}
+
+export type FleetTraces = ReturnType<typeof createFleetTraces>;
