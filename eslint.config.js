@@ -39,6 +39,7 @@ const PURE = [
   'orchestrator/webhooks/**',
   'orchestrator/telemetry/**',
   'orchestrator/logs/**',
+  'orchestrator/changes/**',
   'sandbox/alarm-rules.ts',
   'sandbox/fleet-model.ts',
   'sandbox/sandbox-config.ts',

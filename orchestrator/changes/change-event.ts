@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactSecrets } from '../audit/redact.ts';
 
 /**
  * Change events: changes made to a stack's resources outside Git, as
@@ -144,7 +145,8 @@ export function parseChangeMessage(body: string): ParsedChange {
         principal: principalOf(u),
         manual: u.type !== 'AWSService',
         resources: resourcesOfCall(e.resources, d.data),
-        parameters: d.data.requestParameters ?? {},
+        // A request can carry a secret (PutParameter's value, a password): it is kept out of the store and of every evidence line.
+        parameters: redactSecrets(d.data.requestParameters ?? {}) as Record<string, unknown>,
       },
     };
   }

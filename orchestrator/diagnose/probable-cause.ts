@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { StackChangeSchema } from '../changes/stack-resources.ts';
 import { IncidentSchema } from '../correlate/incident.ts';
 import { TopologySchema } from '../correlate/topology.ts';
 import { DeploymentChangeSchema, DeploymentSchema } from './deployment.ts';
 import { SignalSeriesSchema } from './signal-series.ts';
 
-export const CauseKindSchema = z.enum(['deployment', 'config-change', 'saturation', 'dependency', 'unknown']);
+export const CauseKindSchema = z.enum(['deployment', 'config-change', 'saturation', 'dependency', 'manual-change', 'unknown']);
 export type CauseKind = z.infer<typeof CauseKindSchema>;
 
 /** One suspected cause of an incident, with what it rests on. */
@@ -27,6 +28,10 @@ export const ProbableCauseSchema = z.object({
    * incident). A change made on it is proactive. Absent: observed.
    */
   predicted: z.boolean().optional(),
+  /** For manual-change: the change event, who made it and what it changed. */
+  changeEvent: z
+    .object({ id: z.string(), at: z.number(), principal: z.string(), eventName: z.string(), resources: z.array(z.string()), parameters: z.record(z.string(), z.unknown()) })
+    .optional(),
   /** For dependency: the id of the dependency's incident. */
   dependencyIncident: z.string().optional(),
   /** Why this could be the cause, in a sentence. */
@@ -53,5 +58,7 @@ export const DiagnosisContextSchema = z.object({
   incidents: z.array(IncidentSchema).optional(),
   /** Recent values of the stacks' health signals (the saturation rule reads levels and demand baselines). */
   recentValues: z.array(SignalSeriesSchema).optional(),
+  /** Recent changes made outside Git to the stacks' resources (change events; the manual-change rule reads them). */
+  changes: z.array(StackChangeSchema).optional(),
 });
 export type DiagnosisContext = z.infer<typeof DiagnosisContextSchema>;
