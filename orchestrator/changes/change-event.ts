@@ -171,3 +171,13 @@ export function parseChangeMessage(body: string): ParsedChange {
   }
   return { ok: false, reason: 'not-a-change', message: `event ${e.id}: detail-type "${e['detail-type']}" is not a change this reader knows` };
 }
+
+/**
+ * The EventBridge rule's event pattern that routes what this reader knows to
+ * its queue: every write API call CloudTrail records, and Auto Scaling's
+ * instance activities. (Read-only calls are left out here, so they cost no
+ * queue traffic; the parser skips them too, should a wider rule send them.)
+ */
+export const CHANGE_EVENT_PATTERN = {
+  'detail-type': ['AWS API Call via CloudTrail', 'EC2 Instance Launch Successful', 'EC2 Instance Launch Unsuccessful', 'EC2 Instance Terminate Successful', 'EC2 Instance Terminate Unsuccessful'],
+} as const;
