@@ -29,6 +29,8 @@ export interface ChangeEventQueueDeps {
   waitSeconds?: number;
   /** Called for each message that is skipped, with the reason. Never given the message body. */
   onSkipped?: (skip: SkippedMessage) => void;
+  /** Called with the changes newly recorded by a batch. */
+  onRecorded?: (changes: readonly StackChange[]) => void;
 }
 
 export interface SkippedMessage {
@@ -77,6 +79,7 @@ export function createChangeEventQueue(deps: ChangeEventQueueDeps) {
     }
     // Record before deleting: if this throws, nothing is deleted and SQS delivers the batch again.
     const recorded = await deps.store.record(changes);
+    if (recorded > 0) deps.onRecorded?.(changes);
     for (const s of skipped) deps.onSkipped?.(s);
     return { received: messages.length, recorded, skipped, changes };
   }

@@ -1,7 +1,8 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CorrelationInputSchema, closeIncident, isPredictedOnly, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
-import { diagnose, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
+import type { ChangeStore } from '../changes/change-store.ts';
+import { diagnose, resolveDiagnosisOptions, type DiagnosisOptions, type SignalSeries } from '../diagnose/index.ts';
 import type { StackLock } from '../queue/stack-lock.ts';
 import type { RunStore } from '../records/run-store.ts';
 import { seriesOf } from '../telemetry/index.ts';
@@ -26,6 +27,8 @@ export interface CorrelateWorkerDeps {
   tracker?: { windowMs?: number; quietMs?: number };
   /** Windows of the diagnosis rules; defaults from diagnose/diagnosis-options.ts. */
   diagnosis?: DiagnosisOptions;
+  /** Changes made outside Git (change events), for the diagnosis; default none. */
+  changes?: Pick<ChangeStore, 'since'>;
 }
 
 /**
@@ -123,7 +126,8 @@ async function diagnosed(deps: CorrelateWorkerDeps, ctx: StackContext, event: In
     recentValues.push({ stackKey: spec.stackKey, signalId: spec.signalId, points: await deps.incidents.recent(spec.seriesId) });
   }
   const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
-  const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues }, deps.diagnosis);
+  const changes = deps.changes ? await deps.changes.since(incident.onsetAt - resolveDiagnosisOptions(deps.diagnosis).lookbackMs) : [];
+  const diagnosis = diagnose(incident, { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues, changes }, deps.diagnosis);
   return { incident, causes: diagnosis.causes, summary: diagnosis.summary, updatedAt: new Date().toISOString() };
 }
 

@@ -3,6 +3,8 @@ import { startCorrelateWorker } from '../correlate/correlate-worker.ts';
 import type { IncidentEvent } from '../correlate/index.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import { forecastInput } from '../correlate/correlation-input.ts';
+import { createRedisChangeStore } from '../changes/change-store.ts';
+import { startChangeReader } from './change-reader.ts';
 import { startDetectRunner, type DetectRunner } from '../detect/detect-runner.ts';
 import type { DiagnosisOptions } from '../diagnose/index.ts';
 import { remediationIdOf } from '../remediate/remediation-record.ts';
@@ -30,6 +32,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
   const diagnosis = diagnosisOptions(config);
   // One telemetry store for the forecasts and the remediation's read times: it holds nothing but the connection.
   const telemetryStore = createRedisTelemetryStore({ redis: parts.redis, prefix: parts.prefix });
+  // Every process diagnoses with the recorded changes, whether or not it reads the queue itself.
+  const changes = createRedisChangeStore({ redis: parts.redis, prefix: parts.prefix, retainMs: config.changeEvents.retainHours * 3_600_000 });
   const analysis = startCorrelateWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -39,6 +43,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     emit,
     tracker: { windowMs: t.incidentWindowSeconds * 1000, quietMs: t.incidentQuietSeconds * 1000 },
     diagnosis,
+    changes,
     ...(config.remediation.enabled ? { onIncident: (event: IncidentEvent) => queueRemediation(parts, event) } : {}),
   });
   const forecasts = config.forecast.enabled ? forecastStage(parts, telemetryStore) : undefined;
@@ -56,6 +61,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
   });
   telemetry.start();
   const stops: AiopsStages['stops'] = [() => telemetry.stop(), () => analysis.close()];
+  const changeReader = startChangeReader(parts, changes);
+  if (changeReader) stops.unshift(changeReader);
   if (config.remediation.enabled) {
     const remediation = startRemediationWorker({
       connection: parts.redis,
@@ -74,6 +81,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
       lock: parts.stackLock(),
       config: config.remediation,
       diagnosis,
+      changes,
       emit,
       resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
       forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },
