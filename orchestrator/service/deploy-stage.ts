@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createPackBuilder, type PackBuilder } from '../build/pack-build.ts';
 import { createProgramBuilder } from '../build/program-build.ts';
+import { createRedisChangeStore } from '../changes/change-store.ts';
 import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
 import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
 import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '../deploy/restore-from-backend.ts';
@@ -79,6 +80,8 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     forge: parts.forgeOf,
     plugins: config.pulumi.plugins,
     plans: createPlanStore(parts.redis, parts.prefix),
+    // Read only here (the change reader records): a drift record names the change events that explain it.
+    changes: createRedisChangeStore({ redis: parts.redis, prefix: parts.prefix }),
     builder: createProgramBuilder({ dir: join(config.dataDir, 'builds'), onCompiled: (b) => parts.metrics.builds.inc({ target: 'program', kind: b.kind }) }),
     onRunFinished: (run) => countRun(parts, run),
   });
