@@ -76,3 +76,23 @@ export function consoleCallEntry(call: { at: Date; source: string; eventSource: 
     }),
   };
 }
+
+/** Who the sandbox's console changes are made by, unless a scenario says otherwise. */
+export const SANDBOX_CONSOLE_USER = 'arn:aws:iam::000000000000:user/console-operator';
+
+/**
+ * The change event a console change to a fleet service leaves: a CloudTrail
+ * `UpdateService` call naming the service id (the stack's `serviceId` output)
+ * and the fields it set.
+ */
+export function tamperEntry(change: { before: { id: string }; patch: Record<string, unknown>; at: Date }, principalArn = SANDBOX_CONSOLE_USER): PutEventsRequestEntry {
+  return consoleCallEntry({
+    at: change.at,
+    source: 'aws.sandbox',
+    eventSource: 'fleet.sandbox.local',
+    eventName: 'UpdateService',
+    principalArn,
+    requestParameters: { serviceId: change.before.id, ...change.patch },
+    resources: [change.before.id],
+  });
+}

@@ -3,8 +3,8 @@ import { z } from 'zod';
 /**
  * Reading change events (changes made outside Git: CloudTrail API calls and
  * Auto Scaling activities) from the SQS queue an EventBridge rule fills; see
- * `orchestrator/changes/`. Off unless a queue is named. Needs telemetry, whose
- * diagnosis reads them.
+ * `orchestrator/changes/`. Off unless a queue is named. Drift records link
+ * them; with telemetry on, the diagnosis reads them too.
  */
 export const ChangeEventsConfigSchema = z
   .object({

@@ -4,7 +4,6 @@ import type { IncidentEvent } from '../correlate/index.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import { forecastInput } from '../correlate/correlation-input.ts';
 import { createRedisChangeStore } from '../changes/change-store.ts';
-import { startChangeReader } from './change-reader.ts';
 import { startDetectRunner, type DetectRunner } from '../detect/detect-runner.ts';
 import type { DiagnosisOptions } from '../diagnose/index.ts';
 import { remediationIdOf } from '../remediate/remediation-record.ts';
@@ -61,8 +60,6 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
   });
   telemetry.start();
   const stops: AiopsStages['stops'] = [() => telemetry.stop(), () => analysis.close()];
-  const changeReader = startChangeReader(parts, changes);
-  if (changeReader) stops.unshift(changeReader);
   if (config.remediation.enabled) {
     const remediation = startRemediationWorker({
       connection: parts.redis,
