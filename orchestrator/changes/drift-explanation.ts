@@ -7,7 +7,10 @@ import type { StackChange } from './stack-resources.ts';
  * to the same stack after that apply is what put them there. Pure.
  *
  * Candidates are the stack's changes made after its last apply (all of the
- * retained ones when the stack has no apply time). Those whose parameters
+ * retained ones when the stack has no apply time). Event times are whole
+ * seconds (CloudTrail's, and EventBridge's), so a change in the second of the
+ * apply counts as after it: a console change right after an apply is the
+ * case that matters, and one just before it would show no drift anyway. Those whose parameters
  * name a drifted property (`desiredCapacity` for `capacity`, compared without
  * case) come first, then the newest; at most `limit`.
  */
@@ -37,7 +40,7 @@ function namesProperty(parameterKey: string, path: string): boolean {
 export function explainingChanges(stackKey: string, drifted: readonly DriftedResource[], changes: readonly StackChange[], appliedAt: number | undefined, limit = 3): ChangeLink[] {
   const paths = [...new Set(drifted.flatMap((r) => r.changes.map((c) => c.path)))];
   return changes
-    .filter((c) => c.manual && c.stackKeys.includes(stackKey) && (appliedAt === undefined || c.at > appliedAt))
+    .filter((c) => c.manual && c.stackKeys.includes(stackKey) && (appliedAt === undefined || c.at >= Math.floor(appliedAt / 1000) * 1000))
     .map((c) => ({
       id: c.id,
       at: c.at,

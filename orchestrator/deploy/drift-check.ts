@@ -58,7 +58,7 @@ async function recordDrift(ctx: WorkerContext, run: RunRecord, result: RunResult
       const status = await ctx.deps.store.status(run.stackKey);
       const appliedAt = status.appliedAt ? Date.parse(status.appliedAt) : undefined;
       // Changes after the last apply: the state the refresh compared with is that apply's.
-      const links = explainingChanges(run.stackKey, drifted, await ctx.deps.changes.since((appliedAt ?? 0) + 1), appliedAt);
+      const links = explainingChanges(run.stackKey, drifted, await ctx.deps.changes.since(appliedAt === undefined ? 0 : Math.floor(appliedAt / 1000) * 1000), appliedAt);
       if (links.length > 0) {
         run.explainedBy = links;
         run.message += `; explained by ${describeLink(links[0]!)}`;

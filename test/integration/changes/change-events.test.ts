@@ -6,9 +6,14 @@ import { initialTrackerState } from '../../../orchestrator/correlate/tracker-sta
 import { step } from '../../../orchestrator/correlate/tracker.ts';
 import { diagnose } from '../../../orchestrator/diagnose/diagnose.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
-import { consoleCallEntry, createChangeRoute, type ChangeRoute } from '../../../sandbox/change-events.ts';
+import { consoleCallEntry, createChangeRoute, SANDBOX_CONSOLE_USER, tamperEntry, type ChangeRoute } from '../../../sandbox/change-events.ts';
 import { a, topology } from '../../unit/correlate/fixtures.ts';
+import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
+import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
+import { as } from '../../support/test-tokens.ts';
+import { waitFor } from '../../support/wait.ts';
+import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 
 const MIN = 60_000;
 const API = 'infra/./api';
@@ -110,5 +115,61 @@ describe('change events (EventBridge -> SQS on moto, Redis)', function () {
     assert.match(top.evidence.join('\n'), /set desiredCapacity = 1/);
     assert.match(d.summary, /manual change UpdateAutoScalingGroup to infra\/\.\/api by arn:aws:iam::123456789012:user\/alice/);
     reader.close();
+  });
+});
+
+/**
+ * The same path inside the service, on the sandbox stack: a console change
+ * to the fleet (with its change event, as the cloud's audit trail would
+ * leave it) is read from the queue, and the drift check that finds the
+ * differing capacity names that event. Two engine runs: the apply and the refresh.
+ */
+describe('change events in the service: a drift names the console change', function () {
+  this.timeout(600_000);
+  let route: ChangeRoute;
+  let fx: GitopsFixture;
+  let service: RunningService | undefined;
+  let redis: ReturnType<typeof createRedis>;
+  const savedEnv = { ...process.env };
+
+  before(async () => {
+    route = await createChangeRoute({ endpoint: testServices().motoUrl, name: uniqueId('changes') });
+    // The service's SQS client takes the SDK's credential chain; moto takes any keys.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    fx = await createGitopsFixture({ changeEvents: { queueUrl: route.queueUrl, endpoint: testServices().motoUrl, region: 'eu-west-1', waitSeconds: 1 } }, { drift: { intervalSeconds: 0, action: 'report' } });
+    fx.fleet.onTamper((change) => route.put([tamperEntry(change)]));
+    redis = createRedis(testServices().redisUrl);
+  });
+  after(async () => {
+    await service?.stop();
+    await fx?.cleanup();
+    await redis?.quit();
+    route.close();
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      if (savedEnv[k] === undefined) delete process.env[k];
+      else process.env[k] = savedEnv[k];
+    }
+  });
+
+  it('records the tamper as a change of the sandbox stack and links it from the drift record', async () => {
+    service = await startService(fx.config);
+    const commit = await fx.repo.commitAndPush('initial stacks');
+    await sendGithubWebhook(`${service.url}/webhooks/infra`, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', ZERO_SHA, commit) });
+    await fx.waitForRun(commit, 'applied');
+
+    const id = fx.fleet.services()[0]!.id;
+    fx.fleet.tamper(id, { capacity: 1 });
+    await fx.fleet.tamperReported();
+    const store = createRedisChangeStore({ redis, prefix: fx.prefix });
+    const recorded = await waitFor('the change event recorded', async () => (await store.since(0)).find((c) => c.resources.includes(id)), 30_000, 200);
+    assert.deepEqual([recorded.eventName, recorded.principal, recorded.stackKeys], ['UpdateService', SANDBOX_CONSOLE_USER, ['infra/./sandbox']]);
+    assert.equal(recorded.parameters.capacity, 1);
+
+    const res = await fetch(`${service.url}/api/stacks/${encodeURIComponent('infra/./sandbox')}/drift`, { method: 'POST', headers: as('sam'), body: '{}' });
+    assert.equal(res.status, 202);
+    const drift = await waitFor('a drift record', async () => (await fx.runs()).find((r) => r.mode === 'drift' && r.status !== 'running'));
+    assert.equal(drift.status, 'drifted', drift.message);
+    assert.deepEqual(drift.explainedBy?.map((l) => [l.id, l.principal, l.eventName, l.matches]), [[recorded.id, SANDBOX_CONSOLE_USER, 'UpdateService', ['capacity']]], `${drift.message}; applied at ${(await fx.store.status('infra/./sandbox')).appliedAt}, change at ${new Date(recorded.at).toISOString()}`);
+    assert.match(drift.message ?? '', /capacity 2 → 1\b.*; explained by arn:aws:iam::000000000000:user\/console-operator UpdateService at .* \(event .*; sets capacity\)/);
   });
 });

@@ -32,6 +32,12 @@ describe('change events: what explains a drift', () => {
     assert.deepEqual(links, []);
   });
 
+  it('counts a change stamped in the second of the apply (event times are whole seconds)', () => {
+    const applied = APPLIED + 700;
+    assert.equal(explainingChanges(STACK, drifted, [change('same-second', APPLIED, { desiredCapacity: 1 })], applied).length, 1);
+    assert.equal(explainingChanges(STACK, drifted, [change('second-before', APPLIED - 1000, { desiredCapacity: 1 })], applied).length, 0);
+  });
+
   it('takes every retained change when the stack has no apply time', () => {
     assert.equal(explainingChanges(STACK, drifted, [change('a', 1, { desiredCapacity: 1 })], undefined).length, 1);
   });
