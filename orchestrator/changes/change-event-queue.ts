@@ -29,8 +29,8 @@ export interface ChangeEventQueueDeps {
   waitSeconds?: number;
   /** Called for each message that is skipped, with the reason. Never given the message body. */
   onSkipped?: (skip: SkippedMessage) => void;
-  /** Called with the changes newly recorded by a batch. */
-  onRecorded?: (changes: readonly StackChange[]) => void;
+  /** Called with the batch's changes once they are recorded, again on a redelivery (so it must be idempotent); a throw leaves the batch on the queue. */
+  onRecorded?: (changes: readonly StackChange[]) => Promise<void> | void;
 }
 
 export interface SkippedMessage {
@@ -79,7 +79,8 @@ export function createChangeEventQueue(deps: ChangeEventQueueDeps) {
     }
     // Record before deleting: if this throws, nothing is deleted and SQS delivers the batch again.
     const recorded = await deps.store.record(changes);
-    if (recorded > 0) deps.onRecorded?.(changes);
+    // Before the delete, like the record: what it asks for (a drift check) is asked again on the redelivery.
+    if (changes.length > 0) await deps.onRecorded?.(changes);
     for (const s of skipped) deps.onSkipped?.(s);
     return { received: messages.length, recorded, skipped, changes };
   }

@@ -11,7 +11,6 @@ import { a, topology } from '../../unit/correlate/fixtures.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
-import { as } from '../../support/test-tokens.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 
@@ -122,9 +121,11 @@ describe('change events (EventBridge -> SQS on moto, Redis)', function () {
  * The same path inside the service, on the sandbox stack: a console change
  * to the fleet (with its change event, as the cloud's audit trail would
  * leave it) is read from the queue, and the drift check that finds the
- * differing capacity names that event. Two engine runs: the apply and the refresh.
+ * differing capacity (queued by the event itself) names that event; with
+ * `drift.action: reconcile` Git's commit is applied again. Three engine runs:
+ * the apply, the refresh and the reconcile.
  */
-describe('change events in the service: a drift names the console change', function () {
+describe('change events in the service: a console change is checked, named and reconciled', function () {
   this.timeout(600_000);
   let route: ChangeRoute;
   let fx: GitopsFixture;
@@ -136,7 +137,7 @@ describe('change events in the service: a drift names the console change', funct
     route = await createChangeRoute({ endpoint: testServices().motoUrl, name: uniqueId('changes') });
     // The service's SQS client takes the SDK's credential chain; moto takes any keys.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
-    fx = await createGitopsFixture({ changeEvents: { queueUrl: route.queueUrl, endpoint: testServices().motoUrl, region: 'eu-west-1', waitSeconds: 1 } }, { drift: { intervalSeconds: 0, action: 'report' } });
+    fx = await createGitopsFixture({ changeEvents: { queueUrl: route.queueUrl, endpoint: testServices().motoUrl, region: 'eu-west-1', waitSeconds: 1 } }, { drift: { intervalSeconds: 0, action: 'reconcile' } });
     fx.fleet.onTamper((change) => route.put([tamperEntry(change)]));
     redis = createRedis(testServices().redisUrl);
   });
@@ -151,7 +152,7 @@ describe('change events in the service: a drift names the console change', funct
     }
   });
 
-  it('records the tamper as a change of the sandbox stack and links it from the drift record', async () => {
+  it('records the tamper as a change of the sandbox stack, checks for drift at once, links the event from the drift record and reconciles', async () => {
     service = await startService(fx.config);
     const commit = await fx.repo.commitAndPush('initial stacks');
     await sendGithubWebhook(`${service.url}/webhooks/infra`, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', ZERO_SHA, commit) });
@@ -165,11 +166,15 @@ describe('change events in the service: a drift names the console change', funct
     assert.deepEqual([recorded.eventName, recorded.principal, recorded.stackKeys], ['UpdateService', SANDBOX_CONSOLE_USER, ['infra/./sandbox']]);
     assert.equal(recorded.parameters.capacity, 1);
 
-    const res = await fetch(`${service.url}/api/stacks/${encodeURIComponent('infra/./sandbox')}/drift`, { method: 'POST', headers: as('sam'), body: '{}' });
-    assert.equal(res.status, 202);
+    // No drift schedule (interval 0) and no API call: the change event itself asks for the check.
     const drift = await waitFor('a drift record', async () => (await fx.runs()).find((r) => r.mode === 'drift' && r.status !== 'running'));
     assert.equal(drift.status, 'drifted', drift.message);
     assert.deepEqual(drift.explainedBy?.map((l) => [l.id, l.principal, l.eventName, l.matches]), [[recorded.id, SANDBOX_CONSOLE_USER, 'UpdateService', ['capacity']]], `${drift.message}; applied at ${(await fx.store.status('infra/./sandbox')).appliedAt}, change at ${new Date(recorded.at).toISOString()}`);
     assert.match(drift.message ?? '', /capacity 2 → 1\b.*; explained by arn:aws:iam::000000000000:user\/console-operator UpdateService at .* \(event .*; sets capacity\)/);
+
+    // drift.action = reconcile: Git's commit is applied again, and the capacity is back.
+    const reconciled = await waitFor('the reconcile run', async () => (await fx.runs()).find((r) => r.trigger.kind === 'drift' && r.mode === 'deploy' && r.status !== 'running'));
+    assert.equal(reconciled.status, 'applied', reconciled.message);
+    assert.equal(fx.fleet.services()[0]?.capacity, 2);
   });
 });
