@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CHANGE_EVENT_PATTERN } from '../orchestrator/changes/change-event.ts';
+import type { FleetSimulator } from './fleet-simulator.ts';
 
 /**
  * The change-event route for the sandbox and the tests, on moto: an SQS
@@ -95,4 +96,15 @@ export function tamperEntry(change: { before: { id: string }; patch: Record<stri
     requestParameters: { serviceId: change.before.id, ...change.patch },
     resources: [change.before.id],
   });
+}
+
+/**
+ * The route for a sandbox run whose scenario changes the fleet outside Git:
+ * every tamper of `fleet` is put on the bus as its change event, as the
+ * cloud's audit trail would (the rule then delivers it to the queue).
+ */
+export async function reportTampers(fleet: Pick<FleetSimulator, 'onTamper'>, options: ChangeRouteOptions): Promise<ChangeRoute> {
+  const route = await createChangeRoute(options);
+  fleet.onTamper((change) => route.put([tamperEntry(change)]));
+  return route;
 }
