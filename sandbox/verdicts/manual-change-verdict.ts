@@ -128,7 +128,12 @@ export function judgeManualChange(input: ManualChangeInput): ManualChangeJudgeme
     return input.graceOver ? result('failed', `a remediation was still under way at the end: ${input.inFlight.join(', ')}`) : result('pending', `waiting for ${input.inFlight.join(', ')} to finish`);
   }
   if (!explained || !cause) return result('failed', drifts.length > 0 ? 'drift was found, but no change event explains it' : 'no drift check found the console change');
-  if (!reconcile) return result('failed', `the drift ${explained.id} was not reconciled (no applied deploy triggered by it)`);
+  if (!reconcile) {
+    // The reconcile deploy takes the engine's real seconds, which do not scale with the clock: it is waited for, like a remediation.
+    const finished = reconciles.filter((r) => r.trigger.driftId === explained.id && r.status !== 'running');
+    if (finished.length === 0 && !input.graceOver) return result('pending', `waiting for the reconcile of drift ${explained.id}`);
+    return result('failed', `the drift ${explained.id} was not reconciled (no applied deploy triggered by it${finished.length ? `: ${finished.map((r) => `${r.id} ${r.status}`).join(', ')}` : ''})`);
+  }
   if (reconcile.commit !== input.deployBranch.commit) {
     return result('failed', `the reconcile applied ${short(reconcile.commit)}, not Git's commit ${short(input.deployBranch.commit)} at the head of the deploy branch`);
   }

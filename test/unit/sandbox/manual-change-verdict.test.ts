@@ -54,7 +54,7 @@ describe('manual-change verdict', () => {
     ['a manual-change cause that names nobody', { topCauses: [{ incidentId: 'inc-1', kind: 'manual-change' }] }, /no principal named/],
     ['no drift check', { runs: [] }, /no drift check found/],
     ['drift no change event explains', { runs: [{ ...drift, explainedBy: [] }] }, /no change event explains it/],
-    ['drift not reconciled', { runs: [drift] }, /was not reconciled/],
+    ['drift not reconciled by the end of the grace', { runs: [drift], graceOver: true }, /was not reconciled/],
     ['a reconcile that failed', { runs: [{ ...reconcile, status: 'failed' }, drift] }, /was not reconciled/],
     ['a reconcile of another commit than the deploy branch head', { runs: [{ ...reconcile, commit: OLD }, drift] }, /not Git's commit aaaaaaaaaaaa/],
     ['capacity still not Git', { lastCapacities: [1] }, /capacity is 1, not Git's 2/],
@@ -72,6 +72,8 @@ describe('manual-change verdict', () => {
     assert.match(judgeManualChange(input({ tamperMs: undefined })).summary, /waiting for the console change/);
     assert.equal(judgeManualChange(input({ over: false })).status, 'pending');
     assert.equal(judgeManualChange(input({ inFlight: ['rem-1 (evidence)'] })).status, 'pending');
+    assert.match(judgeManualChange(input({ runs: [drift] })).summary, /waiting for the reconcile of drift run-drift/);
+    assert.match(judgeManualChange(input({ runs: [{ ...reconcile, status: 'running' }, drift] })).summary, /waiting for the reconcile/);
   });
 
   it('does not count a drift check from before the change', () => {
