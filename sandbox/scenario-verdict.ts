@@ -3,6 +3,7 @@ import { DEFAULT_VOLUME_GIB, type ServiceShape } from './fleet-model.ts';
 import { INSTANCE_SIZES } from '../stacks/sandbox/instance-sizes.ts';
 import { ERROR_SLO_MINUTES, ERROR_SLO_PERCENT, type SandboxPlan } from './scenario-plan.ts';
 import type { ServiceSample } from './scenarios.ts';
+import { judgeFalseAlarm } from './verdicts/false-alarm-verdict.ts';
 import { judgeManualChange, manualChangeInputOf, type DeployBranch, type RunObservation, type TopCause } from './verdicts/manual-change-verdict.ts';
 
 /**
@@ -423,20 +424,8 @@ export function judge(obs: Observations): Verdict {
     return verdict(j.status, j.summary, [...j.reasons, ...happened()]);
   }
   if (expected.kind === 'no-action') {
-    const acted = [
-      ...what.proposed.map((p) => `proposed ${p}`),
-      ...what.reviewItems.map((r) => `review item ${r}`),
-      ...what.applied.map((a) => `applied ${a}`),
-    ];
-    if (acted.length > 0) return verdict('failed', `acted on a false alarm: ${acted.join('; ')}`, happened());
-    if (!over) return verdict('pending', `waiting until minute ${horizon}`);
-    if (facts.inFlight.length > 0) return graceOver ? verdict('failed', `a remediation was still under way at minute ${last.minute}`, happened()) : verdict('pending', waitingFor());
-    const closed = obs.records!.remediations.map((r) => `${r.id}: ${r.state}${r.message ? ` (${r.message})` : ''}`);
-    return verdict(
-      'passed',
-      `no proposal, no review item, no commit on the blip (${detectedBy ? 'it was noticed' : 'it was not even noticed'}; ${closed.length} remediation(s) ended without a proposal)`,
-      closed,
-    );
+    const j = judgeFalseAlarm({ what, remediations: obs.records!.remediations, noticed: detectedBy !== undefined, over, graceOver, horizonMinute: horizon, lastMinute: last?.minute ?? 0, happened: happened(), waitingFor: waitingFor() });
+    return verdict(j.status, j.summary, j.reasons);
   }
 
   // remedy
