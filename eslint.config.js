@@ -40,6 +40,7 @@ const PURE = [
   'orchestrator/telemetry/**',
   'orchestrator/logs/**',
   'orchestrator/traces/**',
+  'orchestrator/changes/**',
   'sandbox/alarm-rules.ts',
   'sandbox/fleet-model.ts',
   'sandbox/sandbox-config.ts',

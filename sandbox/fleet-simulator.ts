@@ -18,11 +18,26 @@ export interface FleetSimulator {
    * access would; refresh and drift detection must notice it.
    */
   tamper(id: string, patch: Partial<Pick<Service, 'capacity' | 'instanceSize' | 'version'>>): Service;
+  /**
+   * Tells `listener` about every tamper, as the cloud's audit trail would
+   * (the sandbox turns it into a change event, `sandbox/change-events.ts`).
+   */
+  onTamper(listener: (change: TamperChange) => Promise<void> | void): void;
+  /** Resolves when every listener told so far has finished; rejects with the first that failed. */
+  tamperReported(): Promise<void>;
   /** Makes every change (create, update, delete) take this long, like a slow cloud API; default 0. */
   setChangeDelay(ms: number): void;
   /** The most changes that were ever under way at once: above 1 means two updates overlapped. */
   maxConcurrentChanges(): number;
   close(): Promise<void>;
+}
+
+/** A change made behind the engine's back: the service before and after, and the fields set. */
+export interface TamperChange {
+  before: Service;
+  after: Service;
+  patch: Partial<Pick<Service, 'capacity' | 'instanceSize' | 'version'>>;
+  at: Date;
 }
 
 export interface FleetSimulatorOptions {
@@ -70,6 +85,9 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
 export async function startFleetSimulator(options: FleetSimulatorOptions = {}): Promise<FleetSimulator> {
   const byId = new Map<string, Service>();
   let changeDelayMs = 0;
+  const tamperListeners: ((change: TamperChange) => Promise<void> | void)[] = [];
+  /** Listeners under way: a rejection is kept for tamperReported(), never left unhandled. */
+  const reports: Promise<void>[] = [];
   let changing = 0;
   let maxChanging = 0;
   const changeDelay = () => (changeDelayMs > 0 ? new Promise((r) => setTimeout(r, changeDelayMs)) : Promise.resolve());
@@ -159,7 +177,20 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       const prev = find(id);
       const svc = { ...prev, ...patch, updatedAt: new Date().toISOString(), generation: prev.generation + 1 };
       byId.set(id, svc);
+      const change: TamperChange = { before: prev, after: svc, patch, at: new Date() };
+      for (const l of tamperListeners) {
+        const report = Promise.resolve().then(() => l(change));
+        report.catch(() => {});
+        reports.push(report);
+      }
       return svc;
+    },
+    onTamper(listener) {
+      tamperListeners.push(listener);
+    },
+    async tamperReported() {
+      const pending = reports.splice(0);
+      await Promise.all(pending);
     },
     setChangeDelay(ms) {
       changeDelayMs = ms;

@@ -1,5 +1,7 @@
+import { parse } from 'yaml';
 import { git } from '../orchestrator/source/git.ts';
 import type { RemediationCommit } from './scenario-verdict.ts';
+import type { DeployBranch } from './verdicts/manual-change-verdict.ts';
 
 /**
  * What the sandbox reads back from its Git remote to judge a run: the
@@ -31,4 +33,13 @@ export async function remediationCommits(gitDir: string, branch = 'main'): Promi
 /** A file's content on `branch` of the bare repository `gitDir`. */
 export function fileAt(gitDir: string, branch: string, path: string): Promise<string> {
   return git(['--git-dir', gitDir, 'show', `${branch}:${path}`]);
+}
+
+/** The head of `branch` and the `config:` values of the stack file `path` there: what Git says is deployed. */
+export async function deployBranchOf(gitDir: string, path: string, branch = 'main'): Promise<DeployBranch> {
+  const commit = (await git(['--git-dir', gitDir, 'rev-parse', `${branch}^{commit}`])).trim();
+  const doc: unknown = parse(await fileAt(gitDir, commit, path));
+  const config = typeof doc === 'object' && doc !== null && 'config' in doc ? doc.config : undefined;
+  if (typeof config !== 'object' || config === null) throw new Error(`${path} at ${commit.slice(0, 12)} has no config: section`);
+  return { commit, config: config as Record<string, unknown> };
 }

@@ -18,7 +18,8 @@ import { createAlarmEvaluator } from './alarm-rules.ts';
 import { createCloudAlarms } from './cloud-alarms.ts';
 import { createFleetModel } from './fleet-model.ts';
 import { startFleetSimulator } from './fleet-simulator.ts';
-import { remediationCommits } from './git-history.ts';
+import { reportTampers, SANDBOX_CONSOLE_USER } from './change-events.ts';
+import { deployBranchOf, remediationCommits } from './git-history.ts';
 import { createLocalRepo, type LocalRepo } from './local-repo.ts';
 import { createMetricsPublisher } from './metrics-publisher.ts';
 import { createLogPublisher } from './log-publisher.ts';
@@ -142,6 +143,10 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     const stackFile = join(repo.workDir, STACK_FILE);
     await writeFile(stackFile, setStackConfig(await readFile(stackFile, 'utf8'), PERIOD_KEY, minuteSeconds));
 
+    // A scenario that changes the fleet in the console gets the change-event route (EventBridge rule → SQS) on moto.
+    const changeRoute = plan.scenario.tamper ? await reportTampers(fleet, { endpoint: moto.url, region: MOTO_ENV.AWS_REGION, name: 'homeostat-changes' }) : undefined;
+    if (changeRoute) started.push({ stop: () => changeRoute.close() });
+
     // A fresh sandbox gets fresh secrets; they live in this process only.
     // The API tokens too: one for you at the dashboard (printed once, below), one for the scripted stand-in approver.
     const secrets = {
@@ -161,6 +166,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       backfillMinutes,
       secretEnv: { webhook: 'SANDBOX_WEBHOOK_SECRET', passphrase: 'SANDBOX_PASSPHRASE', adminToken: 'SANDBOX_ADMIN_TOKEN', onCallToken: 'SANDBOX_ON_CALL_TOKEN' },
       onCallName: ON_CALL,
+      ...(changeRoute ? { changeEvents: { queueUrl: changeRoute.queueUrl, endpoint: moto.url, region: MOTO_ENV.AWS_REGION } } : {}),
     });
     const config = loadServiceConfig({ ...doc, shutdownGraceSeconds: 5 }, secrets);
     const service = await startService(config, { emit });
@@ -247,6 +253,14 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
         emit(timelineEvent('push', `${PERSON.name} released ${version} (sandbox:version) at minute ${minute}`, { stack: 'sandbox', commit }));
         await announce(before, commit);
       },
+      // A person changes the fleet in the console, outside Git; the cloud's audit trail reports it (reportTampers).
+      tamper: async (patch, minute) => {
+        for (const s of fleet.services()) {
+          fleet.tamper(s.id, patch);
+          emit(timelineEvent('service', `${SANDBOX_CONSOLE_USER} set ${s.name}'s capacity from ${s.capacity} to ${patch.capacity} in the console, outside Git (minute ${minute})`, { stack: 'sandbox' }));
+        }
+        await fleet.tamperReported();
+      },
       onError: (what, err) => emit(timelineEvent('error', `${what}: ${err.message}`)),
       onMinute: async (record, transitions) => {
         const prev = minutes.at(-1);
@@ -262,8 +276,12 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
         // What happened, as the service recorded it and the deploy branch holds it.
         if (v.needsRecords) {
           try {
-            const [records, git] = await Promise.all([readServiceRecords({ serviceUrl: service.url!, stackKey: SANDBOX_STACK_KEY, token: secrets.SANDBOX_ON_CALL_TOKEN }), remediationCommits(repo.remote)]);
-            v = judge({ ...obs, records, git });
+            const [records, git, deployBranch] = await Promise.all([
+              readServiceRecords({ serviceUrl: service.url!, stackKey: SANDBOX_STACK_KEY, token: secrets.SANDBOX_ON_CALL_TOKEN }),
+              remediationCommits(repo.remote),
+              deployBranchOf(repo.remote, STACK_FILE),
+            ]);
+            v = judge({ ...obs, records, git, deployBranch });
           } catch (err) {
             emit(timelineEvent('error', `reading the service's records to judge minute ${record.minute}: ${(err as Error).message}`));
             return;

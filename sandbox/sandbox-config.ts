@@ -101,6 +101,11 @@ export interface SandboxConfigInput {
   secretEnv: { webhook: string; passphrase: string; adminToken?: string; onCallToken?: string };
   /** Name of the stand-in approver's token (what review decisions record); default `on-call`. */
   onCallName?: string;
+  /**
+   * The change-event queue on moto (sandbox/change-events.ts), for a scenario that changes the fleet
+   * outside Git; with it, drift is reconciled (`drift.action: reconcile`). Absent: no change events, drift reported only.
+   */
+  changeEvents?: { queueUrl: string; endpoint: string; region: string };
 }
 
 /** The repository id and stack the sandbox watches. */
@@ -130,6 +135,8 @@ export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unkn
       bot: { ...SANDBOX_BOT },
       guardrails: w.remediation.guardrails,
     },
+    // Wait 1 s, not SQS's 20: the sandbox's minute can be 1 s, and stopping waits out a poll.
+    ...(input.changeEvents ? { changeEvents: { ...input.changeEvents, waitSeconds: 1 } } : {}),
     auth: input.secretEnv.adminToken
       ? {
           tokens: [
@@ -148,6 +155,8 @@ export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unkn
         // A fallback: the sandbox announces its pushes with webhooks.
         pollIntervalSeconds: 2,
         stacks: [SANDBOX_STACK],
+        // A change made outside Git is undone by applying Git's commit again.
+        ...(input.changeEvents ? { drift: { intervalSeconds: 0, action: 'reconcile' } } : {}),
       },
     ],
   };

@@ -26,7 +26,12 @@ export type Expectation =
       readonly warnedAhead: boolean;
       readonly description: string;
     }
-  | { readonly kind: 'no-action'; readonly description: string };
+  | { readonly kind: 'no-action'; readonly description: string }
+  /**
+   * A change made outside Git: the service applies Git's commit again (a drift reconcile, no new
+   * commit), and any incident names the manual change as its top cause (verdicts/manual-change-verdict.ts).
+   */
+  | { readonly kind: 'reconcile'; readonly description: string };
 
 export interface SandboxPlan {
   readonly scenario: Scenario;
@@ -103,6 +108,12 @@ const PLANS: Record<ScenarioName, PlanDefaults> = {
     overrides: { onsetMinute: SANDBOX_ONSET_MINUTE },
     expected: { kind: 'no-action', description: 'no proposal, no review item and no remediation commit' },
     settleMinutes: 40,
+  },
+  'manual-change': {
+    overrides: { onsetMinute: SANDBOX_ONSET_MINUTE },
+    expected: { kind: 'reconcile', description: "Git's commit applied again (a drift reconcile, explained by the console change), no remediation commit" },
+    // Long enough for a scale-out to land, had the service taken the shrink for load: evidence (10) and cooldown-free proposal.
+    settleMinutes: 30,
   },
 };
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlarmEvaluator, AlarmTransition } from './alarm-rules.ts';
 import type { FleetModel, ServiceShape } from './fleet-model.ts';
 import type { MinuteRecord } from './scenario-verdict.ts';
-import { fleetSamplesAt, type Scenario, type ServiceSample } from './scenarios.ts';
+import { fleetSamplesAt, type Scenario, type ScenarioTamper, type ServiceSample } from './scenarios.ts';
 import type { SimClock } from './sim-clock.ts';
 
 /**
@@ -10,7 +10,8 @@ import type { SimClock } from './sim-clock.ts';
  * start of each minute it reads the fleet's services as they are now (so a
  * scale-out or a rollback the engine applied shows from the next minute),
  * computes their samples under the scenario, publishes them, evaluates the
- * alarms, and at the scenario's release minute has the release pushed. A
+ * alarms, and at the scenario's release minute has the release pushed (at
+ * its tamper minute, the console change made). A
  * minute that starts late (a busy machine) is played at once, never skipped.
  */
 export interface ScenarioPlayerDeps {
@@ -23,6 +24,8 @@ export interface ScenarioPlayerDeps {
   alarms?: { evaluator: AlarmEvaluator; apply(transitions: readonly AlarmTransition[]): Promise<void> };
   /** Pushes the scenario's release (a person's commit); runs beside the clock, which does not wait for it. */
   release?(version: string, minute: number): Promise<void>;
+  /** Makes the scenario's console change (fleet simulator `tamper`) and reports it; runs beside the clock, like a release. */
+  tamper?(patch: ScenarioTamper['patch'], minute: number): Promise<void>;
   /** Told about each minute once it is published; the clock waits for it. */
   onMinute?(record: MinuteRecord, transitions: readonly AlarmTransition[]): Promise<void> | void;
   /** Told about a minute whose publishing failed, or a failed release; the clock goes on. */
@@ -34,7 +37,7 @@ export interface ScenarioPlayerDeps {
 export interface ScenarioPlayer {
   /** The next minute to be played. */
   readonly nextMinute: number;
-  /** Stops after the minute under way; resolves once stopped (a release under way is awaited too). */
+  /** Stops after the minute under way; resolves once stopped (a release or console change under way is awaited too). */
   stop(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export function startScenarioPlayer(deps: ScenarioPlayerDeps): ScenarioPlayer {
   const stopping = new AbortController();
   let next = deps.fromMinute ?? 0;
   let releasing: Promise<void> | undefined;
+  let tampering: Promise<void> | undefined;
 
   async function playMinute(m: number): Promise<void> {
     const services = deps.services().map(shapeOf);
@@ -67,6 +71,9 @@ export function startScenarioPlayer(deps: ScenarioPlayerDeps): ScenarioPlayer {
     if (scenario.release && scenario.release.atMinute === m && deps.release) {
       const version = scenario.release.version;
       releasing = deps.release(version, m).catch((err: Error) => onError(`releasing ${version}`, err));
+    }
+    if (scenario.tamper && scenario.tamper.atMinute === m && deps.tamper) {
+      tampering = deps.tamper(scenario.tamper.patch, m).catch((err: Error) => onError('making the console change', err));
     }
     await deps.onMinute?.({ minute: m, realMs: clock.realMsAtMinute(m), samples, services }, transitions);
   }
@@ -94,6 +101,7 @@ export function startScenarioPlayer(deps: ScenarioPlayerDeps): ScenarioPlayer {
       stopping.abort();
       await loop;
       await releasing;
+      await tampering;
     },
   };
 }

@@ -3,6 +3,8 @@ import { DEFAULT_VOLUME_GIB, type ServiceShape } from './fleet-model.ts';
 import { INSTANCE_SIZES } from '../stacks/sandbox/instance-sizes.ts';
 import { ERROR_SLO_MINUTES, ERROR_SLO_PERCENT, type SandboxPlan } from './scenario-plan.ts';
 import type { ServiceSample } from './scenarios.ts';
+import { judgeFalseAlarm } from './verdicts/false-alarm-verdict.ts';
+import { judgeManualChange, manualChangeInputOf, type DeployBranch, type RunObservation, type TopCause } from './verdicts/manual-change-verdict.ts';
 
 /**
  * Whether a sandbox run ended as its scenario expects. The verdict reads
@@ -101,6 +103,8 @@ export interface IncidentObservation {
   readonly firstAlarmAt?: number;
   /** Earliest anomalous point of an `errors` signal. */
   readonly firstErrorAt?: number;
+  /** Its top-ranked probable cause, when it was diagnosed. */
+  readonly topCause?: Omit<TopCause, 'incidentId'>;
 }
 
 /** The service's own records about the sandbox stack. */
@@ -110,6 +114,8 @@ export interface ServiceRecords {
   readonly audit: readonly AuditObservation[];
   /** Its incidents; absent when not read (then no warning is on record). */
   readonly incidents?: readonly IncidentObservation[];
+  /** The stack's runs (deploys and drift checks), newest first; absent when not read. */
+  readonly runs?: readonly RunObservation[];
 }
 
 export interface Observations {
@@ -124,6 +130,8 @@ export interface Observations {
   readonly git?: readonly RemediationCommit[];
   /** The service's records; undefined when not read (yet). */
   readonly records?: ServiceRecords;
+  /** The deploy branch's head and the sandbox stack file's config there; undefined when not read. */
+  readonly deployBranch?: DeployBranch;
 }
 
 /** A moment, counted from the fault's onset. */
@@ -409,21 +417,15 @@ export function judge(obs: Observations): Verdict {
 
   // Compared with the expectation, from here on.
   const expected = plan.expected;
+  if (expected.kind === 'reconcile') {
+    const input = manualChangeInputOf(obs, what, { over, graceOver, horizonMinute: horizon });
+    if (!input) return { ...verdict('pending', 'reading the runs and the deploy branch'), needsRecords: true };
+    const j = judgeManualChange(input);
+    return verdict(j.status, j.summary, [...j.reasons, ...happened()]);
+  }
   if (expected.kind === 'no-action') {
-    const acted = [
-      ...what.proposed.map((p) => `proposed ${p}`),
-      ...what.reviewItems.map((r) => `review item ${r}`),
-      ...what.applied.map((a) => `applied ${a}`),
-    ];
-    if (acted.length > 0) return verdict('failed', `acted on a false alarm: ${acted.join('; ')}`, happened());
-    if (!over) return verdict('pending', `waiting until minute ${horizon}`);
-    if (facts.inFlight.length > 0) return graceOver ? verdict('failed', `a remediation was still under way at minute ${last.minute}`, happened()) : verdict('pending', waitingFor());
-    const closed = obs.records!.remediations.map((r) => `${r.id}: ${r.state}${r.message ? ` (${r.message})` : ''}`);
-    return verdict(
-      'passed',
-      `no proposal, no review item, no commit on the blip (${detectedBy ? 'it was noticed' : 'it was not even noticed'}; ${closed.length} remediation(s) ended without a proposal)`,
-      closed,
-    );
+    const j = judgeFalseAlarm({ what, remediations: obs.records!.remediations, noticed: detectedBy !== undefined, over, graceOver, horizonMinute: horizon, lastMinute: last?.minute ?? 0, happened: happened(), waitingFor: waitingFor() });
+    return verdict(j.status, j.summary, j.reasons);
   }
 
   // remedy

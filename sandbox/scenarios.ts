@@ -25,13 +25,25 @@ import { mix } from './seeded-hash.ts';
  *   errors +1.5 points), then nothing; 2 by default, and in the sandbox a
  *   seeded draw ({@link blipMinutesOf}). Remedy: none; acting on it is a
  *   false positive.
+ * - `manual-change`: at onset a person shrinks the service's capacity in the
+ *   console (2 instances to 1), behind Git's back, while demand stays
+ *   normal, so the one instance left runs near saturation. Remedy: apply
+ *   Git's commit again (a drift reconcile), not a change to Git. The runner
+ *   performs the console change (see {@link Scenario.tamper}).
  */
 
-export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'disk-fill', 'false-alarm'] as const;
+export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'disk-fill', 'false-alarm', 'manual-change'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** What should fix the scenario, in the sandbox stack's remediable purposes; `none` for a false alarm. */
-export type ExpectedRemedy = 'capacity' | 'version' | 'storage' | 'none';
+export type ExpectedRemedy = 'capacity' | 'version' | 'storage' | 'none' | 'reconcile';
+
+/** A change the scenario makes to the fleet behind the engine's back (a person at the console), at a minute. */
+export interface ScenarioTamper {
+  readonly atMinute: number;
+  /** The fields set; only capacity for now. */
+  readonly patch: { readonly capacity: number };
+}
 
 export interface Scenario extends Conditions {
   readonly name: ScenarioName;
@@ -49,6 +61,8 @@ export interface Scenario extends Conditions {
   readonly versionEffects: Readonly<Record<string, VersionEffect>>;
   /** A version the scenario deploys itself at a minute (through Git, like any change), or `null`. */
   readonly release: { readonly atMinute: number; readonly version: string } | null;
+  /** A console change the runner makes itself (fleet simulator `tamper`), or `null`. */
+  readonly tamper: ScenarioTamper | null;
   readonly expectedRemedy: ExpectedRemedy;
   /** The effect on demand, latency and errors during `minute`. */
   effectAt(minute: number): MinuteEffect;
@@ -67,6 +81,8 @@ export const ScenarioOverridesSchema = z
     badVersion: z.string().min(1).max(64),
     /** disk-fill: data written per minute, GiB. */
     diskFillGiBPerMinute: z.number().positive().max(1000),
+    /** manual-change: the capacity the console change sets. */
+    tamperCapacity: z.number().int().min(0).max(1000),
   })
   .partial()
   .strict();
@@ -74,7 +90,7 @@ export type ScenarioOverrides = z.infer<typeof ScenarioOverridesSchema>;
 
 interface Defaults {
   /** What the scenario does, from its effective parameters. */
-  describe(p: { durationMinutes: number | null; rampMinutes: number; peak: MinuteEffect; badVersion?: string; diskFillGiBPerMinute?: number }): string;
+  describe(p: { durationMinutes: number | null; rampMinutes: number; peak: MinuteEffect; badVersion?: string; diskFillGiBPerMinute?: number; tamperCapacity?: number }): string;
   onsetMinute: number;
   durationMinutes: number | null;
   rampMinutes: number;
@@ -82,6 +98,8 @@ interface Defaults {
   badVersion?: { version: string; effect: VersionEffect };
   /** disk-fill: GiB written per minute while it lasts. */
   diskFillGiBPerMinute?: number;
+  /** manual-change: the capacity the console change sets. */
+  tamperCapacity?: number;
   expectedRemedy: ExpectedRemedy;
 }
 
@@ -163,6 +181,16 @@ const DEFAULTS: Record<ScenarioName, Defaults> = {
     peak: { demandMultiplier: 1.8, latencyMultiplier: 2, errorRateAdd: 1.5 },
     expectedRemedy: 'none',
   },
+  'manual-change': {
+    describe: (p) => `a person sets the service's capacity to ${p.tamperCapacity ?? 1} in the console, outside Git, while demand stays normal`,
+    onsetMinute: DEFAULT_ONSET_MINUTE,
+    durationMinutes: null,
+    rampMinutes: 0,
+    // Normal demand: it is the smaller capacity that raises utilisation.
+    peak: NO_EFFECT,
+    tamperCapacity: 1,
+    expectedRemedy: 'reconcile',
+  },
 };
 
 /** Validates a scenario name; an unknown one gets an error that lists the valid ones. */
@@ -196,6 +224,10 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
   if (scenarioName !== 'disk-fill' && o.diskFillGiBPerMinute !== undefined) {
     throw new Error(`invalid overrides for scenario ${scenarioName}: diskFillGiBPerMinute: only disk-fill writes data`);
   }
+  if (scenarioName !== 'manual-change' && o.tamperCapacity !== undefined) {
+    throw new Error(`invalid overrides for scenario ${scenarioName}: tamperCapacity: only manual-change changes the fleet in the console`);
+  }
+  const tamperCapacity = o.tamperCapacity ?? d.tamperCapacity;
   const fillRate = o.diskFillGiBPerMinute ?? d.diskFillGiBPerMinute;
   const durationMinutes = o.durationMinutes === undefined ? d.durationMinutes : o.durationMinutes;
   if (scenarioName === 'false-alarm' && (durationMinutes === null || durationMinutes < FALSE_ALARM_MINUTES.min || durationMinutes > FALSE_ALARM_MINUTES.max)) {
@@ -225,7 +257,14 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
 
   return Object.freeze({
     name: scenarioName,
-    description: d.describe({ durationMinutes, rampMinutes, peak, ...(bad ? { badVersion: bad.version } : {}), ...(fillRate !== undefined ? { diskFillGiBPerMinute: fillRate } : {}) }),
+    description: d.describe({
+      durationMinutes,
+      rampMinutes,
+      peak,
+      ...(bad ? { badVersion: bad.version } : {}),
+      ...(fillRate !== undefined ? { diskFillGiBPerMinute: fillRate } : {}),
+      ...(tamperCapacity !== undefined ? { tamperCapacity } : {}),
+    }),
     onsetMinute,
     durationMinutes,
     rampMinutes,
@@ -233,6 +272,7 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
     badVersions: Object.freeze(Object.keys(versionEffects)),
     versionEffects: Object.freeze(versionEffects),
     release: bad ? Object.freeze({ atMinute: onsetMinute, version: bad.version }) : null,
+    tamper: tamperCapacity !== undefined ? Object.freeze({ atMinute: onsetMinute, patch: Object.freeze({ capacity: tamperCapacity }) }) : null,
     expectedRemedy: d.expectedRemedy,
     effectAt,
   });

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { AuditEntrySchema } from '../orchestrator/audit/index.ts';
 import { IncidentRecordSchema } from '../orchestrator/correlate/incident-store.ts';
 import { RemediationRecordSchema, ReviewItemSchema } from '../orchestrator/remediate/remediation-record.ts';
+import { RunRecordSchema } from '../orchestrator/records/run-record.ts';
 import type { ServiceRecords } from './scenario-verdict.ts';
+import type { RunObservation } from './verdicts/manual-change-verdict.ts';
 
 /**
  * What the sandbox reads back from the service to judge a run: its
@@ -15,6 +17,7 @@ const RemediationsSchema = z.object({ remediations: z.array(RemediationRecordSch
 const ReviewsSchema = z.object({ reviews: z.array(ReviewItemSchema) });
 const AuditSchema = z.object({ entries: z.array(AuditEntrySchema) });
 const IncidentsSchema = z.object({ incidents: z.array(IncidentRecordSchema) });
+const RunsSchema = z.object({ runs: z.array(RunRecordSchema) });
 
 /** As many as the API serves in one page: a sandbox run makes far fewer. */
 const LIMIT = 1000;
@@ -41,11 +44,12 @@ async function getJson<T>(options: ServiceRecordsOptions, path: string, schema: 
 /** The service's remediation records, review items and audit entries about `stackKey`, newest first. */
 export async function readServiceRecords(options: ServiceRecordsOptions): Promise<ServiceRecords> {
   const stack = encodeURIComponent(options.stackKey);
-  const [{ remediations }, { reviews }, { entries }, { incidents }] = await Promise.all([
+  const [{ remediations }, { reviews }, { entries }, { incidents, causes }, { runs }] = await Promise.all([
     getJson(options, `/api/remediations?stack=${stack}&limit=${LIMIT}`, RemediationsSchema),
     getJson(options, `/api/reviews?limit=${LIMIT}`, ReviewsSchema),
     getJson(options, `/api/audit?stack=${stack}&limit=${LIMIT}`, AuditSchema),
-    getJson(options, `/api/incidents?limit=${LIMIT}`, IncidentsSchema),
+    getJson(options, `/api/incidents?limit=${LIMIT}`, IncidentsSchema).then(({ incidents }) => ({ incidents, causes: new Map(incidents.map((r) => [r.incident.id, r.causes[0]])) })),
+    getJson(options, `/api/runs?stack=${stack}&limit=${LIMIT}`, RunsSchema),
   ]);
   const earliest = (xs: readonly number[]) => (xs.length > 0 ? Math.min(...xs) : undefined);
   return {
@@ -80,13 +84,32 @@ export async function readServiceRecords(options: ServiceRecordsOptions): Promis
         const warnedAt = earliest((i.predictions ?? []).filter((p) => p.stackKey === options.stackKey).map((p) => p.firstPredictedAt));
         const firstAlarmAt = earliest(i.alarms.filter((a) => a.stackKey === options.stackKey).map((a) => a.firstAlarmAt));
         const firstErrorAt = earliest(i.signals.filter((s) => s.stackKey === options.stackKey && s.role === 'errors').map((s) => s.firstAt));
+        const top = causes.get(i.id);
         return {
           id: i.id,
           predicted: i.predicted === true,
           ...(warnedAt !== undefined ? { warnedAt } : {}),
           ...(firstAlarmAt !== undefined ? { firstAlarmAt } : {}),
           ...(firstErrorAt !== undefined ? { firstErrorAt } : {}),
+          ...(top ? { topCause: { kind: top.kind, ...(top.changeEvent ? { principal: top.changeEvent.principal } : {}) } } : {}),
         };
       }),
+    runs: runs.map(runObservation),
+  };
+}
+
+/** The fields of a run record the verdicts read. */
+function runObservation(r: z.infer<typeof RunRecordSchema>): RunObservation {
+  const finishedAt = r.timings.finishedAt ? Date.parse(r.timings.finishedAt) : undefined;
+  return {
+    id: r.id,
+    mode: r.mode,
+    status: r.status,
+    commit: r.commit,
+    apply: r.apply,
+    trigger: { kind: r.trigger.kind, ...(r.trigger.kind === 'drift' ? { driftId: r.trigger.driftId } : {}) },
+    ...(r.explainedBy ? { explainedBy: r.explainedBy.map((l) => ({ principal: l.principal, eventName: l.eventName, at: l.at })) } : {}),
+    enqueuedAt: Date.parse(r.timings.enqueuedAt),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { SecretRefSchema, type SecretRef } from './secret-ref.ts';
 import { readTracesConfig, TracesConfigSchema, type TracesConfig } from './traces-config.ts';
 import { NotificationsConfigSchema, readNotifications, type NotificationsConfig } from './notify-config.ts';
 import { LogConfigSchema } from './log-config.ts';
+import { ChangeEventsConfigSchema } from './change-events-config.ts';
 import { ForgeConfigSchema, forgeTokenEnvs, readForgeConfig, type ForgeConfig } from './forge-config.ts';
 import { ForecastConfigSchema, RemediationConfigSchema, TelemetryConfigSchema } from './aiops-config.ts';
 import { PluginsConfigSchema } from './plugins-config.ts';
@@ -186,6 +187,8 @@ export const ServiceConfigSchema = z
     remediation: RemediationConfigSchema,
     /** The OTLP/HTTP trace receiver (`config/traces-config.ts`). */
     traces: TracesConfigSchema,
+    /** Changes made outside Git, read from an EventBridge-fed SQS queue (`config/change-events-config.ts`). */
+    changeEvents: ChangeEventsConfigSchema,
     /** Where incidents, reviews, remediations, drift and failed deploys are sent (`config/notify-config.ts`). */
     notifications: NotificationsConfigSchema,
     /** Forge accounts for preview reports and remediation pull requests (`config/forge-config.ts`). */

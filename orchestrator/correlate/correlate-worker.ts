@@ -1,6 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CorrelationInputSchema, closeIncident, isPredictedOnly, step, withRoles, type CorrelationInput, type IncidentEvent } from './index.ts';
+import type { ChangeStore } from '../changes/change-store.ts';
 import { resolveDiagnosisOptions, type DiagnosisOptions } from '../diagnose/index.ts';
 import { analyseIncident, readDeployRecords, stackContextOf, stacksOf, type AnalysisContextOf, type DeployRecords } from '../diagnose/diagnose-runner.ts';
 import type { TraceGraph } from '../traces/trace-graph.ts';
@@ -34,6 +35,8 @@ export interface CorrelateWorkerDeps {
   logs?: LogEvidenceStore;
   /** The latest service graph from traces (its edges join the topology; diagnosis reads their latency). */
   traceGraph?: () => Promise<TraceGraph | undefined>;
+  /** Changes made outside Git (change events), for the diagnosis; default none. */
+  changes?: Pick<ChangeStore, 'since'>;
 }
 
 /**

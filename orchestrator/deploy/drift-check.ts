@@ -7,6 +7,7 @@ import { stackKey } from '../model/stack-key.ts';
 import type { StackLease } from '../queue/stack-lock.ts';
 import type { RunRecord } from '../records/run-record.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
+import { describeLink, explainingChanges } from '../changes/drift-explanation.ts';
 import { firstLine } from './deploy-errors.ts';
 import { runningRecord } from './deploy-run.ts';
 import { stackRef, type WatchedRepo, type WorkerContext } from './worker-context.ts';
@@ -53,7 +54,17 @@ async function recordDrift(ctx: WorkerContext, run: RunRecord, result: RunResult
       ? 'deployed resources match the state'
       : drifted.map((r) => `${r.name}: ${r.changes.map((c) => `${c.path} ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`).join(', ') || r.op}`).join('; ');
   if (drifted.length > 0) {
-    ctx.emit(timelineEvent('drift', run.message, { stack: data.target.stack, commit: data.commit, outcome: repo.driftAction ?? 'report', details: { runId: run.id } }));
+    if (ctx.deps.changes) {
+      const status = await ctx.deps.store.status(run.stackKey);
+      const appliedAt = status.appliedAt ? Date.parse(status.appliedAt) : undefined;
+      // Changes after the last apply: the state the refresh compared with is that apply's.
+      const links = explainingChanges(run.stackKey, drifted, await ctx.deps.changes.since(appliedAt === undefined ? 0 : Math.floor(appliedAt / 1000) * 1000), appliedAt);
+      if (links.length > 0) {
+        run.explainedBy = links;
+        run.message += `; explained by ${describeLink(links[0]!)}`;
+      }
+    }
+    ctx.emit(timelineEvent('drift', run.message, { stack: data.target.stack, commit: data.commit, outcome: repo.driftAction ?? 'report', details: { runId: run.id, ...(run.explainedBy ? { explainedBy: run.explainedBy } : {}) } }));
     if (repo.driftAction === 'reconcile') {
       await ctx.deps.queue.enqueue(data.target, data.commit, true, { kind: 'drift', driftId: run.id }, { suffix: `reconcile-${run.id}` });
     }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import type { ChangeStore } from '../changes/change-store.ts';
 import { declaredEngineEnv } from '../engine/engine-env.ts';
 import type { StackRef, StackRunner } from '../engine/stack-runner.ts';
 import type { ProgramBuilder } from '../build/program-build.ts';
@@ -61,6 +62,8 @@ export interface DeployWorkerDeps {
   plans?: PlanStore;
   /** Compiles each commit's program once (by content) for the engine; without one, the engine runs the program as it is. */
   builder?: ProgramBuilder;
+  /** Changes made outside Git (change events): a drift record names those that explain it. */
+  changes?: Pick<ChangeStore, 'since'>;
   /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
   forge?: (repoId: string) => ForgeAdapter | undefined;
 }

@@ -8,7 +8,10 @@ import type { RunRecord } from '../records/run-record.ts';
 import type { RunStore } from '../records/run-store.ts';
 import type { StackStatus } from '../records/stack-status.ts';
 import { seriesOf } from '../telemetry/index.ts';
+import type { ChangeStore } from '../changes/change-store.ts';
+import type { StackChange } from '../changes/stack-resources.ts';
 import { diagnose } from './diagnose.ts';
+import { resolveDiagnosisOptions } from './diagnosis-options.ts';
 import type { DiagnosisOptions } from './diagnosis-options.ts';
 import { digestOf, extentOf, freshnessOf, ongoingIncident, type AnalysisContext, type AnalysisInputs, type Freshness, type IncidentAnalysis } from './incident-analysis.ts';
 import type { LogTemplateEvidence } from './log-template.ts';
@@ -31,6 +34,8 @@ export interface DiagnoseRunnerDeps {
   onAnalysis?: (incidentId: string) => void;
   /** The latest service graph from traces, if a receiver saved one: its edges join the topology. */
   traceGraph?: () => Promise<TraceGraph | undefined>;
+  /** Changes made outside Git (change events), for the manual-change rule; default none. */
+  changes?: Pick<ChangeStore, 'since'>;
 }
 
 /** The stacks' context with the service graph from traces, when there is one. */
@@ -87,6 +92,11 @@ async function dataThroughOf(incidents: IncidentStore, incident: Incident): Prom
   return newest;
 }
 
+/** The changes made outside Git from as far back as a suspect change can be. */
+async function changesOf(deps: DiagnoseRunnerDeps, incident: Incident): Promise<StackChange[]> {
+  return deps.changes ? deps.changes.since(incident.onsetAt - resolveDiagnosisOptions(deps.diagnosis).lookbackMs) : [];
+}
+
 async function othersOf(incidents: IncidentStore, incident: Incident): Promise<Incident[]> {
   return (await incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== incident.id);
 }
@@ -111,12 +121,13 @@ export async function analyseIncident(deps: DiagnoseRunnerDeps, incident: Incide
   const values = await readSeries(deps.incidents, series);
   const dataThrough = await dataThroughOf(deps.incidents, incident);
   const others = await othersOf(deps.incidents, incident);
+  const changes = await changesOf(deps, incident);
   deps.onAnalysis?.(incident.id);
-  const { causes, summary } = diagnose(ongoingIncident(incident, dataThrough), { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues: values, logTemplates: extras.logTemplates ?? [], ...(ctx.traces ? { traces: ctx.traces } : {}) }, deps.diagnosis);
+  const { causes, summary } = diagnose(ongoingIncident(incident, dataThrough), { topology: ctx.topology, deployments: ctx.deployments, incidents: others, recentValues: values, changes, logTemplates: extras.logTemplates ?? [], ...(ctx.traces ? { traces: ctx.traces } : {}) }, deps.diagnosis);
   const graph = graphOfStatuses(records.statuses);
   const extent = extentOf(values);
   const analysis: IncidentAnalysis = {
-    inputs: { incidentUpdatedAt: incident.updatedAt, dataThrough, valuesThrough: extent.through, valueCount: extent.count, records: recordsDigest(records), others: digestOf(JSON.stringify(others)) },
+    inputs: { incidentUpdatedAt: incident.updatedAt, dataThrough, valuesThrough: extent.through, valueCount: extent.count, records: recordsDigest(records), others: digestOf(JSON.stringify(others)), changes: digestOf(JSON.stringify(changes)) },
     context: {
       series,
       deployments: ctx.deployments.filter((d) => stacks.has(d.stackKey)),
@@ -137,6 +148,7 @@ async function currentInputs(deps: DiagnoseRunnerDeps, incident: Incident, store
     valueCount: extent.count,
     records: recordsDigest(records),
     others: digestOf(JSON.stringify(await othersOf(deps.incidents, incident))),
+    changes: digestOf(JSON.stringify(await changesOf(deps, incident))),
   };
   return { inputs, values };
 }

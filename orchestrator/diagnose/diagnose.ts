@@ -1,6 +1,7 @@
 import type { Incident } from '../correlate/incident.ts';
 import { deploymentCauses } from './deployment-rule.ts';
 import { dependencyCauses } from './dependency-rule.ts';
+import { manualChangeCauses } from './manual-change-rule.ts';
 import { describeSignal, iso, round3, shortCommit, topSignals } from './describe.ts';
 import { resolveDiagnosisOptions } from './diagnosis-options.ts';
 import type { DiagnosisOptions } from './diagnosis-options.ts';
@@ -20,14 +21,14 @@ import { traceDependencyCauses } from './trace-dependency-rule.ts';
  */
 
 /** Order among equal confidences: the more actionable kind first. */
-const KIND_ORDER: Record<CauseKind, number> = { deployment: 0, 'config-change': 1, dependency: 2, saturation: 3, unknown: 4 };
+const KIND_ORDER: Record<CauseKind, number> = { deployment: 0, 'config-change': 1, 'manual-change': 2, dependency: 3, saturation: 4, unknown: 5 };
 
 function byRank(a: ProbableCause, b: ProbableCause): number {
   return (
     b.confidence - a.confidence ||
     KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
     (a.stackKey ?? '').localeCompare(b.stackKey ?? '', 'en') ||
-    (a.commit ?? a.dependencyIncident ?? '').localeCompare(b.commit ?? b.dependencyIncident ?? '', 'en')
+    (a.commit ?? a.dependencyIncident ?? a.changeEvent?.id ?? '').localeCompare(b.commit ?? b.dependencyIncident ?? b.changeEvent?.id ?? '', 'en')
   );
 }
 
@@ -40,7 +41,7 @@ function unknownCause(incident: Incident, best: number): ProbableCause {
     explanation:
       best > 0
         ? 'None of the rules may be right: the cause can lie outside what Homeostat sees.'
-        : 'No recent deployment, config change, saturation or dependency incident explains the signals.',
+        : 'No recent deployment, config change, manual change, saturation or dependency incident explains the signals.',
     check: `Look at the signals of ${incident.stackKey} directly, from ${iso(incident.onsetAt)}.`,
   };
 }
@@ -54,6 +55,7 @@ export function diagnose(incident: Incident, context: DiagnosisContext, options:
     ...predictedSaturationCauses(incident, context.topology),
     ...dependencyCauses(incident, context.incidents ?? [], context.topology, o),
     ...traceDependencyCauses(incident, context.traces, o),
+    ...manualChangeCauses(incident, context.changes ?? [], o),
   ];
   const best = causes.reduce((m, c) => Math.max(m, c.confidence), 0);
   causes.push(unknownCause(incident, best));
@@ -70,6 +72,8 @@ function headline(c: ProbableCause): string {
       return c.service ? `dependency ${c.service} (traces, on ${c.stackKey ?? '?'})` : `dependency ${c.stackKey ?? '?'} (incident ${c.dependencyIncident ?? '?'})`;
     case 'saturation':
       return `${c.predicted ? 'predicted ' : ''}saturation of ${c.stackKey ?? '?'}${c.signalId ? ` (${c.signalId})` : ''}`;
+    case 'manual-change':
+      return `manual change ${c.changeEvent?.eventName ?? '?'} to ${c.stackKey ?? '?'} by ${c.changeEvent?.principal ?? '?'}`;
     case 'unknown':
       return 'unknown';
   }

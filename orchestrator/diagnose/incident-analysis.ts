@@ -27,6 +27,8 @@ export const AnalysisInputsSchema = z.object({
   records: z.string(),
   /** Digest of the other incidents the dependency rule looked at. */
   others: z.string(),
+  /** Digest of the changes made outside Git that the manual-change rule looked at; absent in analyses from before change events. */
+  changes: z.string().optional(),
 });
 export type AnalysisInputs = z.infer<typeof AnalysisInputsSchema>;
 
@@ -45,7 +47,7 @@ export const IncidentAnalysisSchema = z.object({ inputs: AnalysisInputsSchema, c
 export type IncidentAnalysis = z.infer<typeof IncidentAnalysisSchema>;
 
 /** Why a stored analysis cannot be used as it is. */
-export type StaleReason = 'absent' | 'incident-changed' | 'new-data' | 'records-changed' | 'other-incidents-changed';
+export type StaleReason = 'absent' | 'incident-changed' | 'new-data' | 'records-changed' | 'other-incidents-changed' | 'changes-recorded';
 export type Freshness = { fresh: true } | { fresh: false; reason: StaleReason };
 
 /**
@@ -61,6 +63,7 @@ export function freshnessOf(stored: AnalysisInputs | undefined, current: Analysi
   }
   if (stored.records !== current.records) return { fresh: false, reason: 'records-changed' };
   if (stored.others !== current.others) return { fresh: false, reason: 'other-incidents-changed' };
+  if (stored.changes !== current.changes) return { fresh: false, reason: 'changes-recorded' };
   return { fresh: true };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StackChangeSchema } from '../changes/stack-resources.ts';
 import { IncidentSchema } from '../correlate/incident.ts';
 import { TopologySchema } from '../correlate/topology.ts';
 import { TraceGraphSchema } from '../traces/trace-graph.ts';
@@ -6,7 +7,7 @@ import { DeploymentChangeSchema, DeploymentSchema } from './deployment.ts';
 import { LogTemplateEvidenceSchema } from './log-template.ts';
 import { SignalSeriesSchema } from './signal-series.ts';
 
-export const CauseKindSchema = z.enum(['deployment', 'config-change', 'saturation', 'dependency', 'unknown']);
+export const CauseKindSchema = z.enum(['deployment', 'config-change', 'saturation', 'dependency', 'manual-change', 'unknown']);
 export type CauseKind = z.infer<typeof CauseKindSchema>;
 
 /** One suspected cause of an incident, with what it rests on. */
@@ -29,6 +30,10 @@ export const ProbableCauseSchema = z.object({
    * incident). A change made on it is proactive. Absent: observed.
    */
   predicted: z.boolean().optional(),
+  /** For manual-change: the change event, who made it and what it changed. */
+  changeEvent: z
+    .object({ id: z.string(), at: z.number(), principal: z.string(), eventName: z.string(), resources: z.array(z.string()), parameters: z.record(z.string(), z.unknown()) })
+    .optional(),
   /** For dependency: the id of the dependency's incident. */
   dependencyIncident: z.string().optional(),
   /** For dependency seen in traces: the slow service (the callee), which may share a stack with its caller. */
@@ -61,5 +66,7 @@ export const DiagnosisContextSchema = z.object({
   logTemplates: z.array(LogTemplateEvidenceSchema).optional(),
   /** The recent service graph from traces (the trace dependency rule reads its edges' latency). */
   traces: TraceGraphSchema.optional(),
+  /** Recent changes made outside Git to the stacks' resources (change events; the manual-change rule reads them). */
+  changes: z.array(StackChangeSchema).optional(),
 });
 export type DiagnosisContext = z.infer<typeof DiagnosisContextSchema>;

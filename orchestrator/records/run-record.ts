@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChangeLinkSchema } from '../changes/drift-explanation.ts';
 import { RunPlanSchema } from '../plan/update-plan.ts';
 import { TriggerSchema } from '../queue/deploy-job.ts';
 import { StackIdSchema } from '../model/stack-key.ts';
@@ -95,6 +96,8 @@ export const RunRecordSchema = z.object({
    * this field have none.
    */
   changedOutputs: z.array(z.string()).optional(),
+  /** For a drift: the change events made outside Git that explain it, likeliest first (`changes/drift-explanation.ts`). */
+  explainedBy: z.array(ChangeLinkSchema).optional(),
   timings: z.object({
     enqueuedAt: z.string(),
     startedAt: z.string().optional(),

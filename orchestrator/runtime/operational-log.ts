@@ -53,6 +53,7 @@ const STAGE_OF: Record<TimelineEventType, LogStage> = {
   policy: 'deploy',
   apply: 'deploy',
   drift: 'deploy',
+  change: 'detect',
   anomaly: 'detect',
   incident: 'correlate',
   proposal: 'remediate',

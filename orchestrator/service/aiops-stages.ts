@@ -4,6 +4,7 @@ import { createTraceGraphStore } from '../traces/trace-graph-store.ts';
 import type { IncidentEvent } from '../correlate/index.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import { forecastInput } from '../correlate/correlation-input.ts';
+import { createRedisChangeStore } from '../changes/change-store.ts';
 import { startDetectRunner, type DetectRunner } from '../detect/detect-runner.ts';
 import type { DiagnosisOptions } from '../diagnose/index.ts';
 import { remediationIdOf } from '../remediate/remediation-record.ts';
@@ -35,6 +36,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
   const telemetryStore = createRedisTelemetryStore({ redis: parts.redis, prefix: parts.prefix });
   const logEvidence = createLogEvidenceStore(parts.redis, { prefix: parts.prefix });
   const traceGraphs = createTraceGraphStore(parts.redis, parts.prefix);
+  // Every process diagnoses with the recorded changes, whether or not it reads the queue itself.
+  const changes = createRedisChangeStore({ redis: parts.redis, prefix: parts.prefix, retainMs: config.changeEvents.retainHours * 3_600_000 });
   const analysis = startCorrelateWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -47,6 +50,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     logs: logEvidence,
     // The graph a trace receiver saved (none when no process receives spans): its edges join the topology.
     traceGraph: () => traceGraphs.load(),
+    changes,
     ...(config.remediation.enabled ? { onIncident: (event: IncidentEvent) => queueRemediation(parts, event) } : {}),
   });
   const forecasts = config.forecast.enabled ? forecastStage(parts, telemetryStore) : undefined;
@@ -91,6 +95,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
       config: config.remediation,
       diagnosis,
       traceGraph: () => traceGraphs.load(),
+      changes,
       emit,
       resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
       forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },

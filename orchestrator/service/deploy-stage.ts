@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createPackBuilder, type PackBuilder } from '../build/pack-build.ts';
 import { createProgramBuilder } from '../build/program-build.ts';
+import { createRedisChangeStore } from '../changes/change-store.ts';
 import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
 import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
 import { backendMayHoldStacks, restoreFromBackend, type RestoreReport } from '../deploy/restore-from-backend.ts';
@@ -11,6 +12,7 @@ import type { RunRecord } from '../records/run-record.ts';
 import type { Toolchain } from '../runtime/toolchain.ts';
 import { startPoller } from '../source/poller.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
+import { startChangeReader } from './change-reader.ts';
 import { startDriftScheduler } from './drift-scheduler.ts';
 import type { SharedParts } from './shared-parts.ts';
 
@@ -56,6 +58,9 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     emit,
     pullRequestClosed: (repoId, event) => parts.reviews.closedOnForge(repoId, event),
   });
+  // Change events are read beside the deploys, telemetry or not: drift records link them, and the diagnosis reads them when it runs.
+  const changes = createRedisChangeStore({ redis: parts.redis, prefix: parts.prefix, retainMs: config.changeEvents.retainHours * 3_600_000 });
+  const changeReader = startChangeReader(parts, changes);
   const deployWorker = startDeployWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -79,12 +84,15 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     forge: parts.forgeOf,
     plugins: config.pulumi.plugins,
     plans: createPlanStore(parts.redis, parts.prefix),
+    // A drift record names the change events that explain it.
+    changes,
     builder: createProgramBuilder({ dir: join(config.dataDir, 'builds'), onCompiled: (b) => parts.metrics.builds.inc({ target: 'program', kind: b.kind }) }),
     onRunFinished: (run) => countRun(parts, run),
   });
   const poller = startPoller({ redis: parts.redis, prefix: parts.prefix, repos: config.repositories, intake: parts.intake, emit });
   const drift = startDriftScheduler({ connection: parts.redis, prefix: parts.prefix, repos: config.repositories, store: parts.store, queue: parts.deployQueue, emit });
   const stops: DeployStage['stops'] = [() => poller.stop(), () => drift.stop(), () => intakeWorker.close(), () => deployWorker.close()];
+  if (changeReader) stops.unshift(changeReader);
   let restored: Promise<RestoreReport | undefined> = Promise.resolve(undefined);
   // Redis lost entirely: each stack's applied commit is read back from the backend, and the deploy branches caught up with.
   if (backendMayHoldStacks(config.pulumi.backendUrl)) {

@@ -12,6 +12,8 @@ export const TimelineEventTypeSchema = z.enum([
   'policy',
   'apply',
   'drift',
+  /** A change made outside Git, read from the change events. */
+  'change',
   'anomaly',
   'incident',
   'proposal',
@@ -57,6 +59,7 @@ const ICONS: Record<TimelineEventType, string> = {
   policy: '§',
   apply: '▶',
   drift: '≠',
+  change: '✎',
   anomaly: '!',
   incident: '▲',
   proposal: '?',

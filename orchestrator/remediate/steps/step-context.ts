@@ -5,6 +5,7 @@ import { StackContractSchema, type StackContract } from '../../../stacks/contrac
 import type { AuditEntryInput } from '../../audit/index.ts';
 import type { ServiceConfig } from '../../config/service-config.ts';
 import type { IncidentStore } from '../../correlate/incident-store.ts';
+import type { ChangeStore } from '../../changes/change-store.ts';
 import type { DiagnosisOptions } from '../../diagnose/index.ts';
 import type { ForgeAdapter } from '../../forge/forge.ts';
 import type { IntakeQueue } from '../../intake/intake-queue.ts';
@@ -56,6 +57,8 @@ export interface RemediationStepDeps {
   diagnosis?: DiagnosisOptions;
   /** The latest service graph from traces, as the correlate worker reads it: a diagnosis made again sees the same edges. */
   traceGraph?: () => Promise<TraceGraph | undefined>;
+  /** Changes made outside Git (change events), for the diagnosis; default none. */
+  changes?: Pick<ChangeStore, 'since'>;
   /** Where timeline events go; default nowhere. */
   emit?: TimelineSink;
   /** Default: every playbook of `remediations/`. */

@@ -148,7 +148,7 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
   it('refuses an unknown scenario, or a bad seed, at once, naming the valid ones', async () => {
     const run = await runScenario('meteor-strike', dataDir);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /unknown scenario "meteor-strike": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm/);
+    assert.match(run.stderr, /unknown scenario "meteor-strike": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm, manual-change/);
     const seeded = await runScenario('false-alarm', dataDir, ['--seed', '-4']);
     assert.equal(seeded.code, 2);
     assert.match(seeded.stderr, /invalid seed "-4": a whole number from 0 to 2147483647/);
@@ -210,6 +210,24 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
     assert.ok(m.remedyMinute !== null && (m.firstErrorMinute === null || m.remedyMinute <= m.firstErrorMinute), JSON.stringify(m));
     assert.ok(Number(await stackConfig(run.remote, 'sandbox:volumeGiB')) > 20, 'the volume grew in Git');
     assertAppliedOnly(verdict, ['grow-volume']);
+  });
+
+  it("manual-change: a console shrink, seen as a change event, is reconciled back to Git's commit, not scaled out", async () => {
+    const run = await runScenario('manual-change', dataDir);
+    const verdict = assertCommonTimeline(run, 'manual-change', 'passed');
+    const initial = find(run, 'push', (e) => /initial stacks/.test(e.message)).e.commit;
+    const tamper = find(run, 'service', (e) => /in the console, outside Git/.test(e.message));
+    find(run, 'change', (e) => /console-operator UpdateService/.test(e.message), tamper.i);
+    const drift = find(run, 'drift', (e) => /explained by .*console-operator/.test(e.message) && e.outcome === 'reconcile', tamper.i);
+    find(run, 'apply', (e) => e.commit === initial && e.outcome === 'ok', drift.i);
+    for (const e of run.events.filter((x) => x.type === 'incident' && x.outcome === 'opened')) console.log(`      incident: ${e.message.slice(0, 200)}`);
+    assert.deepEqual(run.events.filter((e) => e.type === 'commit'), [], show(run));
+    const log = await history(run.remote);
+    assert.deepEqual(log.filter((c) => c.playbook !== ''), [], 'no remediation commit in Git');
+    assert.equal(log[0]?.sha, initial, "Git's commit is still the head");
+    assert.equal(await stackConfig(run.remote, 'sandbox:capacity'), '2');
+    assert.deepEqual((verdict.details!.observed as Observed).applied, []);
+    console.log(`      ${verdict.message}`);
   });
 
   /** One false-alarm run judged: nothing proposed, reviewed, committed or changed. */

@@ -65,4 +65,32 @@ describe('sandbox: scenario player', () => {
     // One small instance at about 100 requests a minute runs hot: the CPU alarm fires after 3 minutes.
     assert.deepEqual(transitions.map((t) => [t.alarmName, t.state, t.minute]), [['checkout-high-cpu', 'ALARM', 2]]);
   });
+
+  it('makes the console change once, at its minute, beside the clock; its failure is told, the clock goes on', async () => {
+    const fleet: ServiceShape[] = [{ name: 'checkout', capacity: 2, instanceSize: 'small', version: 'v1.0.0' }];
+    const tampers: [number, number][] = [];
+    const errors: string[] = [];
+    const records: MinuteRecord[] = [];
+    const player = startScenarioPlayer({
+      clock: fastClock(),
+      model: createFleetModel({ seed: 1 }),
+      scenario: scenario('manual-change', { onsetMinute: 2 }),
+      services: () => fleet,
+      publish: async () => {},
+      tamper: async (patch, m) => {
+        await sleep(30);
+        fleet[0] = { ...fleet[0]!, capacity: patch.capacity };
+        tampers.push([patch.capacity, m]);
+        throw new Error('PutEvents refused 1 entry');
+      },
+      onError: (what, err) => errors.push(`${what}: ${err.message}`),
+      onMinute: (r) => void records.push(r),
+    });
+    while (records.length < 8) await sleep(5);
+    await player.stop();
+    assert.deepEqual(tampers, [[1, 2]]);
+    assert.deepEqual(errors, ['making the console change: PutEvents refused 1 entry']);
+    assert.equal(records[2]!.services[0]!.capacity, 2, 'the minute of the change was read before it');
+    assert.equal(records.at(-1)!.services[0]!.capacity, 1);
+  });
 });

@@ -13,7 +13,7 @@ describe('sandbox: scenarios', () => {
   it('validates names, listing the valid ones', () => {
     for (const n of SCENARIO_NAMES) assert.equal(parseScenarioName(n), n);
     assert.throws(() => scenario('traffic-surge'), {
-      message: 'unknown scenario "traffic-surge": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm',
+      message: 'unknown scenario "traffic-surge": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm, manual-change',
     });
     assert.deepEqual(listScenarios().map((s) => s.name), [...SCENARIO_NAMES]);
   });
@@ -141,6 +141,18 @@ describe('sandbox: scenarios', () => {
     assert.equal(s.expectedRemedy, 'none');
     const one = scenario('false-alarm', { durationMinutes: 1 });
     assert.equal(minutes.filter((m) => one.effectAt(m) !== NO_EFFECT).length, 1);
+  });
+
+  it('manual-change: a console shrink at onset under normal demand; only it takes tamperCapacity', () => {
+    const sc = scenario('manual-change');
+    assert.deepEqual(sc.tamper, { atMinute: sc.onsetMinute, patch: { capacity: 1 } });
+    assert.equal(sc.expectedRemedy, 'reconcile');
+    assert.equal(sc.release, null);
+    for (const m of [0, sc.onsetMinute, sc.onsetMinute + 500]) assert.deepEqual(sc.effectAt(m), NO_EFFECT, 'demand stays normal: the smaller fleet is the fault');
+    assert.equal(scenario('manual-change', { tamperCapacity: 0 }).tamper?.patch.capacity, 0);
+    assert.equal(scenario('traffic-spike').tamper, null);
+    assert.throws(() => scenario('traffic-spike', { tamperCapacity: 1 }), /tamperCapacity: only manual-change changes the fleet in the console/);
+    assert.throws(() => scenario('manual-change', { tamperCapacity: -1 }), /invalid overrides for scenario manual-change: tamperCapacity/);
   });
 
   it('computes a fleet minute and healthy history', () => {
