@@ -44,6 +44,8 @@ export interface IntakeDeps {
    * (a merge at the checked commit approves it, a close unmerged rejects it).
    */
   pullRequestClosed?: (repoId: string, event: PullRequestEvent) => Promise<unknown>;
+  /** Opens the promotion of a commit of the deploy branch over the stacks it changes (`promote/`), before their jobs are queued. */
+  openPromotion?: (repoId: string, commit: string, stackKeys: readonly string[]) => Promise<unknown>;
 }
 
 /** What planning one event decided. */
@@ -137,6 +139,8 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
   const graph = graphOfStatuses(mergeDeclaredLinks(await deps.store.statuses(), declared.links));
   const rank = orderRank(graph);
   affected.sort((a, b) => (rank.get(stackKey(a.target)) ?? 0) - (rank.get(stackKey(b.target)) ?? 0));
+  // Before the jobs: a later wave's job must find its promotion holding it back.
+  if (apply && affected.length > 0) await deps.openPromotion?.(repo.id, commit, affected.map((a) => stackKey(a.target)));
   for (const { target, reason } of affected) {
     const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger, {
       // Older only when it is an ancestor of the stack's newest queued commit;

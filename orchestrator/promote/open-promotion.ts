@@ -9,9 +9,11 @@ import { waveOf, type WaveSpec } from './wave-match.ts';
 export function openPromotion(input: { repo: string; commit: string; waves: readonly WaveSpec[]; soakMs: number; stackKeys: readonly string[]; now: number }): Promotion | undefined {
   const members = input.waves.map(() => [] as string[]);
   for (const key of input.stackKeys) {
-    const [, project, stack] = key.split('/');
-    if (project === undefined || stack === undefined) continue;
-    const i = waveOf(input.waves, project, stack);
+    // A stack key is <repo>/<project>/<stack>; the project may hold slashes of its own.
+    const first = key.indexOf('/');
+    const last = key.lastIndexOf('/');
+    if (first < 0 || first === last) continue;
+    const i = waveOf(input.waves, key.slice(first + 1, last), key.slice(last + 1));
     if (i !== undefined) members[i]!.push(key);
   }
   if (!members.slice(1).some((m) => m.length > 0)) return undefined;

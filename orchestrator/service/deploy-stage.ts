@@ -12,6 +12,9 @@ import type { Toolchain } from '../runtime/toolchain.ts';
 import { startPoller } from '../source/poller.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { startDriftScheduler } from './drift-scheduler.ts';
+import { startPromotionScheduler } from './promotion-scheduler.ts';
+import { createPromotionRunner } from '../promote/promotion-runner.ts';
+import { createPromotionStore } from '../records/promotion-store.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The GitOps half of a worker process: intake, deploy, the poller, drift checks and the start-up restore. */
@@ -46,6 +49,9 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     packFolder: packFolderOf(createPackBuilder({ dir: join(config.dataDir, 'builds', 'policy'), onCompiled: () => parts.metrics.builds.inc({ target: 'policy-pack', kind: 'compiled' }) })),
   });
   const unlock = createForceUnlock({ runner, fetcher: parts.fetcher, store: parts.store, audit: parts.audit, lock: parts.stackLock(), repo: parts.repo });
+  // Promotion waves: opened by the intake, moved on by the deploy workers' gate and a tick.
+  const promotionConfig = (id: string) => parts.repo(id)?.promotion;
+  const promotions = createPromotionRunner({ promotions: createPromotionStore(parts.redis, parts.prefix), queue: parts.deployQueue, store: parts.store, incidents: parts.incidents, config: promotionConfig, audit: parts.audit, emit });
   const intakeWorker = startIntakeWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -55,6 +61,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     deployQueue: parts.deployQueue,
     emit,
     pullRequestClosed: (repoId, event) => parts.reviews.closedOnForge(repoId, event),
+    openPromotion: (repoId, commit, stackKeys) => promotions.open(repoId, commit, stackKeys),
   });
   const deployWorker = startDeployWorker({
     connection: parts.redis,
@@ -81,10 +88,13 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     plans: createPlanStore(parts.redis, parts.prefix),
     builder: createProgramBuilder({ dir: join(config.dataDir, 'builds'), onCompiled: (b) => parts.metrics.builds.inc({ target: 'program', kind: b.kind }) }),
     onRunFinished: (run) => countRun(parts, run),
+    promotionGate: (key, commit) => promotions.gate(key, commit),
   });
   const poller = startPoller({ redis: parts.redis, prefix: parts.prefix, repos: config.repositories, intake: parts.intake, emit });
   const drift = startDriftScheduler({ connection: parts.redis, prefix: parts.prefix, repos: config.repositories, store: parts.store, queue: parts.deployQueue, emit });
-  const stops: DeployStage['stops'] = [() => poller.stop(), () => drift.stop(), () => intakeWorker.close(), () => deployWorker.close()];
+  const soaks = config.repositories.flatMap((r) => (r.promotion ? [r.promotion.soak] : []));
+  const promotionTicks = startPromotionScheduler({ connection: parts.redis, prefix: parts.prefix, soaksMs: soaks, runner: promotions, emit });
+  const stops: DeployStage['stops'] = [() => poller.stop(), () => drift.stop(), () => promotionTicks.stop(), () => intakeWorker.close(), () => deployWorker.close()];
   let restored: Promise<RestoreReport | undefined> = Promise.resolve(undefined);
   // Redis lost entirely: each stack's applied commit is read back from the backend, and the deploy branches caught up with.
   if (backendMayHoldStacks(config.pulumi.backendUrl)) {
