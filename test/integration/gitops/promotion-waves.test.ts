@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createAuditLog } from '../../../orchestrator/audit/index.ts';
+import type { Promotion } from '../../../orchestrator/promote/promotion.ts';
+import { createRedis } from '../../../orchestrator/queue/redis.ts';
+import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
+import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
+import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
+import type { TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
+import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
+import { testServices } from '../../support/services.ts';
+import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
+import { waitFor } from '../../support/wait.ts';
+import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
+
+/**
+ * One project with three stacks in three waves (staging → prod-canary →
+ * prod-*), a soak of 3 s, the real engine on a file backend. Plain
+ * JavaScript programs of outputs alone, no provider plugin. Each push
+ * changes the program, so all three stacks apply it, one wave at a time.
+ */
+const SOAK_MS = 3000;
+const program = (version: string) => `export const version = '${version}';\n`;
+
+const S = 'infra/w/staging';
+const C = 'infra/w/prod-canary';
+const P = 'infra/w/prod-east';
+
+describe('gitops: promotion waves (staging → prod-canary → prod-*)', function () {
+  this.timeout(600_000);
+  let fx: GitopsFixture;
+  let service: RunningService;
+  let previous = ZERO_SHA;
+  const timeline: TimelineEvent[] = [];
+
+  async function push(message: string): Promise<string> {
+    const commit = await fx.repo.commitAndPush(message);
+    const res = await sendGithubWebhook(`${service.url}/webhooks/infra`, { event: 'push', secret: WEBHOOK_SECRET, payload: pushPayload(fx.repo.remote, 'refs/heads/main', previous, commit) });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    previous = commit;
+    return commit;
+  }
+
+  /** The stack's applied run of the commit; on a timeout, what the runs were doing. */
+  async function appliedRun(stackKey: string, commit: string, timeoutMs = 240_000): Promise<RunRecord> {
+    try {
+      return await waitFor(`an applied run of ${stackKey}@${commit.slice(0, 7)}`, async () => {
+        const runs = await fx.store.list({ stackKey, limit: 50 });
+        return runs.find((r) => r.commit === commit && r.phase === 'done' && (r.status === 'applied' || r.status === 'unchanged'));
+      }, timeoutMs, 250);
+    } catch (err) {
+      const runs = await fx.store.list({ limit: 30 });
+      const seen = runs.map((r) => `${r.stackKey} ${r.commit.slice(0, 7)} ${r.status}/${r.phase} ${r.reason ?? ''} ${r.message ?? ''}`.slice(0, 300));
+      throw new Error(`${(err as Error).message}; runs:\n${seen.join('\n')}\npromotions: ${JSON.stringify(await promotions())}`, { cause: err });
+    }
+  }
+
+  async function promotions(): Promise<Promotion[]> {
+    const res = await fetch(`${service.url}/api/promotions`, { headers: as('viewer') });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { promotions: Promotion[] }).promotions;
+  }
+  const promotionOf = async (commit: string) => (await promotions()).find((p) => p.commit === commit);
+
+  /** `later` started no sooner than a soak after `earlier` finished. */
+  function soakedBefore(later: RunRecord, earlier: RunRecord): void {
+    const gap = Date.parse(later.timings.startedAt!) - Date.parse(earlier.timings.finishedAt!);
+    assert.ok(gap >= SOAK_MS, `${later.stackKey} started ${gap} ms after ${earlier.stackKey} finished, within the ${SOAK_MS} ms soak`);
+  }
+
+  before(async () => {
+    fx = await createGitopsFixture({}, { stacks: ['staging', 'prod-canary', 'prod-east'], promotion: { waves: [{ name: 'staging', stacks: ['staging'] }, { name: 'canary', stacks: ['prod-canary'] }, { name: 'prod', stacks: ['prod-*'] }], soak: '3s' } });
+    service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url }, emit: (e) => void timeline.push(e) });
+    const dir = join(fx.repo.workDir, 'w');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'Pulumi.yaml'), 'name: w\nruntime: nodejs\nmain: index.js\n');
+    for (const stack of ['staging', 'prod-canary', 'prod-east']) writeFileSync(join(dir, `Pulumi.${stack}.yaml`), 'config: {}\n');
+  });
+  after(async () => {
+    await service?.stop();
+    await fx?.cleanup();
+  });
+
+  it('applies a change wave by wave, each wave only after the one before soaked healthy, and shows where it stands', async () => {
+    writeFileSync(join(fx.repo.workDir, 'w', 'index.js'), program('1'));
+    const commit = await push('three stacks in three waves');
+    const s = await appliedRun(S, commit);
+    const c = await appliedRun(C, commit);
+    const p = await appliedRun(P, commit);
+    soakedBefore(c, s);
+    soakedBefore(p, c);
+    // The held jobs said so once, each naming the wave it waited for.
+    const held = timeline.filter((e) => e.commit === commit && e.outcome === 'held');
+    assert.deepEqual(held.map((e) => e.stack).sort(), ['prod-canary', 'prod-east']);
+    assert.match(held.find((e) => e.stack === 'prod-east')!.message, /^held for promotion: waiting for wave (staging|canary) \((applying|soaking|waiting)\)$/);
+
+    const done = await waitFor('the promotion done', async () => ((await promotionOf(commit))?.state === 'done' ? promotionOf(commit) : undefined), 30_000, 250);
+    assert.deepEqual(done!.waves.map((w) => [w.name, w.state, w.stacks]), [['staging', 'passed', [S]], ['canary', 'passed', [C]], ['prod', 'passed', [P]]]);
+
+    const cli = await promisify(execFile)(process.execPath, ['orchestrator/cli/bin.mjs', '--url', service.url!, 'promotions'], { cwd: PROJECT_ROOT, env: { ...process.env, HOMEOSTAT_TOKEN: TEST_TOKENS['viewer']! } });
+    assert.match(cli.stdout, new RegExp(`infra +${commit.slice(0, 7)} +done +staging:passed → canary:passed → prod:passed`));
+  });
+
+  it("holds the last wave while an operator pauses the promotion, and applies it after the operator's resume (audited)", async () => {
+    writeFileSync(join(fx.repo.workDir, 'w', 'index.js'), program('2'));
+    const commit = await push('version 2');
+    await appliedRun(S, commit);
+    const c = await appliedRun(C, commit);
+    const url = `${service.url}/api/promotions/infra/${commit}`;
+    // A viewer may look but not pause; the body may not name who pauses.
+    assert.equal((await fetch(`${url}/pause`, { method: 'POST', headers: as('viewer'), body: '{}' })).status, 403);
+    assert.equal((await fetch(`${url}/pause`, { method: 'POST', headers: as('sam'), body: JSON.stringify({ by: 'someone-else' }) })).status, 400);
+    const paused = await fetch(`${url}/pause`, { method: 'POST', headers: as('sam'), body: '{}' });
+    assert.equal(paused.status, 200, await paused.clone().text());
+    assert.equal(((await paused.json()) as { promotion: Promotion }).promotion.state, 'paused');
+
+    // Twice the soak after the canary's apply: still held.
+    await sleep(Math.max(0, Date.parse(c.timings.finishedAt!) + 2 * SOAK_MS - Date.now()));
+    const runs = await fx.store.list({ stackKey: P, limit: 20 });
+    assert.equal(runs.find((r) => r.commit === commit && r.status !== 'skipped'), undefined, 'prod-east ran while the promotion was paused');
+    assert.equal((await promotionOf(commit))?.state, 'paused');
+
+    const resumed = await fetch(`${url}/resume`, { method: 'POST', headers: as('sam'), body: '{}' });
+    assert.equal(resumed.status, 200, await resumed.clone().text());
+    const p = await appliedRun(P, commit, 60_000);
+    assert.ok(Date.parse(p.timings.startedAt!) >= Date.parse(c.timings.finishedAt!) + 2 * SOAK_MS);
+
+    const redis = createRedis(testServices().redisUrl);
+    const audit = createAuditLog(redis, fx.prefix);
+    try {
+      const entries = (await audit.list({ type: 'control-changed', limit: 10 })).filter((e) => e.commit === commit);
+      assert.deepEqual(entries.map((e) => [e.actor, e.data['promotion']]).reverse(), [['sam', 'pause'], ['sam', 'resume']]);
+    } finally {
+      await audit.close();
+      await redis.quit();
+    }
+  });
+});
