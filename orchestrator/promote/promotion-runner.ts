@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { PromotionConfig } from '../config/promotion-config.ts';
 import type { IncidentRecord } from '../correlate/incident-store.ts';
 import { parseStackKey } from '../model/stack-key.ts';
-import { deployJobId } from '../queue/deploy-job.ts';
+import { commitOfDeployJobId, deployJobId } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import type { PromotionStore } from '../records/promotion-store.ts';
 import type { RunStore } from '../records/run-store.ts';
@@ -40,21 +40,22 @@ export function createPromotionRunner(deps: PromotionRunnerDeps) {
   const now = deps.now ?? Date.now;
   const emit = deps.emit ?? (() => {});
 
-  async function applyFact(stackKey: string, commit: string): Promise<ApplyFact> {
+  async function applyFact(stackKey: string, commit: string, queued: boolean): Promise<ApplyFact> {
     const jobId = deployJobId(parseStackKey(stackKey), commit, true);
     const job = await deps.queue.queue.getJob(jobId);
     if (job && UNFINISHED.has(await job.getState())) return 'pending';
     const runs = await deps.store.list({ stackKey, limit: 30 });
     const run = runs.find((r) => r.commit === commit && r.jobId === jobId && r.phase === 'done' && r.status !== 'running' && r.reason !== 'Blocked');
-    if (!run) return job ? 'pending' : 'superseded';
-    if (run.status === 'applied' || run.status === 'unchanged') return 'applied';
-    if (run.status === 'failed') return 'failed';
-    return 'superseded';
+    if (run) return run.status === 'applied' || run.status === 'unchanged' ? 'applied' : run.status === 'failed' ? 'failed' : 'superseded';
+    if (job || !queued) return 'pending';
+    // No job, when the intake queued every job of the commit: moved on only when the stack's newest apply is of another commit.
+    const latest = commitOfDeployJobId(await deps.queue.latestApply(parseStackKey(stackKey)));
+    return latest !== undefined && latest !== commit ? 'superseded' : 'pending';
   }
 
   async function factsOf(p: Promotion): Promise<PromotionFacts> {
     const applies: Record<string, ApplyFact> = {};
-    for (const w of p.waves) for (const k of w.stacks) applies[k] = await applyFact(k, p.commit);
+    for (const w of p.waves) for (const k of w.stacks) applies[k] = await applyFact(k, p.commit, p.queuedAt !== undefined);
     const open = (await deps.incidents.list(100)).filter((r) => r.incident.status === 'open');
     return { applies, openIncidents: open.map((r) => ({ id: r.incident.id, stacks: r.incident.stacks })) };
   }
@@ -95,6 +96,10 @@ export function createPromotionRunner(deps: PromotionRunnerDeps) {
       const p = openPromotion({ repo, commit, waves: config.waves, soakMs: config.soak, stackKeys, now: now() });
       if (p && (await deps.promotions.open(p))) emit(timelineEvent('push', `promotion of ${commit.slice(0, 7)} opened: ${p.waves.map((w) => `${w.name} (${w.stacks.length})`).join(' → ')}`, { commit, outcome: 'promotion' }));
       return p;
+    },
+    /** The intake queued every job of the commit. */
+    async queued(repo: string, commit: string): Promise<void> {
+      await deps.promotions.update(repo, commit, (p) => (p.queuedAt === undefined ? { ...p, queuedAt: now() } : undefined));
     },
     advance,
     /** Every running promotion, newest first: the tick. */

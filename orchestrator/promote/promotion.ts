@@ -45,6 +45,8 @@ export const PromotionSchema = z.object({
   state: z.enum(['running', 'paused', 'halted', 'done']),
   waves: z.array(PromotionWaveSchema).min(1),
   soakMs: z.number().int().positive(),
+  /** When the intake had queued every job of the commit: before, a stack without a job is still to be queued. */
+  queuedAt: z.number().optional(),
   paused: ByWhomSchema.optional(),
   /** Why it stopped: the wave, the incident when health turned, and a line naming the commit. */
   halt: z.object({ wave: z.string(), at: z.number(), reason: z.string(), incidentId: z.string().optional(), stackKey: z.string().optional() }).optional(),

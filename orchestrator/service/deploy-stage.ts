@@ -62,6 +62,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     emit,
     pullRequestClosed: (repoId, event) => parts.reviews.closedOnForge(repoId, event),
     openPromotion: (repoId, commit, stackKeys) => promotions.open(repoId, commit, stackKeys),
+    promotionQueued: (repoId, commit) => promotions.queued(repoId, commit),
   });
   const deployWorker = startDeployWorker({
     connection: parts.redis,

@@ -10,7 +10,7 @@ import { createRedis } from '../../../orchestrator/queue/redis.ts';
 import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
 import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
-import type { TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
+import { formatTimelineEvent, type TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { testServices } from '../../support/services.ts';
 import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
@@ -74,7 +74,11 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
 
   before(async () => {
     fx = await createGitopsFixture({}, { stacks: ['staging', 'prod-canary', 'prod-east'], promotion: { waves: [{ name: 'staging', stacks: ['staging'] }, { name: 'canary', stacks: ['prod-canary'] }, { name: 'prod', stacks: ['prod-*'] }], soak: '3s' } });
-    service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url }, emit: (e) => void timeline.push(e) });
+    service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url }, emit: (e) => {
+      timeline.push(e);
+      // HOMEOSTAT_TEST_TIMELINE=1 prints the service's timeline, to follow a failing case.
+      if (process.env.HOMEOSTAT_TEST_TIMELINE) console.log(formatTimelineEvent(e));
+    } });
     const dir = join(fx.repo.workDir, 'w');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'Pulumi.yaml'), 'name: w\nruntime: nodejs\nmain: index.js\n');
