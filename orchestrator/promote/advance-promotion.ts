@@ -51,8 +51,11 @@ export function advancePromotion(p: Promotion, facts: PromotionFacts, now: numbe
   return { promotion: { ...p, waves, state: 'done', updatedAt: now }, events };
 }
 
-function stepWave(w: PromotionWave, facts: PromotionFacts, now: number, soakMs: number, short: string): { wave: PromotionWave; event?: PromotionEvent } {
+function stepWave(current: PromotionWave, facts: PromotionFacts, now: number, soakMs: number, short: string): { wave: PromotionWave; event?: PromotionEvent } {
   const fact = (k: string) => facts.applies[k] ?? 'pending';
+  // Taken when the wave's turn comes, before it applies: an incident that opens while it applies
+  // (the detector needs a few points) is as much the change's as one that opens while it soaks.
+  const w = current.baselineAt !== undefined ? current : { ...current, baselineAt: now, baseline: facts.openIncidents.filter((inc) => inc.stacks.some((s) => current.stacks.includes(s))).map((i) => i.id).sort() };
   const failed = w.stacks.find((k) => fact(k) === 'failed');
   if (failed) return halt(w, { reason: `${short} failed to apply on ${failed} in wave ${w.name}`, stackKey: failed });
   if (w.stacks.some((k) => fact(k) === 'pending')) return { wave: { ...w, state: 'applying', note: 'applying the change' } };
@@ -61,13 +64,13 @@ function stepWave(w: PromotionWave, facts: PromotionFacts, now: number, soakMs: 
   if (applied.length === 0) return { wave: { ...w, state: 'passed', passedAt: now, note: 'no stack of this wave applied the change' }, event: { kind: 'wave-passed', wave: w.name } };
   const touching = facts.openIncidents.filter((inc) => inc.stacks.some((s) => applied.includes(s)));
   if (w.state !== 'soaking' || w.soakStartedAt === undefined) {
-    return { wave: { ...w, state: 'soaking', soakStartedAt: now, baseline: touching.map((t) => t.id).sort(), note: `soaking for ${Math.round(soakMs / 1000)} s` }, event: { kind: 'soak-started', wave: w.name } };
+    return { wave: { ...w, state: 'soaking', soakStartedAt: now, note: `soaking for ${Math.round(soakMs / 1000)} s` }, event: { kind: 'soak-started', wave: w.name } };
   }
-  // Only an incident that opened after the soak began is this change's: one already open was there before it.
+  // Only an incident that opened after the wave's turn came is this change's: one already open was there before it.
   const fresh = touching.find((inc) => !w.baseline.includes(inc.id));
   if (fresh) {
     const stackKey = fresh.stacks.find((s) => applied.includes(s))!;
-    return halt(w, { reason: `${short} made wave ${w.name} unhealthy: incident ${fresh.id} on ${stackKey} opened while soaking`, incidentId: fresh.id, stackKey });
+    return halt(w, { reason: `${short} made wave ${w.name} unhealthy: incident ${fresh.id} on ${stackKey} opened after it applied the change`, incidentId: fresh.id, stackKey });
   }
   if (now - w.soakStartedAt < soakMs) return { wave: w };
   return { wave: { ...w, state: 'passed', passedAt: now, note: `healthy for ${Math.round(soakMs / 1000)} s after the apply` }, event: { kind: 'wave-passed', wave: w.name } };

@@ -28,8 +28,10 @@ export const PromotionWaveSchema = z.object({
   stacks: z.array(z.string()),
   soakStartedAt: z.number().optional(),
   passedAt: z.number().optional(),
-  /** Incidents already open on its stacks when the soak started: not this change's doing. */
+  /** Incidents already open on its stacks when its turn came (before it applied): not this change's doing. */
   baseline: z.array(z.string()).default([]),
+  /** When the baseline was taken: the first look after the waves before it passed. */
+  baselineAt: z.number().optional(),
   /** One line for a person: why it stands where it stands. */
   note: z.string().optional(),
 });

@@ -69,16 +69,25 @@ describe('promotion waves: a change going wave by wave', () => {
     const step = advancePromotion(p, facts({ [S]: 'applied', [C]: 'applied' }, [{ id: `${C}@20261201T2300Z`, stacks: [C] }]), SOAK + 900);
     assert.equal(step.promotion.state, 'halted');
     assert.equal(step.promotion.halt?.incidentId, `${C}@20261201T2300Z`);
-    assert.match(step.promotion.halt!.reason, /^c0ffee0 made wave canary unhealthy: incident .* on infra\/web\/prod-canary opened while soaking$/);
+    assert.match(step.promotion.halt!.reason, /^c0ffee0 made wave canary unhealthy: incident .* on infra\/web\/prod-canary opened after it applied the change$/);
     assert.deepEqual(promotionGate(step.promotion, 2), { go: false, why: `promotion of c0ffee0 halted: ${step.promotion.halt!.reason}; an operator may resume it` });
   });
 
-  it('does not blame the change for an incident already open when the soak began', () => {
+  it("does not blame the change for an incident already open when the wave's turn came", () => {
     const old = [{ id: 'old', stacks: [S] }];
     let p = open();
     p = advancePromotion(p, facts({ [S]: 'applied' }, old), 0).promotion;
     p = advancePromotion(p, facts({ [S]: 'applied' }, old), SOAK).promotion;
     assert.equal(p.waves[0]!.state, 'passed');
+  });
+
+  it('blames the change for an incident that opened while the wave was still applying', () => {
+    let p = open([S, C]);
+    p = advancePromotion(p, facts({ [S]: 'pending' }), 0).promotion;
+    p = advancePromotion(p, facts({ [S]: 'applied' }, [{ id: 'early', stacks: [S] }]), 1).promotion;
+    p = advancePromotion(p, facts({ [S]: 'applied' }, [{ id: 'early', stacks: [S] }]), 2).promotion;
+    assert.equal(p.state, 'halted');
+    assert.equal(p.halt?.incidentId, 'early');
   });
 
   it('does not blame the change for an incident on a stack it did not apply', () => {
