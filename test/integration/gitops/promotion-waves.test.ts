@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { createAuditLog } from '../../../orchestrator/audit/index.ts';
 import type { Promotion } from '../../../orchestrator/promote/promotion.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
@@ -12,7 +13,8 @@ import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { formatTimelineEvent, type TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
-import { testServices } from '../../support/services.ts';
+import { resetMoto, testServices, uniqueId } from '../../support/services.ts';
+import { motoClient } from '../telemetry/fixture.ts';
 import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
@@ -22,8 +24,14 @@ import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks
  * prod-*), a soak of 3 s, the real engine on a file backend. Plain
  * JavaScript programs of outputs alone, no provider plugin. Each push
  * changes the program, so all three stacks apply it, one wave at a time.
+ * Telemetry is on, against moto: a stack whose program exports a
+ * `homeostat` contract is watched, its points go through the detector and
+ * the correlator, and an incident on a soaking wave halts the promotion.
  */
-const SOAK_MS = 3000;
+const SOAK_MS = 8000;
+const MIN = 60_000;
+/** Calm points around 120 ms (seeded, the same each run): the detector learns them as normal. */
+const calm = (m: number) => 120 + 4 * Math.sin(m * 12.9898 + 1) * Math.cos(m * 78.233 + 7);
 const program = (version: string) => `export const version = '${version}';\n`;
 
 const S = 'infra/w/staging';
@@ -72,8 +80,14 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
     assert.ok(gap >= SOAK_MS, `${later.stackKey} started ${gap} ms after ${earlier.stackKey} finished, within the ${SOAK_MS} ms soak`);
   }
 
+  const AWS_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
+  const savedEnv = Object.fromEntries(Object.keys(AWS_ENV).map((k) => [k, process.env[k]]));
+
   before(async () => {
-    fx = await createGitopsFixture({}, { stacks: ['staging', 'prod-canary', 'prod-east'], promotion: { waves: [{ name: 'staging', stacks: ['staging'] }, { name: 'canary', stacks: ['prod-canary'] }, { name: 'prod', stacks: ['prod-*'] }], soak: '3s' } });
+    await resetMoto();
+    Object.assign(process.env, AWS_ENV);
+    const telemetry = { enabled: true, endpoint: testServices().motoUrl, pollIntervalSeconds: 0.5, initialLookbackSeconds: 8 * 3600, settleSeconds: 0, incidentQuietSeconds: 6 * 3600 };
+    fx = await createGitopsFixture({ telemetry }, { stacks: ['staging', 'prod-canary', 'prod-east'], promotion: { waves: [{ name: 'staging', stacks: ['staging'] }, { name: 'canary', stacks: ['prod-canary'] }, { name: 'prod', stacks: ['prod-*'] }], soak: '8s' } });
     service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url }, emit: (e) => {
       timeline.push(e);
       // HOMEOSTAT_TEST_TIMELINE=1 prints the service's timeline, to follow a failing case.
@@ -87,6 +101,10 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
   after(async () => {
     await service?.stop();
     await fx?.cleanup();
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
   it('applies a change wave by wave, each wave only after the one before soaked healthy, and shows where it stands', async () => {
@@ -141,6 +159,60 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
     } finally {
       await audit.close();
       await redis.quit();
+    }
+  });
+  it("halts on the canary's latency turning abnormal after it applied the change, naming the commit, and goes on after an operator's resume", async () => {
+    // The canary's latency: its contract names it, moto holds four calm hours of it.
+    const id = uniqueId('canary');
+    const cw = motoClient();
+    const base = Math.floor(Date.now() / MIN) * MIN - 120 * MIN;
+    const put = (minutes: number[], value: (m: number) => number) =>
+      cw.send(new PutMetricDataCommand({ Namespace: `Homeostat/${id}`, MetricData: minutes.map((m) => ({ MetricName: 'LatencyP95', Dimensions: [{ Name: 'Test', Value: id }], Timestamp: new Date(base + m * MIN), Value: value(m) })) }));
+    try {
+      const history = Array.from({ length: 240 }, (_, i) => i - 130);
+      for (let i = 0; i < history.length; i += 100) await put(history.slice(i, i + 100), calm);
+      const contract = { kind: 'sandbox', alarms: [], remediable: [], healthSignals: [{ id: 'latency', namespace: `Homeostat/${id}`, metricName: 'LatencyP95', dimensions: { Test: id }, stat: 'Average', period: 60, role: 'latency', higherIsWorse: true, resource: 'w' }] };
+      writeFileSync(join(fx.repo.workDir, 'w', 'index.js'), `import * as pulumi from '@pulumi/pulumi';\n${program('3')}export const homeostat = pulumi.getStack() === 'prod-canary' ? ${JSON.stringify(contract)} : undefined;\n`);
+      const commit = await push('version 3, and the canary watched');
+      await appliedRun(S, commit);
+      await appliedRun(C, commit);
+      // The new version is slow on the canary: five minutes of latency far above its normal.
+      await put([110, 111, 112, 113, 114], () => 900);
+
+      const halted = await waitFor('the promotion halted', async () => {
+        const p = await promotionOf(commit);
+        return p?.state === 'halted' ? p : undefined;
+      }, 60_000, 250);
+      assert.equal(halted.halt?.wave, 'canary');
+      assert.equal(halted.halt?.stackKey, C);
+      assert.match(halted.halt?.incidentId ?? '', /^infra\/w\/prod-canary@/);
+      assert.match(halted.halt!.reason, new RegExp(`^${commit.slice(0, 7)} made wave canary unhealthy: incident infra/w/prod-canary@\\S+ on infra/w/prod-canary opened after it applied the change$`));
+      assert.deepEqual(halted.waves.map((w) => w.state), ['passed', 'halted', 'waiting']);
+      const said = timeline.find((e) => e.commit === commit && e.outcome === 'halted');
+      assert.equal(said?.incident, halted.halt?.incidentId);
+
+      // Held: prod-east does not run while the promotion is halted.
+      await sleep(3000);
+      assert.equal((await fx.store.list({ stackKey: P, limit: 20 })).find((r) => r.commit === commit && r.status !== 'skipped'), undefined, 'prod-east ran while the promotion was halted');
+
+      const resumed = await fetch(`${service.url}/api/promotions/infra/${commit}/resume`, { method: 'POST', headers: as('sam'), body: '{}' });
+      assert.equal(resumed.status, 200, await resumed.clone().text());
+      await appliedRun(P, commit, 60_000);
+
+      const redis = createRedis(testServices().redisUrl);
+      const audit = createAuditLog(redis, fx.prefix);
+      try {
+        const escalated = (await audit.list({ type: 'escalated', limit: 10 })).find((e) => e.commit === commit);
+        assert.equal(escalated?.incidentId, halted.halt?.incidentId);
+        assert.match(escalated?.summary ?? '', new RegExp(`^promotion of ${commit.slice(0, 7)} halted at wave canary: `));
+        const resume = (await audit.list({ type: 'control-changed', limit: 10 })).find((e) => e.commit === commit);
+        assert.deepEqual([resume?.actor, resume?.data['promotion']], ['sam', 'resume']);
+      } finally {
+        await audit.close();
+        await redis.quit();
+      }
+    } finally {
+      cw.destroy();
     }
   });
 });
