@@ -14,7 +14,7 @@ import { startService, type RunningService } from '../../../orchestrator/service
 import { formatTimelineEvent, type TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { resetMoto, testServices, uniqueId } from '../../support/services.ts';
-import { motoClient } from '../telemetry/fixture.ts';
+import { createCloudWatchClient } from '../../../orchestrator/telemetry/cloudwatch-reader.ts';
 import { as, TEST_TOKENS } from '../../support/test-tokens.ts';
 import { waitFor } from '../../support/wait.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
@@ -28,7 +28,7 @@ import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks
  * `homeostat` contract is watched, its points go through the detector and
  * the correlator, and an incident on a soaking wave halts the promotion.
  */
-const SOAK_MS = 8000;
+const SOAK_MS = 10_000;
 const MIN = 60_000;
 /** Calm points around 120 ms (seeded, the same each run): the detector learns them as normal. */
 const calm = (m: number) => 120 + 4 * Math.sin(m * 12.9898 + 1) * Math.cos(m * 78.233 + 7);
@@ -87,7 +87,7 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
     await resetMoto();
     Object.assign(process.env, AWS_ENV);
     const telemetry = { enabled: true, endpoint: testServices().motoUrl, pollIntervalSeconds: 0.5, initialLookbackSeconds: 8 * 3600, settleSeconds: 0, incidentQuietSeconds: 6 * 3600 };
-    fx = await createGitopsFixture({ telemetry }, { stacks: ['staging', 'prod-canary', 'prod-east'], promotion: { waves: [{ name: 'staging', stacks: ['staging'] }, { name: 'canary', stacks: ['prod-canary'] }, { name: 'prod', stacks: ['prod-*'] }], soak: '8s' } });
+    fx = await createGitopsFixture({ telemetry }, { stacks: ['staging', 'prod-canary', 'prod-east'], promotion: { waves: [{ name: 'staging', stacks: ['staging'] }, { name: 'canary', stacks: ['prod-canary'] }, { name: 'prod', stacks: ['prod-*'] }], soak: '10s' } });
     service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url }, emit: (e) => {
       timeline.push(e);
       // HOMEOSTAT_TEST_TIMELINE=1 prints the service's timeline, to follow a failing case.
@@ -164,7 +164,8 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
   it("halts on the canary's latency turning abnormal after it applied the change, naming the commit, and goes on after an operator's resume", async () => {
     // The canary's latency: its contract names it, moto holds four calm hours of it.
     const id = uniqueId('canary');
-    const cw = motoClient();
+    // The service's region (AWS_REGION above): moto keeps each region's metrics apart.
+    const cw = createCloudWatchClient({ endpoint: testServices().motoUrl, region: AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, disableRequestCompression: true });
     const base = Math.floor(Date.now() / MIN) * MIN - 120 * MIN;
     const put = (minutes: number[], value: (m: number) => number) =>
       cw.send(new PutMetricDataCommand({ Namespace: `Homeostat/${id}`, MetricData: minutes.map((m) => ({ MetricName: 'LatencyP95', Dimensions: [{ Name: 'Test', Value: id }], Timestamp: new Date(base + m * MIN), Value: value(m) })) }));
