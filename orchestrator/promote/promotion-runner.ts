@@ -27,6 +27,13 @@ export interface PromotionRunnerDeps {
   /** A repository's promotion config; undefined when it declares no waves. */
   config(repoId: string): PromotionConfig | undefined;
   audit?: AuditLog;
+  /**
+   * Asks the remediation stage to look at a halt's incident (where remediation is on). The
+   * incident's own event queued it already; this looks again once the halt is known, so a
+   * look that came too early (nothing to do yet) is made again through the same gate.
+   * `contentId` tells one look from another. Default: none.
+   */
+  remediate?: (incidentId: string, stackKey: string, contentId: string) => Promise<void>;
   emit?: TimelineSink;
   now?: () => number;
 }
@@ -69,6 +76,8 @@ export function createPromotionRunner(deps: PromotionRunnerDeps) {
       if (e.kind === 'halted') {
         emit(timelineEvent('error', `promotion halted: ${e.reason}`, { commit: p.commit, outcome: 'halted', ...(e.stackKey ? { stack: e.stackKey } : {}), ...(e.incidentId ? { incident: e.incidentId } : {}), details: { wave: e.wave } }));
         await deps.audit?.append({ type: 'escalated', summary: `promotion of ${short} halted at wave ${e.wave}: ${e.reason}`, commit: p.commit, ...(e.stackKey ? { stackKey: e.stackKey } : {}), ...(e.incidentId ? { incidentId: e.incidentId } : {}), data: { repo: p.repo, wave: e.wave, waves: p.waves.map((w) => ({ name: w.name, state: w.state })) } });
+        // The revert is not made here: the incident, diagnosed as this commit's deployment, goes through the usual gate.
+        if (e.incidentId && e.stackKey) await deps.remediate?.(e.incidentId, e.stackKey, `halt-${short}`);
       } else {
         const message = e.kind === 'done' ? `promotion of ${short}: every wave passed` : e.kind === 'wave-passed' ? `promotion of ${short}: wave ${e.wave} passed` : `promotion of ${short}: wave ${e.wave} applied, soaking`;
         emit(timelineEvent('apply', message, { commit: p.commit, outcome: e.kind, ...('wave' in e ? { details: { wave: e.wave } } : {}) }));

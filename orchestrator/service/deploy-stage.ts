@@ -15,6 +15,7 @@ import { startDriftScheduler } from './drift-scheduler.ts';
 import { startPromotionScheduler } from './promotion-scheduler.ts';
 import { createPromotionRunner } from '../promote/promotion-runner.ts';
 import { createPromotionStore } from '../records/promotion-store.ts';
+import { remediationIdOf } from '../remediate/remediation-record.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The GitOps half of a worker process: intake, deploy, the poller, drift checks and the start-up restore. */
@@ -51,7 +52,11 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
   const unlock = createForceUnlock({ runner, fetcher: parts.fetcher, store: parts.store, audit: parts.audit, lock: parts.stackLock(), repo: parts.repo });
   // Promotion waves: opened by the intake, moved on by the deploy workers' gate and a tick.
   const promotionConfig = (id: string) => parts.repo(id)?.promotion;
-  const promotions = createPromotionRunner({ promotions: createPromotionStore(parts.redis, parts.prefix), queue: parts.deployQueue, store: parts.store, incidents: parts.incidents, config: promotionConfig, audit: parts.audit, emit });
+  // A halt's incident goes to the remediation stage, where one runs (it needs telemetry).
+  const remediate = config.telemetry.enabled && config.remediation.enabled
+    ? async (incidentId: string, stackKey: string, contentId: string) => void (await parts.remediationQueue.add({ remediationId: remediationIdOf(incidentId), incidentId, stackKey, cause: 'incident' }, contentId))
+    : undefined;
+  const promotions = createPromotionRunner({ promotions: createPromotionStore(parts.redis, parts.prefix), queue: parts.deployQueue, store: parts.store, incidents: parts.incidents, config: promotionConfig, audit: parts.audit, emit, ...(remediate ? { remediate } : {}) });
   const intakeWorker = startIntakeWorker({
     connection: parts.redis,
     prefix: parts.prefix,
