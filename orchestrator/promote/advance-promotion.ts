@@ -4,8 +4,8 @@ import type { Promotion, PromotionWave } from './promotion.ts';
  * Moves a promotion on from facts: how each wave's applies of the commit
  * ended, and which incidents are open. Wave by wave, in order: a wave whose
  * applies are all done starts its soak; a soak that saw no new incident on
- * the wave's stacks for the whole window passes, and the next wave may
- * apply; a failed apply or a new incident halts the promotion, naming the
+ * the wave's stacks for the whole window passes (once the detector read
+ * its watched signals that far), and the next wave may apply; a failed apply or a new incident halts the promotion, naming the
  * commit. A paused, halted or finished promotion does not move. Pure.
  */
 
@@ -17,7 +17,19 @@ export interface PromotionFacts {
   applies: Readonly<Record<string, ApplyFact>>;
   /** Open incidents (detector and alarms, grouped by the correlator): id and the stacks involved. */
   openIncidents: readonly { id: string; stacks: readonly string[] }[];
+  /**
+   * By stack key, for the stacks whose health signals are watched: up to when the detector has
+   * read them (the end of the newest period read, of the series read least far) and the longest
+   * period among them. A stack without an entry is not watched. Default: none.
+   */
+  observed?: Readonly<Record<string, { until: number; periodMs: number }>>;
 }
+
+/**
+ * Periods past the soak's end a wave waits for its signals to be read: one for the period to
+ * end, the rest for the poller's settle and interval. Then it passes, saying they were not read.
+ */
+const READ_WAIT_PERIODS = 5;
 
 export type PromotionEvent =
   | { kind: 'soak-started'; wave: string }
@@ -73,7 +85,16 @@ function stepWave(current: PromotionWave, facts: PromotionFacts, now: number, so
     return halt(w, { reason: `${short} made wave ${w.name} unhealthy: incident ${fresh.id} on ${stackKey} opened after it applied the change`, incidentId: fresh.id, stackKey });
   }
   if (now - w.soakStartedAt < soakMs) return { wave: w };
-  return { wave: { ...w, state: 'passed', passedAt: now, note: `healthy for ${Math.round(soakMs / 1000)} s after the apply` }, event: { kind: 'wave-passed', wave: w.name } };
+  // A metric period ends (and is read) after the soak may have: health is judged on what the detector saw.
+  const soakEnd = w.soakStartedAt + soakMs;
+  const unread = applied.filter((k) => {
+    const o = facts.observed?.[k];
+    return o !== undefined && o.until < soakEnd && now < soakEnd + READ_WAIT_PERIODS * o.periodMs;
+  });
+  if (unread.length > 0) return { wave: { ...w, note: `soaked ${Math.round(soakMs / 1000)} s; waiting for the signals of ${unread.join(', ')} to be read up to the soak's end` } };
+  const notRead = applied.filter((k) => (facts.observed?.[k]?.until ?? soakEnd) < soakEnd);
+  const healthy = `healthy for ${Math.round(soakMs / 1000)} s after the apply${notRead.length > 0 ? ` (the signals of ${notRead.join(', ')} were not read that far)` : ''}`;
+  return { wave: { ...w, state: 'passed', passedAt: now, note: healthy }, event: { kind: 'wave-passed', wave: w.name } };
 }
 
 function halt(w: PromotionWave, why: { reason: string; incidentId?: string; stackKey?: string }): { wave: PromotionWave; event: PromotionEvent } {

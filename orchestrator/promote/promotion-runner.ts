@@ -1,7 +1,9 @@
 import type { AuditLog } from '../audit/index.ts';
 import type { PromotionConfig } from '../config/promotion-config.ts';
 import type { IncidentRecord } from '../correlate/incident-store.ts';
+import { contextFrom } from '../correlate/stack-context.ts';
 import { parseStackKey } from '../model/stack-key.ts';
+import { seriesOf } from '../telemetry/index.ts';
 import { commitOfDeployJobId, deployJobId } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import type { PromotionStore } from '../records/promotion-store.ts';
@@ -23,7 +25,7 @@ export interface PromotionRunnerDeps {
   promotions: PromotionStore;
   queue: DeployQueue;
   store: RunStore;
-  incidents: { list(limit?: number): Promise<IncidentRecord[]> };
+  incidents: { list(limit?: number): Promise<IncidentRecord[]>; recent(seriesId: string): Promise<{ timestamp: number; value: number }[]> };
   /** A repository's promotion config; undefined when it declares no waves. */
   config(repoId: string): PromotionConfig | undefined;
   audit?: AuditLog;
@@ -67,7 +69,21 @@ export function createPromotionRunner(deps: PromotionRunnerDeps) {
     const applies: Record<string, ApplyFact> = {};
     for (const w of p.waves) for (const k of w.stacks) applies[k] = await applyFact(k, p.commit, p.queuedAt !== undefined);
     const open = (await deps.incidents.list(100)).filter((r) => r.incident.status === 'open');
-    return { applies, openIncidents: open.map((r) => ({ id: r.incident.id, stacks: r.incident.stacks })) };
+    return { applies, openIncidents: open.map((r) => ({ id: r.incident.id, stacks: r.incident.stacks })), observed: await observedOf(p.waves.flatMap((w) => w.stacks)) };
+  }
+
+  /** How far the detector has read each watched stack's signals: a point stands for its whole period. */
+  async function observedOf(stackKeys: readonly string[]): Promise<NonNullable<PromotionFacts['observed']>> {
+    const watched = contextFrom(await deps.store.statuses(), []).watched.filter((w) => stackKeys.includes(w.stackKey));
+    const observed: Record<string, { until: number; periodMs: number }> = {};
+    for (const spec of seriesOf(watched)) {
+      const periodMs = spec.periodSeconds * 1000;
+      const newest = (await deps.incidents.recent(spec.seriesId)).at(-1)?.timestamp;
+      const until = newest === undefined ? 0 : newest + periodMs;
+      const prior = observed[spec.stackKey];
+      observed[spec.stackKey] = prior ? { until: Math.min(prior.until, until), periodMs: Math.max(prior.periodMs, periodMs) } : { until, periodMs };
+    }
+    return observed;
   }
 
   async function report(p: Promotion, events: readonly PromotionEvent[]): Promise<void> {

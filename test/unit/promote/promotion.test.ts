@@ -97,6 +97,36 @@ describe('promotion waves: a change going wave by wave', () => {
     assert.equal(p.waves[0]!.state, 'passed');
   });
 
+  describe('a soak shorter than a metric period: health is judged on what the detector read (regression: canary-passed-before-its-minute-was-read)', () => {
+    const MIN = 60_000;
+    /** The staging wave soaking since 0; its signals read up to `until`, now `now`. */
+    const soakedAt = (until: number, now: number, openIncidents: PromotionFacts['openIncidents'] = []) => {
+      const p = advancePromotion(open(), facts({ [S]: 'applied' }), 0).promotion;
+      return advancePromotion(p, { ...facts({ [S]: 'applied' }, openIncidents), observed: { [S]: { until, periodMs: MIN } } }, now);
+    };
+    const cases: { name: string; until: number; now: number; want: string; note: RegExp }[] = [
+      { name: "waits while the soak's last minute is not read", until: 0, now: SOAK, want: 'soaking', note: /^soaked 3 s; waiting for the signals of infra\/web\/staging to be read up to the soak's end$/ },
+      { name: 'passes once it is read', until: MIN, now: MIN + 500, want: 'passed', note: /^healthy for 3 s after the apply$/ },
+      { name: 'passes after five periods without them, saying so', until: 0, now: SOAK + 5 * MIN, want: 'passed', note: /\(the signals of infra\/web\/staging were not read that far\)$/ },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const w = soakedAt(c.until, c.now).promotion.waves[0]!;
+        assert.equal(w.state, c.want);
+        assert.match(w.note ?? '', c.note);
+      });
+    }
+    it('halts on an incident the late minute opened, while it waited for it', () => {
+      let p = soakedAt(0, SOAK).promotion;
+      p = advancePromotion(p, { ...facts({ [S]: 'applied' }, [{ id: `${S}@x`, stacks: [S] }]), observed: { [S]: { until: MIN, periodMs: MIN } } }, MIN + 500).promotion;
+      assert.equal(p.state, 'halted');
+      assert.equal(p.halt?.incidentId, `${S}@x`);
+    });
+    it('does not wait for a stack whose signals are not watched', () => {
+      assert.equal(advancePromotion(advancePromotion(open(), facts({ [S]: 'applied' }), 0).promotion, { ...facts({ [S]: 'applied' }), observed: {} }, SOAK).promotion.waves[0]!.state, 'passed');
+    });
+  });
+
   it('halts when a wave fails to apply the change', () => {
     const step = advancePromotion(open(), facts({ [S]: 'failed' }), 5);
     assert.equal(step.promotion.state, 'halted');
