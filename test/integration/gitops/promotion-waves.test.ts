@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { createAuditLog } from '../../../orchestrator/audit/index.ts';
 import type { Promotion } from '../../../orchestrator/promote/promotion.ts';
+import { createIncidentStore } from '../../../orchestrator/correlate/incident-store.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
+import { createRemediationStore } from '../../../orchestrator/remediate/remediation-store.ts';
 import type { RunRecord } from '../../../orchestrator/records/run-record.ts';
 import { PROJECT_ROOT } from '../../../orchestrator/runtime/toolchain.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
@@ -32,7 +34,17 @@ const SOAK_MS = 10_000;
 const MIN = 60_000;
 /** Calm points around 120 ms (seeded, the same each run): the detector learns them as normal. */
 const calm = (m: number) => 120 + 4 * Math.sin(m * 12.9898 + 1) * Math.cos(m * 78.233 + 7);
-const program = (version: string) => `export const version = '${version}';\n`;
+/**
+ * The app's release as a resource: a dynamic resource needs no provider
+ * plugin, and a new version is then a change to a resource, which diagnosis
+ * counts as a deployment (an apply of outputs alone changes nothing in the
+ * cloud, and is none).
+ */
+const program = (version: string) => `import * as pulumi from '@pulumi/pulumi';
+const release = { async create(inputs) { return { id: 'app', outs: inputs }; }, async update(_id, _olds, news) { return { outs: news }; } };
+new pulumi.dynamic.Resource(release, 'app', { version: '${version}' });
+export const version = '${version}';
+`;
 
 const S = 'infra/w/staging';
 const C = 'infra/w/prod-canary';
@@ -87,7 +99,9 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
     await resetMoto();
     Object.assign(process.env, AWS_ENV);
     const telemetry = { enabled: true, endpoint: testServices().motoUrl, pollIntervalSeconds: 0.5, initialLookbackSeconds: 8 * 3600, settleSeconds: 0, incidentQuietSeconds: 6 * 3600 };
-    fx = await createGitopsFixture({ telemetry }, { stacks: ['staging', 'prod-canary', 'prod-east'], promotion: { waves: [{ name: 'staging', stacks: ['staging'] }, { name: 'canary', stacks: ['prod-canary'] }, { name: 'prod', stacks: ['prod-*'] }], soak: '10s' } });
+    // Remediation on, with no evidence wait: the halt's incident goes through the usual gate at once.
+    const remediation = { enabled: true, evidenceSeconds: 0 };
+    fx = await createGitopsFixture({ telemetry, remediation }, { stacks: ['staging', 'prod-canary', 'prod-east'], promotion: { waves: [{ name: 'staging', stacks: ['staging'] }, { name: 'canary', stacks: ['prod-canary'] }, { name: 'prod', stacks: ['prod-*'] }], soak: '10s' } });
     service = await startService(fx.config, { engineEnv: { HOMEOSTAT_FLEET_URL: fx.fleet.url }, emit: (e) => {
       timeline.push(e);
       // HOMEOSTAT_TEST_TIMELINE=1 prints the service's timeline, to follow a failing case.
@@ -173,17 +187,20 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
       const history = Array.from({ length: 240 }, (_, i) => i - 130);
       for (let i = 0; i < history.length; i += 100) await put(history.slice(i, i + 100), calm);
       const contract = { kind: 'sandbox', alarms: [], remediable: [], healthSignals: [{ id: 'latency', namespace: `Homeostat/${id}`, metricName: 'LatencyP95', dimensions: { Test: id }, stat: 'Average', period: 60, role: 'latency', higherIsWorse: true, resource: 'w' }] };
-      writeFileSync(join(fx.repo.workDir, 'w', 'index.js'), `import * as pulumi from '@pulumi/pulumi';\n${program('3')}export const homeostat = pulumi.getStack() === 'prod-canary' ? ${JSON.stringify(contract)} : undefined;\n`);
+      writeFileSync(join(fx.repo.workDir, 'w', 'index.js'), `${program('3')}export const homeostat = pulumi.getStack() === 'prod-canary' ? ${JSON.stringify(contract)} : undefined;\n`);
       const commit = await push('version 3, and the canary watched');
       await appliedRun(S, commit);
-      await appliedRun(C, commit);
-      // The new version is slow on the canary: five minutes of latency far above its normal.
-      await put([110, 111, 112, 113, 114], () => 900);
+      const c = await appliedRun(C, commit);
+      // Calm until the canary applied the new version; slow from the minute of its apply on
+      // (the rollout is under way before the run finishes). Later minutes are read as they end.
+      const applied = Math.floor((Date.parse(c.timings.finishedAt!) - base) / MIN);
+      await put(Array.from({ length: applied - 110 }, (_, i) => 110 + i), calm);
+      await put([applied, applied + 1, applied + 2], () => 900);
 
       const halted = await waitFor('the promotion halted', async () => {
         const p = await promotionOf(commit);
         return p?.state === 'halted' ? p : undefined;
-      }, 60_000, 250);
+      }, 180_000, 250);
       assert.equal(halted.halt?.wave, 'canary');
       assert.equal(halted.halt?.stackKey, C);
       assert.match(halted.halt?.incidentId ?? '', /^infra\/w\/prod-canary@/);
@@ -191,6 +208,25 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
       assert.deepEqual(halted.waves.map((w) => w.state), ['passed', 'halted', 'waiting']);
       const said = timeline.find((e) => e.commit === commit && e.outcome === 'halted');
       assert.equal(said?.incident, halted.halt?.incidentId);
+
+      // The incident names the commit: diagnosed as the canary's deployment of it.
+      const records = createRedis(testServices().redisUrl);
+      try {
+        const incident = await createIncidentStore(records, fx.prefix).get(halted.halt!.incidentId!);
+        const top = incident?.causes[0];
+        assert.deepEqual([top?.kind, top?.commit, top?.stackKey], ['deployment', commit, C], JSON.stringify(incident?.causes));
+        // Its revert is proposed through the usual gate: a medium-risk revert waits for a person.
+        const proposed = await waitFor('a remediation of the incident past its proposal', async () => {
+          const rec = (await createRemediationStore(records, fx.prefix).list({ incidentId: halted.halt!.incidentId! }))[0];
+          return rec && !['proposing', 'checking'].includes(rec.state) ? rec : undefined;
+        }, 120_000, 250);
+        const revert = proposed.proposal?.kind === 'revert' ? proposed.proposal : undefined;
+        assert.deepEqual([proposed.playbook, revert?.commit, revert?.stackKey], ['rollback-deploy', commit, C], JSON.stringify(proposed.events));
+        assert.equal(proposed.state, 'review', JSON.stringify(proposed.events));
+        assert.match(proposed.decision!.reasons.join('; '), /risk is medium/);
+      } finally {
+        await records.quit();
+      }
 
       // Held: prod-east does not run while the promotion is halted.
       await sleep(3000);
