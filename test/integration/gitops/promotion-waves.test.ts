@@ -23,12 +23,14 @@ import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks
 
 /**
  * One project with three stacks in three waves (staging → prod-canary →
- * prod-*), a soak of 3 s, the real engine on a file backend. Plain
- * JavaScript programs of outputs alone, no provider plugin. Each push
- * changes the program, so all three stacks apply it, one wave at a time.
- * Telemetry is on, against moto: a stack whose program exports a
- * `homeostat` contract is watched, its points go through the detector and
- * the correlator, and an incident on a soaking wave halts the promotion.
+ * prod-*), a soak of 10 s, the real engine on a file backend. Plain
+ * JavaScript programs of one dynamic resource (the release), no provider
+ * plugin. Each push changes the release's version, so all three stacks
+ * apply it, one wave at a time. Telemetry is on, against moto: a stack whose
+ * program exports a `homeostat` contract is watched, its points go through
+ * the detector and the correlator, and an incident on a soaking wave halts
+ * the promotion. Remediation is on: that incident goes through the usual
+ * gate.
  */
 const SOAK_MS = 10_000;
 const MIN = 60_000;
