@@ -26,6 +26,7 @@ const PURE = [
   'orchestrator/verify/**',
   'orchestrator/notify/**',
   'orchestrator/graph/**',
+  'orchestrator/promote/**',
   'orchestrator/remediate/commit-message.ts',
   // The remediation's transition table (the steps it names are the I/O, in remediate/steps/).
   'orchestrator/remediate/transitions/**',

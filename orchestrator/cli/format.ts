@@ -1,4 +1,5 @@
 import { describeCycle, type StackGraph } from '../graph/stack-graph.ts';
+import type { Promotion } from '../promote/promotion.ts';
 import type { RemediationRecord, ReviewItem } from '../remediate/remediation-record.ts';
 import type { IncidentRecord } from '../correlate/incident-store.ts';
 import type { RunRecord } from '../records/run-record.ts';
@@ -90,4 +91,15 @@ export function formatGraph(graph: StackGraph): string {
   for (const u of graph.unresolved) lines.push(`unresolved: ${u.from} ${u.via === 'reference' ? 'reads' : 'declares'} ${u.name}: ${u.why}`);
   if (graph.unknown.length > 0) lines.push(`not known yet (no apply recorded its links): ${graph.unknown.join(', ')}`);
   return lines.join('\n');
+}
+
+/** Promotions, newest first: each change, its state, and every wave with where it stands (`homeostat promotions`). */
+export function formatPromotions(promotions: readonly Promotion[]): string {
+  if (promotions.length === 0) return 'no promotions (a repository declares waves under promotion.waves)';
+  const rows = [['repo', 'commit', 'state', 'waves', 'why']];
+  for (const p of promotions) {
+    const why = p.state === 'halted' ? (p.halt?.reason ?? '') : p.state === 'paused' ? `paused by ${p.paused?.by ?? '?'}` : (p.waves.find((w) => w.state !== 'passed')?.note ?? '');
+    rows.push([p.repo, p.commit.slice(0, 7), p.state, p.waves.map((w) => `${w.name}:${w.state}`).join(' → '), why]);
+  }
+  return table(rows);
 }

@@ -17,8 +17,9 @@ import { checkPlugins } from './plugins-command.ts';
 import { formatPluginsReport } from '../plan/plugin-check.ts';
 import type { IncidentRecord } from '../correlate/incident-store.ts';
 import { listPlaybooks } from '../../remediations/index.ts';
-import { formatGraph, formatIncidents, formatRemediations, formatReviews, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
+import { formatGraph, formatIncidents, formatPromotions, formatRemediations, formatReviews, formatRunDetail, formatRuns, formatStatuses, table } from './format.ts';
 import type { StackGraph } from '../graph/stack-graph.ts';
+import type { Promotion } from '../promote/promotion.ts';
 import { formatAuditEntries, formatVerifyResult, type AuditEntry, type VerifyResult } from '../audit/index.ts';
 import type { RemediationRecord, ReviewItem } from '../remediate/remediation-record.ts';
 import type { RuntimeControls } from '../remediate/guardrail-ledger.ts';
@@ -77,6 +78,25 @@ program
     print(graph, () => formatGraph(graph));
     if (graph.cycle) process.exitCode = 1;
   });
+
+program
+  .command('promotions')
+  .description("where each change stands in its repository's promotion waves, newest first")
+  .option('-n, --limit <n>', 'how many', '20')
+  .action(async (opts: { limit: string }) => {
+    const { promotions } = await api().get<{ promotions: Promotion[] }>(`/api/promotions?limit=${encodeURIComponent(opts.limit)}`);
+    print(promotions, () => formatPromotions(promotions));
+  });
+
+for (const verb of ['pause', 'resume'] as const) {
+  program
+    .command(`promotion-${verb} <repo> <commit>`)
+    .description(verb === 'pause' ? 'hold every later wave of a change where it is (operator; audited)' : "go on with a paused change, or let a halted wave pass on your word (operator; audited)")
+    .action(async (repo: string, commit: string) => {
+      const { promotion } = await api().post<{ promotion: Promotion }>(`/api/promotions/${encodeURIComponent(repo)}/${encodeURIComponent(commit)}/${verb}`, {});
+      print(promotion, () => formatPromotions([promotion]));
+    });
+}
 
 program
   .command('runs')

@@ -12,6 +12,7 @@ import { ChangeEventsConfigSchema } from './change-events-config.ts';
 import { ForgeConfigSchema, forgeTokenEnvs, readForgeConfig, type ForgeConfig } from './forge-config.ts';
 import { ForecastConfigSchema, RemediationConfigSchema, TelemetryConfigSchema } from './aiops-config.ts';
 import { PluginsConfigSchema } from './plugins-config.ts';
+import { PromotionConfigSchema } from './promotion-config.ts';
 
 /**
  * The service's config: a YAML file plus environment variables, validated at
@@ -67,6 +68,8 @@ const RepoSchema = z
       })
       .strict()
       .default({ intervalSeconds: 0, action: 'report' }),
+    /** Promotion waves of the deploy branch's changes, with their soak window (`config/promotion-config.ts`); default none. */
+    promotion: PromotionConfigSchema.optional(),
   })
   .strict();
 

@@ -61,3 +61,20 @@ export async function holdBack(ctx: WorkerContext, job: Job<DeployJobData>, data
   await job.moveToDelayed(Date.now() + ('wait' in gate ? DEPENDENCY_WAIT_MS : BLOCKED_RECHECK_MS), token);
   throw new DelayedError();
 }
+
+/** How soon a job held for its promotion wave looks again. */
+export const PROMOTION_WAIT_MS = 1000;
+
+/**
+ * Holds back a job whose promotion wave has not come yet (see `promote/`),
+ * without counting an attempt; said on the timeline once per job, when it
+ * is first held, and the promotion record says where it stands.
+ */
+export async function holdForPromotion(ctx: WorkerContext, job: Job<DeployJobData>, data: DeployJobData, why: string, token?: string): Promise<never> {
+  // Each look starts the job again (BullMQ counts starts apart from attempts): the first start says it.
+  if (job.attemptsStarted <= 1) {
+    ctx.emit(timelineEvent('apply', `held for promotion: ${why}`, { stack: data.target.stack, commit: data.commit, outcome: 'held' }));
+  }
+  await job.moveToDelayed(Date.now() + PROMOTION_WAIT_MS, token);
+  throw new DelayedError();
+}

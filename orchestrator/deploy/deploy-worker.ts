@@ -9,7 +9,7 @@ import type { RunReason } from '../records/run-record.ts';
 import { isStalledFor } from '../records/stack-status.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { recordSkipped } from './deploy-run.ts';
-import { gateOnDependencies, holdBack } from './dependency-wait.ts';
+import { gateOnDependencies, holdBack, holdForPromotion } from './dependency-wait.ts';
 import { driftCheck } from './drift-check.ts';
 import { reconcile } from './reconcile.ts';
 import type { DeployWorkerDeps, WorkerContext } from './worker-context.ts';
@@ -108,6 +108,9 @@ async function processJob(ctx: WorkerContext, job: Job<DeployJobData>, token?: s
   if (data.apply && data.mode === 'deploy' && data.trigger.kind !== 'manual' && data.trigger.kind !== 'recovery') {
     const gate = await gateOnDependencies(ctx, key, data.graph);
     if (!gate.go) return holdBack(ctx, job, data, key, gate, token);
+    // Promotion waves: a later wave's stack waits, without counting an attempt, until the waves before it passed.
+    const wave = (await deps.promotionGate?.(key, data.commit)) ?? { go: true };
+    if (!wave.go) return holdForPromotion(ctx, job, data, wave.why, token);
   }
 
   // 4. One update per stack: wait for the lock without counting an attempt.

@@ -66,6 +66,8 @@ export interface DeployWorkerDeps {
   changes?: Pick<ChangeStore, 'since'>;
   /** Where pull-request previews are posted; without one they stay in the service (API, CLI). */
   forge?: (repoId: string) => ForgeAdapter | undefined;
+  /** Whether a stack's wave may apply the commit yet (`promote/`); without it, nothing is held for promotion. */
+  promotionGate?: (stackKey: string, commit: string) => Promise<{ go: true } | { go: false; why: string }>;
 }
 
 /** What the worker's steps share: its dependencies, who it is, and its shutdown. */

@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.ts';
 import type { Notifier } from '../notify/notify-queue.ts';
 import type { RemediationApiDeps } from './remediation-routes.ts';
 import type { TraceIngest } from './trace-routes.ts';
+import type { PromotionApiDeps } from './promotion-routes.ts';
 
 /** A watched repository as the HTTP layer sees it. */
 export interface HttpRepo {
@@ -44,6 +45,8 @@ export interface HttpDeps {
   notifications?: Pick<Notifier, 'deadLetters'>;
   /** Review items, remediations, the audit log and run-time controls. */
   remediation?: RemediationApiDeps;
+  /** Promotion waves: where each change stands, and an operator's pause and resume. */
+  promotions?: PromotionApiDeps;
   /** Removes a stack's engine locks by force, for a person (only where workers run). */
   unlock?: ForceUnlock;
   /** What the service runs on, reported by `/healthz`. */

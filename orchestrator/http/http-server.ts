@@ -4,6 +4,7 @@ import { IncidentIdSchema } from '../model/record-ids.ts';
 import type { HttpDeps } from './http-deps.ts';
 import { HttpError, statusOf } from './http-error.ts';
 import { registerRemediationRoutes } from './remediation-routes.ts';
+import { registerPromotionRoutes } from './promotion-routes.ts';
 import { requestField } from './request-fields.ts';
 import { installAuth } from './route-auth.ts';
 import { sendJson } from './send-json.ts';
@@ -61,6 +62,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   });
 
   registerStackRoutes(app, deps);
+  if (deps.promotions) registerPromotionRoutes(app, deps.promotions);
 
   app.get<{ Querystring: { limit?: string } }>('/api/incidents', { config: { access: 'viewer' } }, async (req, reply) =>
     sendJson(reply, 200, { incidents: (await deps.incidents?.list(Number(req.query.limit ?? 50))) ?? [] }),

@@ -44,6 +44,14 @@ export interface IntakeDeps {
    * (a merge at the checked commit approves it, a close unmerged rejects it).
    */
   pullRequestClosed?: (repoId: string, event: PullRequestEvent) => Promise<unknown>;
+  /**
+   * Opens the promotion of a commit of the deploy branch over the stacks it
+   * changes (`promote/`), before their jobs are queued; returns its waves'
+   * stacks, undefined when the commit is not promoted.
+   */
+  openPromotion?: (repoId: string, commit: string, stackKeys: readonly string[]) => Promise<{ waves: readonly { stacks: readonly string[] }[] } | undefined>;
+  /** Every job of the promoted commit is queued: a stack of it without a job now has moved on to a newer commit. */
+  promotionQueued?: (repoId: string, commit: string) => Promise<unknown>;
 }
 
 /** What planning one event decided. */
@@ -137,6 +145,14 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
   const graph = graphOfStatuses(mergeDeclaredLinks(await deps.store.statuses(), declared.links));
   const rank = orderRank(graph);
   affected.sort((a, b) => (rank.get(stackKey(a.target)) ?? 0) - (rank.get(stackKey(b.target)) ?? 0));
+  // Before the jobs: a later wave's job must find its promotion holding it back. And wave by wave
+  // (stable, so the graph's order holds within a wave): when a later wave's job is first looked at,
+  // the jobs of the waves before it are queued, and their stacks are seen as applying, not as unchanged.
+  const promotion = apply && affected.length > 0 ? await deps.openPromotion?.(repo.id, commit, affected.map((a) => stackKey(a.target))) : undefined;
+  if (promotion) {
+    const wave = (key: string) => Math.max(0, promotion.waves.findIndex((w) => w.stacks.includes(key)));
+    affected.sort((a, b) => wave(stackKey(a.target)) - wave(stackKey(b.target)));
+  }
   for (const { target, reason } of affected) {
     const { jobId, added } = await deps.deployQueue.enqueue(target, commit, apply, trigger, {
       // Older only when it is an ancestor of the stack's newest queued commit;
@@ -146,6 +162,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
     });
     targets.push({ target, reason, jobId, added });
   }
+  if (promotion) await deps.promotionQueued?.(repo.id, commit);
   const invalid = declared.invalid.length > 0 ? { invalid: declared.invalid } : {};
   return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}), ...invalid };
 }

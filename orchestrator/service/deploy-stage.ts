@@ -14,6 +14,10 @@ import { startPoller } from '../source/poller.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { startChangeReader } from './change-reader.ts';
 import { startDriftScheduler } from './drift-scheduler.ts';
+import { startPromotionScheduler } from './promotion-scheduler.ts';
+import { createPromotionRunner } from '../promote/promotion-runner.ts';
+import { createPromotionStore } from '../records/promotion-store.ts';
+import { remediationIdOf } from '../remediate/remediation-record.ts';
 import type { SharedParts } from './shared-parts.ts';
 
 /** The GitOps half of a worker process: intake, deploy, the poller, drift checks and the start-up restore. */
@@ -48,6 +52,13 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     packFolder: packFolderOf(createPackBuilder({ dir: join(config.dataDir, 'builds', 'policy'), onCompiled: () => parts.metrics.builds.inc({ target: 'policy-pack', kind: 'compiled' }) })),
   });
   const unlock = createForceUnlock({ runner, fetcher: parts.fetcher, store: parts.store, audit: parts.audit, lock: parts.stackLock(), repo: parts.repo });
+  // Promotion waves: opened by the intake, moved on by the deploy workers' gate and a tick.
+  const promotionConfig = (id: string) => parts.repo(id)?.promotion;
+  // A halt's incident goes to the remediation stage, where one runs (it needs telemetry).
+  const remediate = config.telemetry.enabled && config.remediation.enabled
+    ? async (incidentId: string, stackKey: string, contentId: string) => void (await parts.remediationQueue.add({ remediationId: remediationIdOf(incidentId), incidentId, stackKey, cause: 'incident' }, contentId))
+    : undefined;
+  const promotions = createPromotionRunner({ promotions: createPromotionStore(parts.redis, parts.prefix), queue: parts.deployQueue, store: parts.store, incidents: parts.incidents, config: promotionConfig, audit: parts.audit, emit, ...(remediate ? { remediate } : {}) });
   const intakeWorker = startIntakeWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -57,6 +68,8 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     deployQueue: parts.deployQueue,
     emit,
     pullRequestClosed: (repoId, event) => parts.reviews.closedOnForge(repoId, event),
+    openPromotion: (repoId, commit, stackKeys) => promotions.open(repoId, commit, stackKeys),
+    promotionQueued: (repoId, commit) => promotions.queued(repoId, commit),
   });
   // Change events are read beside the deploys, telemetry or not: drift records link them, and the diagnosis reads them when it runs.
   const changes = createRedisChangeStore({ redis: parts.redis, prefix: parts.prefix, retainMs: config.changeEvents.retainHours * 3_600_000 });
@@ -88,10 +101,13 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     changes,
     builder: createProgramBuilder({ dir: join(config.dataDir, 'builds'), onCompiled: (b) => parts.metrics.builds.inc({ target: 'program', kind: b.kind }) }),
     onRunFinished: (run) => countRun(parts, run),
+    promotionGate: (key, commit) => promotions.gate(key, commit),
   });
   const poller = startPoller({ redis: parts.redis, prefix: parts.prefix, repos: config.repositories, intake: parts.intake, emit });
   const drift = startDriftScheduler({ connection: parts.redis, prefix: parts.prefix, repos: config.repositories, store: parts.store, queue: parts.deployQueue, emit });
-  const stops: DeployStage['stops'] = [() => poller.stop(), () => drift.stop(), () => intakeWorker.close(), () => deployWorker.close()];
+  const soaks = config.repositories.flatMap((r) => (r.promotion ? [r.promotion.soak] : []));
+  const promotionTicks = startPromotionScheduler({ connection: parts.redis, prefix: parts.prefix, soaksMs: soaks, runner: promotions, emit });
+  const stops: DeployStage['stops'] = [() => poller.stop(), () => drift.stop(), () => promotionTicks.stop(), () => intakeWorker.close(), () => deployWorker.close()];
   if (changeReader) stops.unshift(changeReader);
   let restored: Promise<RestoreReport | undefined> = Promise.resolve(undefined);
   // Redis lost entirely: each stack's applied commit is read back from the backend, and the deploy branches caught up with.

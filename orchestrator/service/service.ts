@@ -10,6 +10,7 @@ import type { DeployWorker } from '../deploy/deploy-worker.ts';
 import type { RestoreReport } from '../deploy/restore-from-backend.ts';
 import { authSettings } from '../http/auth-settings.ts';
 import { createHttpServer, listen } from '../http/http-server.ts';
+import { createPromotionStore } from '../records/promotion-store.ts';
 import { PROJECT_ROOT, resolveToolchain } from '../runtime/toolchain.ts';
 import { createDependencyCache, type DependencyCache } from '../source/dependency-cache.ts';
 import { pinnedPackFolder } from '../source/pinned-pack.ts';
@@ -101,6 +102,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       remediation: { store: parts.remediations, reviews: parts.reviews, ledger: parts.ledger, audit: parts.audit, configured: { dryRun: config.remediation.guardrails.dryRun, killSwitch: config.remediation.guardrails.killSwitch } },
       signalHealth: () => aiops?.telemetry.signalHealth() ?? [],
       notifications: parts.notifier,
+      promotions: { store: createPromotionStore(parts.redis, parts.prefix), audit: parts.audit },
       extra: createDashboardRoutes({
         incidents: parts.incidents,
         scores: createScoreStore(parts.redis, parts.prefix),
