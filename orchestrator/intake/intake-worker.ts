@@ -5,7 +5,7 @@ import { graphOfStatuses, orderRank } from '../graph/stack-graph.ts';
 import { declaredAtCommit } from './declared-links-at-commit.ts';
 import { affectedStacks } from '../plan/affected-stacks.ts';
 import type { ProjectLayout } from '../plan/project-layout.ts';
-import { commitOfDeployJobId } from '../queue/deploy-job.ts';
+import { commitOfDeployJobId, type Trigger } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import { StackIdSchema, stackKey, type StackId } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
@@ -139,6 +139,25 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
       if (reason) affected.push({ target, reason, project });
     }
   }
+  const { declared } = await queueInOrder(deps, repo, { commit, apply, trigger }, affected, targets);
+  const invalid = declared.invalid.length > 0 ? { invalid: declared.invalid } : {};
+  return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}), ...invalid };
+}
+
+/**
+ * Queues the affected stacks' jobs: dependencies first (a stack's job after
+ * those of the stacks it reads, so that workers take them in that order; the
+ * commit's declared dependsOn counts too, since a first push has no
+ * references yet), and, under a promotion, wave by wave.
+ */
+async function queueInOrder(
+  deps: IntakeDeps,
+  repo: IntakeDeps['repos'][number],
+  run: { commit: string; apply: boolean; trigger: Trigger },
+  affected: { target: StackId; reason: string; project: ProjectLayout }[],
+  targets: IntakePlan['targets'],
+): Promise<{ declared: Awaited<ReturnType<typeof declaredAtCommit>> }> {
+  const { commit, apply, trigger } = run;
   // Dependencies first: a stack's job is queued after those of the stacks it reads, so that workers
   // take them in that order. The commit's declared dependsOn counts too: a first push has no references yet.
   const declared = await declaredAtCommit(deps.fetcher, repo.url, commit, affected);
@@ -163,8 +182,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
     targets.push({ target, reason, jobId, added });
   }
   if (promotion) await deps.promotionQueued?.(repo.id, commit);
-  const invalid = declared.invalid.length > 0 ? { invalid: declared.invalid } : {};
-  return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}), ...invalid };
+  return { declared };
 }
 
 export interface IntakeWorker {

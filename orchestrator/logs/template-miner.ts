@@ -94,6 +94,7 @@ function mergeInto(c: Cluster, tokens: readonly string[]): void {
 }
 
 /** A template miner with the options above; see {@link TemplateMinerOptions} for defaults. */
+// eslint-disable-next-line max-lines-per-function -- a factory on the hot path: the template table and its indexes are locals its methods share; read through an object they would cost throughput, as they did for the detector
 export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   const leadingTokens = options.leadingTokens ?? 2;
   const threshold = options.similarity ?? 0.4;

@@ -52,13 +52,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     packFolder: packFolderOf(createPackBuilder({ dir: join(config.dataDir, 'builds', 'policy'), onCompiled: () => parts.metrics.builds.inc({ target: 'policy-pack', kind: 'compiled' }) })),
   });
   const unlock = createForceUnlock({ runner, fetcher: parts.fetcher, store: parts.store, audit: parts.audit, lock: parts.stackLock(), repo: parts.repo });
-  // Promotion waves: opened by the intake, moved on by the deploy workers' gate and a tick.
-  const promotionConfig = (id: string) => parts.repo(id)?.promotion;
-  // A halt's incident goes to the remediation stage, where one runs (it needs telemetry).
-  const remediate = config.telemetry.enabled && config.remediation.enabled
-    ? async (incidentId: string, stackKey: string, contentId: string) => void (await parts.remediationQueue.add({ remediationId: remediationIdOf(incidentId), incidentId, stackKey, cause: 'incident' }, contentId))
-    : undefined;
-  const promotions = createPromotionRunner({ promotions: createPromotionStore(parts.redis, parts.prefix), queue: parts.deployQueue, store: parts.store, incidents: parts.incidents, config: promotionConfig, audit: parts.audit, emit, ...(remediate ? { remediate } : {}) });
+  const promotions = promotionRunnerOf(parts);
   const intakeWorker = startIntakeWorker({
     connection: parts.redis,
     prefix: parts.prefix,
@@ -119,6 +113,25 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     stops.push(() => restored.then(() => undefined));
   }
   return { runner, unlock, deployWorker, restored, stops };
+}
+
+/** Promotion waves: opened by the intake, moved on by the deploy workers' gate and a tick. */
+function promotionRunnerOf(parts: SharedParts) {
+  const { config } = parts;
+  // A halt's incident goes to the remediation stage, where one runs (it needs telemetry).
+  const remediate = config.telemetry.enabled && config.remediation.enabled
+    ? async (incidentId: string, stackKey: string, contentId: string) => void (await parts.remediationQueue.add({ remediationId: remediationIdOf(incidentId), incidentId, stackKey, cause: 'incident' }, contentId))
+    : undefined;
+  return createPromotionRunner({
+    promotions: createPromotionStore(parts.redis, parts.prefix),
+    queue: parts.deployQueue,
+    store: parts.store,
+    incidents: parts.incidents,
+    config: (id: string) => parts.repo(id)?.promotion,
+    audit: parts.audit,
+    emit: parts.emit,
+    ...(remediate ? { remediate } : {}),
+  });
 }
 
 /** A finished run in the metrics: its outcome, and how long its preview and update took. */

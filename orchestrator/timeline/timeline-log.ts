@@ -42,6 +42,7 @@ export interface TimelineLogOptions {
 }
 
 /** The timeline in Redis, under `<prefix>:timeline`. */
+// eslint-disable-next-line max-lines-per-function -- a factory: append, read and close share the log's file and its buffer
 export function createTimelineLog(redis: Redis, prefix: string, options: TimelineLogOptions = {}): TimelineLog {
   const key = `${prefix}:timeline`;
   const maxLen = options.maxLen ?? 10_000;

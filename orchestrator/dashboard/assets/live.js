@@ -19,6 +19,7 @@ const MAX_FAILURES = 3;
  * @param onEvent - one timeline event, as it arrives
  * @param onStatus - `{ mode: 'connecting' | 'live' | 'polling', why? }`
  */
+// eslint-disable-next-line max-lines-per-function -- one closure over the page's live state (the event source, the reconnect timer); each handler in it is short
 export function startLive({ onChange, onEvent = () => {}, onStatus = () => {}, pollMs = 2000 }) {
   let source;
   let lastId;
