@@ -78,6 +78,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
       lock: parts.stackLock(),
       config: config.remediation,
       diagnosis,
+      // The propose step diagnoses again: with the same trace graph as the correlate worker.
+      traceGraph: () => traceGraphs.load(),
       emit,
       resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
       forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },

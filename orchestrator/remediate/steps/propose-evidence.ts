@@ -2,6 +2,7 @@ import type { PlaybookInput } from '../../../remediations/index.ts';
 import type { StackContract } from '../../../stacks/contract.ts';
 import type { Incident } from '../../correlate/index.ts';
 import { contextFrom } from '../../correlate/stack-context.ts';
+import { withTraceLinks } from '../../correlate/trace-topology.ts';
 import { diagnose, type ProbableCause, type SignalSeries } from '../../diagnose/index.ts';
 import { dependentsOf, graphOfStatuses } from '../../graph/stack-graph.ts';
 import { parseStackKey } from '../../model/stack-key.ts';
@@ -56,7 +57,10 @@ export async function playbookInput(ctx: StepContext, rec: RemediationRecord, in
   const newest = await newestPoint(ctx, incident.signals.map((s) => s.seriesId));
   const ongoing = { ...incident, lastAbnormalAt: Math.max(incident.lastAbnormalAt, newest) };
   const others = (await deps.incidents.list(50)).map((r) => r.incident).filter((i) => i.id !== rec.incidentId);
-  const { causes } = diagnose(ongoing, { topology: stackContext.topology, deployments: stackContext.deployments, incidents: others, recentValues }, deps.diagnosis);
+  // The same trace graph and links as the correlate worker's diagnosis, or the causes would differ from the incident's.
+  const traces = await deps.traceGraph?.();
+  const topology = withTraceLinks(stackContext.topology, traces);
+  const { causes } = diagnose(ongoing, { topology, deployments: stackContext.deployments, incidents: others, recentValues, ...(traces ? { traces } : {}) }, deps.diagnosis);
   const id = parseStackKey(rec.stackKey);
   const configFile = await stackConfigFileAtHead(ctx, repoOf(ctx, rec), id.project, id.stack);
   const input: PlaybookInput = {

@@ -13,6 +13,7 @@ import type { DeployQueue } from '../../queue/deploy-queue.ts';
 import type { RunStore } from '../../records/run-store.ts';
 import type { TelemetryStore } from '../../telemetry/index.ts';
 import { timelineEvent, type TimelineSink } from '../../timeline/timeline-event.ts';
+import type { TraceGraph } from '../../traces/trace-graph.ts';
 import type { GitWriter, RepoRef } from '../git-writer.ts';
 import type { GuardrailLedger } from '../guardrail-ledger.ts';
 import { advance, type RemediationRecord } from '../remediation-record.ts';
@@ -53,6 +54,13 @@ export interface RemediationStepDeps {
   config: ServiceConfig['remediation'];
   /** Windows of the diagnosis rules, as the correlate worker uses them; defaults from diagnose/diagnosis-options.ts. */
   diagnosis?: DiagnosisOptions;
+  /**
+   * The latest service graph from traces, as the correlate worker reads it:
+   * the propose step diagnoses again, and without the graph a slow dependency
+   * seen only in traces would fall back to saturation or unknown and have
+   * the caller's capacity proposed. None: diagnosis without traces.
+   */
+  traceGraph?: () => Promise<TraceGraph | undefined>;
   /** Where timeline events go; default nowhere. */
   emit?: TimelineSink;
   /** Default: every playbook of `remediations/`. */
