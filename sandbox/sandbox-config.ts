@@ -99,6 +99,8 @@ export interface SandboxConfigInput {
    * the scripted run's stand-in approver. Without tokens the API is `auth: none` (loopback).
    */
   secretEnv: { webhook: string; passphrase: string; adminToken?: string; onCallToken?: string };
+  /** Environment variable holding the trace receiver's ingest token (the fleet's span senders present it); without it, no traces section. */
+  tracesTokenEnv?: string;
   /** Name of the stand-in approver's token (what review decisions record); default `on-call`. */
   onCallName?: string;
 }
@@ -111,6 +113,25 @@ export const SANDBOX_STACK_KEY = `${SANDBOX_REPO_ID}/./${SANDBOX_STACK}`;
 /** Who the sandbox's remediation commits are by. */
 export const SANDBOX_BOT = { name: 'Homeostat', email: 'homeostat@sandbox.local' } as const;
 
+/** The service whose spans the sandbox stack's own are: checkout in the fleet's call graph (fleet-traces.ts). */
+export const SANDBOX_TRACED_SERVICE = 'checkout';
+
+/**
+ * The `traces` section: periods of 10 simulated minutes (the receiver's
+ * shortest is 10 s, ten simulated minutes at the default clock, so the
+ * figures of one run have a baseline), settled after 2. Only checkout runs
+ * in the sandbox stack; payments and frontend are other teams' services.
+ */
+export function sandboxTraces(minuteSeconds: number, tokenEnv: string): Record<string, unknown> {
+  return {
+    enabled: true,
+    ingestToken: { env: tokenEnv },
+    services: { [SANDBOX_TRACED_SERVICE]: SANDBOX_STACK_KEY },
+    periodSeconds: Math.max(10, Math.round(10 * minuteSeconds)),
+    settleSeconds: Math.max(1, Math.round(2 * minuteSeconds)),
+  };
+}
+
 /** The config document (as a YAML file would hold it) for the sandbox's service. */
 export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unknown> {
   const w = sandboxWindows(input.minuteSeconds, input.backfillMinutes);
@@ -122,6 +143,7 @@ export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unkn
     pulumi: { backendUrl: `file://${input.stateDir}`, passphrase: { env: input.secretEnv.passphrase }, plugins: 'off', env: { HOMEOSTAT_FLEET_URL: input.fleetUrl } },
     telemetry: { enabled: true, endpoint: input.motoUrl, region: 'us-east-1', ...w.telemetry, diagnosis: w.diagnosis },
     forecast: { enabled: true, horizonMinutes: w.forecast.horizonMinutes },
+    ...(input.tracesTokenEnv ? { traces: sandboxTraces(input.minuteSeconds, input.tracesTokenEnv) } : {}),
     remediation: {
       enabled: true,
       evidenceSeconds: w.remediation.evidenceSeconds,

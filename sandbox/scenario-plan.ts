@@ -26,7 +26,15 @@ export type Expectation =
       readonly warnedAhead: boolean;
       readonly description: string;
     }
-  | { readonly kind: 'no-action'; readonly description: string };
+  | { readonly kind: 'no-action'; readonly description: string }
+  | {
+      readonly kind: 'dependency';
+      /** The slow service the incident's top cause must name (kind `dependency`). */
+      readonly service: string;
+      /** The service that slows with it, on whose stack nothing may be proposed or committed. */
+      readonly caller: string;
+      readonly description: string;
+    };
 
 export interface SandboxPlan {
   readonly scenario: Scenario;
@@ -53,6 +61,9 @@ export interface SandboxPlan {
  * after half an hour of healthy live metrics.
  */
 export const SANDBOX_ONSET_MINUTE = 35;
+
+/** Minute payments slows in dependency-slowdown: after 70 minutes of traced calls (seven trace periods). */
+export const DEPENDENCY_ONSET_MINUTE = 70;
 
 interface PlanDefaults {
   overrides: ScenarioOverrides;
@@ -102,6 +113,13 @@ const PLANS: Record<ScenarioName, PlanDefaults> = {
     // The blip's length is drawn from the seed (sandboxPlan).
     overrides: { onsetMinute: SANDBOX_ONSET_MINUTE },
     expected: { kind: 'no-action', description: 'no proposal, no review item and no remediation commit' },
+    settleMinutes: 40,
+  },
+  'dependency-slowdown': {
+    // Later than the others: the trace periods are 10 simulated minutes, and the dependency rule needs
+    // three of them before its 30-minute window as a baseline; the spans start at minute 0.
+    overrides: { onsetMinute: DEPENDENCY_ONSET_MINUTE },
+    expected: { kind: 'dependency', service: 'payments', caller: 'checkout', description: "a top cause naming payments (kind dependency), and no proposal, review item or commit on checkout's stack" },
     settleMinutes: 40,
   },
 };

@@ -3,6 +3,7 @@ import { DEFAULT_VOLUME_GIB, type ServiceShape } from './fleet-model.ts';
 import { INSTANCE_SIZES } from '../stacks/sandbox/instance-sizes.ts';
 import { ERROR_SLO_MINUTES, ERROR_SLO_PERCENT, type SandboxPlan } from './scenario-plan.ts';
 import type { ServiceSample } from './scenarios.ts';
+import { judgeDependencySlowdown, type CauseObservation } from './verdicts/dependency-slowdown-verdict.ts';
 
 /**
  * Whether a sandbox run ended as its scenario expects. The verdict reads
@@ -101,6 +102,9 @@ export interface IncidentObservation {
   readonly firstAlarmAt?: number;
   /** Earliest anomalous point of an `errors` signal. */
   readonly firstErrorAt?: number;
+  /** Its first abnormal point and its top cause (dependency-slowdown's verdict reads them). */
+  readonly onsetAt?: number;
+  readonly topCause?: CauseObservation;
 }
 
 /** The service's own records about the sandbox stack. */
@@ -426,6 +430,11 @@ export function judge(obs: Observations): Verdict {
     );
   }
 
+  if (expected.kind === 'dependency') {
+    const lookBackMs = 10 * obs.minuteMs;
+    const d = judgeDependencySlowdown({ expected, incidents: obs.records!.incidents ?? [], onsetMs: onset.realMs, lookBackMs, ...what, over, graceOver });
+    return verdict(d.status, d.summary, d.reasons);
+  }
   // remedy
   const wanted = new Set(expected.playbooks);
   const wrong = facts.landed.filter((l) => !wanted.has(l.playbook));

@@ -25,9 +25,14 @@ import { mix } from './seeded-hash.ts';
  *   errors +1.5 points), then nothing; 2 by default, and in the sandbox a
  *   seeded draw ({@link blipMinutesOf}). Remedy: none; acting on it is a
  *   false positive.
+ * - `dependency-slowdown`: payments, the service checkout calls, slows, so
+ *   checkout's latency rises (× 2.5 by default, all of it payments' time);
+ *   checkout's demand, CPU and errors stay as they were. Remedy: none on checkout (its capacity would not
+ *   help); the diagnosis should name payments. The sandbox's spans
+ *   (fleet-traces.ts) carry the slowdown on payments' own time.
  */
 
-export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'disk-fill', 'false-alarm'] as const;
+export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'disk-fill', 'false-alarm', 'dependency-slowdown'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** What should fix the scenario, in the sandbox stack's remediable purposes; `none` for a false alarm. */
@@ -50,6 +55,12 @@ export interface Scenario extends Conditions {
   /** A version the scenario deploys itself at a minute (through Git, like any change), or `null`. */
   readonly release: { readonly atMinute: number; readonly version: string } | null;
   readonly expectedRemedy: ExpectedRemedy;
+  /**
+   * The service the sandbox service calls whose own time the latency effect
+   * is (`payments` in dependency-slowdown), or `null` when the latency is
+   * the sandbox service's own. Only the spans tell them apart.
+   */
+  readonly slowDependency: string | null;
   /** The effect on demand, latency and errors during `minute`. */
   effectAt(minute: number): MinuteEffect;
 }
@@ -83,6 +94,7 @@ interface Defaults {
   /** disk-fill: GiB written per minute while it lasts. */
   diskFillGiBPerMinute?: number;
   expectedRemedy: ExpectedRemedy;
+  slowDependency?: string;
 }
 
 /** The shortest and the longest blip a false alarm plays, in simulated minutes. */
@@ -163,6 +175,15 @@ const DEFAULTS: Record<ScenarioName, Defaults> = {
     peak: { demandMultiplier: 1.8, latencyMultiplier: 2, errorRateAdd: 1.5 },
     expectedRemedy: 'none',
   },
+  'dependency-slowdown': {
+    describe: (p) => `payments, which checkout calls, slows: checkout's latency × ${p.peak.latencyMultiplier} ${p.durationMinutes === null ? 'from then on' : `for ${p.durationMinutes} minutes`}, its demand, CPU and errors unchanged`,
+    onsetMinute: DEFAULT_ONSET_MINUTE,
+    durationMinutes: null,
+    rampMinutes: 0,
+    peak: { demandMultiplier: 1, latencyMultiplier: 2.5, errorRateAdd: 0 },
+    expectedRemedy: 'none',
+    slowDependency: 'payments',
+  },
 };
 
 /** Validates a scenario name; an unknown one gets an error that lists the valid ones. */
@@ -234,6 +255,7 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
     versionEffects: Object.freeze(versionEffects),
     release: bad ? Object.freeze({ atMinute: onsetMinute, version: bad.version }) : null,
     expectedRemedy: d.expectedRemedy,
+    slowDependency: d.slowDependency ?? null,
     effectAt,
   });
 }

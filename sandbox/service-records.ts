@@ -76,7 +76,7 @@ export async function readServiceRecords(options: ServiceRecordsOptions): Promis
     })),
     incidents: incidents
       .filter((r) => r.incident.stacks.includes(options.stackKey))
-      .map(({ incident: i }) => {
+      .map(({ incident: i, causes }) => {
         const warnedAt = earliest((i.predictions ?? []).filter((p) => p.stackKey === options.stackKey).map((p) => p.firstPredictedAt));
         const firstAlarmAt = earliest(i.alarms.filter((a) => a.stackKey === options.stackKey).map((a) => a.firstAlarmAt));
         const firstErrorAt = earliest(i.signals.filter((s) => s.stackKey === options.stackKey && s.role === 'errors').map((s) => s.firstAt));
@@ -86,6 +86,8 @@ export async function readServiceRecords(options: ServiceRecordsOptions): Promis
           ...(warnedAt !== undefined ? { warnedAt } : {}),
           ...(firstAlarmAt !== undefined ? { firstAlarmAt } : {}),
           ...(firstErrorAt !== undefined ? { firstErrorAt } : {}),
+          onsetAt: i.onsetAt,
+          ...(causes[0] ? { topCause: { kind: causes[0].kind, confidence: causes[0].confidence, ...(causes[0].service ? { service: causes[0].service } : {}), ...(causes[0].stackKey ? { stackKey: causes[0].stackKey } : {}) } } : {}),
         };
       }),
   };
