@@ -28,8 +28,12 @@ export interface CallGraphMinute {
   readonly minuteMs?: number;
 }
 
-/** Payments' share of checkout's latency when nothing is wrong with either. */
-export const PAYMENTS_SHARE = 0.4;
+/**
+ * Payments' own time per call when it is well, ms: fixed, so that checkout's
+ * own troubles (queueing under load, a bad release) stay checkout's time and
+ * never show as a slower dependency.
+ */
+export const PAYMENTS_BASE_MS = 30;
 /** Frontend's own time per request, ms. */
 export const FRONTEND_SELF_MS = 20;
 /** Requests traced per minute at most: sampled spans are enough for percentiles, and keep a 1-second minute cheap. */
@@ -37,14 +41,14 @@ export const TRACED_REQUESTS_PER_MINUTE = 20;
 
 /**
  * The call graph's minute for the sandbox service's sample (checkout): its
- * p95 is checkout's span, payments' own time within it. Without the
- * scenario's latency factor, payments takes {@link PAYMENTS_SHARE} of it;
- * the factor's rise is payments' own time when the scenario slows that
- * dependency, checkout's otherwise. Pure.
+ * p95 is checkout's span, payments' own time within it. Payments takes
+ * {@link PAYMENTS_BASE_MS}; when the scenario slows that dependency, the
+ * scenario's latency factor's rise is payments' time too, and checkout's
+ * own time stays what it was. Pure.
  */
 export function callGraphMinuteOf(sample: { requestCount: number; latencyP95: number }, latencyMultiplier: number, slowDependency: string | null, at: number, minuteMs: number): CallGraphMinute {
-  const healthy = sample.latencyP95 / Math.max(latencyMultiplier, 1e-9);
-  const payments = PAYMENTS_SHARE * healthy + (slowDependency === 'payments' ? sample.latencyP95 - healthy : 0);
+  const withoutFactor = sample.latencyP95 / Math.max(latencyMultiplier, 1e-9);
+  const payments = Math.min(PAYMENTS_BASE_MS, withoutFactor / 2) + (slowDependency === 'payments' ? sample.latencyP95 - withoutFactor : 0);
   return {
     at,
     minuteMs,
