@@ -119,17 +119,29 @@ export const SANDBOX_TRACED_SERVICE = 'checkout';
 /**
  * The `traces` section: periods of 10 simulated minutes (the receiver's
  * shortest is 10 s, ten simulated minutes at the default clock, so the
- * figures of one run have a baseline), settled after 2. Only checkout runs
+ * figures of one run have a baseline), settled after one (the SDK exports every 200 ms). Only checkout runs
  * in the sandbox stack; payments and frontend are other teams' services.
  */
 export function sandboxTraces(minuteSeconds: number, tokenEnv: string): Record<string, unknown> {
-  return {
-    enabled: true,
-    ingestToken: { env: tokenEnv },
-    services: { [SANDBOX_TRACED_SERVICE]: SANDBOX_STACK_KEY },
-    periodSeconds: Math.max(10, Math.round(10 * minuteSeconds)),
-    settleSeconds: Math.max(1, Math.round(2 * minuteSeconds)),
-  };
+  return { enabled: true, ingestToken: { env: tokenEnv }, services: { [SANDBOX_TRACED_SERVICE]: SANDBOX_STACK_KEY }, ...sandboxTracePeriods(minuteSeconds) };
+}
+
+/** The trace period and its settling, in real seconds. */
+export function sandboxTracePeriods(minuteSeconds: number): { periodSeconds: number; settleSeconds: number } {
+  return { periodSeconds: Math.max(10, Math.round(10 * minuteSeconds)), settleSeconds: Math.max(1, Math.round(minuteSeconds)) };
+}
+
+/**
+ * Evidence gathered before a proposal, with traces on: at least one trace
+ * period, its settling and a tick of the trace stage (four a period) after
+ * the onset, so the period holding the onset is closed and in the graph the
+ * propose step diagnoses with. In production a trace period (60 s) is far
+ * shorter than the evidence window (10 minutes); here a period is ten
+ * simulated minutes, as long as the window itself.
+ */
+export function tracedEvidenceSeconds(minuteSeconds: number, evidenceSeconds: number): number {
+  const t = sandboxTracePeriods(minuteSeconds);
+  return Math.max(evidenceSeconds, Math.ceil(t.periodSeconds * 1.25 + t.settleSeconds));
 }
 
 /** The config document (as a YAML file would hold it) for the sandbox's service. */
@@ -146,7 +158,7 @@ export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unkn
     ...(input.tracesTokenEnv ? { traces: sandboxTraces(input.minuteSeconds, input.tracesTokenEnv) } : {}),
     remediation: {
       enabled: true,
-      evidenceSeconds: w.remediation.evidenceSeconds,
+      evidenceSeconds: input.tracesTokenEnv ? tracedEvidenceSeconds(input.minuteSeconds, w.remediation.evidenceSeconds) : w.remediation.evidenceSeconds,
       verificationSeconds: w.remediation.verificationSeconds,
       verificationPoints: w.remediation.verificationPoints,
       bot: { ...SANDBOX_BOT },

@@ -41,5 +41,6 @@ describe('sandbox: the call graph of a simulated minute', () => {
     assert.equal(config.traces.periodSeconds, 10, 'ten simulated minutes at one second a minute');
     assert.deepEqual(config.traces.services, { checkout: 'sandbox/./sandbox' });
     assert.ok(config.traces.ingestToken, 'token auth needs an ingest token');
+    assert.equal(config.remediation.evidenceSeconds, 14, 'a trace period (10 s), its settling (1 s) and a tick (2.5 s) after the onset, before proposing');
   });
 });
