@@ -44,7 +44,7 @@ describe('sandbox verdict: dependency-slowdown', () => {
 
   it('reads the first incident of the fault: older ones and predicted ones are not about it', () => {
     const old: DiagnosedIncident = { id: 'inc-0', predicted: false, onsetAt: onsetMs - 60_000, topCause: { kind: 'unknown', confidence: 0.1 } };
-    const predicted: DiagnosedIncident = { id: 'inc-p', predicted: true, onsetAt: onsetMs, topCause: { kind: 'saturation', confidence: 0.5, predicted: true } as never };
+    const predicted: DiagnosedIncident = { id: 'inc-p', predicted: true, onsetAt: onsetMs, topCause: { kind: 'saturation', confidence: 0.5 } };
     assert.equal(judge({ incidents: [old, predicted, payments] }).status, 'passed');
     const later: DiagnosedIncident = { ...payments, id: 'inc-3', onsetAt: onsetMs + 9000, topCause: { kind: 'unknown', confidence: 0.1 } };
     assert.equal(judge({ incidents: [later, payments] }).status, 'passed', 'the earliest one counts');
