@@ -24,6 +24,38 @@ export interface CallGraphMinute {
   readonly selfMs: Readonly<Record<CallGraphService, number>>;
   /** Share of payments calls that fail, 0..1. */
   readonly paymentsErrorRate: number;
+  /** The minute's real length, ms, over which its requests are spread (the sandbox's minute lasts 1 to 60 s); default 60000. */
+  readonly minuteMs?: number;
+}
+
+/**
+ * Payments' own time per call when it is well, ms: fixed, so that checkout's
+ * own troubles (queueing under load, a bad release) stay checkout's time and
+ * never show as a slower dependency.
+ */
+export const PAYMENTS_BASE_MS = 30;
+/** Frontend's own time per request, ms. */
+export const FRONTEND_SELF_MS = 20;
+/** Requests traced per minute at most: sampled spans are enough for percentiles, and keep a 1-second minute cheap. */
+export const TRACED_REQUESTS_PER_MINUTE = 20;
+
+/**
+ * The call graph's minute for the sandbox service's sample (checkout): its
+ * p95 is checkout's span, payments' own time within it. Payments takes
+ * {@link PAYMENTS_BASE_MS}; when the scenario slows that dependency, the
+ * scenario's latency factor's rise is payments' time too, and checkout's
+ * own time stays what it was. Pure.
+ */
+export function callGraphMinuteOf(sample: { requestCount: number; latencyP95: number }, latencyMultiplier: number, slowDependency: string | null, at: number, minuteMs: number): CallGraphMinute {
+  const withoutFactor = sample.latencyP95 / Math.max(latencyMultiplier, 1e-9);
+  const payments = Math.min(PAYMENTS_BASE_MS, withoutFactor / 2) + (slowDependency === 'payments' ? sample.latencyP95 - withoutFactor : 0);
+  return {
+    at,
+    minuteMs,
+    requests: Math.min(sample.requestCount, TRACED_REQUESTS_PER_MINUTE),
+    selfMs: { frontend: FRONTEND_SELF_MS, checkout: Math.max(1, sample.latencyP95 - payments), payments: Math.max(1, payments) },
+    paymentsErrorRate: 0,
+  };
 }
 
 export interface FleetTraceOptions {
@@ -49,7 +81,7 @@ export function createFleetTraces(options: FleetTraceOptions) {
   function emitMinute(m: CallGraphMinute): void {
     const failEvery = m.paymentsErrorRate > 0 ? Math.max(1, Math.round(1 / m.paymentsErrorRate)) : 0;
     for (let i = 0; i < m.requests; i++) {
-      const at = m.at + Math.floor((i * 60_000) / Math.max(m.requests, 1));
+      const at = m.at + Math.floor((i * (m.minuteMs ?? 60_000)) / Math.max(m.requests, 1));
       const payMs = m.selfMs.payments;
       const checkoutMs = m.selfMs.checkout + payMs;
       const frontendMs = m.selfMs.frontend + checkoutMs;

@@ -17,6 +17,7 @@ import { timelineEvent, type TimelineEvent, type TimelineSink } from '../orchest
 import { createAlarmEvaluator } from './alarm-rules.ts';
 import { createCloudAlarms } from './cloud-alarms.ts';
 import { createFleetModel } from './fleet-model.ts';
+import { callGraphMinuteOf, createFleetTraces } from './fleet-traces.ts';
 import { startFleetSimulator } from './fleet-simulator.ts';
 import { reportTampers, SANDBOX_CONSOLE_USER } from './change-events.ts';
 import { deployBranchOf, remediationCommits } from './git-history.ts';
@@ -25,11 +26,12 @@ import { createMetricsPublisher } from './metrics-publisher.ts';
 import { createLogPublisher } from './log-publisher.ts';
 import { createCloudWatchLogsClient } from '../orchestrator/logs/cloudwatch-logs-reader.ts';
 import { announcePush, ZERO_COMMIT } from './push-webhook.ts';
-import { SANDBOX_REPO_ID, SANDBOX_STACK_KEY, sandboxConfigDoc } from './sandbox-config.ts';
+import { SANDBOX_REPO_ID, SANDBOX_STACK_KEY, SANDBOX_TRACED_SERVICE, sandboxConfigDoc } from './sandbox-config.ts';
 import { startSandboxOperator, type SandboxOperator } from './sandbox-operator.ts';
 import { startScenarioPlayer, type ScenarioPlayer } from './scenario-player.ts';
 import { readServiceRecords } from './service-records.ts';
 import { sandboxPlan, type SandboxPlan } from './scenario-plan.ts';
+import type { ServiceSample } from './scenarios.ts';
 import { judge, type MinuteRecord, type Verdict } from './scenario-verdict.ts';
 import { clockOfTimeline, liveTimeline, MINUTE_MS, parseMinuteLength, type SimClock } from './sim-clock.ts';
 
@@ -154,6 +156,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       SANDBOX_PASSPHRASE: randomBytes(24).toString('base64url'),
       SANDBOX_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
       SANDBOX_ON_CALL_TOKEN: randomBytes(24).toString('base64url'),
+      SANDBOX_TRACES_TOKEN: randomBytes(24).toString('base64url'),
     };
     const doc = sandboxConfigDoc({
       redisUrl: redis.url,
@@ -167,6 +170,7 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       secretEnv: { webhook: 'SANDBOX_WEBHOOK_SECRET', passphrase: 'SANDBOX_PASSPHRASE', adminToken: 'SANDBOX_ADMIN_TOKEN', onCallToken: 'SANDBOX_ON_CALL_TOKEN' },
       onCallName: ON_CALL,
       ...(changeRoute ? { changeEvents: { queueUrl: changeRoute.queueUrl, endpoint: moto.url, region: MOTO_ENV.AWS_REGION } } : {}),
+      tracesTokenEnv: 'SANDBOX_TRACES_TOKEN',
     });
     const config = loadServiceConfig({ ...doc, shutdownGraceSeconds: 5 }, secrets);
     const service = await startService(config, { emit });
@@ -205,6 +209,15 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     const model = createFleetModel({ seed: plan.seed });
     const publisher = createMetricsPublisher({ client: cw, timeline });
     const alarms = createCloudAlarms({ client: cw, periodSeconds: minuteSeconds });
+    // The fleet's call graph sends its spans, as the services' SDKs would, to the service's receiver.
+    const spans = createFleetTraces({ url: `${service.url}/v1/traces`, token: secrets.SANDBOX_TRACES_TOKEN });
+    started.push({ stop: () => spans.shutdown() });
+    const sendSpans = (samples: readonly ServiceSample[]) => {
+      for (const s of samples) {
+        if (s.serviceName !== SANDBOX_TRACED_SERVICE) continue;
+        spans.emitMinute(callGraphMinuteOf(s, plan.scenario.effectAt(s.minute).latencyMultiplier, plan.scenario.slowDependency, publisher.timestampOf(s.minute), minuteSeconds * 1000));
+      }
+    };
     const names = fleet.services().map((s) => s.name);
     await alarms.define(names);
     await publisher.backfill(model, fleet.services(), backfillMinutes);
@@ -243,7 +256,10 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
       model,
       scenario: sc,
       services: () => fleet.services(),
-      publish: (samples) => Promise.all([publisher.publish(samples), logPublisher.publish(samples, runningOf)]),
+      publish: (samples) => {
+        sendSpans(samples);
+        return Promise.all([publisher.publish(samples), logPublisher.publish(samples, runningOf)]);
+      },
       alarms: { evaluator: createAlarmEvaluator(), apply: (t) => alarms.apply(t) },
       // A person releases the scenario's version: a commit to the stack file, pushed and announced like any other.
       release: async (version, minute) => {

@@ -99,6 +99,8 @@ export interface SandboxConfigInput {
    * the scripted run's stand-in approver. Without tokens the API is `auth: none` (loopback).
    */
   secretEnv: { webhook: string; passphrase: string; adminToken?: string; onCallToken?: string };
+  /** Environment variable holding the trace receiver's ingest token (the fleet's span senders present it); without it, no traces section. */
+  tracesTokenEnv?: string;
   /** Name of the stand-in approver's token (what review decisions record); default `on-call`. */
   onCallName?: string;
   /**
@@ -116,6 +118,37 @@ export const SANDBOX_STACK_KEY = `${SANDBOX_REPO_ID}/./${SANDBOX_STACK}`;
 /** Who the sandbox's remediation commits are by. */
 export const SANDBOX_BOT = { name: 'Homeostat', email: 'homeostat@sandbox.local' } as const;
 
+/** The service whose spans the sandbox stack's own are: checkout in the fleet's call graph (fleet-traces.ts). */
+export const SANDBOX_TRACED_SERVICE = 'checkout';
+
+/**
+ * The `traces` section: periods of 10 simulated minutes (the receiver's
+ * shortest is 10 s, ten simulated minutes at the default clock, so the
+ * figures of one run have a baseline), settled after one (the SDK exports every 200 ms). Only checkout runs
+ * in the sandbox stack; payments and frontend are other teams' services.
+ */
+export function sandboxTraces(minuteSeconds: number, tokenEnv: string): Record<string, unknown> {
+  return { enabled: true, ingestToken: { env: tokenEnv }, services: { [SANDBOX_TRACED_SERVICE]: SANDBOX_STACK_KEY }, ...sandboxTracePeriods(minuteSeconds) };
+}
+
+/** The trace period and its settling, in real seconds. */
+export function sandboxTracePeriods(minuteSeconds: number): { periodSeconds: number; settleSeconds: number } {
+  return { periodSeconds: Math.max(10, Math.round(10 * minuteSeconds)), settleSeconds: Math.max(1, Math.round(minuteSeconds)) };
+}
+
+/**
+ * Evidence gathered before a proposal, with traces on: at least one trace
+ * period, its settling and a tick of the trace stage (four a period) after
+ * the onset, so the period holding the onset is closed and in the graph the
+ * propose step diagnoses with. In production a trace period (60 s) is far
+ * shorter than the evidence window (10 minutes); here a period is ten
+ * simulated minutes, as long as the window itself.
+ */
+export function tracedEvidenceSeconds(minuteSeconds: number, evidenceSeconds: number): number {
+  const t = sandboxTracePeriods(minuteSeconds);
+  return Math.max(evidenceSeconds, Math.ceil(t.periodSeconds * 1.25 + t.settleSeconds));
+}
+
 /** The config document (as a YAML file would hold it) for the sandbox's service. */
 export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unknown> {
   const w = sandboxWindows(input.minuteSeconds, input.backfillMinutes);
@@ -127,9 +160,10 @@ export function sandboxConfigDoc(input: SandboxConfigInput): Record<string, unkn
     pulumi: { backendUrl: `file://${input.stateDir}`, passphrase: { env: input.secretEnv.passphrase }, plugins: 'off', env: { HOMEOSTAT_FLEET_URL: input.fleetUrl } },
     telemetry: { enabled: true, endpoint: input.motoUrl, region: 'us-east-1', ...w.telemetry, diagnosis: w.diagnosis },
     forecast: { enabled: true, horizonMinutes: w.forecast.horizonMinutes },
+    ...(input.tracesTokenEnv ? { traces: sandboxTraces(input.minuteSeconds, input.tracesTokenEnv) } : {}),
     remediation: {
       enabled: true,
-      evidenceSeconds: w.remediation.evidenceSeconds,
+      evidenceSeconds: input.tracesTokenEnv ? tracedEvidenceSeconds(input.minuteSeconds, w.remediation.evidenceSeconds) : w.remediation.evidenceSeconds,
       verificationSeconds: w.remediation.verificationSeconds,
       verificationPoints: w.remediation.verificationPoints,
       bot: { ...SANDBOX_BOT },

@@ -31,7 +31,15 @@ export type Expectation =
    * A change made outside Git: the service applies Git's commit again (a drift reconcile, no new
    * commit), and any incident names the manual change as its top cause (verdicts/manual-change-verdict.ts).
    */
-  | { readonly kind: 'reconcile'; readonly description: string };
+  | { readonly kind: 'reconcile'; readonly description: string }
+  | {
+      readonly kind: 'dependency';
+      /** The slow service the incident's top cause must name (kind `dependency`). */
+      readonly service: string;
+      /** The service that slows with it, on whose stack nothing may be proposed or committed. */
+      readonly caller: string;
+      readonly description: string;
+    };
 
 export interface SandboxPlan {
   readonly scenario: Scenario;
@@ -58,6 +66,9 @@ export interface SandboxPlan {
  * after half an hour of healthy live metrics.
  */
 export const SANDBOX_ONSET_MINUTE = 35;
+
+/** Minute payments slows in dependency-slowdown: after 70 minutes of traced calls (seven trace periods). */
+export const DEPENDENCY_ONSET_MINUTE = 70;
 
 interface PlanDefaults {
   overrides: ScenarioOverrides;
@@ -114,6 +125,13 @@ const PLANS: Record<ScenarioName, PlanDefaults> = {
     expected: { kind: 'reconcile', description: "Git's commit applied again (a drift reconcile, explained by the console change), no remediation commit" },
     // Long enough for a scale-out to land, had the service taken the shrink for load: evidence (10) and cooldown-free proposal.
     settleMinutes: 30,
+  },
+  'dependency-slowdown': {
+    // Later than the others: the trace periods are 10 simulated minutes, and the dependency rule needs
+    // three of them before its 30-minute window as a baseline; the spans start at minute 0.
+    overrides: { onsetMinute: DEPENDENCY_ONSET_MINUTE },
+    expected: { kind: 'dependency', service: 'payments', caller: 'checkout', description: "a top cause naming payments (kind dependency), and no proposal, review item or commit on checkout's stack" },
+    settleMinutes: 40,
   },
 };
 

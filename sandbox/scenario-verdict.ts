@@ -4,7 +4,8 @@ import { INSTANCE_SIZES } from '../stacks/sandbox/instance-sizes.ts';
 import { ERROR_SLO_MINUTES, ERROR_SLO_PERCENT, type SandboxPlan } from './scenario-plan.ts';
 import type { ServiceSample } from './scenarios.ts';
 import { judgeFalseAlarm } from './verdicts/false-alarm-verdict.ts';
-import { judgeManualChange, manualChangeInputOf, type DeployBranch, type RunObservation, type TopCause } from './verdicts/manual-change-verdict.ts';
+import { judgeManualChange, manualChangeInputOf, type DeployBranch, type RunObservation } from './verdicts/manual-change-verdict.ts';
+import { judgeDependencySlowdown, type CauseObservation } from './verdicts/dependency-slowdown-verdict.ts';
 
 /**
  * Whether a sandbox run ended as its scenario expects. The verdict reads
@@ -103,8 +104,10 @@ export interface IncidentObservation {
   readonly firstAlarmAt?: number;
   /** Earliest anomalous point of an `errors` signal. */
   readonly firstErrorAt?: number;
-  /** Its top-ranked probable cause, when it was diagnosed. */
-  readonly topCause?: Omit<TopCause, 'incidentId'>;
+  /** Its first abnormal point (dependency-slowdown's verdict reads it). */
+  readonly onsetAt?: number;
+  /** Its top-ranked probable cause, when it was diagnosed (with who made the change, for a manual change). */
+  readonly topCause?: CauseObservation & { readonly principal?: string };
 }
 
 /** The service's own records about the sandbox stack. */
@@ -428,6 +431,11 @@ export function judge(obs: Observations): Verdict {
     return verdict(j.status, j.summary, j.reasons);
   }
 
+  if (expected.kind === 'dependency') {
+    const lookBackMs = 10 * obs.minuteMs;
+    const d = judgeDependencySlowdown({ expected, incidents: obs.records!.incidents ?? [], onsetMs: onset.realMs, lookBackMs, ...what, over, graceOver });
+    return verdict(d.status, d.summary, d.reasons);
+  }
   // remedy
   const wanted = new Set(expected.playbooks);
   const wrong = facts.landed.filter((l) => !wanted.has(l.playbook));

@@ -30,9 +30,14 @@ import { mix } from './seeded-hash.ts';
  *   normal, so the one instance left runs near saturation. Remedy: apply
  *   Git's commit again (a drift reconcile), not a change to Git. The runner
  *   performs the console change (see {@link Scenario.tamper}).
+ * - `dependency-slowdown`: payments, the service checkout calls, slows, so
+ *   checkout's latency rises (× 2.5 by default, all of it payments' time);
+ *   checkout's demand, CPU and errors stay as they were. Remedy: none on checkout (its capacity would not
+ *   help); the diagnosis should name payments. The sandbox's spans
+ *   (fleet-traces.ts) carry the slowdown on payments' own time.
  */
 
-export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'disk-fill', 'false-alarm', 'manual-change'] as const;
+export const SCENARIO_NAMES = ['traffic-spike', 'bad-release', 'slow-saturation', 'disk-fill', 'false-alarm', 'manual-change', 'dependency-slowdown'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** What should fix the scenario, in the sandbox stack's remediable purposes; `none` for a false alarm. */
@@ -64,6 +69,12 @@ export interface Scenario extends Conditions {
   /** A console change the runner makes itself (fleet simulator `tamper`), or `null`. */
   readonly tamper: ScenarioTamper | null;
   readonly expectedRemedy: ExpectedRemedy;
+  /**
+   * The service the sandbox service calls whose own time the latency effect
+   * is (`payments` in dependency-slowdown), or `null` when the latency is
+   * the sandbox service's own. Only the spans tell them apart.
+   */
+  readonly slowDependency: string | null;
   /** The effect on demand, latency and errors during `minute`. */
   effectAt(minute: number): MinuteEffect;
 }
@@ -101,6 +112,7 @@ interface Defaults {
   /** manual-change: the capacity the console change sets. */
   tamperCapacity?: number;
   expectedRemedy: ExpectedRemedy;
+  slowDependency?: string;
 }
 
 /** The shortest and the longest blip a false alarm plays, in simulated minutes. */
@@ -191,6 +203,15 @@ const DEFAULTS: Record<ScenarioName, Defaults> = {
     tamperCapacity: 1,
     expectedRemedy: 'reconcile',
   },
+  'dependency-slowdown': {
+    describe: (p) => `payments, which checkout calls, slows: checkout's latency × ${p.peak.latencyMultiplier} ${p.durationMinutes === null ? 'from then on' : `for ${p.durationMinutes} minutes`}, its demand, CPU and errors unchanged`,
+    onsetMinute: DEFAULT_ONSET_MINUTE,
+    durationMinutes: null,
+    rampMinutes: 0,
+    peak: { demandMultiplier: 1, latencyMultiplier: 2.5, errorRateAdd: 0 },
+    expectedRemedy: 'none',
+    slowDependency: 'payments',
+  },
 };
 
 /** Validates a scenario name; an unknown one gets an error that lists the valid ones. */
@@ -274,6 +295,7 @@ export function scenario(name: string, overrides: ScenarioOverrides = {}): Scena
     release: bad ? Object.freeze({ atMinute: onsetMinute, version: bad.version }) : null,
     tamper: tamperCapacity !== undefined ? Object.freeze({ atMinute: onsetMinute, patch: Object.freeze({ capacity: tamperCapacity }) }) : null,
     expectedRemedy: d.expectedRemedy,
+    slowDependency: d.slowDependency ?? null,
     effectAt,
   });
 }

@@ -91,7 +91,18 @@ export async function readServiceRecords(options: ServiceRecordsOptions): Promis
           ...(warnedAt !== undefined ? { warnedAt } : {}),
           ...(firstAlarmAt !== undefined ? { firstAlarmAt } : {}),
           ...(firstErrorAt !== undefined ? { firstErrorAt } : {}),
-          ...(top ? { topCause: { kind: top.kind, ...(top.changeEvent ? { principal: top.changeEvent.principal } : {}) } } : {}),
+          onsetAt: i.onsetAt,
+          ...(top
+            ? {
+                topCause: {
+                  kind: top.kind,
+                  confidence: top.confidence,
+                  ...(top.service ? { service: top.service } : {}),
+                  ...(top.stackKey ? { stackKey: top.stackKey } : {}),
+                  ...(top.changeEvent ? { principal: top.changeEvent.principal } : {}),
+                },
+              }
+            : {}),
         };
       }),
     runs: runs.map(runObservation),

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TraceGraph } from '../../traces/trace-graph.ts';
 import { PLAYBOOKS, type Playbook } from '../../../remediations/index.ts';
 import { StackContractSchema, type StackContract } from '../../../stacks/contract.ts';
 import type { AuditEntryInput } from '../../audit/index.ts';
@@ -15,6 +14,7 @@ import type { DeployQueue } from '../../queue/deploy-queue.ts';
 import type { RunStore } from '../../records/run-store.ts';
 import type { TelemetryStore } from '../../telemetry/index.ts';
 import { timelineEvent, type TimelineSink } from '../../timeline/timeline-event.ts';
+import type { TraceGraph } from '../../traces/trace-graph.ts';
 import type { GitWriter, RepoRef } from '../git-writer.ts';
 import type { GuardrailLedger } from '../guardrail-ledger.ts';
 import { advance, type RemediationRecord } from '../remediation-record.ts';
@@ -55,7 +55,12 @@ export interface RemediationStepDeps {
   config: ServiceConfig['remediation'];
   /** Windows of the diagnosis rules, as the correlate worker uses them; defaults from diagnose/diagnosis-options.ts. */
   diagnosis?: DiagnosisOptions;
-  /** The latest service graph from traces, as the correlate worker reads it: a diagnosis made again sees the same edges. */
+  /**
+   * The latest service graph from traces, as the correlate worker reads it:
+   * the propose step diagnoses again, and without the graph a slow dependency
+   * seen only in traces would fall back to saturation or unknown and have
+   * the caller's capacity proposed. None: diagnosis without traces.
+   */
   traceGraph?: () => Promise<TraceGraph | undefined>;
   /** Changes made outside Git (change events), for the diagnosis; default none. */
   changes?: Pick<ChangeStore, 'since'>;

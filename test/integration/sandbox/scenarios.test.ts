@@ -148,7 +148,7 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
   it('refuses an unknown scenario, or a bad seed, at once, naming the valid ones', async () => {
     const run = await runScenario('meteor-strike', dataDir);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /unknown scenario "meteor-strike": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm, manual-change/);
+    assert.match(run.stderr, /unknown scenario "meteor-strike": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm, manual-change, dependency-slowdown/);
     const seeded = await runScenario('false-alarm', dataDir, ['--seed', '-4']);
     assert.equal(seeded.code, 2);
     assert.match(seeded.stderr, /invalid seed "-4": a whole number from 0 to 2147483647/);
@@ -227,6 +227,23 @@ describe('sandbox scenarios, through the CLI (--scenario X --once --json)', func
     assert.equal(log[0]?.sha, initial, "Git's commit is still the head");
     assert.equal(await stackConfig(run.remote, 'sandbox:capacity'), '2');
     assert.deepEqual((verdict.details!.observed as Observed).applied, []);
+    console.log(`      ${verdict.message}`);
+  });
+
+  it("dependency-slowdown: the incident's top cause names payments (from the spans), nothing is proposed or committed on checkout", async () => {
+    const run = await runScenario('dependency-slowdown', dataDir);
+    const verdict = assertCommonTimeline(run, 'dependency-slowdown', 'passed');
+    const incident = find(run, 'incident', (e) => e.outcome === 'opened' && e.stack === 'sandbox');
+    // The incident's last word (its record, re-diagnosed once the trace period closed) names the dependency.
+    const last = run.events.filter((e) => e.type === 'incident' && e.incident === incident.e.incident).at(-1)!;
+    assert.match(last.message, /dependency \(0\.\d+\)/, show(run));
+    assert.match((verdict.details!.reasons as string[])[0] ?? '', /top cause dependency payments/, JSON.stringify(verdict.details));
+    assert.deepEqual(run.events.filter((e) => (e.type === 'proposal' && e.outcome !== 'no-action') || e.type === 'commit' || (e.type === 'decision' && e.outcome === 'review')), [], show(run));
+    const observed = verdict.details!.observed as Observed;
+    assert.deepEqual([observed.proposed, observed.reviewItems, observed.applied], [[], [], []], JSON.stringify(observed));
+    const log = await history(run.remote);
+    assert.deepEqual(log.filter((c) => c.playbook !== ''), [], 'no remediation commit in Git');
+    assert.equal(await stackConfig(run.remote, 'sandbox:capacity'), '2', "checkout's capacity unchanged in Git");
     console.log(`      ${verdict.message}`);
   });
 

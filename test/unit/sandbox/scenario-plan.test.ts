@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIAGNOSIS_DEFAULTS } from '../../../orchestrator/diagnose/index.ts';
 import { operatorDecision } from '../../../sandbox/sandbox-operator.ts';
-import { SANDBOX_ONSET_MINUTE, sandboxPlan } from '../../../sandbox/scenario-plan.ts';
+import { DEPENDENCY_ONSET_MINUTE, SANDBOX_ONSET_MINUTE, sandboxPlan } from '../../../sandbox/scenario-plan.ts';
 import { SCENARIO_NAMES } from '../../../sandbox/scenarios.ts';
 
 describe('sandbox: scenario plans', () => {
@@ -16,7 +16,8 @@ describe('sandbox: scenario plans', () => {
     assert.ok(SANDBOX_ONSET_MINUTE * 60_000 > DIAGNOSIS_DEFAULTS.lookbackMs);
     for (const n of SCENARIO_NAMES) {
       const sc = sandboxPlan(n).scenario;
-      assert.equal(sc.release?.atMinute ?? sc.onsetMinute, SANDBOX_ONSET_MINUTE);
+      // dependency-slowdown starts later: its trace periods need a baseline before the dependency window.
+      assert.equal(sc.release?.atMinute ?? sc.onsetMinute, n === 'dependency-slowdown' ? DEPENDENCY_ONSET_MINUTE : SANDBOX_ONSET_MINUTE);
     }
   });
 
@@ -28,6 +29,7 @@ describe('sandbox: scenario plans', () => {
     assert.ok(kinds['disk-fill']!.kind === 'remedy' && kinds['disk-fill']!.beforeErrors && kinds['disk-fill']!.warnedAhead);
     assert.deepEqual(kinds['disk-fill']!.kind === 'remedy' && kinds['disk-fill']!.playbooks, ['grow-volume']);
     assert.equal(kinds['false-alarm']!.kind, 'no-action');
+    assert.deepEqual(kinds['dependency-slowdown']!.kind === 'dependency' && [kinds['dependency-slowdown']!.service, kinds['dependency-slowdown']!.caller], ['payments', 'checkout']);
     assert.match(sandboxPlan('slow-saturation').scenario.description, /180 minutes/, 'the description tells the effective ramp');
   });
 
@@ -52,11 +54,11 @@ describe('sandbox: scenario plans', () => {
 
   it('the pure sandbox files do no I/O', () => {
     const dir = join(import.meta.dirname, '../../../sandbox');
-    for (const file of ['alarm-rules.ts', 'scenario-plan.ts', 'scenario-verdict.ts', 'sandbox-config.ts', 'verdicts/manual-change-verdict.ts', 'verdicts/false-alarm-verdict.ts']) {
+    for (const file of ['alarm-rules.ts', 'scenario-plan.ts', 'scenario-verdict.ts', 'sandbox-config.ts', 'verdicts/manual-change-verdict.ts', 'verdicts/false-alarm-verdict.ts', 'verdicts/dependency-slowdown-verdict.ts']) {
       const src = readFileSync(join(dir, file), 'utf8');
       const imports = [...src.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
       for (const spec of imports) {
-        assert.ok(['./alarm-rules.ts', './scenario-plan.ts', './scenarios.ts', './fleet-model.ts', './scenario-verdict.ts', './verdicts/manual-change-verdict.ts', './verdicts/false-alarm-verdict.ts', '../orchestrator/timeline/timeline-event.ts', '../stacks/sandbox/instance-sizes.ts'].includes(spec), `${file} imports ${spec}`);
+        assert.ok(['./alarm-rules.ts', './scenario-plan.ts', './scenarios.ts', './fleet-model.ts', './scenario-verdict.ts', './verdicts/manual-change-verdict.ts', './verdicts/false-alarm-verdict.ts', './verdicts/dependency-slowdown-verdict.ts', '../orchestrator/timeline/timeline-event.ts', '../stacks/sandbox/instance-sizes.ts'].includes(spec), `${file} imports ${spec}`);
       }
       assert.doesNotMatch(src, /Date\.now\(|Math\.random\(|new Date\(/, `${file} reads no clock and no randomness of its own`);
     }

@@ -13,7 +13,7 @@ describe('sandbox: scenarios', () => {
   it('validates names, listing the valid ones', () => {
     for (const n of SCENARIO_NAMES) assert.equal(parseScenarioName(n), n);
     assert.throws(() => scenario('traffic-surge'), {
-      message: 'unknown scenario "traffic-surge": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm, manual-change',
+      message: 'unknown scenario "traffic-surge": valid scenarios are traffic-spike, bad-release, slow-saturation, disk-fill, false-alarm, manual-change, dependency-slowdown',
     });
     assert.deepEqual(listScenarios().map((s) => s.name), [...SCENARIO_NAMES]);
   });
