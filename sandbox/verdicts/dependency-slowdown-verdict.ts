@@ -1,3 +1,4 @@
+import type { Judgement } from './judgement.ts';
 /**
  * The verdict of `dependency-slowdown` (payments slows; checkout, which
  * calls it, slows with it): right when the service named payments and left
@@ -47,11 +48,7 @@ export interface DependencySlowdownInput {
   readonly graceOver: boolean;
 }
 
-export interface DependencySlowdownVerdict {
-  readonly status: 'pending' | 'passed' | 'failed';
-  readonly summary: string;
-  readonly reasons: readonly string[];
-}
+export type DependencySlowdownVerdict = Judgement;
 
 const causeText = (c: CauseObservation | undefined) => (c ? `${c.kind}${c.service ? ` ${c.service}` : ''}${c.stackKey ? ` on ${c.stackKey}` : ''} (${Math.round(c.confidence * 100)}%)` : 'no cause recorded');
 

@@ -1,3 +1,4 @@
+import type { Judgement } from './judgement.ts';
 /**
  * The verdict of a scenario that needs no action (`false-alarm`): it passes
  * only with no proposal, no review item and no remediation commit by the
@@ -24,11 +25,7 @@ export interface FalseAlarmInput {
   readonly waitingFor: string;
 }
 
-export interface FalseAlarmJudgement {
-  readonly status: 'pending' | 'passed' | 'failed';
-  readonly summary: string;
-  readonly reasons: readonly string[];
-}
+export type FalseAlarmJudgement = Judgement;
 
 /** Judges a no-action run as observed so far. */
 export function judgeFalseAlarm(input: FalseAlarmInput): FalseAlarmJudgement {

@@ -1,3 +1,4 @@
+import type { Judgement } from './judgement.ts';
 /**
  * The verdict of the `manual-change` scenario: a person shrank the fleet in
  * the console, outside Git. The right answer is to apply Git's commit again
@@ -72,11 +73,7 @@ export interface ManualChangeInput {
   readonly horizonMinute: number;
 }
 
-export interface ManualChangeJudgement {
-  readonly status: 'pending' | 'passed' | 'failed';
-  readonly summary: string;
-  readonly reasons: readonly string[];
-}
+export type ManualChangeJudgement = Judgement;
 
 const CAPACITY_KEY = 'sandbox:capacity';
 const short = (sha: string) => sha.slice(0, 12);
