@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { SourceArtifact } from './artifact.ts';
 import type { DependencyCache } from './dependency-cache.ts';
 import { git, GitError } from './git.ts';
+import { withMirrorLock } from './mirror-lock.ts';
 import { revisionProblem } from './ref-name.ts';
 
 /**
@@ -47,13 +48,16 @@ function mirrorName(repo: string): string {
   return createHash('sha256').update(repo).digest('hex').slice(0, 16);
 }
 
-/** The bare mirror of `repo` under `mirrors`, made (empty, with its remote) the first time. */
+/** The bare mirror of `repo` under `mirrors`, made (empty, with its remote) the first time, by one process of those sharing the folder. */
 async function openMirror(mirrors: string, repo: string): Promise<string> {
   const dir = join(mirrors, `${mirrorName(repo)}.git`);
-  if (!existsSync(dir)) {
+  if (!existsSync(join(dir, 'config'))) {
     await mkdir(mirrors, { recursive: true });
-    await git(['init', '--bare', '-q', dir]);
-    await git(['remote', 'add', 'origin', repo], { cwd: dir });
+    await withMirrorLock(dir, async () => {
+      if (existsSync(join(dir, 'config'))) return;
+      await git(['init', '--bare', '-q', dir]);
+      await git(['remote', 'add', 'origin', repo], { cwd: dir });
+    });
   }
   return dir;
 }
@@ -104,12 +108,15 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
     return next;
   }
 
+  /** Serial in this process, and under the mirror's lock against the other processes sharing the folder: for what writes to the mirror. */
+  const exclusive = <T>(dir: string, fn: () => Promise<T>): Promise<T> => serial(dir, () => withMirrorLock(dir, fn));
+
   const mirror = (repo: string) => openMirror(mirrors, repo);
 
   return {
     async fetch(repo, ref, slot) {
       const dir = await mirror(repo);
-      return serial(dir, async () => {
+      return exclusive(dir, async () => {
         const commit = await fetchRef(dir, ref);
         const tree = await git(['rev-parse', `${commit}^{tree}`], { cwd: dir });
         await mkdir(worktrees, { recursive: true });
@@ -123,13 +130,13 @@ export function createSourceFetcher(options: SourceFetcherOptions): SourceFetche
       const problem = revisionProblem(ref);
       if (problem) throw new GitError(`ref ${JSON.stringify(ref.slice(0, 100))} ${problem}`, [], '');
       const dir = await mirror(repo);
-      return serial(dir, () => fetchRef(dir, ref));
+      return exclusive(dir, () => fetchRef(dir, ref));
     },
     async release(artifact) {
       // A slot's checkout stays for the next run of its slot.
       if (artifact.slot) return;
       const dir = await mirror(artifact.repo);
-      await serial(dir, async () => {
+      await exclusive(dir, async () => {
         await git(['worktree', 'remove', '--force', artifact.dir], { cwd: dir }).catch(() => undefined);
         await rm(artifact.dir, { recursive: true, force: true });
         await git(['worktree', 'prune'], { cwd: dir });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher.ts';
 import { git } from '../../../orchestrator/source/git.ts';
 
@@ -62,5 +64,21 @@ describe('source: mirrors and checkouts (real git)', () => {
     assert.equal(existsSync(join(second.dir, 'node_modules')), true);
     const other = await fetcher.fetch(remote, b, 'infra/./other');
     assert.notEqual(other.dir, second.dir, 'each slot has its own checkout');
+  });
+
+  it('several processes on one cache folder fetch and release checkouts side by side without tripping over git\'s worktree bookkeeping', async function () {
+    this.timeout(180_000);
+    const head = await commit('a.txt', 'one');
+    const cache = join(dir, 'cache');
+    const loop = () =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../support/fetch-loop.ts'), cache, remote, head, '25'], { cwd: join(import.meta.dirname, '../../..') }).then(
+        (r) => r.stdout.trim(),
+        (err: { stdout?: string; message: string }) => err.stdout?.trim() || err.message,
+      );
+    // Three processes at once, each mixing fresh checkouts (added, removed, pruned) with slots of its own.
+    assert.deepEqual(await Promise.all([loop(), loop(), loop()]), ['ok 25', 'ok 25', 'ok 25']);
+    const fetcher = createSourceFetcher({ dir: cache });
+    const art = await fetcher.fetch(remote, head);
+    assert.equal(readFileSync(join(art.dir, 'a.txt'), 'utf8'), 'one', 'the mirror is whole afterwards');
   });
 });
