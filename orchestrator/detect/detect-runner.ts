@@ -13,6 +13,7 @@ import {
 import { every, type Periodic } from '../runtime/periodic.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import type { Redis } from 'ioredis';
+import type { ReaderTurn } from '../runtime/reader-turn.ts';
 import type { SignalQueue } from '../correlate/signal-queue.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import type { IncidentStore } from '../correlate/incident-store.ts';
@@ -30,6 +31,10 @@ export interface DetectRunnerDeps {
   pollIntervalMs: number;
   pollerOptions?: Partial<TelemetryPollerOptions>;
   emit?: TimelineSink;
+  /** When several processes could read: reads only while this process has the turn. */
+  turn?: ReaderTurn;
+  /** Told when this process takes the turn, to drop what stages fed by its points keep in memory. */
+  onTurnTaken?: () => void;
 }
 
 /**
@@ -60,6 +65,14 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
   });
 
   async function pollOnce(): Promise<void> {
+    const turn = deps.turn ? await deps.turn.take() : 'kept';
+    if (turn === 'elsewhere') return;
+    if (turn === 'taken') {
+      // Another process may have read and scored since this one last did: start again from the store.
+      watchedKey = '';
+      stage.forget();
+      deps.onTurnTaken?.();
+    }
     const ctx = contextFrom(await deps.runs.statuses(), []);
     const key = JSON.stringify(ctx.watched);
     if (key !== watchedKey) {
@@ -95,6 +108,7 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
     async stop() {
       await periodic?.stop();
       await scores.flush();
+      await deps.turn?.release();
     },
   };
 }

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ServiceConfig } from '../config/service-config.ts';
+import { createReaderTurn, type ReaderTurn } from '../runtime/reader-turn.ts';
 import { startCorrelateWorker } from '../correlate/correlate-worker.ts';
 import { createTraceGraphStore } from '../traces/trace-graph-store.ts';
 import type { IncidentEvent } from '../correlate/index.ts';
@@ -8,7 +11,7 @@ import { createRedisChangeStore } from '../changes/change-store.ts';
 import { startDetectRunner, type DetectRunner } from '../detect/detect-runner.ts';
 import type { DiagnosisOptions } from '../diagnose/index.ts';
 import { remediationIdOf } from '../remediate/remediation-record.ts';
-import { startRemediationWorker } from '../remediate/remediation-worker.ts';
+import { startRemediationWorker, type RemediationWorkerDeps } from '../remediate/remediation-worker.ts';
 import { createForecastStage, createRedisTelemetryStore, type ForecastStage, type TelemetryStore } from '../telemetry/index.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { feedingForecasts } from './forecast-feed.ts';
@@ -54,6 +57,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     ...(config.remediation.enabled ? { onIncident: (event: IncidentEvent) => queueRemediation(parts, event) } : {}),
   });
   const forecasts = config.forecast.enabled ? forecastStage(parts, telemetryStore) : undefined;
+  const turn = readerTurns(parts, options.workerId);
   const telemetry = startDetectRunner({
     redis: parts.redis,
     prefix: parts.prefix,
@@ -65,6 +69,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     pollIntervalMs: t.pollIntervalSeconds * 1000,
     pollerOptions: { initialLookbackMs: t.initialLookbackSeconds * 1000, maxLookbackMs: Math.max(t.initialLookbackSeconds * 1000, 24 * 3600 * 1000), settleMs: t.settleSeconds * 1000 },
     emit,
+    turn: turn('metrics'),
+    ...(forecasts ? { onTurnTaken: () => forecasts.forget() } : {}),
   });
   telemetry.start();
   const logs = startLogStage(parts, {
@@ -74,36 +80,52 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     ...(t.region ? { region: t.region } : {}),
     initialLookbackMs: t.initialLookbackSeconds * 1000,
     settleMs: t.settleSeconds * 1000,
+    turn: turn('logs'),
   });
   const stops: AiopsStages['stops'] = [() => telemetry.stop(), () => logs.stop(), () => analysis.close()];
   if (config.remediation.enabled) {
-    const remediation = startRemediationWorker({
-      connection: parts.redis,
-      prefix: parts.prefix,
-      store: parts.remediations,
-      ledger: parts.ledger,
-      audit: parts.audit,
-      incidents: parts.incidents,
-      telemetryReads: telemetryStore,
-      runs: parts.store,
-      deployQueue: parts.deployQueue,
-      intake: parts.intake,
-      git: parts.gitWriter,
-      repo: parts.remediationRepo,
-      forge: parts.forgeOf,
-      lock: parts.stackLock(),
-      config: config.remediation,
-      diagnosis,
-      traceGraph: () => traceGraphs.load(),
-      changes,
-      emit,
-      resolveIncident: (id, reason) => analysis.resolveIncident(id, reason),
-      forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },
-      ...(options.workerId ? { workerId: `remediate-${options.workerId}` } : {}),
-    });
+    const remediation = startRemediation(parts, { telemetryStore, diagnosis, traceGraph: () => traceGraphs.load(), changes, resolveIncident: (id, reason) => analysis.resolveIncident(id, reason), ...options });
     stops.push(() => remediation.close());
   }
   return { telemetry, stops };
+}
+
+/** The remediation worker, acting on incidents with the analysis' parts. */
+function startRemediation(
+  parts: SharedParts,
+  o: Pick<RemediationWorkerDeps, 'diagnosis' | 'traceGraph' | 'changes' | 'resolveIncident'> & { telemetryStore: TelemetryStore; workerId?: string },
+) {
+  const { config } = parts;
+  return startRemediationWorker({
+    connection: parts.redis,
+    prefix: parts.prefix,
+    store: parts.remediations,
+    ledger: parts.ledger,
+    audit: parts.audit,
+    incidents: parts.incidents,
+    telemetryReads: o.telemetryStore,
+    runs: parts.store,
+    deployQueue: parts.deployQueue,
+    intake: parts.intake,
+    git: parts.gitWriter,
+    repo: parts.remediationRepo,
+    forge: parts.forgeOf,
+    lock: parts.stackLock(),
+    config: config.remediation,
+    diagnosis: o.diagnosis,
+    traceGraph: o.traceGraph,
+    changes: o.changes,
+    emit: parts.emit,
+    resolveIncident: o.resolveIncident,
+    forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },
+    ...(o.workerId ? { workerId: `remediate-${o.workerId}` } : {}),
+  });
+}
+
+/** Every process could read CloudWatch; one at a time does, each source (metrics, logs) with its own turn. */
+function readerTurns(parts: SharedParts, workerId: string | undefined): (name: string) => ReaderTurn {
+  const owner = workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  return (name) => createReaderTurn(parts.redis, { prefix: parts.prefix, name, owner });
 }
 
 /** The config's diagnosis windows, in ms; those not set keep the diagnosis defaults. */

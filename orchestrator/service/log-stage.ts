@@ -4,6 +4,7 @@ import type { LogEvidenceStore } from '../logs/log-evidence-store.ts';
 import { logGroupsOfOutputs, type WatchedLogGroup } from '../logs/log-groups.ts';
 import { createLogRunner, type LogRunSummary } from '../logs/log-runner.ts';
 import { every, type Periodic } from '../runtime/periodic.ts';
+import type { ReaderTurn } from '../runtime/reader-turn.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import type { SharedParts } from './shared-parts.ts';
 
@@ -23,11 +24,13 @@ export interface LogStageOptions {
   readonly region?: string;
   readonly initialLookbackMs: number;
   readonly settleMs: number;
+  /** When several processes could read: reads only while this process has the turn. */
+  readonly turn?: ReaderTurn;
 }
 
 export interface LogStage {
-  /** One poll now (the periodic one waits for it); for tests. */
-  pollOnce(): Promise<LogRunSummary>;
+  /** One poll now (the periodic one waits for it); for tests. `read: false` when another process has the turn. */
+  pollOnce(): Promise<LogRunSummary & { read: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -61,7 +64,7 @@ export function startLogStage(parts: Pick<SharedParts, 'redis' | 'prefix' | 'sto
     return out;
   }
 
-  const runner = createLogRunner({
+  const newRunner = () => createLogRunner({
     redis: parts.redis,
     prefix: parts.prefix,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
@@ -76,11 +79,22 @@ export function startLogStage(parts: Pick<SharedParts, 'redis' | 'prefix' | 'sto
     },
   });
 
-  let last: LogRunSummary | undefined;
-  const pollOnce = async (): Promise<LogRunSummary> => {
-    last = await runner.pollOnce();
+  let runner: ReturnType<typeof newRunner> | undefined;
+  let last: (LogRunSummary & { read: boolean }) | undefined;
+  const pollOnce = async (): Promise<void> => {
+    const turn = o.turn ? await o.turn.take() : 'kept';
+    if (turn === 'elsewhere') {
+      last = { events: 0, calls: 0, retries: 0, failed: [], missing: [], points: 0, anomalies: 0, newTemplates: 0, read: false };
+      return;
+    }
+    if (turn === 'taken') {
+      // Another process may have read and mined since this one last did: templates and detector states start again.
+      runner?.close();
+      runner = undefined;
+    }
+    runner ??= newRunner();
+    last = { ...(await runner.pollOnce()), read: true };
     tell('reads', last.failed.length ? `log read incomplete: ${last.failed.map((f) => `${f.group}: ${f.error}`).join('; ')}` : '');
-    return last;
   };
   const periodic: Periodic = every(o.pollIntervalMs, pollOnce, (err) => emit(timelineEvent('error', `log poll failed: ${err.message}`)), { runAtStart: true });
 
@@ -92,7 +106,8 @@ export function startLogStage(parts: Pick<SharedParts, 'redis' | 'prefix' | 'sto
     async stop() {
       // The poll under way ends first: no read outlives the client it uses.
       await periodic.stop();
-      runner.close();
+      runner?.close();
+      await o.turn?.release();
     },
   };
 }

@@ -36,6 +36,8 @@ export interface AnomalyStage {
   readonly sink: TelemetrySink;
   /** Series held in memory. */
   size(): number;
+  /** Drops the states held in memory: the next batch reads them from the store (after another process has read and scored meanwhile). */
+  forget(): void;
 }
 
 interface Tracked {
@@ -102,5 +104,6 @@ export function createAnomalyStage(deps: AnomalyStageDeps): AnomalyStage {
       if (event.kind === 'points') await handlePoints(event.points);
     },
     size: () => tracked.size,
+    forget: () => tracked.clear(),
   };
 }

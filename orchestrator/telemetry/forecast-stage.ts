@@ -45,6 +45,8 @@ export interface ForecastStage {
   handlePoints(points: readonly SeriesPoint[]): Promise<PredictedBreach[]>;
   /** Series held in memory. */
   size(): number;
+  /** Drops the states held in memory: the next batch reads them from the store (after another process has forecast meanwhile). */
+  forget(): void;
 }
 
 interface Tracked {
@@ -117,5 +119,5 @@ export function createForecastStage(deps: ForecastStageDeps): ForecastStage {
     return predictions;
   }
 
-  return { handlePoints, size: () => tracked.size };
+  return { handlePoints, size: () => tracked.size, forget: () => tracked.clear() };
 }

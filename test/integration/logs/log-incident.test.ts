@@ -8,6 +8,7 @@ import { createLogEvidenceStore } from '../../../orchestrator/logs/log-evidence-
 import { createStackLock } from '../../../orchestrator/queue/stack-lock.ts';
 import { RunRecordSchema } from '../../../orchestrator/records/run-record.ts';
 import { applyRun, initialStatus, startRun } from '../../../orchestrator/records/stack-status.ts';
+import { createReaderTurn } from '../../../orchestrator/runtime/reader-turn.ts';
 import { startLogStage } from '../../../orchestrator/service/log-stage.ts';
 import type { TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 import { previewRun } from '../../support/run-records.ts';
@@ -133,6 +134,50 @@ describe('logs in the service: error lines after a deploy become an incident tha
     } finally {
       await stage.stop();
       await analysis.close();
+      await signals.close();
+      logs.destroy();
+    }
+  });
+
+  it('two processes on one prefix: one reads each line, the other waits its turn and goes on from where the first stopped', async () => {
+    const { redis, prefix, store } = server;
+    const logs = createCloudWatchLogsClient({ endpoint: testServices().motoUrl, region: 'eu-west-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const group = `/homeostat/sandbox/${uniqueId('turns')}`;
+    const stack = 'infra/./turns';
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: 'one' }));
+    const put = (from: number, n: number) =>
+      logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: 'one', logEvents: Array.from({ length: n }, (_, i) => ({ timestamp: Date.now() - 60_000 + from + i, message: `GET /orders/${from + i} 200` })) }));
+    const at = new Date().toISOString();
+    const run = RunRecordSchema.parse(previewRun({ id: 'r-turns', jobId: `${stack}@${RELEASE}`, commit: RELEASE, apply: true, status: 'applied', timings: { enqueuedAt: at, startedAt: at, finishedAt: at } }));
+    const contract = { kind: 'sandbox', healthSignals: [], alarms: [], remediable: [], logGroups: [{ id: 'app', name: group, resource: 'checkout' }] };
+    await store.saveStatus(applyRun(startRun(initialStatus(stack, at), run, at), run, at, { homeostat: contract }));
+
+    const signals = createSignalQueue(redis, prefix);
+    const evidence = createLogEvidenceStore(redis, { prefix });
+    const options = { evidence, pollIntervalMs: 3_600_000, endpoint: testServices().motoUrl, region: 'eu-west-1', initialLookbackMs: 10 * MIN, settleMs: 0 };
+    const stageOf = (owner: string) => startLogStage({ redis, prefix, store, signals, emit: () => {} }, { ...options, turn: createReaderTurn(redis, { prefix, name: 'logs', owner }) });
+    const a = stageOf('host-a');
+    const b = stageOf('host-b');
+    try {
+      await put(0, 40);
+      // Both started with a poll; whichever came first reads, the other waits.
+      const [first, second] = [await a.pollOnce(), await b.pollOnce()];
+      assert.deepEqual([first.read, second.read], [true, false]);
+      const readByA = (await a.pollOnce()).events + first.events;
+      assert.equal(readByA, 40);
+      await put(40, 25);
+      assert.equal((await b.pollOnce()).read, false, 'b still waits');
+      assert.equal((await a.pollOnce()).events, 25);
+
+      await a.stop();
+      await put(65, 10);
+      const taken = await b.pollOnce();
+      assert.equal(taken.read, true, 'the turn passed when a stopped');
+      assert.equal(taken.events, 10, 'b read only what a had not: the watermark is shared');
+    } finally {
+      await a.stop();
+      await b.stop();
       await signals.close();
       logs.destroy();
     }
