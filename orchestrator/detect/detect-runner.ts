@@ -66,7 +66,11 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
 
   async function pollOnce(): Promise<void> {
     const turn = deps.turn ? await deps.turn.take() : 'kept';
-    if (turn === 'elsewhere') return;
+    if (turn === 'elsewhere') {
+      // Its signals' health is the reader's to tell now; this process's would go stale.
+      poller = undefined;
+      return;
+    }
     if (turn === 'taken') {
       // Another process may have read and scored since this one last did: start again from the store.
       watchedKey = '';
