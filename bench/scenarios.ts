@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../orchestrator/runtime/toolchain.ts';
 import { SCENARIO_NAMES, parseScenarioName } from '../sandbox/scenarios.ts';
-import type { Mark, Measurements, Warning } from '../sandbox/scenario-verdict.ts';
+import type { Mark, Measurements, Warning } from '../sandbox/observations.ts';
 import { parseMinuteLength } from '../sandbox/sim-clock.ts';
 import { TimelineEventSchema, type TimelineEvent } from '../orchestrator/timeline/timeline-event.ts';
 

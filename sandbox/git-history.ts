@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { git } from '../orchestrator/source/git.ts';
-import type { RemediationCommit } from './scenario-verdict.ts';
+import type { RemediationCommit } from './observations.ts';
 import type { DeployBranch } from './verdicts/manual-change-verdict.ts';
 
 /**

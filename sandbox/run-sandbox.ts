@@ -32,7 +32,8 @@ import { startScenarioPlayer, type ScenarioPlayer } from './scenario-player.ts';
 import { readServiceRecords } from './service-records.ts';
 import { sandboxPlan, type SandboxPlan } from './scenario-plan.ts';
 import type { ServiceSample } from './scenarios.ts';
-import { judge, type MinuteRecord, type Verdict } from './scenario-verdict.ts';
+import type { MinuteRecord, Verdict } from './observations.ts';
+import { judge } from './scenario-verdict.ts';
 import { clockOfTimeline, liveTimeline, MINUTE_MS, parseMinuteLength, type SimClock } from './sim-clock.ts';
 
 export const DEFAULT_SCENARIO = 'traffic-spike';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlarmEvaluator, AlarmTransition } from './alarm-rules.ts';
 import type { FleetModel, ServiceShape } from './fleet-model.ts';
-import type { MinuteRecord } from './scenario-verdict.ts';
+import type { MinuteRecord } from './observations.ts';
 import { fleetSamplesAt, type Scenario, type ScenarioTamper, type ServiceSample } from './scenarios.ts';
 import type { SimClock } from './sim-clock.ts';
 

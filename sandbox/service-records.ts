@@ -3,7 +3,7 @@ import { AuditEntrySchema } from '../orchestrator/audit/index.ts';
 import { IncidentRecordSchema } from '../orchestrator/correlate/incident-store.ts';
 import { RemediationRecordSchema, ReviewItemSchema } from '../orchestrator/remediate/remediation-record.ts';
 import { RunRecordSchema } from '../orchestrator/records/run-record.ts';
-import type { ServiceRecords } from './scenario-verdict.ts';
+import type { ServiceRecords } from './observations.ts';
 import type { RunObservation } from './verdicts/manual-change-verdict.ts';
 
 /**

@@ -37,7 +37,7 @@ export interface DependencySlowdownInput {
   readonly onsetMs: number;
   /** Earliest an incident of this fault may start: a detector's lag is not the fault's onset, but one long before is not about it. */
   readonly lookBackMs: number;
-  /** What was proposed, reviewed and applied on the caller's stack (scenario-verdict.ts `WhatHappened`). */
+  /** What was proposed, reviewed and applied on the caller's stack (observations.ts `WhatHappened`). */
   readonly proposed: readonly string[];
   readonly reviewItems: readonly string[];
   readonly applied: readonly string[];

@@ -3,12 +3,12 @@ import type { Judgement } from './judgement.ts';
  * The verdict of a scenario that needs no action (`false-alarm`): it passes
  * only with no proposal, no review item and no remediation commit by the
  * horizon; any of them fails it at once. Judged from what the service
- * recorded (scenario-verdict.ts `WhatHappened`, its remediation records).
+ * recorded (observations.ts `WhatHappened`, its remediation records).
  * Pure: scenario-verdict.ts wraps the result in the run's verdict.
  */
 
 export interface FalseAlarmInput {
-  /** What happened, as scenario-verdict.ts `WhatHappened` lists it. */
+  /** What happened, as observations.ts `WhatHappened` lists it. */
   readonly what: { readonly proposed: readonly string[]; readonly reviewItems: readonly string[]; readonly applied: readonly string[]; readonly inFlight: readonly string[] };
   /** The stack's remediation records: how each ended. */
   readonly remediations: readonly { readonly id: string; readonly state: string; readonly message?: string }[];

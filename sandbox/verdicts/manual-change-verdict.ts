@@ -144,7 +144,7 @@ export function judgeManualChange(input: ManualChangeInput): ManualChangeJudgeme
   );
 }
 
-/** What {@link manualChangeInputOf} reads of a run's observations (scenario-verdict.ts `Observations` fits it). */
+/** What {@link manualChangeInputOf} reads of a run's observations (observations.ts `Observations` fits it). */
 export interface ManualChangeObservations {
   readonly plan: { readonly scenario: { readonly onsetMinute: number; readonly tamper: { readonly atMinute: number; readonly patch: { readonly capacity: number } } | null } };
   readonly minutes: readonly { readonly minute: number; readonly realMs: number; readonly services: readonly { readonly capacity: number }[] }[];

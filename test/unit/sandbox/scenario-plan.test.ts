@@ -54,11 +54,11 @@ describe('sandbox: scenario plans', () => {
 
   it('the pure sandbox files do no I/O', () => {
     const dir = join(import.meta.dirname, '../../../sandbox');
-    for (const file of ['alarm-rules.ts', 'scenario-plan.ts', 'scenario-verdict.ts', 'sandbox-config.ts', 'verdicts/manual-change-verdict.ts', 'verdicts/false-alarm-verdict.ts', 'verdicts/dependency-slowdown-verdict.ts', 'verdicts/judgement.ts']) {
+    for (const file of ['alarm-rules.ts', 'scenario-plan.ts', 'scenario-verdict.ts', 'observations.ts', 'sandbox-config.ts', 'verdicts/manual-change-verdict.ts', 'verdicts/false-alarm-verdict.ts', 'verdicts/dependency-slowdown-verdict.ts', 'verdicts/judgement.ts']) {
       const src = readFileSync(join(dir, file), 'utf8');
       const imports = [...src.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
       for (const spec of imports) {
-        assert.ok(['./alarm-rules.ts', './scenario-plan.ts', './scenarios.ts', './fleet-model.ts', './scenario-verdict.ts', './verdicts/manual-change-verdict.ts', './verdicts/false-alarm-verdict.ts', './verdicts/dependency-slowdown-verdict.ts', './judgement.ts', '../orchestrator/timeline/timeline-event.ts', '../stacks/sandbox/instance-sizes.ts'].includes(spec), `${file} imports ${spec}`);
+        assert.ok(['./alarm-rules.ts', './scenario-plan.ts', './scenarios.ts', './fleet-model.ts', './scenario-verdict.ts', './observations.ts', './verdicts/manual-change-verdict.ts', './verdicts/false-alarm-verdict.ts', './verdicts/dependency-slowdown-verdict.ts', './judgement.ts', '../orchestrator/timeline/timeline-event.ts', '../stacks/sandbox/instance-sizes.ts'].includes(spec), `${file} imports ${spec}`);
       }
       assert.doesNotMatch(src, /Date\.now\(|Math\.random\(|new Date\(/, `${file} reads no clock and no randomness of its own`);
     }

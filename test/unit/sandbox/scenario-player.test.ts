@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createAlarmEvaluator, type AlarmTransition } from '../../../sandbox/alarm-rules.ts';
 import { createFleetModel, type ServiceShape } from '../../../sandbox/fleet-model.ts';
 import { startScenarioPlayer } from '../../../sandbox/scenario-player.ts';
-import type { MinuteRecord } from '../../../sandbox/scenario-verdict.ts';
+import type { MinuteRecord } from '../../../sandbox/observations.ts';
 import { scenario, type ServiceSample } from '../../../sandbox/scenarios.ts';
 import { createSimClock } from '../../../sandbox/sim-clock.ts';
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { ServiceShape } from '../../../sandbox/fleet-model.ts';
 import { sandboxPlan } from '../../../sandbox/scenario-plan.ts';
-import {
-  IN_FLIGHT_GRACE_MINUTES, judge, type AuditObservation, type IncidentObservation, type MinuteRecord, type Observations, type RemediationCommit, type RemediationObservation, type ServiceRecords,
-} from '../../../sandbox/scenario-verdict.ts';
+import type { AuditObservation, IncidentObservation, MinuteRecord, Observations, RemediationCommit, RemediationObservation, ServiceRecords } from '../../../sandbox/observations.ts';
+import { IN_FLIGHT_GRACE_MINUTES, judge } from '../../../sandbox/scenario-verdict.ts';
 import type { TimelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
