@@ -71,6 +71,8 @@ export interface AggregatorStats {
   dropped: number;
   /** Children whose parent never arrived before their period was flushed. */
   unresolved: number;
+  /** Spans seen again (an exporter retrying a request whose answer it missed), not counted twice. */
+  repeated: number;
 }
 
 const edgeKey = (caller: string, callee: string) => `${caller}\u0000${callee}`;
@@ -91,7 +93,7 @@ export function createSpanAggregator(options: Partial<SpanAggregatorOptions> = {
   /** Client spans with a peer, waiting to see whether the callee answers them: span id → the span. */
   const unanswered = new Map<string, Remembered>();
   let openFrom: number | undefined;
-  const stats: AggregatorStats = { services: 0, edges: 0, dropped: 0, unresolved: 0 };
+  const stats: AggregatorStats = { services: 0, edges: 0, dropped: 0, unresolved: 0, repeated: 0 };
 
   const periodOf = (ms: number) => Math.floor(ms / o.periodMs) * o.periodMs;
 
@@ -147,8 +149,30 @@ export function createSpanAggregator(options: Partial<SpanAggregatorOptions> = {
     return true;
   }
 
+  /**
+   * The spans of a batch not seen before. An exporter sends a request again when it missed the
+   * answer (a timeout, a 503), so a span already remembered was counted then. Spans are told apart
+   * by span id (64 random bits); a repeat older than the last `recentSpans` spans is not caught,
+   * nor a span twice in one request (exporters send each span once per request).
+   */
+  function unseen(spans: readonly FlatSpan[]): readonly FlatSpan[] {
+    let fresh: FlatSpan[] | undefined;
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i]!;
+      if (!recent.has(s.spanId)) {
+        fresh?.push(s);
+        continue;
+      }
+      // Copied only once a repeat shows up: the usual batch has none, and the hot path allocates nothing.
+      fresh ??= spans.slice(0, i) as FlatSpan[];
+      stats.repeated++;
+    }
+    return fresh ?? spans;
+  }
+
   /** Folds in a batch of spans (from one export request). */
-  function ingest(spans: readonly FlatSpan[]): void {
+  function ingest(batch: readonly FlatSpan[]): void {
+    const spans = unseen(batch);
     for (const s of spans) remember(s);
     for (const s of spans) {
       if (openFrom !== undefined && s.startMs < openFrom) {

@@ -66,6 +66,19 @@ describe('span aggregator', () => {
     assert.equal(agg.graph().edges.find((e) => e.callee === 'payments')!.measuredBy, 'callee');
   });
 
+  it('counts a request sent again by its exporter once: its spans are known by their ids', () => {
+    const agg = createSpanAggregator({ periodMs: MIN });
+    const first = request(T0, { frontend: 120, checkout: 100, payments: 40 });
+    const second = request(T0 + 1000, { frontend: 130, checkout: 110, payments: 50 });
+    agg.ingest(first);
+    // The answer to the first export was lost: the exporter sends it again, with the next one behind it.
+    agg.ingest([...first, ...second]);
+    agg.ingest(first);
+    const closed = agg.flush(T0 + MIN);
+    for (const c of closed) assert.equal(c.figures.requests, 2, `${c.service ?? `${c.edge!.caller} → ${c.edge!.callee}`}: ${c.figures.requests}`);
+    assert.equal(agg.stats().repeated, 6);
+  });
+
   it('finds a parent that arrives in a later export, before the period closes', () => {
     const agg = createSpanAggregator({ periodMs: MIN });
     const [payments, checkout, frontend] = request(T0 + 5000, { frontend: 30, checkout: 20, payments: 10 });
