@@ -11,6 +11,7 @@ import * as r from './render.js';
 import { $, draw, enc, forget, getJson, postJson, serialised, tokenField } from './api.js';
 import { startLive } from './live.js';
 import { promotionsList, soakLeftText } from './promotions-view.js';
+import { stackGraphView } from './graph-view.js';
 
 const params = new URLSearchParams(location.search);
 const state = {
@@ -30,7 +31,7 @@ function section(id, result, what, render) {
 }
 
 async function refresh() {
-  const [stacks, runs, incidents, reviews, audit, verify, promotions] = await Promise.all([
+  const [stacks, runs, incidents, reviews, audit, verify, promotions, graph] = await Promise.all([
     getJson('/api/stacks'),
     getJson('/api/runs?limit=50'),
     getJson('/api/incidents?limit=50'),
@@ -38,6 +39,7 @@ async function refresh() {
     getJson('/api/audit?limit=100'),
     getJson('/api/audit/verify'),
     getJson('/api/promotions?limit=20'),
+    getJson('/api/graph'),
   ]);
   const [run, incident, series, remediations] = await Promise.all([
     state.run ? getJson(`/api/runs/${enc(state.run)}`) : undefined,
@@ -47,6 +49,7 @@ async function refresh() {
   ]);
 
   section('stacks-body', stacks, 'stacks', (d) => r.stacksTable(d.stacks));
+  section('graph-body', graph, 'stack graph', (d) => stackGraphView(d.graph));
   draw('runs-body', runs.ok ? [runs.data, state.run] : runs.why, () => (runs.ok ? r.runsTable(runs.data.runs, state.run) : r.unavailable('runs', runs.why)));
   draw('run-detail', run ? (run.ok ? run.data : run.why) : null, () => (!run ? null : run.ok ? r.runDetail(run.data.run, run.data.log) : r.unavailable(`run ${state.run}`, run.why)));
   draw('incidents-body', incidents.ok ? [incidents.data, state.incident] : incidents.why, () =>
