@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { advancePromotion } from '../../../orchestrator/promote/advance-promotion.ts';
 import { PromotionSchema, type Promotion } from '../../../orchestrator/promote/promotion.ts';
+import { initialStatus } from '../../../orchestrator/records/stack-status.ts';
 import { timelineEvent } from '../../../orchestrator/timeline/timeline-event.ts';
 import { TEST_TOKENS } from '../../support/test-tokens.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -43,7 +44,7 @@ function promotions(now: number): Promotion[] {
   ];
 }
 
-describe('dashboard: where each change stands in its promotion waves, in headless Chromium', function () {
+describe('dashboard: where each change stands in its promotion waves, and the stack graph, in headless Chromium', function () {
   this.timeout(120_000);
   let browser: Browser;
   let server: DashboardServer;
@@ -57,6 +58,14 @@ describe('dashboard: where each change stands in its promotion waves, in headles
     const now = Date.now();
     // Oldest first: the store lists newest first by when each was opened.
     for (const p of promotions(now).reverse()) assert.ok(await server.promotions.open(p));
+    // The stack graph's input: each stack's links as its last apply recorded them (prod-west has none yet).
+    const at = new Date(now).toISOString();
+    const links: Record<string, { project: string; references: string[]; dependsOn: string[] }> = {
+      [S]: { project: 'web', references: [], dependsOn: [] },
+      [C]: { project: 'web', references: ['staging'], dependsOn: [] },
+      [E]: { project: 'web', references: ['prod-canary'], dependsOn: ['web/<i>ghost</i>'] },
+    };
+    for (const key of [S, C, E, W]) await server.store.saveStatus({ ...initialStatus(key, at), ...(links[key] ? { links: links[key] } : {}) });
   });
   after(async () => {
     await server?.close();
@@ -131,6 +140,22 @@ describe('dashboard: where each change stands in its promotion waves, in headles
     assert.equal(await waveState(RUNNING, 'prod'), 'applying');
     assert.equal(await page.getAttribute(`${card(RUNNING)} [data-stack="${E}"]`, 'data-apply'), 'applied');
     assert.equal(await page.getAttribute(`${card(RUNNING)} [data-stack="${W}"]`, 'data-apply'), 'pending');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows the stack graph: the order stacks apply in, each dependency, names that resolve to no stack, and stacks not known yet', async () => {
+    await openAs('viewer');
+    await page.waitForSelector('#graph-body [data-layer]', { timeout: 10_000 });
+    const layers = await page.$$eval('#graph-body [data-layer]', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(layers, [`${W}, ${S}`, C, E], 'sorted within a layer');
+    const edges = await page.$$eval('#graph-body tr[data-edge]', (rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent).join(' | ')));
+    assert.deepEqual(edges.sort(), [`${C} | ${S} | StackReference | staging`, `${E} | ${C} | StackReference | prod-canary`]);
+    assert.match(await text('#graph-body .graph-unresolved'), /unresolved: infra\/web\/prod-east declares web\/<i>ghost<\/i>: /);
+    assert.match(await text('#graph-body .graph-unknown'), /not known yet \(no apply recorded their links\): infra\/web\/prod-west/);
+    assert.equal(await page.$$eval('#graph-body i', (els) => els.length), 0, 'no markup from a name');
+    assert.equal(await page.getAttribute(`#graph-body tr[data-edge="${E} -> ${C}"] a[data-stack="${C}"]`, 'href'), `/dashboard/stack?key=${encodeURIComponent(C)}`);
+    await page.$eval('#graph', (el) => el.scrollIntoView());
+    await screenshot(page, 'dashboard-graph');
     assert.deepEqual(pageErrors, []);
   });
 
