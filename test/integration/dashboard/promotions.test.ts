@@ -154,7 +154,6 @@ describe('dashboard: where each change stands in its promotion waves, and the st
     assert.match(await text('#graph-body .graph-unknown'), /not known yet \(no apply recorded their links\): infra\/web\/prod-west/);
     assert.equal(await page.$$eval('#graph-body i', (els) => els.length), 0, 'no markup from a name');
     assert.equal(await page.getAttribute(`#graph-body tr[data-edge="${E} -> ${C}"] a[data-stack="${C}"]`, 'href'), `/dashboard/stack?key=${encodeURIComponent(C)}`);
-    await page.$eval('#graph', (el) => el.scrollIntoView());
     await screenshot(page, 'dashboard-graph');
     assert.deepEqual(pageErrors, []);
   });
