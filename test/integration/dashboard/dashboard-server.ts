@@ -96,7 +96,8 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     metrics: createMetrics(async () => ({ deploy: await deployQueue.counts() })),
     incidents,
     remediation: { store: remediations, reviews, ledger, audit, configured: { dryRun: false, killSwitch: false } },
-    promotions: { store: promotions, audit },
+    // As service.ts: an operator's pause or resume goes on the shared timeline.
+    promotions: { store: promotions, audit, emit: (e) => void timeline.append(e) },
     ready: async () => (await redis.ping()) === 'PONG',
     // A heartbeat each second, so the tests see them without waiting fifteen.
     extra: createDashboardRoutes({ incidents, scores, store, events: { log: timeline, sessions: createStreamSessions(redis, prefix), heartbeatMs: 1000 } }),

@@ -158,7 +158,13 @@ describe('dashboard: where each change stands in its promotion waves, and the st
     assert.deepEqual(pageErrors, []);
   });
 
-  it('refuses a viewer’s pause, and pauses as the operator whose token is typed in, audited under that name', async () => {
+  it('refuses a viewer’s pause, and pauses as the operator whose token is typed in, audited under that name and live on another viewer’s page', async () => {
+    // Another person's page, open and live, which nobody touches.
+    const watcher = await browser.newPage();
+    await watcher.addInitScript((token) => sessionStorage.setItem('homeostat.token', token), TEST_TOKENS.viewer!);
+    await watcher.goto(`${server.url}/dashboard#promotions`);
+    await watcher.waitForSelector(`${card(RUNNING)} button.promotion-pause`, { timeout: 10_000 });
+    await watcher.waitForSelector('#live [data-live="live"]', { timeout: 10_000 });
     await openAs('viewer');
     await page.click(`${card(RUNNING)} button.promotion-pause`);
     await waitFor('the refusal', async () => /pause failed: viewer has the role viewer; this needs operator/.test(await text(`${card(RUNNING)} .action-error`)), 8_000, 100);
@@ -177,6 +183,11 @@ describe('dashboard: where each change stands in its promotion waves, and the st
     assert.match(audited?.summary ?? '', /promotion of 1111111 in infra paused by sam/);
     assert.ok(await page.$(`${card(RUNNING)} button.promotion-resume`), 'and now offers to resume it');
     assert.ok(api.includes(`POST /api/promotions/infra/${RUNNING}/pause`));
+    // The pause went on the timeline: the other page redraws it with no reload.
+    await watcher.waitForSelector(`${card(RUNNING)} .paused-by`, { timeout: 8_000 });
+    assert.match((await watcher.textContent(`${card(RUNNING)} .paused-by`)) ?? '', /^paused by sam at /);
+    assert.match((await watcher.textContent('#timeline-body li[data-event="decision"]')) ?? '', /promotion of 1111111 in infra paused by sam \(paused\)/);
+    await watcher.close();
     assert.deepEqual(pageErrors, []);
   });
 });
