@@ -36,6 +36,8 @@ const ASSET_FILES: Record<string, { file: string; type: string }> = {
   '/dashboard/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/chart.js': { file: 'chart.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/markup.js': { file: 'markup.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/promotions-view.js': { file: 'promotions-view.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/graph-view.js': { file: 'graph-view.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/index.ts';
 import { pausePromotion, resumePromotion, type ControlResult, type Promotion } from '../promote/index.ts';
 import type { PromotionStore } from '../records/promotion-store.ts';
+import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
 import { HttpError, refuseBy } from './http-error.ts';
 import { fieldsOf, requestField } from './request-fields.ts';
 import { principalOf } from './route-auth.ts';
@@ -12,6 +13,11 @@ import { sendJson } from './send-json.ts';
 export interface PromotionApiDeps {
   store: PromotionStore;
   audit: AuditLog;
+  /**
+   * The shared timeline: a pause or resume goes on it, so every open dashboard redraws the
+   * promotion at once (its event stream is the timeline). Default: none.
+   */
+  emit?: TimelineSink;
 }
 
 const RepoIdSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$/, 'a repository id');
@@ -51,6 +57,8 @@ export function registerPromotionRoutes(app: FastifyInstance, deps: PromotionApi
       if (refused) throw new HttpError(409, refused);
       const waves = stored.waves.map((w) => `${w.name} ${w.state}`).join(', ');
       await deps.audit.append({ type: 'control-changed', actor: by, commit, summary: `promotion of ${commit.slice(0, 7)} in ${repo} ${verb === 'pause' ? 'paused' : 'resumed'} by ${by} (${waves})`, data: { repo, promotion: verb, state: stored.state, ...(stored.halt ? { halt: stored.halt } : {}) } });
+      const done = verb === 'pause' ? 'paused' : 'resumed';
+      deps.emit?.(timelineEvent('decision', `promotion of ${commit.slice(0, 7)} in ${repo} ${done} by ${by}`, { commit, outcome: done }));
       return sendJson(reply, 200, { promotion: stored });
     });
   control('pause', pausePromotion);

@@ -67,7 +67,8 @@ function stepWave(current: PromotionWave, facts: PromotionFacts, now: number, so
   const fact = (k: string) => facts.applies[k] ?? 'pending';
   // Taken when the wave's turn comes, before it applies: an incident that opens while it applies
   // (the detector needs a few points) is as much the change's as one that opens while it soaks.
-  const w = current.baselineAt !== undefined ? current : { ...current, baselineAt: now, baseline: facts.openIncidents.filter((inc) => inc.stacks.some((s) => current.stacks.includes(s))).map((i) => i.id).sort() };
+  const looked = { ...current, applies: Object.fromEntries(current.stacks.map((k) => [k, fact(k)])) };
+  const w = looked.baselineAt !== undefined ? looked : { ...looked, baselineAt: now, baseline: facts.openIncidents.filter((inc) => inc.stacks.some((s) => current.stacks.includes(s))).map((i) => i.id).sort() };
   const failed = w.stacks.find((k) => fact(k) === 'failed');
   if (failed) return halt(w, { reason: `${short} failed to apply on ${failed} in wave ${w.name}`, stackKey: failed });
   if (w.stacks.some((k) => fact(k) === 'pending')) return { wave: { ...w, state: 'applying', note: 'applying the change' } };

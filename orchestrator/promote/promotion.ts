@@ -34,6 +34,12 @@ export const PromotionWaveSchema = z.object({
   baselineAt: z.number().optional(),
   /** One line for a person: why it stands where it stands. */
   note: z.string().optional(),
+  /**
+   * How each of its stacks' applies of the commit stood at the wave's last look (pending,
+   * applied, failed, superseded): kept so a person sees which stacks applied without asking
+   * the queues again. Absent until the wave's turn came.
+   */
+  applies: z.record(z.string(), z.enum(['pending', 'applied', 'failed', 'superseded'])).optional(),
 });
 export type PromotionWave = z.infer<typeof PromotionWaveSchema>;
 

@@ -102,7 +102,7 @@ export async function startService(config: ServiceConfig, options: ServiceOption
       remediation: { store: parts.remediations, reviews: parts.reviews, ledger: parts.ledger, audit: parts.audit, configured: { dryRun: config.remediation.guardrails.dryRun, killSwitch: config.remediation.guardrails.killSwitch } },
       signalHealth: () => aiops?.telemetry.signalHealth() ?? [],
       notifications: parts.notifier,
-      promotions: { store: createPromotionStore(parts.redis, parts.prefix), audit: parts.audit },
+      promotions: { store: createPromotionStore(parts.redis, parts.prefix), audit: parts.audit, emit: parts.emit },
       extra: createDashboardRoutes({
         incidents: parts.incidents,
         scores: createScoreStore(parts.redis, parts.prefix),

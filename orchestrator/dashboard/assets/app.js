@@ -10,6 +10,8 @@
 import * as r from './render.js';
 import { $, draw, enc, forget, getJson, postJson, serialised, tokenField } from './api.js';
 import { startLive } from './live.js';
+import { promotionsList, soakLeftText } from './promotions-view.js';
+import { stackGraphView } from './graph-view.js';
 
 const params = new URLSearchParams(location.search);
 const state = {
@@ -29,13 +31,15 @@ function section(id, result, what, render) {
 }
 
 async function refresh() {
-  const [stacks, runs, incidents, reviews, audit, verify] = await Promise.all([
+  const [stacks, runs, incidents, reviews, audit, verify, promotions, graph] = await Promise.all([
     getJson('/api/stacks'),
     getJson('/api/runs?limit=50'),
     getJson('/api/incidents?limit=50'),
     getJson('/api/reviews?status=open'),
     getJson('/api/audit?limit=100'),
     getJson('/api/audit/verify'),
+    getJson('/api/promotions?limit=20'),
+    getJson('/api/graph'),
   ]);
   const [run, incident, series, remediations] = await Promise.all([
     state.run ? getJson(`/api/runs/${enc(state.run)}`) : undefined,
@@ -45,6 +49,7 @@ async function refresh() {
   ]);
 
   section('stacks-body', stacks, 'stacks', (d) => r.stacksTable(d.stacks));
+  section('graph-body', graph, 'stack graph', (d) => stackGraphView(d.graph));
   draw('runs-body', runs.ok ? [runs.data, state.run] : runs.why, () => (runs.ok ? r.runsTable(runs.data.runs, state.run) : r.unavailable('runs', runs.why)));
   draw('run-detail', run ? (run.ok ? run.data : run.why) : null, () => (!run ? null : run.ok ? r.runDetail(run.data.run, run.data.log) : r.unavailable(`run ${state.run}`, run.why)));
   draw('incidents-body', incidents.ok ? [incidents.data, state.incident] : incidents.why, () =>
@@ -57,6 +62,7 @@ async function refresh() {
         ? r.unavailable(`incident ${state.incident}`, incident.why)
         : r.incidentDetail(incident.data, series.ok ? series.data.signals : series.why, remediations.ok ? remediations.data.remediations : remediations.why),
   );
+  section('promotions-body', promotions, 'promotions', (d) => promotionsList(d.promotions, Date.now()));
   drawReviews(reviews);
   section('audit-body', audit, 'audit log', (d) => r.auditTable(d.entries));
   draw('audit-verify', verify.ok ? verify.data : 'unavailable', () => r.verifyBadge(verify.ok ? verify.data : verify.why));
@@ -120,7 +126,30 @@ document.addEventListener('click', (ev) => {
   if (action === 'select-run') select('run', id);
   else if (action === 'select-incident') select('incident', id);
   else if (action === 'approve' || action === 'reject') void decide(action, id, el);
+  else if (action === 'promotion-pause' || action === 'promotion-resume') void control(action.slice('promotion-'.length), el);
 });
+
+/** An operator's pause or resume of a promotion; the service checks the role and audits it under the token's name. */
+async function control(verb, button) {
+  const { repo, commit } = button.dataset;
+  const error = button.closest('.actions')?.querySelector('[data-error-for]');
+  button.disabled = true;
+  if (error) error.textContent = verb === 'pause' ? 'pausing…' : 'resuming…';
+  try {
+    await postJson(`/api/promotions/${enc(repo)}/${enc(commit)}/${verb}`, {});
+  } catch (err) {
+    button.disabled = false;
+    if (error) error.textContent = `${verb} failed: ${err.message}`;
+    return;
+  }
+  forget('promotions-body');
+  await tick();
+}
+
+// A soak's time left moves while no record does: only that text is ticked, no API is asked.
+setInterval(() => {
+  for (const el of document.querySelectorAll('[data-soak-end]')) el.textContent = soakLeftText(Number(el.dataset.soakEnd), Date.now());
+}, 1000);
 
 // --- live updates ----------------------------------------------------------------------
 

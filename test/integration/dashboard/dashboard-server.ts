@@ -13,6 +13,7 @@ import { createMetrics } from '../../../orchestrator/http/metrics.ts';
 import { createIntakeQueue } from '../../../orchestrator/intake/intake-queue.ts';
 import { createDeployQueue } from '../../../orchestrator/queue/deploy-queue.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
+import { createPromotionStore, type PromotionStore } from '../../../orchestrator/records/promotion-store.ts';
 import { createRunStore, type RunStore } from '../../../orchestrator/records/run-store.ts';
 import { createGitWriter } from '../../../orchestrator/remediate/git-writer.ts';
 import { createGuardrailLedger } from '../../../orchestrator/remediate/guardrail-ledger.ts';
@@ -58,6 +59,8 @@ export interface DashboardServer {
   /** The shared timeline the page's event stream reads. */
   timeline: TimelineLog;
   scores: ScoreStore;
+  /** Promotions, served by `GET /api/promotions` as in service.ts. */
+  promotions: PromotionStore;
   /** Stops the server and deletes every key under the prefix. */
   close(): Promise<void>;
 }
@@ -83,6 +86,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
   const reviews = createReviewActions({ store: remediations, queue: remediationQueue, ledger, git, audit, repo: () => undefined });
   const timeline = createTimelineLog(redis, prefix);
   const scores = createScoreStore(redis, prefix);
+  const promotions = createPromotionStore(redis, prefix);
   const server: HttpServer = createHttpServer({
     repos: [],
     intake,
@@ -92,6 +96,8 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     metrics: createMetrics(async () => ({ deploy: await deployQueue.counts() })),
     incidents,
     remediation: { store: remediations, reviews, ledger, audit, configured: { dryRun: false, killSwitch: false } },
+    // As service.ts: an operator's pause or resume goes on the shared timeline.
+    promotions: { store: promotions, audit, emit: (e) => void timeline.append(e) },
     ready: async () => (await redis.ping()) === 'PONG',
     // A heartbeat each second, so the tests see them without waiting fifteen.
     extra: createDashboardRoutes({ incidents, scores, store, events: { log: timeline, sessions: createStreamSessions(redis, prefix), heartbeatMs: 1000 } }),
@@ -110,6 +116,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     audit,
     timeline,
     scores,
+    promotions,
     async close() {
       if (closed) return;
       closed = true;

@@ -138,6 +138,8 @@ describe('gitops: promotion waves (staging → prod-canary → prod-*)', functio
 
     const done = await waitFor('the promotion done', async () => ((await promotionOf(commit))?.state === 'done' ? promotionOf(commit) : undefined), 30_000, 250);
     assert.deepEqual(done!.waves.map((w) => [w.name, w.state, w.stacks]), [['staging', 'passed', [S]], ['canary', 'passed', [C]], ['prod', 'passed', [P]]]);
+    // What the dashboard shows as "which stacks applied": each wave's last look at its stacks' applies.
+    assert.deepEqual(done!.waves.map((w) => w.applies), [{ [S]: 'applied' }, { [C]: 'applied' }, { [P]: 'applied' }]);
 
     const cli = await promisify(execFile)(process.execPath, ['orchestrator/cli/bin.mjs', '--url', service.url!, 'promotions'], { cwd: PROJECT_ROOT, env: { ...process.env, HOMEOSTAT_TOKEN: TEST_TOKENS['viewer']! } });
     assert.match(cli.stdout, new RegExp(`infra +${commit.slice(0, 7)} +done +staging:passed → canary:passed → prod:passed`));

@@ -127,6 +127,18 @@ describe('promotion waves: a change going wave by wave', () => {
     });
   });
 
+  it("records how each stack of the wave stood at its last look, and none for a wave whose turn has not come", () => {
+    const p = openPromotion({ repo: 'infra', commit: COMMIT, waves: [{ name: 'staging', stacks: ['staging', 'staging-eu'] }, WAVES[2]!], soakMs: SOAK, stackKeys: [S, 'infra/web/staging-eu', P], now: 0 });
+    assert.ok(p);
+    const applying = advancePromotion(p, facts({ [S]: 'applied' }), 1).promotion;
+    assert.deepEqual(applying.waves[0]!.applies, { [S]: 'applied', 'infra/web/staging-eu': 'pending' });
+    assert.equal(applying.waves[1]!.applies, undefined);
+    const soaking = advancePromotion(applying, facts({ [S]: 'applied', 'infra/web/staging-eu': 'superseded' }), 2).promotion;
+    assert.deepEqual(soaking.waves[0]!.applies, { [S]: 'applied', 'infra/web/staging-eu': 'superseded' });
+    const halted = advancePromotion(open(), facts({ [S]: 'failed' }), 5).promotion;
+    assert.deepEqual(halted.waves[0]!.applies, { [S]: 'failed' });
+  });
+
   it('halts when a wave fails to apply the change', () => {
     const step = advancePromotion(open(), facts({ [S]: 'failed' }), 5);
     assert.equal(step.promotion.state, 'halted');
