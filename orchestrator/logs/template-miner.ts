@@ -1,4 +1,5 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
+import { mergeTokens, shapesConflict } from './token-shape.ts';
 
 /**
  * A streaming log-template miner in the style of Drain (He et al., ICWS
@@ -69,25 +70,38 @@ interface TreeNode {
 
 const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ parent, key, children: new Map(), clusters: [] });
 
-/** The positional similarity of a template and a message of the same length, and its wildcard count. */
+/**
+ * The positional similarity of a template and a message of the same length
+ * (the share of equal positions), and how many differing positions the
+ * template already holds a variable for. A position whose punctuated
+ * tokens cannot be one statement's (see {@link shapesConflict}) rules the
+ * template out: the score is -1.
+ */
 function similarity(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number } {
   let same = 0;
   let wildcards = 0;
   for (let i = 0; i < template.length; i++) {
     const t = template[i]!;
-    if (t === tokens[i]) same++;
+    const m = tokens[i]!;
+    if (t === m) same++;
     else if (t === WILDCARD) wildcards++;
+    else if (shapesConflict(t, m)) return { score: -1, wildcards: 0 };
+    else if (hasVariable(t)) wildcards++;
   }
   return { score: template.length === 0 ? 1 : same / template.length, wildcards };
 }
 
-/** Merges one more message into a cluster's template: positions that differ become wildcards. */
+/** Merges one more message into a cluster's template: positions that differ become (partly) wildcards. */
 function mergeInto(c: Cluster, tokens: readonly string[]): void {
   let changed = false;
   for (let i = 0; i < c.tokens.length; i++) {
-    if (c.tokens[i] !== tokens[i] && c.tokens[i] !== WILDCARD) {
-      c.tokens[i] = WILDCARD;
-      changed = true;
+    const t = c.tokens[i]!;
+    if (t !== tokens[i] && t !== WILDCARD) {
+      const merged = mergeTokens(t, tokens[i]!);
+      if (merged !== t) {
+        c.tokens[i] = merged;
+        changed = true;
+      }
     }
   }
   if (changed) c.text = c.tokens.join(' ');
