@@ -80,15 +80,18 @@ const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ pare
 function similarity(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number } {
   let same = 0;
   let wildcards = 0;
+  let counted = template.length;
   for (let i = 0; i < template.length; i++) {
     const t = template[i]!;
     const m = tokens[i]!;
-    if (t === m) same++;
-    else if (t === WILDCARD) wildcards++;
+    if (t === m) {
+      if (hasVariable(t)) counted--;
+      else same++;
+    } else if (t === WILDCARD) wildcards++;
     else if (shapesConflict(t, m)) return { score: -1, wildcards: 0 };
     else if (hasVariable(t)) wildcards++;
   }
-  return { score: template.length === 0 ? 1 : same / template.length, wildcards };
+  return { score: counted === 0 ? 1 : same / counted, wildcards };
 }
 
 /** Merges one more message into a cluster's template: positions that differ become (partly) wildcards. */
