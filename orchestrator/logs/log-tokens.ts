@@ -36,7 +36,6 @@ const MESSAGE_MASK = new RegExp(MESSAGE_MASKS.map((r) => `(?:${r.source})`).join
 /** Joiners inside a whitespace token; the pieces between them are masked one by one. Not `<` or `>`: they would cut the wildcard itself. */
 const JOINERS = new Set('=:,;()[]{}"\'|');
 
-const DIGIT = /\d/;
 
 /**
  * Masks one whitespace token, keeping its joiners so a template stays
@@ -66,18 +65,41 @@ function maskToken(token: string): string {
   return out;
 }
 
+/** Whitespace as `\s` has it; the ASCII cases are decided without a regular expression. */
+const UNICODE_SPACE = /\s/;
+function isSpace(code: number): boolean {
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return UNICODE_SPACE.test(String.fromCharCode(code));
+}
+
 /**
  * The masked tokens of a message: whitespace split, then for each token
  * holding a digit the value masks and the per-piece digit rule. Every mask
  * matches within one whitespace token, so applying them per token is the
  * same as applying them to the message, and tokens without a digit (most
- * words) are left at once. Empty input gives no tokens.
+ * words) are left at once. Empty input gives no tokens. One pass over the
+ * characters finds the tokens and their digits together: this runs once per
+ * log line, so it is written without a split or a per-token test.
  */
 export function maskedTokens(message: string): string[] {
-  const raw = message.trim().split(/\s+/);
-  if (raw.length === 1 && raw[0] === '') return [];
-  for (let i = 0; i < raw.length; i++) if (DIGIT.test(raw[i]!)) raw[i] = maskToken(raw[i]!);
-  return raw;
+  const out: string[] = [];
+  let start = -1;
+  let digit = false;
+  for (let i = 0; i <= message.length; i++) {
+    const code = i < message.length ? message.charCodeAt(i) : 32;
+    if (isSpace(code)) {
+      if (start >= 0) {
+        const token = message.slice(start, i);
+        out.push(digit ? maskToken(token) : token);
+        start = -1;
+        digit = false;
+      }
+    } else {
+      if (start < 0) start = i;
+      if (code >= 48 && code <= 57) digit = true;
+    }
+  }
+  return out;
 }
 
 /** True when a token holds a variable part (the parse tree routes such tokens to the wildcard child). */

@@ -71,15 +71,16 @@ interface TreeNode {
 const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ parent, key, children: new Map(), clusters: [] });
 
 /**
- * The positional similarity of a template and a message of the same length
- * (the share of equal positions), and how many differing positions the
- * template already holds a variable for. A position whose punctuated
- * tokens cannot be one statement's (see {@link shapesConflict}) rules the
- * template out: the score is -1.
+ * The positional similarity of a template and a message of the same length:
+ * the share of the template's constant positions the message repeats.
+ * Positions where both hold the same variable (`<*>`, `id=<*>`) say nothing
+ * about whether two lines are one statement, so they are left out; a short
+ * line of numbers and one word would otherwise match anything of its length.
+ * A position whose punctuated tokens cannot be one statement's (see
+ * {@link shapesConflict}) rules the template out: the score is -1.
  */
-function similarity(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number } {
+function similarity(template: readonly string[], tokens: readonly string[]): number {
   let same = 0;
-  let wildcards = 0;
   let counted = template.length;
   for (let i = 0; i < template.length; i++) {
     const t = template[i]!;
@@ -87,11 +88,16 @@ function similarity(template: readonly string[], tokens: readonly string[]): { s
     if (t === m) {
       if (hasVariable(t)) counted--;
       else same++;
-    } else if (t === WILDCARD) wildcards++;
-    else if (shapesConflict(t, m)) return { score: -1, wildcards: 0 };
-    else if (hasVariable(t)) wildcards++;
+    } else if (t !== WILDCARD && shapesConflict(t, m)) return -1;
   }
-  return { score: counted === 0 ? 1 : same / counted, wildcards };
+  return counted === 0 ? 1 : same / counted;
+}
+
+/** How many of a message's differing positions the template already holds a variable for: the tie-break between equally similar templates. */
+function wildcardsUsed(template: readonly string[], tokens: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < template.length; i++) if (template[i] !== tokens[i] && hasVariable(template[i]!)) n++;
+  return n;
 }
 
 /** Merges one more message into a cluster's template: positions that differ become (partly) wildcards. */
@@ -127,8 +133,10 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   /** The leaf a message is routed to, made when `create` is set and missing. */
   function leafFor(tokens: readonly string[], create: boolean): TreeNode | undefined {
     let node = root;
-    const path = [String(tokens.length), ...tokens.slice(0, leadingTokens).map((t) => (hasVariable(t) ? WILDCARD : t))];
-    for (const key of path) {
+    // The path is the token count, then the leading tokens (a variable one as the wildcard), built key by key without an array.
+    const depth = Math.min(leadingTokens, tokens.length);
+    for (let d = -1; d < depth; d++) {
+      const key = d < 0 ? String(tokens.length) : hasVariable(tokens[d]!) ? WILDCARD : tokens[d]!;
       // A full node sends new tokens to its wildcard child (Drain's max-children rule); lengths are never capped.
       const full = node !== root && node.children.size >= maxChildren;
       let child = node.children.get(key) ?? (full ? node.children.get(WILDCARD) : undefined);
@@ -161,11 +169,14 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     let bestScore = -1;
     let bestWildcards = -1;
     for (const c of leaf.clusters) {
-      const { score, wildcards } = similarity(c.tokens, tokens);
-      if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
+      const score = similarity(c.tokens, tokens);
+      if (score < bestScore || score < 0) continue;
+      // Wildcards only break ties, so they are counted only for one.
+      const wildcards = score > bestScore || found === undefined ? -1 : wildcardsUsed(c.tokens, tokens);
+      if (score > bestScore || wildcards > bestWildcards) {
         found = c;
         bestScore = score;
-        bestWildcards = wildcards;
+        bestWildcards = wildcards === -1 ? wildcardsUsed(c.tokens, tokens) : wildcards;
       }
     }
     return found && bestScore >= threshold ? found : undefined;
