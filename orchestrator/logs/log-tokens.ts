@@ -34,8 +34,18 @@ const MESSAGE_MASKS: readonly RegExp[] = [
 const MESSAGE_MASK = new RegExp(MESSAGE_MASKS.map((r) => `(?:${r.source})`).join('|'), 'gi');
 
 /** Joiners inside a whitespace token; the pieces between them are masked one by one. Not `<` or `>`: they would cut the wildcard itself. */
-const JOINERS = new Set('=:,;()[]{}"\'|');
+export const JOINERS = '=:,;()[]{}"\'|';
 
+/** The joiners by character code, so the hot loops test a code without building a one-character string. */
+const JOINER_CODES = new Uint8Array(128);
+for (const c of JOINERS) JOINER_CODES[c.charCodeAt(0)] = 1;
+
+/** True when the character code is one of {@link JOINERS}. */
+export function isJoinerCode(code: number): boolean {
+  return code < 128 && JOINER_CODES[code] === 1;
+}
+
+const LT = 60; // '<', the wildcard's first character
 
 /**
  * Masks one whitespace token, keeping its joiners so a template stays
@@ -50,14 +60,14 @@ function maskToken(token: string): string {
   let pieceStart = 0;
   let variable = false;
   for (let i = 0; i <= masked.length; i++) {
-    const c = i < masked.length ? masked[i]! : '';
-    if (i === masked.length || JOINERS.has(c)) {
+    const code = i < masked.length ? masked.charCodeAt(i) : -1;
+    if (code === -1 || isJoinerCode(code)) {
       out += variable ? WILDCARD : masked.slice(pieceStart, i);
-      out += c;
+      if (code !== -1) out += masked[i];
       pieceStart = i + 1;
       variable = false;
-    } else if (c >= '0' && c <= '9') variable = true;
-    else if (c === '<' && masked.startsWith(WILDCARD, i)) {
+    } else if (code >= 48 && code <= 57) variable = true;
+    else if (code === LT && masked.startsWith(WILDCARD, i)) {
       variable = true;
       i += WILDCARD.length - 1;
     }

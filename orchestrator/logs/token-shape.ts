@@ -14,16 +14,11 @@
  * One trailing sentence mark (`done,` `failed.` `name:`) is not structure:
  * it follows a word in prose, whatever the word.
  */
-import { WILDCARD } from './log-tokens.ts';
+import { isJoinerCode, WILDCARD } from './log-tokens.ts';
 
-/** Punctuation that joins names inside a token (the same joiners the masker splits on). */
-const JOINERS = '=:,;()[]{}"\'|';
 /** Marks that end a word in prose rather than join two names. */
 const TRAILING = ',.:;';
 
-function isJoiner(c: string): boolean {
-  return JOINERS.includes(c);
-}
 
 /** The token without one trailing sentence mark. */
 function core(token: string): string {
@@ -31,7 +26,7 @@ function core(token: string): string {
 }
 
 function hasJoiner(token: string): boolean {
-  for (let i = 0; i < token.length; i++) if (isJoiner(token[i]!)) return true;
+  for (let i = 0; i < token.length; i++) if (isJoinerCode(token.charCodeAt(i))) return true;
   return false;
 }
 
@@ -49,7 +44,7 @@ function parts(token: string): string[] {
   const out: string[] = [];
   let start = 0;
   for (let i = 0; i < token.length; i++) {
-    if (isJoiner(token[i]!)) {
+    if (isJoinerCode(token.charCodeAt(i))) {
       out.push(token.slice(start, i), token[i]!);
       start = i + 1;
     }
