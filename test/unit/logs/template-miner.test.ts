@@ -10,6 +10,9 @@ describe('log tokens', () => {
     assert.deepEqual(maskedTokens('Deleting block blk_-1608999687919862906 file'), ['Deleting', 'block', '<*>', 'file']);
     assert.deepEqual(maskedTokens('   '), []);
   });
+  it('splits on any whitespace, as \\s does, tabs and no-break spaces included', () => {
+    assert.deepEqual(maskedTokens('\tread  7 lines\u00a0from\r\nfile '), ['read', '<*>', 'lines', 'from', 'file']);
+  });
 });
 
 describe('template miner', () => {
@@ -36,6 +39,31 @@ describe('template miner', () => {
     const b = miner.add('request served in 20 ms');
     const c = miner.add('request failed: upstream timeout');
     assert.equal(new Set([a.templateId, b.templateId, c.templateId]).size, 3);
+  });
+  it('keeps apart lines whose key=value names differ, however much else agrees', () => {
+    const miner = createTemplateMiner();
+    const root = miner.add('authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.1 user=root');
+    const guest = miner.add('authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.2 user=guest');
+    const root2 = miner.add('authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.3 user=root');
+    assert.notEqual(root.templateId, guest.templateId);
+    assert.equal(root2.templateId, root.templateId);
+    assert.equal(root2.template, 'authentication failure; logname= uid=<*> euid=<*> tty=ssh ruser= rhost=<*> user=root');
+  });
+  it('merges key=value tokens whose values are qualified names, keeping the key in the template', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('acquire lock=1, name=com.android.phone, uid=1001');
+    const b = miner.add('acquire lock=2, name=android, uid=1000');
+    assert.equal(a.templateId, b.templateId);
+    assert.equal(b.template, 'acquire lock=<*>, name=<*>, uid=<*>');
+  });
+  it('does not let shared numbers make different statements similar', () => {
+    const miner = createTemplateMiner();
+    // Four of six positions are numbers on both lines; of the two words, none agree.
+    const a = miner.add('1 2 3 4 scanner on');
+    const b = miner.add('5 6 7 8 contacts purged');
+    const c = miner.add('9 10 11 12 scanner on');
+    assert.notEqual(a.templateId, b.templateId);
+    assert.equal(c.templateId, a.templateId);
   });
   it('flags a new template exactly once', () => {
     const miner = createTemplateMiner();
