@@ -1,5 +1,5 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
-import { mergeTokens, shapesConflict } from './token-shape.ts';
+import { mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
 
 /**
  * A streaming log-template miner in the style of Drain (He et al., ICWS
@@ -100,6 +100,19 @@ function wildcardsUsed(template: readonly string[], tokens: readonly string[]): 
   return n;
 }
 
+/**
+ * True when every leading (routing) token where a template and a message
+ * differ reads as a printed value on both sides (see {@link valueToken}):
+ * only then was the tree's split on that token a split on a variable.
+ */
+function leadingDiffersInValues(template: readonly string[], tokens: readonly string[], leading: number): boolean {
+  for (let i = 0; i < leading && i < template.length; i++) {
+    const t = template[i]!;
+    if (t !== tokens[i] && t !== WILDCARD && !(valueToken(t) && valueToken(tokens[i]!))) return false;
+  }
+  return true;
+}
+
 /** Merges one more message into a cluster's template: positions that differ become (partly) wildcards. */
 function mergeInto(c: Cluster, tokens: readonly string[]): void {
   let changed = false;
@@ -139,7 +152,8 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
       const key = d < 0 ? String(tokens.length) : hasVariable(tokens[d]!) ? WILDCARD : tokens[d]!;
       // A full node sends new tokens to its wildcard child (Drain's max-children rule); lengths are never capped.
       const full = node !== root && node.children.size >= maxChildren;
-      let child = node.children.get(key) ?? (full ? node.children.get(WILDCARD) : undefined);
+      // A lookup also takes the wildcard child, where templates whose leading token varies live (Drain's rule).
+      let child = node.children.get(key) ?? (full || !create ? node.children.get(WILDCARD) : undefined);
       if (!child) {
         if (!create) return undefined;
         const k = full ? WILDCARD : key;
@@ -151,9 +165,8 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     return node;
   }
 
-  /** Removes a cluster and prunes the branch it leaves empty. */
-  function evict(cluster: Cluster): void {
-    byRecency.delete(cluster.id);
+  /** Takes a cluster off its leaf and prunes the branch it leaves empty. */
+  function detach(cluster: Cluster): void {
     const leaf = cluster.leaf;
     leaf.clusters.splice(leaf.clusters.indexOf(cluster), 1);
     let node: TreeNode | undefined = leaf;
@@ -161,7 +174,52 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
       node.parent.children.delete(node.key);
       node = node.parent;
     }
+  }
+
+  /** Removes a cluster for good, counting the drop. */
+  function evict(cluster: Cluster): void {
+    byRecency.delete(cluster.id);
+    detach(cluster);
     dropped++;
+  }
+
+  /**
+   * The best template of the message's length outside its own leaf: a
+   * statement whose leading token is a name printed from a variable
+   * (`com.example.job-a: …`) starts in a leaf per value, and only a look
+   * across the length group finds that it is one statement. Run only when
+   * the message's leaf has no match, so a steady stream pays nothing; at
+   * most `maxTemplates` templates are compared.
+   */
+  function bestAcross(tokens: readonly string[], skip: TreeNode | undefined): Cluster | undefined {
+    const group = root.children.get(String(tokens.length));
+    if (!group || leadingTokens === 0) return undefined;
+    let found: Cluster | undefined;
+    let bestScore = -1;
+    const stack: TreeNode[] = [group];
+    while (stack.length) {
+      const node = stack.pop()!;
+      for (const child of node.children.values()) stack.push(child);
+      if (node === skip) continue;
+      for (const c of node.clusters) {
+        if (!leadingDiffersInValues(c.tokens, tokens, leadingTokens)) continue;
+        const score = similarity(c.tokens, tokens);
+        if (score > bestScore) {
+          found = c;
+          bestScore = score;
+        }
+      }
+    }
+    return found && bestScore >= threshold ? found : undefined;
+  }
+
+  /** Moves a cluster whose template changed to the leaf its template now routes to (a varying leading token: the wildcard's). */
+  function rehome(cluster: Cluster): void {
+    const home = leafFor(cluster.tokens, true)!;
+    if (home === cluster.leaf) return;
+    detach(cluster);
+    cluster.leaf = home;
+    home.clusters.push(cluster);
   }
 
   function best(leaf: TreeNode, tokens: readonly string[]): Cluster | undefined {
@@ -187,9 +245,11 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     lines++;
     const tokens = maskedTokens(message);
     const seen = leafFor(tokens, false);
-    const match = seen && best(seen, tokens);
+    const local = seen && best(seen, tokens);
+    const match = local ?? bestAcross(tokens, seen);
     if (match) {
       mergeInto(match, tokens);
+      if (!local) rehome(match);
       match.count++;
       byRecency.delete(match.id);
       byRecency.set(match.id, match);

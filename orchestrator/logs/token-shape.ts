@@ -96,3 +96,12 @@ export function mergeTokens(a: string, b: string): string {
   }
   return out;
 }
+
+/**
+ * True when a whole token reads as a value rather than a word of the format
+ * string: it holds a variable, or is a qualified name or path
+ * (`com.example.job:`, `/var/run/x`), a trailing sentence mark aside.
+ */
+export function valueToken(token: string): boolean {
+  return valueLike(core(token));
+}

@@ -65,6 +65,22 @@ describe('template miner', () => {
     assert.notEqual(a.templateId, b.templateId);
     assert.equal(c.templateId, a.templateId);
   });
+  it('finds one statement across leaves when its leading token is a qualified name printed from a variable', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('com.example.backup.daily: scheduler says run this job; but the start time is 4390 seconds away. Ignoring.');
+    const b = miner.add('com.example.cache.hourly: scheduler says run this job; but the start time is 12 seconds away. Ignoring.');
+    const c = miner.add('org.example.sync: scheduler says run this job; but the start time is 7 seconds away. Ignoring.');
+    assert.equal(b.templateId, a.templateId);
+    assert.equal(c.templateId, a.templateId);
+    assert.equal(c.template, '<*> scheduler says run this job; but the start time is <*> seconds away. Ignoring.');
+    assert.equal(miner.stats().templates, 1);
+  });
+  it('keeps statements apart whose leading words differ, even when the rest agrees', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('getTasks: caller 10113 does not hold REAL_GET_TASKS; limiting output');
+    const b = miner.add('getRunningAppProcesses: caller 10113 does not hold REAL_GET_TASKS; limiting output');
+    assert.notEqual(a.templateId, b.templateId);
+  });
   it('flags a new template exactly once', () => {
     const miner = createTemplateMiner();
     const seen = ['order 1 placed', 'order 2 placed', 'payment 7 declined by bank', 'order 3 placed', 'payment 9 declined by bank'].map((m) => miner.add(m).isNew);
