@@ -72,7 +72,7 @@ describe('template miner', () => {
     const c = miner.add('org.example.sync: scheduler says run this job; but the start time is 7 seconds away. Ignoring.');
     assert.equal(b.templateId, a.templateId);
     assert.equal(c.templateId, a.templateId);
-    assert.equal(c.template, '<*> scheduler says run this job; but the start time is <*> seconds away. Ignoring.');
+    assert.equal(c.template, '<*>: scheduler says run this job; but the start time is <*> seconds away. Ignoring.');
     assert.equal(miner.stats().templates, 1);
   });
   it('keeps statements apart whose leading words differ, even when the rest agrees', () => {
