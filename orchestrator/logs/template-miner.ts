@@ -58,6 +58,8 @@ interface Cluster {
   /** `tokens` joined, kept so a match does not join them again. */
   text: string;
   count: number;
+  /** The line number of the last message it matched: recency, without reordering a table on every line. */
+  lastSeen: number;
   leaf: TreeNode;
 }
 
@@ -137,8 +139,9 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   const maxChildren = options.maxChildren ?? 100;
   const maxTemplates = options.maxTemplates ?? 1000;
   const root = newNode(undefined, '');
-  // Insertion order is recency order: a match re-inserts its template at the end.
-  const byRecency = new Map<string, Cluster>();
+  // Every kept template by id. Recency is each template's lastSeen: a match only writes a number, and
+  // the least recently seen is searched for only when a new template must make room (at the cap).
+  const byId = new Map<string, Cluster>();
   let nextId = 1;
   let lines = 0;
   let dropped = 0;
@@ -176,9 +179,16 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     }
   }
 
+  /** The template seen least recently: one pass over at most `maxTemplates`, made only when the cap is reached. */
+  function leastRecent(): Cluster {
+    let oldest: Cluster | undefined;
+    for (const c of byId.values()) if (!oldest || c.lastSeen < oldest.lastSeen) oldest = c;
+    return oldest!;
+  }
+
   /** Removes a cluster for good, counting the drop. */
   function evict(cluster: Cluster): void {
-    byRecency.delete(cluster.id);
+    byId.delete(cluster.id);
     detach(cluster);
     dropped++;
   }
@@ -251,16 +261,15 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
       mergeInto(match, tokens);
       if (!local) rehome(match);
       match.count++;
-      byRecency.delete(match.id);
-      byRecency.set(match.id, match);
+      match.lastSeen = lines;
       return { templateId: match.id, template: match.text, isNew: false, count: match.count };
     }
     // Evict before routing: the eviction may prune the very branch this message goes to.
-    if (byRecency.size >= maxTemplates) evict(byRecency.values().next().value!);
+    if (byId.size >= maxTemplates) evict(leastRecent());
     const home = leafFor(tokens, true)!;
-    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, leaf: home };
+    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, lastSeen: lines, leaf: home };
     home.clusters.push(cluster);
-    byRecency.set(cluster.id, cluster);
+    byId.set(cluster.id, cluster);
     return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1 };
   }
 
@@ -274,11 +283,11 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
 
   /** The templates kept, least recently seen first. */
   function templates(): LogTemplate[] {
-    return [...byRecency.values()].map((c) => ({ id: c.id, template: c.text, count: c.count }));
+    return [...byId.values()].sort((a, b) => a.lastSeen - b.lastSeen).map((c) => ({ id: c.id, template: c.text, count: c.count }));
   }
 
   function stats(): TemplateMinerStats {
-    return { lines, templates: byRecency.size, dropped };
+    return { lines, templates: byId.size, dropped };
   }
 
   return { add, match, templates, stats };
