@@ -7,7 +7,13 @@ import { mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
  * tree by token count and their leading tokens, and matched against the few
  * templates at that leaf by positional similarity; a match above the
  * threshold merges into the template (differing positions become `<*>`),
- * anything else starts a new template.
+ * anything else starts a new template. Three departures from Drain, each
+ * for a kind of line rather than a system: similarity is counted over the
+ * template's constant positions only (shared variables prove nothing);
+ * punctuated tokens whose names differ (`user=root`, `user=guest`) keep two
+ * statements apart (./token-shape.ts); and a message with no match in its
+ * leaf looks across its length group when the leading tokens it differs in
+ * are qualified names, which a program prints from a variable.
  *
  * Memory is bounded: at most `maxTemplates` templates are kept, the least
  * recently seen is dropped when a new one would exceed the cap (and counted
@@ -16,7 +22,7 @@ import { mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
 export interface TemplateMinerOptions {
   /** Leading tokens used to route a message (Drain's depth minus two). @defaultValue 2 */
   leadingTokens?: number;
-  /** Minimum share of equal positions for a message to join a template. @defaultValue 0.4 (Drain3's; chosen on the dev systems only, see bench/log-templates.ts) */
+  /** Minimum share of the template's constant positions a message must repeat to join it. @defaultValue 0.4 (Drain3's; chosen on four Loghub systems in session 12, unchanged since, see bench/log-templates.ts) */
   similarity?: number;
   /** Children per tree node before new tokens share the wildcard child. @defaultValue 100 */
   maxChildren?: number;
