@@ -64,8 +64,9 @@ interface Cluster {
   /** `tokens` joined, kept so a match does not join them again. */
   text: string;
   count: number;
-  /** The line number of the last message it matched: recency, without reordering a table on every line. */
-  lastSeen: number;
+  /** Neighbours in the recency list (least recently seen first). */
+  older: Cluster | undefined;
+  newer: Cluster | undefined;
   leaf: TreeNode;
 }
 
@@ -85,18 +86,23 @@ const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ pare
  * about whether two lines are one statement, so they are left out; a short
  * line of numbers and one word would otherwise match anything of its length.
  * A position whose punctuated tokens cannot be one statement's (see
- * {@link shapesConflict}) rules the template out: the score is -1.
+ * {@link shapesConflict}) rules the template out: the score is -1. So
+ * does a count of differing positions that already keeps the score under
+ * `floor` (the score is at most 1 - differing / length), which ends the
+ * comparison early when a leaf holds many unlike templates.
  */
-function similarity(template: readonly string[], tokens: readonly string[]): number {
+function similarity(template: readonly string[], tokens: readonly string[], floor: number): number {
   let same = 0;
   let counted = template.length;
+  const maxDiffering = (1 - floor) * template.length;
+  let differing = 0;
   for (let i = 0; i < template.length; i++) {
     const t = template[i]!;
     const m = tokens[i]!;
     if (t === m) {
       if (hasVariable(t)) counted--;
       else same++;
-    } else if (t !== WILDCARD && shapesConflict(t, m)) return -1;
+    } else if (++differing > maxDiffering || (t !== WILDCARD && shapesConflict(t, m))) return -1;
   }
   return counted === 0 ? 1 : same / counted;
 }
@@ -137,6 +143,9 @@ function mergeInto(c: Cluster, tokens: readonly string[]): void {
   if (changed) c.text = c.tokens.join(' ');
 }
 
+/** Templates a look across a length group compares at most (see `bestAcross`). */
+const ACROSS_BUDGET = 64;
+
 /** A template miner with the options above; see {@link TemplateMinerOptions} for defaults. */
 // eslint-disable-next-line max-lines-per-function -- a factory on the hot path: the template table and its indexes are locals its methods share; read through an object they would cost throughput, as they did for the detector
 export function createTemplateMiner(options: TemplateMinerOptions = {}) {
@@ -145,9 +154,11 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   const maxChildren = options.maxChildren ?? 100;
   const maxTemplates = options.maxTemplates ?? 1000;
   const root = newNode(undefined, '');
-  // Every kept template by id. Recency is each template's lastSeen: a match only writes a number, and
-  // the least recently seen is searched for only when a new template must make room (at the cap).
-  const byId = new Map<string, Cluster>();
+  // The kept templates as a doubly linked list, least recently seen first: a match moves its template
+  // to the end by relinking two neighbours, with nothing allocated, and the cap drops the head.
+  let oldest: Cluster | undefined;
+  let newest: Cluster | undefined;
+  let kept = 0;
   let nextId = 1;
   let lines = 0;
   let dropped = 0;
@@ -185,16 +196,25 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     }
   }
 
-  /** The template seen least recently: one pass over at most `maxTemplates`, made only when the cap is reached. */
-  function leastRecent(): Cluster {
-    let oldest: Cluster | undefined;
-    for (const c of byId.values()) if (!oldest || c.lastSeen < oldest.lastSeen) oldest = c;
-    return oldest!;
+  function unlink(c: Cluster): void {
+    if (c.older) c.older.newer = c.newer;
+    else oldest = c.newer;
+    if (c.newer) c.newer.older = c.older;
+    else newest = c.older;
+    c.older = c.newer = undefined;
+  }
+
+  function append(c: Cluster): void {
+    c.older = newest;
+    if (newest) newest.newer = c;
+    else oldest = c;
+    newest = c;
   }
 
   /** Removes a cluster for good, counting the drop. */
   function evict(cluster: Cluster): void {
-    byId.delete(cluster.id);
+    unlink(cluster);
+    kept--;
     detach(cluster);
     dropped++;
   }
@@ -205,7 +225,8 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
    * (`com.example.job-a: …`) starts in a leaf per value, and only a look
    * across the length group finds that it is one statement. Run only when
    * the message's leaf has no match, so a steady stream pays nothing; at
-   * most `maxTemplates` templates are compared.
+   * most {@link ACROSS_BUDGET} templates are compared, so a burst of lines
+   * that are all new costs a bounded time each.
    */
   function bestAcross(tokens: readonly string[], skip: TreeNode | undefined): Cluster | undefined {
     const group = root.children.get(String(tokens.length));
@@ -213,13 +234,15 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     let found: Cluster | undefined;
     let bestScore = -1;
     const stack: TreeNode[] = [group];
-    while (stack.length) {
+    let budget = ACROSS_BUDGET;
+    while (stack.length && budget > 0) {
       const node = stack.pop()!;
       for (const child of node.children.values()) stack.push(child);
       if (node === skip) continue;
       for (const c of node.clusters) {
         if (!leadingDiffersInValues(c.tokens, tokens, leadingTokens)) continue;
-        const score = similarity(c.tokens, tokens);
+        if (budget-- <= 0) break;
+        const score = similarity(c.tokens, tokens, threshold);
         if (score > bestScore) {
           found = c;
           bestScore = score;
@@ -243,7 +266,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     let bestScore = -1;
     let bestWildcards = -1;
     for (const c of leaf.clusters) {
-      const score = similarity(c.tokens, tokens);
+      const score = similarity(c.tokens, tokens, threshold);
       if (score < bestScore || score < 0) continue;
       // Wildcards only break ties, so they are counted only for one.
       const wildcards = score > bestScore || found === undefined ? -1 : wildcardsUsed(c.tokens, tokens);
@@ -267,15 +290,19 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
       mergeInto(match, tokens);
       if (!local) rehome(match);
       match.count++;
-      match.lastSeen = lines;
+      if (match !== newest) {
+        unlink(match);
+        append(match);
+      }
       return { templateId: match.id, template: match.text, isNew: false, count: match.count };
     }
     // Evict before routing: the eviction may prune the very branch this message goes to.
-    if (byId.size >= maxTemplates) evict(leastRecent());
+    if (kept >= maxTemplates) evict(oldest!);
     const home = leafFor(tokens, true)!;
-    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, lastSeen: lines, leaf: home };
+    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, older: undefined, newer: undefined, leaf: home };
     home.clusters.push(cluster);
-    byId.set(cluster.id, cluster);
+    append(cluster);
+    kept++;
     return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1 };
   }
 
@@ -289,11 +316,13 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
 
   /** The templates kept, least recently seen first. */
   function templates(): LogTemplate[] {
-    return [...byId.values()].sort((a, b) => a.lastSeen - b.lastSeen).map((c) => ({ id: c.id, template: c.text, count: c.count }));
+    const out: LogTemplate[] = [];
+    for (let c = oldest; c; c = c.newer) out.push({ id: c.id, template: c.text, count: c.count });
+    return out;
   }
 
   function stats(): TemplateMinerStats {
-    return { lines, templates: byId.size, dropped };
+    return { lines, templates: kept, dropped };
   }
 
   return { add, match, templates, stats };

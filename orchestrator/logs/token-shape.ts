@@ -16,17 +16,25 @@
  */
 import { isJoinerCode, WILDCARD } from './log-tokens.ts';
 
-/** Marks that end a word in prose rather than join two names. */
-const TRAILING = ',.:;';
+/** Marks that end a word in prose rather than join two names: `,` `.` `:` `;`. */
+function isTrailingCode(code: number): boolean {
+  return code === 44 || code === 46 || code === 58 || code === 59;
+}
 
+/** Where the token ends once one trailing sentence mark is set aside. */
+function coreEnd(token: string): number {
+  return token.length > 1 && isTrailingCode(token.charCodeAt(token.length - 1)) ? token.length - 1 : token.length;
+}
 
 /** The token without one trailing sentence mark. */
 function core(token: string): string {
-  return token.length > 1 && TRAILING.includes(token[token.length - 1]!) ? token.slice(0, -1) : token;
+  const end = coreEnd(token);
+  return end === token.length ? token : token.slice(0, end);
 }
 
-function hasJoiner(token: string): boolean {
-  for (let i = 0; i < token.length; i++) if (isJoinerCode(token.charCodeAt(i))) return true;
+/** True when a joiner occurs before `end`; no string is built, since most calls answer no. */
+function hasJoiner(token: string, end = token.length): boolean {
+  for (let i = 0; i < end; i++) if (isJoinerCode(token.charCodeAt(i))) return true;
   return false;
 }
 
@@ -57,14 +65,13 @@ function parts(token: string): string[] {
  * True when two differing tokens at one position cannot belong to one
  * statement: both are punctuated after their trailing mark is set aside,
  * and either their punctuation differs or a piece differs where neither
- * side is a variable. An empty piece against a variable also conflicts
- * (`rhost=` against `rhost=<*>`): an absent value is written differently
- * by the program, not printed from the same variable.
+ * side reads as a value (a variable, a qualified name or a path).
  */
 export function shapesConflict(a: string, b: string): boolean {
+  // The wildcard and plain words hold no joiner: the common answer, found without building a string.
+  if (!hasJoiner(a, coreEnd(a)) || !hasJoiner(b, coreEnd(b))) return false;
   const ca = core(a);
   const cb = core(b);
-  if (ca === WILDCARD || cb === WILDCARD || !hasJoiner(ca) || !hasJoiner(cb)) return false;
   const pa = parts(ca);
   const pb = parts(cb);
   if (pa.length !== pb.length) return true;
