@@ -102,7 +102,14 @@ function similarity(template: readonly string[], tokens: readonly string[], floo
     if (t === m) {
       if (hasVariable(t)) counted--;
       else same++;
-    } else if (++differing > maxDiffering || (t !== WILDCARD && shapesConflict(t, m))) return -1;
+    } else if (++differing > maxDiffering) return -1;
+  }
+  // Shapes are checked only for a template that passed the count, as most compared templates do not.
+  if (differing > 0) {
+    for (let i = 0; i < template.length; i++) {
+      const t = template[i]!;
+      if (t !== tokens[i] && t !== WILDCARD && shapesConflict(t, tokens[i]!)) return -1;
+    }
   }
   return counted === 0 ? 1 : same / counted;
 }
