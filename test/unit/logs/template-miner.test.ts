@@ -93,6 +93,14 @@ describe('template miner', () => {
     assert.equal(miner.match('something else entirely'), undefined);
     assert.equal(miner.stats().lines, 1);
   });
+  it('lists its templates least recently seen first, a match moving one to the end', () => {
+    const miner = createTemplateMiner();
+    miner.add('disk full on volume 3');
+    miner.add('request served in 20 ms');
+    miner.add('cache miss for key 7');
+    miner.add('disk full on volume 9');
+    assert.deepEqual(miner.templates().map((t) => t.template), ['request served in <*> ms', 'cache miss for key <*>', 'disk full on volume <*>']);
+  });
   it('stays within its template cap, dropping the least recently seen and counting the drops', () => {
     const miner = createTemplateMiner({ maxTemplates: 50 });
     const letters = 'abcdefghijklmnopqrstuvwxyz';
