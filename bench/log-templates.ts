@@ -6,22 +6,27 @@
  * writes `<out>/<System>.csv` (`LineId,GroupId`: the template each line
  * belongs to at the end of the stream) for the shared scorer. Prints per
  * system GA and FGA (computed here the way `loghub-score.mjs` does), marked
- * `dev` (the systems the options and masks were chosen on) or `held-out`
- * (never looked at while choosing), the mean of each split, and last:
+ * `dev` (the four systems the first configuration was chosen on) or `other`
+ * (the five scored once as held-out in session 12, looked at since), the
+ * mean of each split, and last:
  *   logs lines_per_s=<n> templates=<n> state_bytes=<n>
- * (miner time only, best of three passes over all systems; templates summed
- * over systems; state_bytes the largest JSON size of one system's kept
- * templates, an estimate of what a miner holds).
+ * (miner time only, best of three passes over all systems, wall clock;
+ * templates summed over systems; state_bytes the largest JSON size of one
+ * system's kept templates, an estimate of what a miner holds). The line
+ * before it gives the same passes by the process's CPU time, which a busy
+ * machine disturbs less than the wall clock.
  *
  * Data: Loghub, https://github.com/logpai/loghub (Zhu, He, He, Liu, Lyu:
  * Loghub: A Large Collection of System Log Datasets for AI-driven Log
  * Analytics. ISSRE 2023).
  *
- * How the split was used: the masks and the two options (similarity 0.4,
- * two leading tokens; a grid of 1-3 tokens by 0.3-0.7 was tried) were chosen
- * looking at the dev systems only; the held-out ones were then scored once.
- * Two later changes (a bug fix in the joiners, a faster masking loop) gave
- * byte-identical groupings on all nine systems, so the figures still stand.
+ * How the data was used: the first masks and options (similarity 0.4, two
+ * leading tokens; a grid of 1-3 tokens by 0.3-0.7) were chosen on the dev
+ * systems only, and the other five scored once (held-out GA 0.843). The
+ * changes of session 13 (token shapes, similarity over constant positions,
+ * the look across a length group) were made looking at the other five's
+ * errors too, so every figure since is in-sample on all nine; the options
+ * stayed as they were.
  *
  * Usage: npm run --silent bench:logs -- --data ../shared/data/loghub-2k [--out <dir>] [--systems A,B]
  *        npm run --silent bench:log-templates [-- --out <dir>]   (the same, with --data set)
@@ -33,7 +38,7 @@ import { performance } from 'node:perf_hooks';
 import { createTemplateMiner } from '../orchestrator/logs/template-miner.ts';
 import { groupingAccuracy, labelledLines, type LabelledLine } from './logs/loghub-csv.ts';
 
-/** The systems the miner's options and masks were chosen on; every other system is held out. */
+/** The four systems the first options and masks were chosen on; the other five have been looked at since (session 13), so all nine are in-sample. */
 export const DEV_SYSTEMS = ['Apache', 'BGL', 'HDFS', 'Zookeeper'];
 
 function systemsIn(dir: string): string[] {
@@ -56,14 +61,14 @@ function main(): void {
   if (systems.length === 0) throw new Error(`no <System>/<System>_2k.log_structured.csv under ${values.data}`);
   if (values.out) fs.mkdirSync(values.out, { recursive: true });
   const data = systems.map((s) => ({ system: s, lines: labelledLines(fs.readFileSync(path.join(values.data!, s, `${s}_2k.log_structured.csv`), 'utf8')) }));
-  const scores: Record<'dev' | 'held-out', { ga: number; fga: number }[]> = { dev: [], 'held-out': [] };
+  const scores: Record<'dev' | 'other', { ga: number; fga: number }[]> = { dev: [], other: [] };
   let templates = 0;
   let stateBytes = 0;
   for (const { system, lines } of data) {
     const r = mine(lines);
     templates += r.templates;
     stateBytes = Math.max(stateBytes, r.stateBytes);
-    const split = DEV_SYSTEMS.includes(system) ? 'dev' : 'held-out';
+    const split = DEV_SYSTEMS.includes(system) ? 'dev' : 'other';
     const s = groupingAccuracy(lines.map((l) => l.eventId), r.groups);
     scores[split].push(s);
     console.log(`${system.padEnd(10)} ${split.padEnd(8)} GA=${s.ga.toFixed(3)} FGA=${s.fga.toFixed(3)} templates=${r.templates}`);
@@ -73,23 +78,28 @@ function main(): void {
     }
   }
   const mean = (xs: number[]): string => (xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1)).toFixed(3);
-  for (const split of ['dev', 'held-out'] as const) {
+  for (const split of ['dev', 'other'] as const) {
     const xs = scores[split];
     if (xs.length) console.log(`mean ${split.padEnd(8)} GA=${mean(xs.map((x) => x.ga))} FGA=${mean(xs.map((x) => x.fga))} systems=${xs.length}`);
   }
-  const all = [...scores.dev, ...scores['held-out']];
-  console.log(`mean all      GA=${mean(all.map((x) => x.ga))} FGA=${mean(all.map((x) => x.fga))} systems=${all.length} (dev: ${DEV_SYSTEMS.join(' ')}; chosen on dev only)`);
+  const all = [...scores.dev, ...scores.other];
+  console.log(`mean all      GA=${mean(all.map((x) => x.ga))} FGA=${mean(all.map((x) => x.fga))} systems=${all.length} (dev: ${DEV_SYSTEMS.join(' ')}; all in-sample since session 13)`);
   // Throughput: miner time only, best of three passes over every system.
   let best = Infinity;
+  let bestCpu = Infinity;
   const total = data.reduce((n, d) => n + d.lines.length, 0);
   for (let pass = 0; pass < 3; pass++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (const { lines } of data) {
       const miner = createTemplateMiner();
       for (const l of lines) miner.add(l.content);
     }
+    const cpu = process.cpuUsage(c0);
     best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1000);
   }
+  console.log(`logs cpu_lines_per_s=${Math.round((total / bestCpu) * 1000)} (by process CPU time, best of three)`);
   console.log(`logs lines_per_s=${Math.round((total / best) * 1000)} templates=${templates} state_bytes=${stateBytes}`);
 }
 

@@ -34,9 +34,18 @@ const MESSAGE_MASKS: readonly RegExp[] = [
 const MESSAGE_MASK = new RegExp(MESSAGE_MASKS.map((r) => `(?:${r.source})`).join('|'), 'gi');
 
 /** Joiners inside a whitespace token; the pieces between them are masked one by one. Not `<` or `>`: they would cut the wildcard itself. */
-const JOINERS = new Set('=:,;()[]{}"\'|');
+export const JOINERS = '=:,;()[]{}"\'|';
 
-const DIGIT = /\d/;
+/** The joiners by character code, so the hot loops test a code without building a one-character string. */
+const JOINER_CODES = new Uint8Array(128);
+for (const c of JOINERS) JOINER_CODES[c.charCodeAt(0)] = 1;
+
+/** True when the character code is one of {@link JOINERS}. */
+export function isJoinerCode(code: number): boolean {
+  return code < 128 && JOINER_CODES[code] === 1;
+}
+
+const LT = 60; // '<', the wildcard's first character
 
 /**
  * Masks one whitespace token, keeping its joiners so a template stays
@@ -51,14 +60,14 @@ function maskToken(token: string): string {
   let pieceStart = 0;
   let variable = false;
   for (let i = 0; i <= masked.length; i++) {
-    const c = i < masked.length ? masked[i]! : '';
-    if (i === masked.length || JOINERS.has(c)) {
+    const code = i < masked.length ? masked.charCodeAt(i) : -1;
+    if (code === -1 || isJoinerCode(code)) {
       out += variable ? WILDCARD : masked.slice(pieceStart, i);
-      out += c;
+      if (code !== -1) out += masked[i];
       pieceStart = i + 1;
       variable = false;
-    } else if (c >= '0' && c <= '9') variable = true;
-    else if (c === '<' && masked.startsWith(WILDCARD, i)) {
+    } else if (code >= 48 && code <= 57) variable = true;
+    else if (code === LT && masked.startsWith(WILDCARD, i)) {
       variable = true;
       i += WILDCARD.length - 1;
     }
@@ -66,18 +75,41 @@ function maskToken(token: string): string {
   return out;
 }
 
+/** Whitespace as `\s` has it; the ASCII cases are decided without a regular expression. */
+const UNICODE_SPACE = /\s/;
+function isSpace(code: number): boolean {
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return UNICODE_SPACE.test(String.fromCharCode(code));
+}
+
 /**
  * The masked tokens of a message: whitespace split, then for each token
  * holding a digit the value masks and the per-piece digit rule. Every mask
  * matches within one whitespace token, so applying them per token is the
  * same as applying them to the message, and tokens without a digit (most
- * words) are left at once. Empty input gives no tokens.
+ * words) are left at once. Empty input gives no tokens. One pass over the
+ * characters finds the tokens and their digits together: this runs once per
+ * log line, so it is written without a split or a per-token test.
  */
 export function maskedTokens(message: string): string[] {
-  const raw = message.trim().split(/\s+/);
-  if (raw.length === 1 && raw[0] === '') return [];
-  for (let i = 0; i < raw.length; i++) if (DIGIT.test(raw[i]!)) raw[i] = maskToken(raw[i]!);
-  return raw;
+  const out: string[] = [];
+  let start = -1;
+  let digit = false;
+  for (let i = 0; i <= message.length; i++) {
+    const code = i < message.length ? message.charCodeAt(i) : 32;
+    if (isSpace(code)) {
+      if (start >= 0) {
+        const token = message.slice(start, i);
+        out.push(digit ? maskToken(token) : token);
+        start = -1;
+        digit = false;
+      }
+    } else {
+      if (start < 0) start = i;
+      if (code >= 48 && code <= 57) digit = true;
+    }
+  }
+  return out;
 }
 
 /** True when a token holds a variable part (the parse tree routes such tokens to the wildcard child). */

@@ -1,4 +1,5 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
+import { mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
 
 /**
  * A streaming log-template miner in the style of Drain (He et al., ICWS
@@ -6,7 +7,13 @@ import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
  * tree by token count and their leading tokens, and matched against the few
  * templates at that leaf by positional similarity; a match above the
  * threshold merges into the template (differing positions become `<*>`),
- * anything else starts a new template.
+ * anything else starts a new template. Three departures from Drain, each
+ * for a kind of line rather than a system: similarity is counted over the
+ * template's constant positions only (shared variables prove nothing);
+ * punctuated tokens whose names differ (`user=root`, `user=guest`) keep two
+ * statements apart (./token-shape.ts); and a message with no match in its
+ * leaf looks across its length group when the leading tokens it differs in
+ * are qualified names, which a program prints from a variable.
  *
  * Memory is bounded: at most `maxTemplates` templates are kept, the least
  * recently seen is dropped when a new one would exceed the cap (and counted
@@ -15,7 +22,7 @@ import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
 export interface TemplateMinerOptions {
   /** Leading tokens used to route a message (Drain's depth minus two). @defaultValue 2 */
   leadingTokens?: number;
-  /** Minimum share of equal positions for a message to join a template. @defaultValue 0.4 (Drain3's; chosen on the dev systems only, see bench/log-templates.ts) */
+  /** Minimum share of the template's constant positions a message must repeat to join it. @defaultValue 0.4 (Drain3's; chosen on four Loghub systems in session 12, unchanged since, see bench/log-templates.ts) */
   similarity?: number;
   /** Children per tree node before new tokens share the wildcard child. @defaultValue 100 */
   maxChildren?: number;
@@ -57,6 +64,9 @@ interface Cluster {
   /** `tokens` joined, kept so a match does not join them again. */
   text: string;
   count: number;
+  /** Neighbours in the recency list (least recently seen first). */
+  older: Cluster | undefined;
+  newer: Cluster | undefined;
   leaf: TreeNode;
 }
 
@@ -69,29 +79,79 @@ interface TreeNode {
 
 const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ parent, key, children: new Map(), clusters: [] });
 
-/** The positional similarity of a template and a message of the same length, and its wildcard count. */
-function similarity(template: readonly string[], tokens: readonly string[]): { score: number; wildcards: number } {
+/**
+ * The positional similarity of a template and a message of the same length:
+ * the share of the template's constant positions the message repeats.
+ * Positions where both hold the same variable (`<*>`, `id=<*>`) say nothing
+ * about whether two lines are one statement, so they are left out; a short
+ * line of numbers and one word would otherwise match anything of its length.
+ * A position whose punctuated tokens cannot be one statement's (see
+ * {@link shapesConflict}) rules the template out: the score is -1. So
+ * does a count of differing positions that already keeps the score under
+ * `floor` (the score is at most 1 - differing / length), which ends the
+ * comparison early when a leaf holds many unlike templates.
+ */
+function similarity(template: readonly string[], tokens: readonly string[], floor: number): number {
   let same = 0;
-  let wildcards = 0;
+  let counted = template.length;
+  const maxDiffering = (1 - floor) * template.length;
+  let differing = 0;
   for (let i = 0; i < template.length; i++) {
     const t = template[i]!;
-    if (t === tokens[i]) same++;
-    else if (t === WILDCARD) wildcards++;
+    const m = tokens[i]!;
+    if (t === m) {
+      if (hasVariable(t)) counted--;
+      else same++;
+    } else if (++differing > maxDiffering) return -1;
   }
-  return { score: template.length === 0 ? 1 : same / template.length, wildcards };
+  // Shapes are checked only for a template that passed the count, as most compared templates do not.
+  if (differing > 0) {
+    for (let i = 0; i < template.length; i++) {
+      const t = template[i]!;
+      if (t !== tokens[i] && t !== WILDCARD && shapesConflict(t, tokens[i]!)) return -1;
+    }
+  }
+  return counted === 0 ? 1 : same / counted;
 }
 
-/** Merges one more message into a cluster's template: positions that differ become wildcards. */
+/** How many of a message's differing positions the template already holds a variable for: the tie-break between equally similar templates. */
+function wildcardsUsed(template: readonly string[], tokens: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < template.length; i++) if (template[i] !== tokens[i] && hasVariable(template[i]!)) n++;
+  return n;
+}
+
+/**
+ * True when every leading (routing) token where a template and a message
+ * differ reads as a printed value on both sides (see {@link valueToken}):
+ * only then was the tree's split on that token a split on a variable.
+ */
+function leadingDiffersInValues(template: readonly string[], tokens: readonly string[], leading: number): boolean {
+  for (let i = 0; i < leading && i < template.length; i++) {
+    const t = template[i]!;
+    if (t !== tokens[i] && t !== WILDCARD && !(valueToken(t) && valueToken(tokens[i]!))) return false;
+  }
+  return true;
+}
+
+/** Merges one more message into a cluster's template: positions that differ become (partly) wildcards. */
 function mergeInto(c: Cluster, tokens: readonly string[]): void {
   let changed = false;
   for (let i = 0; i < c.tokens.length; i++) {
-    if (c.tokens[i] !== tokens[i] && c.tokens[i] !== WILDCARD) {
-      c.tokens[i] = WILDCARD;
-      changed = true;
+    const t = c.tokens[i]!;
+    if (t !== tokens[i] && t !== WILDCARD) {
+      const merged = mergeTokens(t, tokens[i]!);
+      if (merged !== t) {
+        c.tokens[i] = merged;
+        changed = true;
+      }
     }
   }
   if (changed) c.text = c.tokens.join(' ');
 }
+
+/** Templates a look across a length group compares at most (see `bestAcross`). */
+const ACROSS_BUDGET = 64;
 
 /** A template miner with the options above; see {@link TemplateMinerOptions} for defaults. */
 // eslint-disable-next-line max-lines-per-function -- a factory on the hot path: the template table and its indexes are locals its methods share; read through an object they would cost throughput, as they did for the detector
@@ -101,8 +161,11 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   const maxChildren = options.maxChildren ?? 100;
   const maxTemplates = options.maxTemplates ?? 1000;
   const root = newNode(undefined, '');
-  // Insertion order is recency order: a match re-inserts its template at the end.
-  const byRecency = new Map<string, Cluster>();
+  // The kept templates as a doubly linked list, least recently seen first: a match moves its template
+  // to the end by relinking two neighbours, with nothing allocated, and the cap drops the head.
+  let oldest: Cluster | undefined;
+  let newest: Cluster | undefined;
+  let kept = 0;
   let nextId = 1;
   let lines = 0;
   let dropped = 0;
@@ -110,11 +173,14 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   /** The leaf a message is routed to, made when `create` is set and missing. */
   function leafFor(tokens: readonly string[], create: boolean): TreeNode | undefined {
     let node = root;
-    const path = [String(tokens.length), ...tokens.slice(0, leadingTokens).map((t) => (hasVariable(t) ? WILDCARD : t))];
-    for (const key of path) {
+    // The path is the token count, then the leading tokens (a variable one as the wildcard), built key by key without an array.
+    const depth = Math.min(leadingTokens, tokens.length);
+    for (let d = -1; d < depth; d++) {
+      const key = d < 0 ? String(tokens.length) : hasVariable(tokens[d]!) ? WILDCARD : tokens[d]!;
       // A full node sends new tokens to its wildcard child (Drain's max-children rule); lengths are never capped.
       const full = node !== root && node.children.size >= maxChildren;
-      let child = node.children.get(key) ?? (full ? node.children.get(WILDCARD) : undefined);
+      // A lookup also takes the wildcard child, where templates whose leading token varies live (Drain's rule).
+      let child = node.children.get(key) ?? (full || !create ? node.children.get(WILDCARD) : undefined);
       if (!child) {
         if (!create) return undefined;
         const k = full ? WILDCARD : key;
@@ -126,9 +192,8 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     return node;
   }
 
-  /** Removes a cluster and prunes the branch it leaves empty. */
-  function evict(cluster: Cluster): void {
-    byRecency.delete(cluster.id);
+  /** Takes a cluster off its leaf and prunes the branch it leaves empty. */
+  function detach(cluster: Cluster): void {
     const leaf = cluster.leaf;
     leaf.clusters.splice(leaf.clusters.indexOf(cluster), 1);
     let node: TreeNode | undefined = leaf;
@@ -136,7 +201,71 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
       node.parent.children.delete(node.key);
       node = node.parent;
     }
+  }
+
+  function unlink(c: Cluster): void {
+    if (c.older) c.older.newer = c.newer;
+    else oldest = c.newer;
+    if (c.newer) c.newer.older = c.older;
+    else newest = c.older;
+    c.older = c.newer = undefined;
+  }
+
+  function append(c: Cluster): void {
+    c.older = newest;
+    if (newest) newest.newer = c;
+    else oldest = c;
+    newest = c;
+  }
+
+  /** Removes a cluster for good, counting the drop. */
+  function evict(cluster: Cluster): void {
+    unlink(cluster);
+    kept--;
+    detach(cluster);
     dropped++;
+  }
+
+  /**
+   * The best template of the message's length outside its own leaf: a
+   * statement whose leading token is a name printed from a variable
+   * (`com.example.job-a: …`) starts in a leaf per value, and only a look
+   * across the length group finds that it is one statement. Run only when
+   * the message's leaf has no match, so a steady stream pays nothing; at
+   * most {@link ACROSS_BUDGET} templates are compared, so a burst of lines
+   * that are all new costs a bounded time each.
+   */
+  function bestAcross(tokens: readonly string[], skip: TreeNode | undefined): Cluster | undefined {
+    const group = root.children.get(String(tokens.length));
+    if (!group || leadingTokens === 0) return undefined;
+    let found: Cluster | undefined;
+    let bestScore = -1;
+    const stack: TreeNode[] = [group];
+    let budget = ACROSS_BUDGET;
+    while (stack.length && budget > 0) {
+      const node = stack.pop()!;
+      for (const child of node.children.values()) stack.push(child);
+      if (node === skip) continue;
+      for (const c of node.clusters) {
+        if (!leadingDiffersInValues(c.tokens, tokens, leadingTokens)) continue;
+        if (budget-- <= 0) break;
+        const score = similarity(c.tokens, tokens, threshold);
+        if (score > bestScore) {
+          found = c;
+          bestScore = score;
+        }
+      }
+    }
+    return found && bestScore >= threshold ? found : undefined;
+  }
+
+  /** Moves a cluster whose template changed to the leaf its template now routes to (a varying leading token: the wildcard's). */
+  function rehome(cluster: Cluster): void {
+    const home = leafFor(cluster.tokens, true)!;
+    if (home === cluster.leaf) return;
+    detach(cluster);
+    cluster.leaf = home;
+    home.clusters.push(cluster);
   }
 
   function best(leaf: TreeNode, tokens: readonly string[]): Cluster | undefined {
@@ -144,11 +273,14 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     let bestScore = -1;
     let bestWildcards = -1;
     for (const c of leaf.clusters) {
-      const { score, wildcards } = similarity(c.tokens, tokens);
-      if (score > bestScore || (score === bestScore && wildcards > bestWildcards)) {
+      const score = similarity(c.tokens, tokens, threshold);
+      if (score < bestScore || score < 0) continue;
+      // Wildcards only break ties, so they are counted only for one.
+      const wildcards = score > bestScore || found === undefined ? -1 : wildcardsUsed(c.tokens, tokens);
+      if (score > bestScore || wildcards > bestWildcards) {
         found = c;
         bestScore = score;
-        bestWildcards = wildcards;
+        bestWildcards = wildcards === -1 ? wildcardsUsed(c.tokens, tokens) : wildcards;
       }
     }
     return found && bestScore >= threshold ? found : undefined;
@@ -159,20 +291,25 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     lines++;
     const tokens = maskedTokens(message);
     const seen = leafFor(tokens, false);
-    const match = seen && best(seen, tokens);
+    const local = seen && best(seen, tokens);
+    const match = local ?? bestAcross(tokens, seen);
     if (match) {
       mergeInto(match, tokens);
+      if (!local) rehome(match);
       match.count++;
-      byRecency.delete(match.id);
-      byRecency.set(match.id, match);
+      if (match !== newest) {
+        unlink(match);
+        append(match);
+      }
       return { templateId: match.id, template: match.text, isNew: false, count: match.count };
     }
     // Evict before routing: the eviction may prune the very branch this message goes to.
-    if (byRecency.size >= maxTemplates) evict(byRecency.values().next().value!);
+    if (kept >= maxTemplates) evict(oldest!);
     const home = leafFor(tokens, true)!;
-    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, leaf: home };
+    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, older: undefined, newer: undefined, leaf: home };
     home.clusters.push(cluster);
-    byRecency.set(cluster.id, cluster);
+    append(cluster);
+    kept++;
     return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1 };
   }
 
@@ -186,11 +323,13 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
 
   /** The templates kept, least recently seen first. */
   function templates(): LogTemplate[] {
-    return [...byRecency.values()].map((c) => ({ id: c.id, template: c.text, count: c.count }));
+    const out: LogTemplate[] = [];
+    for (let c = oldest; c; c = c.newer) out.push({ id: c.id, template: c.text, count: c.count });
+    return out;
   }
 
   function stats(): TemplateMinerStats {
-    return { lines, templates: byRecency.size, dropped };
+    return { lines, templates: kept, dropped };
   }
 
   return { add, match, templates, stats };

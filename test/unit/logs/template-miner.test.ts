@@ -10,6 +10,9 @@ describe('log tokens', () => {
     assert.deepEqual(maskedTokens('Deleting block blk_-1608999687919862906 file'), ['Deleting', 'block', '<*>', 'file']);
     assert.deepEqual(maskedTokens('   '), []);
   });
+  it('splits on any whitespace, as \\s does, tabs and no-break spaces included', () => {
+    assert.deepEqual(maskedTokens('\tread  7 lines\u00a0from\r\nfile '), ['read', '<*>', 'lines', 'from', 'file']);
+  });
 });
 
 describe('template miner', () => {
@@ -37,6 +40,47 @@ describe('template miner', () => {
     const c = miner.add('request failed: upstream timeout');
     assert.equal(new Set([a.templateId, b.templateId, c.templateId]).size, 3);
   });
+  it('keeps apart lines whose key=value names differ, however much else agrees', () => {
+    const miner = createTemplateMiner();
+    const root = miner.add('authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.1 user=root');
+    const guest = miner.add('authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.2 user=guest');
+    const root2 = miner.add('authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.0.0.3 user=root');
+    assert.notEqual(root.templateId, guest.templateId);
+    assert.equal(root2.templateId, root.templateId);
+    assert.equal(root2.template, 'authentication failure; logname= uid=<*> euid=<*> tty=ssh ruser= rhost=<*> user=root');
+  });
+  it('merges key=value tokens whose values are qualified names, keeping the key in the template', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('acquire lock=1, name=com.android.phone, uid=1001');
+    const b = miner.add('acquire lock=2, name=android, uid=1000');
+    assert.equal(a.templateId, b.templateId);
+    assert.equal(b.template, 'acquire lock=<*>, name=<*>, uid=<*>');
+  });
+  it('does not let shared numbers make different statements similar', () => {
+    const miner = createTemplateMiner();
+    // Four of six positions are numbers on both lines; of the two words, none agree.
+    const a = miner.add('1 2 3 4 scanner on');
+    const b = miner.add('5 6 7 8 contacts purged');
+    const c = miner.add('9 10 11 12 scanner on');
+    assert.notEqual(a.templateId, b.templateId);
+    assert.equal(c.templateId, a.templateId);
+  });
+  it('finds one statement across leaves when its leading token is a qualified name printed from a variable', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('com.example.backup.daily: scheduler says run this job; but the start time is 4390 seconds away. Ignoring.');
+    const b = miner.add('com.example.cache.hourly: scheduler says run this job; but the start time is 12 seconds away. Ignoring.');
+    const c = miner.add('org.example.sync: scheduler says run this job; but the start time is 7 seconds away. Ignoring.');
+    assert.equal(b.templateId, a.templateId);
+    assert.equal(c.templateId, a.templateId);
+    assert.equal(c.template, '<*>: scheduler says run this job; but the start time is <*> seconds away. Ignoring.');
+    assert.equal(miner.stats().templates, 1);
+  });
+  it('keeps statements apart whose leading words differ, even when the rest agrees', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('getTasks: caller 10113 does not hold REAL_GET_TASKS; limiting output');
+    const b = miner.add('getRunningAppProcesses: caller 10113 does not hold REAL_GET_TASKS; limiting output');
+    assert.notEqual(a.templateId, b.templateId);
+  });
   it('flags a new template exactly once', () => {
     const miner = createTemplateMiner();
     const seen = ['order 1 placed', 'order 2 placed', 'payment 7 declined by bank', 'order 3 placed', 'payment 9 declined by bank'].map((m) => miner.add(m).isNew);
@@ -48,6 +92,14 @@ describe('template miner', () => {
     assert.equal(miner.match('cache miss for key 99')?.template, 'cache miss for key <*>');
     assert.equal(miner.match('something else entirely'), undefined);
     assert.equal(miner.stats().lines, 1);
+  });
+  it('lists its templates least recently seen first, a match moving one to the end', () => {
+    const miner = createTemplateMiner();
+    miner.add('disk full on volume 3');
+    miner.add('request served in 20 ms');
+    miner.add('cache miss for key 7');
+    miner.add('disk full on volume 9');
+    assert.deepEqual(miner.templates().map((t) => t.template), ['request served in <*> ms', 'cache miss for key <*>', 'disk full on volume <*>']);
   });
   it('stays within its template cap, dropping the least recently seen and counting the drops', () => {
     const miner = createTemplateMiner({ maxTemplates: 50 });

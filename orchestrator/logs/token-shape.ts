@@ -1,0 +1,114 @@
+/**
+ * The shape of a punctuated token, and when two such tokens cannot come
+ * from one log statement.
+ *
+ * A token like `user=root`, `WWEN[enable]`, `LOGIN(uid=<*>)` or
+ * `Foo::sync:` is built of names joined by punctuation. The names next to
+ * a joiner are almost always written in the format string (a key, a flag,
+ * a function): variables are what the digit and value masks already turned
+ * into `<*>`. So two such tokens at the same position that differ in a
+ * piece neither side masked, or in their punctuation, mark two statements,
+ * however many other positions agree. Plain words (`payments`,
+ * `checkout`) carry no such signal and are left to the similarity score.
+ *
+ * One trailing sentence mark (`done,` `failed.` `name:`) is not structure:
+ * it follows a word in prose, whatever the word.
+ */
+import { isJoinerCode, WILDCARD } from './log-tokens.ts';
+
+/** Marks that end a word in prose rather than join two names: `,` `.` `:` `;`. */
+function isTrailingCode(code: number): boolean {
+  return code === 44 || code === 46 || code === 58 || code === 59;
+}
+
+/** Where the token ends once one trailing sentence mark is set aside. */
+function coreEnd(token: string): number {
+  return token.length > 1 && isTrailingCode(token.charCodeAt(token.length - 1)) ? token.length - 1 : token.length;
+}
+
+/** The token without one trailing sentence mark. */
+function core(token: string): string {
+  const end = coreEnd(token);
+  return end === token.length ? token : token.slice(0, end);
+}
+
+/** True when a joiner occurs before `end`; no string is built, since most calls answer no. */
+function hasJoiner(token: string, end = token.length): boolean {
+  for (let i = 0; i < end; i++) if (isJoinerCode(token.charCodeAt(i))) return true;
+  return false;
+}
+
+/**
+ * A piece that may have been printed from a variable: masked already, or a
+ * qualified name (`com.example.app`, `host.domain`, `a/b/c`): dots and
+ * slashes between names are how hosts, packages and paths are written.
+ */
+function valueLike(piece: string): boolean {
+  return piece.includes(WILDCARD) || piece.includes('.') || piece.includes('/');
+}
+
+/** The token cut at its joiners: pieces and joiners alternate, starting with a piece (maybe empty). */
+function parts(token: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < token.length; i++) {
+    if (isJoinerCode(token.charCodeAt(i))) {
+      out.push(token.slice(start, i), token[i]!);
+      start = i + 1;
+    }
+  }
+  out.push(token.slice(start));
+  return out;
+}
+
+/**
+ * True when two differing tokens at one position cannot belong to one
+ * statement: both are punctuated after their trailing mark is set aside,
+ * and either their punctuation differs or a piece differs where neither
+ * side reads as a value (a variable, a qualified name or a path).
+ */
+export function shapesConflict(a: string, b: string): boolean {
+  // The wildcard and plain words hold no joiner: the common answer, found without building a string.
+  if (!hasJoiner(a, coreEnd(a)) || !hasJoiner(b, coreEnd(b))) return false;
+  const ca = core(a);
+  const cb = core(b);
+  const pa = parts(ca);
+  const pb = parts(cb);
+  if (pa.length !== pb.length) return true;
+  for (let i = 0; i < pa.length; i++) {
+    const x = pa[i]!;
+    const y = pb[i]!;
+    if (x === y) continue;
+    if (i % 2 === 1) return true; // a different joiner
+    if (!valueLike(x) && !valueLike(y)) return true;
+  }
+  return false;
+}
+
+/**
+ * The template token for two tokens of one statement: equal tokens stay,
+ * punctuated tokens of the same shape keep their shared pieces and get the
+ * wildcard where they differ (`name=<*>,`), anything else is the wildcard.
+ */
+export function mergeTokens(a: string, b: string): string {
+  if (a === b) return a;
+  if (a === WILDCARD || b === WILDCARD || !hasJoiner(a) || !hasJoiner(b)) return WILDCARD;
+  const pa = parts(a);
+  const pb = parts(b);
+  if (pa.length !== pb.length) return WILDCARD;
+  let out = '';
+  for (let i = 0; i < pa.length; i++) {
+    if (i % 2 === 1 && pa[i] !== pb[i]) return WILDCARD;
+    out += pa[i] === pb[i] ? pa[i] : WILDCARD;
+  }
+  return out;
+}
+
+/**
+ * True when a whole token reads as a value rather than a word of the format
+ * string: it holds a variable, or is a qualified name or path
+ * (`com.example.job:`, `/var/run/x`), a trailing sentence mark aside.
+ */
+export function valueToken(token: string): boolean {
+  return valueLike(core(token));
+}

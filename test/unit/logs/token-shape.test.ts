@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { mergeTokens, shapesConflict } from '../../../orchestrator/logs/token-shape.ts';
+
+describe('token shapes', () => {
+  it('sees two statements in punctuated tokens whose names differ', () => {
+    assert.equal(shapesConflict('user=root', 'user=guest'), true);
+    assert.equal(shapesConflict('WWEN[enable]', 'WWEN[disable]'), true);
+    assert.equal(shapesConflict('LOGIN(uid=<*>)', '(uid=<*>)'), true);
+    assert.equal(shapesConflict('<*>::platformWoWEnable:', '<*>::syncPowerState:'), true);
+  });
+  it('sees two statements in different punctuation', () => {
+    assert.equal(shapesConflict('key=value', 'key:value'), true);
+    assert.equal(shapesConflict('a(b)', 'a(b)(c)'), true);
+  });
+  it('lets variables, qualified names and paths differ', () => {
+    assert.equal(shapesConflict('id=<*>', 'id=abc'), false);
+    assert.equal(shapesConflict('name=com.android.phone,', 'name=android,'), false);
+    assert.equal(shapesConflict('file=/var/log/a', 'file=/tmp/b'), false);
+    assert.equal(shapesConflict('(host.example.org)', '(other.example.net)'), false);
+  });
+  it('leaves plain words, and words that only end in a sentence mark, to the similarity score', () => {
+    assert.equal(shapesConflict('payments', 'checkout'), false);
+    assert.equal(shapesConflict('Yes,', 'No,'), false);
+    assert.equal(shapesConflict('com.apple.a.daily:', 'com.apple.b.heartbeat:'), false);
+    assert.equal(shapesConflict('<*>', 'user=root'), false);
+  });
+  it('merges same-shape tokens piece by piece and anything else into one wildcard', () => {
+    assert.equal(mergeTokens('name=com.android.phone,', 'name=android,'), 'name=<*>,');
+    assert.equal(mergeTokens('x', 'x'), 'x');
+    assert.equal(mergeTokens('payments', 'checkout'), '<*>');
+    assert.equal(mergeTokens('a=b', 'a:b'), '<*>');
+  });
+});
