@@ -14,8 +14,8 @@ export async function publicText(serviceUrl: string, deps: { redis: Redis; prefi
   const get = async (path: string, headers: Record<string, string> = as('viewer', false)) => (await fetch(`${serviceUrl}${path}`, { headers })).text();
   const runs = JSON.parse(await get('/api/runs?limit=1000')) as { runs: { id: string }[] };
   const runTexts = await Promise.all(runs.runs.map((r) => get(`/api/runs/${encodeURIComponent(r.id)}`)));
-  const api = await Promise.all(['/api/stacks', '/api/incidents', '/api/remediations?limit=1000', '/api/reviews?limit=1000', '/api/audit?limit=1000', '/api/signals', '/api/notifications/failed', '/api/controls', '/api/track-record', '/metrics'].map((p) => get(p)));
-  const dashboard = await Promise.all(['/dashboard/', '/dashboard/app.js', '/dashboard/render.js', '/dashboard/markup.js', '/dashboard/app.css'].map((p) => get(p, {})));
+  const api = await Promise.all(['/api/stacks', '/api/incidents', '/api/remediations?limit=1000', '/api/reviews?limit=1000', '/api/audit?limit=1000', '/api/signals', '/api/notifications/failed', '/api/controls', '/api/track-record', '/api/promotions', '/api/graph', '/metrics'].map((p) => get(p)));
+  const dashboard = await Promise.all(['/dashboard/', '/dashboard/app.js', '/dashboard/render.js', '/dashboard/markup.js', '/dashboard/promotions-view.js', '/dashboard/graph-view.js', '/dashboard/app.css'].map((p) => get(p, {})));
   const send = async (method: string, path: string, headers: Record<string, string>, body?: string) => (await fetch(`${serviceUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })).text();
   const errors = await Promise.all([
     get('/api/runs', { authorization: 'Bearer not-a-token' }),
