@@ -16,7 +16,7 @@ import { describeHolders, judgeLocks, parseLockHolders, type EngineIdentity, typ
 import { collectOutput, engineIdentity, processAlive, spawnEngine, type EngineChild } from './engine-process.ts';
 import { isFileBackend, listFileLocks, removeFileLocks } from './file-backend-locks.ts';
 import { withPolicyConfig } from './policy-config-files.ts';
-import { previewThenUpdate, type UpInvocation } from './preview-then-update.ts';
+import { previewStackCli, previewThenUpdate, type PreviewInvocation, type UpInvocation } from './preview-then-update.ts';
 import { summarizeEvents, type RunSummary } from './run-summary.ts';
 import { sealEnvironment } from './sealed-command.ts';
 
@@ -257,7 +257,7 @@ async function runOnce(access: EngineAccess, kind: RunKind, ref: StackRef, optio
       const common = { onEvent, signal: options.signal, ...(options.message ? { message: options.message } : {}) };
       switch (kind) {
         case 'preview':
-          await (await open()).preview({ ...common, ...policy, diff: true, refresh: options.refresh ?? false, ...(options.savePlan ? { plan: options.savePlan } : {}) });
+          await previewStack(access, ref, { ...common, ...policy, stack: ref.stack, ...(options.refresh ? { refresh: true } : {}), ...(options.savePlan ? { savePlan: options.savePlan } : {}) });
           break;
         case 'up':
           await (await open()).up({ ...common, ...policy, diff: true, refresh: options.refresh ?? false });
@@ -295,6 +295,17 @@ export async function applyStack(access: Pick<EngineAccess, 'open' | 'start'>, r
     if (!isStackNotFound(engineErrorText(err))) throw err;
     await access.open(ref);
     await previewThenUpdate(access.start(ref), up);
+  }
+}
+
+/** `pulumi preview` of the stack in one engine process, without a stack select first; a first preview creates the stack, as {@link applyStack} does. */
+export async function previewStack(access: Pick<EngineAccess, 'open' | 'start'>, ref: StackRef, preview: PreviewInvocation): Promise<void> {
+  try {
+    await previewStackCli(access.start(ref), preview);
+  } catch (err) {
+    if (!isStackNotFound(engineErrorText(err))) throw err;
+    await access.open(ref);
+    await previewStackCli(access.start(ref), preview);
   }
 }
 

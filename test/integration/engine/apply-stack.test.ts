@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LocalWorkspace } from '@pulumi/pulumi/automation/index.js';
 import { pluginEnvVars } from '../../../orchestrator/engine/engine-env.ts';
 import { spawnEngine } from '../../../orchestrator/engine/engine-process.ts';
-import { applyStack } from '../../../orchestrator/engine/stack-runner.ts';
+import { applyStack, previewStack } from '../../../orchestrator/engine/stack-runner.ts';
 import { PROJECT_ROOT, resolveToolchain } from '../../../orchestrator/runtime/toolchain.ts';
 
 const run = promisify(execFile);
@@ -23,7 +23,7 @@ exports.value = new pulumi.Config().require('value');
  * real engine on a file backend; `open` (the Automation API's select-or-create)
  * is counted.
  */
-describe('engine: an apply starts no stack select before its update', function () {
+describe('engine: a preview or an apply starts no stack select before it', function () {
   this.timeout(300_000);
   const toolchain = resolveToolchain();
   let dir: string;
@@ -78,6 +78,18 @@ describe('engine: an apply starts no stack select before its update', function (
     await apply();
     assert.equal(opens, 0, 'no stack select before the update');
     assert.equal((await pulumi(['stack', 'output', 'value', '--stack', 'probe'])).stdout.trim(), 'second');
+  });
+
+  it('previews an existing stack without selecting it first, saving its plan', async () => {
+    writeFileSync(join(dir, 'Pulumi.probe.yaml'), 'config:\n  applyprobe:value: third\n');
+    opens = 0;
+    const plan = join(dir, 'plan.json');
+    const seen: string[] = [];
+    await previewStack(access(), { workDir: dir, stack: 'probe' }, { stack: 'probe', policyPacks: [], policyPackConfigs: [], savePlan: plan, onEvent: (e) => { if (e.summaryEvent) seen.push(JSON.stringify(e.summaryEvent.resourceChanges)); } });
+    assert.equal(opens, 0, 'no stack select before the preview');
+    assert.equal(seen.length, 1, 'one preview, summarised');
+    assert.match(readFileSync(plan, 'utf8'), /"resourcePlans"|"resources"/, 'the engine saved the preview\'s plan');
+    assert.equal((await pulumi(['stack', 'output', 'value', '--stack', 'probe'])).stdout.trim(), 'second', 'a preview changes nothing');
   });
 
   it('does not mistake another failure for a missing stack', async () => {
