@@ -55,6 +55,14 @@ export function isPlanRefusal(text: string): boolean {
   return PLAN_REFUSAL.test(text);
 }
 
+/** The engine's text (v3.276.0, `pkg/cmd/pulumi/stack`) when `--stack` names a stack the backend does not hold: `error: no stack named 'sandbox' found`. */
+export const STACK_NOT_FOUND = /no stack named '[^']*' found/i;
+
+/** Whether an engine run failed only because its stack does not exist yet (a first apply). */
+export function isStackNotFound(text: string): boolean {
+  return STACK_NOT_FOUND.test(text);
+}
+
 /**
  * What a person does about a missing plugin, read off the engine's text
  * (`no resource plugin 'pulumi-resource-aws' found in the workspace at

@@ -54,26 +54,62 @@ async function runUp(start: (args: string[], extraEnv: Record<string, string>) =
   if (up.refresh) args.push('--refresh');
   if (up.plan) args.push('--skip-preview', '--plan', up.plan);
   if (up.message) args.push('--message', up.message);
+  await runEngineCommand(start, args, up);
+}
+
+/** What one `pulumi preview` of a stack is run with. */
+export interface PreviewInvocation extends Omit<UpInvocation, 'plan' | 'onEngineStarted'> {
+  /** Where the engine writes the preview's update plan (`--save-plan`). */
+  savePlan?: string;
+}
+
+/**
+ * `pulumi preview` (policy packs included) in one engine process, run
+ * directly as `previewThenUpdate` runs `up`: through the Automation API a
+ * preview needed a `stack select` first, one more engine process before
+ * every pull request's preview and every remediation's policy check.
+ */
+export async function previewStackCli(start: (args: string[], extraEnv: Record<string, string>) => EngineChild, preview: PreviewInvocation): Promise<void> {
+  const events = await openEngineEventStream(preview.onEvent);
+  try {
+    const args = ['preview', '--diff', '--non-interactive', '--stack', preview.stack, '--event-log', events.address];
+    for (const p of preview.policyPacks) args.push('--policy-pack', p);
+    for (const c of preview.policyPackConfigs) args.push('--policy-pack-config', c);
+    if (preview.refresh) args.push('--refresh');
+    if (preview.savePlan) args.push('--save-plan', preview.savePlan);
+    if (preview.message) args.push('--message', preview.message);
+    await runEngineCommand(start, args, preview);
+  } finally {
+    events.close();
+  }
+}
+
+/** Runs one engine command to its end; interrupted, then killed, when `signal` aborts; throws on a non-zero exit. */
+async function runEngineCommand(
+  start: (args: string[], extraEnv: Record<string, string>) => EngineChild,
+  args: string[],
+  run: Pick<UpInvocation, 'signal' | 'interruptGraceMs' | 'onEngineStarted'>,
+): Promise<void> {
   const child = start(args, { PULUMI_DEBUG_COMMANDS: 'true', PULUMI_AUTOMATION_API: 'true' });
-  if (child.pid !== undefined) up.onEngineStarted?.(engineIdentity(child.pid));
+  if (child.pid !== undefined) run.onEngineStarted?.(engineIdentity(child.pid));
   const { output, exited } = collectOutput(child);
   // Interrupted first, so that the engine can write its checkpoint and release its lock; killed if it does not stop.
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
     child.kill('SIGINT');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), up.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS);
+    killTimer = setTimeout(() => child.kill('SIGKILL'), run.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS);
   };
-  up.signal?.addEventListener('abort', onAbort, { once: true });
+  run.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const code = await exited;
     if (code !== 0) {
       const { stdout, stderr } = output();
-      const err = new Error(`pulumi up exited with code ${code}`) as Error & { commandResult: { stderr: string; stdout: string } };
+      const err = new Error(`pulumi ${args[0]} exited with code ${code}`) as Error & { commandResult: { stderr: string; stdout: string } };
       err.commandResult = { stderr: stderr || stdout, stdout };
       throw err;
     }
   } finally {
-    up.signal?.removeEventListener('abort', onAbort);
+    run.signal?.removeEventListener('abort', onAbort);
     clearTimeout(killTimer);
   }
 }

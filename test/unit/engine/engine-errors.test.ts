@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { classifyEngineError, missingPluginAdvice } from '../../../orchestrator/engine/engine-errors.ts';
+import { classifyEngineError, isStackNotFound, missingPluginAdvice } from '../../../orchestrator/engine/engine-errors.ts';
 
 describe('engine errors: one table from the engine\'s texts to typed reasons', () => {
   const table: [string, string, string][] = [
@@ -49,5 +49,12 @@ describe('engine errors: one table from the engine\'s texts to typed reasons', (
 
   it('a mandatory violation in the preview summary is a policy stall whatever the text', () => {
     assert.deepEqual(classifyEngineError('error: preview failed', true), { kind: 'stalled', reason: 'PolicyViolation' });
+  });
+
+  it('knows the engine\'s text for a stack the backend does not hold (a first apply), and nothing else as it', () => {
+    // As `pulumi up --stack nosuch --non-interactive` prints it (engine v3.276.0).
+    assert.equal(isStackNotFound("error: no stack named 'nosuch' found"), true);
+    assert.equal(isStackNotFound("error: no resource plugin 'pulumi-resource-aws' found in the workspace"), false);
+    assert.equal(isStackNotFound('error: Program exited with non-zero exit code: 1'), false);
   });
 });
