@@ -281,32 +281,30 @@ async function runOnce(access: EngineAccess, kind: RunKind, ref: StackRef, optio
 }
 
 /**
- * `pulumi up` of the stack in one engine process, without selecting the stack
- * first: the CLI is given `--stack`, and a `stack select` before it was one
- * more engine process (0.8–1.0 s at load 10 on this machine) before every
- * apply. Only a first apply finds no stack: the engine refuses at once
- * (nothing ran, no lock taken), the stack is created as a preview would
- * create it, and the apply runs again.
+ * Runs an engine command given `--stack`, without selecting the stack first:
+ * a `stack select` before it was one more engine process (0.8–1.0 s at load
+ * 10 on this machine) before every preview and apply. Only a first run finds
+ * no stack: the engine refuses at once (nothing ran, no lock taken), the
+ * stack is created as the Automation API creates it, and the run goes again.
  */
-export async function applyStack(access: Pick<EngineAccess, 'open' | 'start'>, ref: StackRef, up: UpInvocation): Promise<void> {
+async function creatingStackOnce(access: Pick<EngineAccess, 'open'>, ref: StackRef, run: () => Promise<void>): Promise<void> {
   try {
-    await previewThenUpdate(access.start(ref), up);
+    await run();
   } catch (err) {
     if (!isStackNotFound(engineErrorText(err))) throw err;
     await access.open(ref);
-    await previewThenUpdate(access.start(ref), up);
+    await run();
   }
 }
 
-/** `pulumi preview` of the stack in one engine process, without a stack select first; a first preview creates the stack, as {@link applyStack} does. */
-export async function previewStack(access: Pick<EngineAccess, 'open' | 'start'>, ref: StackRef, preview: PreviewInvocation): Promise<void> {
-  try {
-    await previewStackCli(access.start(ref), preview);
-  } catch (err) {
-    if (!isStackNotFound(engineErrorText(err))) throw err;
-    await access.open(ref);
-    await previewStackCli(access.start(ref), preview);
-  }
+/** `pulumi up` of the stack in one engine process (see {@link creatingStackOnce}). */
+export function applyStack(access: Pick<EngineAccess, 'open' | 'start'>, ref: StackRef, up: UpInvocation): Promise<void> {
+  return creatingStackOnce(access, ref, () => previewThenUpdate(access.start(ref), up));
+}
+
+/** `pulumi preview` of the stack in one engine process (see {@link creatingStackOnce}). */
+export function previewStack(access: Pick<EngineAccess, 'open' | 'start'>, ref: StackRef, preview: PreviewInvocation): Promise<void> {
+  return creatingStackOnce(access, ref, () => previewStackCli(access.start(ref), preview));
 }
 
 /** See {@link StackRunner.recover}. */
