@@ -289,9 +289,11 @@ describe('dashboard: approving a review item through the real service', function
     assert.match((await page.textContent('#reviews-body')) ?? '', /nothing waiting for review/);
     await stream.until('the decision', () => stream.events.some((e) => e.event === 'timeline' && /approved by alice/.test(e.data)));
     await stream.close();
-    // And the page, live on the same stream, lists it.
-    await page.waitForSelector('#timeline-body li[data-event="decision"]', { timeout: 10_000 });
-    assert.match((await page.textContent('#timeline-body li[data-event="decision"]')) ?? '', /Scale checkout out to 3: approved by alice \(approved\)/);
+    // And the page, live on the same stream, lists it (among the remediation worker's own decisions that follow it).
+    const decisions = () => page.$$eval('#timeline-body li[data-event="decision"]', (lis) => lis.map((li) => li.textContent ?? ''));
+    await waitFor('the approval on the page', async () => (await decisions()).some((t) => /Scale checkout out to 3: approved by alice \(approved\)/.test(t)), 10_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}; the page's decisions: ${JSON.stringify(await decisions())}`);
+    });
 
     const open = (await (await fetch(`${service.url}/api/reviews?status=open`, { headers: as('viewer', false) })).json()) as { reviews: ReviewItem[] };
     assert.deepEqual(open.reviews.map((r) => r.id), []);
