@@ -6,6 +6,9 @@ import { openEngineEventStream } from './event-stream.ts';
 export const DEFAULT_INTERRUPT_GRACE_MS = 10_000;
 
 /** What one `pulumi up` of a stack is run with. */
+/** Spawns the engine CLI with the stack's environment. */
+type EngineStart = (args: string[], extraEnv: Record<string, string>) => EngineChild;
+
 export interface UpInvocation {
   stack: string;
   policyPacks: string[];
@@ -36,25 +39,8 @@ export interface UpInvocation {
  * events streamed to us as the Automation API's are. An error carries the
  * engine's output as `commandResult`, as the Automation API's do.
  */
-export async function previewThenUpdate(start: (args: string[], extraEnv: Record<string, string>) => EngineChild, up: UpInvocation): Promise<void> {
-  const events = await openEngineEventStream(up.onEvent);
-  // Closed however the run ends, a failed spawn included: an open server would keep the process alive.
-  try {
-    await runUp(start, up, events.address);
-  } finally {
-    events.close();
-  }
-}
-
-/** Runs `pulumi up` with its events sent to `eventLog`; throws on a non-zero exit. */
-async function runUp(start: (args: string[], extraEnv: Record<string, string>) => EngineChild, up: UpInvocation, eventLog: string): Promise<void> {
-  const args = ['up', '--yes', '--diff', '--non-interactive', '--stack', up.stack, '--event-log', eventLog];
-  for (const p of up.policyPacks) args.push('--policy-pack', p);
-  for (const c of up.policyPackConfigs) args.push('--policy-pack-config', c);
-  if (up.refresh) args.push('--refresh');
-  if (up.plan) args.push('--skip-preview', '--plan', up.plan);
-  if (up.message) args.push('--message', up.message);
-  await runEngineCommand(start, args, up);
+export function previewThenUpdate(start: EngineStart, up: UpInvocation): Promise<void> {
+  return runStackCommand(start, ['up', '--yes', ...(up.plan ? ['--skip-preview', '--plan', up.plan] : [])], up);
 }
 
 /** What one `pulumi preview` of a stack is run with. */
@@ -69,16 +55,21 @@ export interface PreviewInvocation extends Omit<UpInvocation, 'plan' | 'onEngine
  * preview needed a `stack select` first, one more engine process before
  * every pull request's preview and every remediation's policy check.
  */
-export async function previewStackCli(start: (args: string[], extraEnv: Record<string, string>) => EngineChild, preview: PreviewInvocation): Promise<void> {
-  const events = await openEngineEventStream(preview.onEvent);
+export function previewStackCli(start: EngineStart, preview: PreviewInvocation): Promise<void> {
+  return runStackCommand(start, ['preview', ...(preview.savePlan ? ['--save-plan', preview.savePlan] : [])], preview);
+}
+
+/** Runs `command` on the stack with what every run takes (policy packs, refresh, message), its events streamed to `run.onEvent`. */
+async function runStackCommand(start: EngineStart, command: string[], run: PreviewInvocation & Pick<UpInvocation, 'onEngineStarted'>): Promise<void> {
+  const events = await openEngineEventStream(run.onEvent);
+  // Closed however the run ends, a failed spawn included: an open server would keep the process alive.
   try {
-    const args = ['preview', '--diff', '--non-interactive', '--stack', preview.stack, '--event-log', events.address];
-    for (const p of preview.policyPacks) args.push('--policy-pack', p);
-    for (const c of preview.policyPackConfigs) args.push('--policy-pack-config', c);
-    if (preview.refresh) args.push('--refresh');
-    if (preview.savePlan) args.push('--save-plan', preview.savePlan);
-    if (preview.message) args.push('--message', preview.message);
-    await runEngineCommand(start, args, preview);
+    const args = [...command, '--diff', '--non-interactive', '--stack', run.stack, '--event-log', events.address];
+    for (const p of run.policyPacks) args.push('--policy-pack', p);
+    for (const c of run.policyPackConfigs) args.push('--policy-pack-config', c);
+    if (run.refresh) args.push('--refresh');
+    if (run.message) args.push('--message', run.message);
+    await runEngineCommand(start, args, run);
   } finally {
     events.close();
   }
@@ -86,7 +77,7 @@ export async function previewStackCli(start: (args: string[], extraEnv: Record<s
 
 /** Runs one engine command to its end; interrupted, then killed, when `signal` aborts; throws on a non-zero exit. */
 async function runEngineCommand(
-  start: (args: string[], extraEnv: Record<string, string>) => EngineChild,
+  start: EngineStart,
   args: string[],
   run: Pick<UpInvocation, 'signal' | 'interruptGraceMs' | 'onEngineStarted'>,
 ): Promise<void> {
