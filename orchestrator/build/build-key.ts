@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * stand-in, the layout of a built folder), so that no cached build made the
  * old way is reused.
  */
-export const BUILD_OPTIONS_VERSION = 1;
+export const BUILD_OPTIONS_VERSION = 2;
 
 /** What a compiled build is made from: nothing else goes into its output. */
 export interface BuildInputs {

@@ -49,6 +49,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     plugins: config.pulumi.plugins,
     env: { ...options.toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
     passEnv: config.pulumi.engineEnv,
+    compileCacheDir: join(config.dataDir, 'cache', 'node-compile'),
     packFolder: packFolderOf(createPackBuilder({ dir: join(config.dataDir, 'builds', 'policy'), onCompiled: () => parts.metrics.builds.inc({ target: 'policy-pack', kind: 'compiled' }) })),
   });
   const unlock = createForceUnlock({ runner, fetcher: parts.fetcher, store: parts.store, audit: parts.audit, lock: parts.stackLock(), repo: parts.repo });

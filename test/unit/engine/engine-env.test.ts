@@ -20,6 +20,13 @@ describe('engine environment: the service and a person see the same backend', ()
     assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF, env: { NODE_OPTIONS: '--max-old-space-size=2048' } }).NODE_OPTIONS, '--enable-source-maps --max-old-space-size=2048');
   });
 
+  it('gives the engine\'s Node.js processes the compile cache it is told of, unless the config names its own', () => {
+    const base = { backendUrl: 's3://a', passphrase: 'p', plugins: OFF };
+    assert.equal(engineEnvVars(base).NODE_COMPILE_CACHE, undefined);
+    assert.equal(engineEnvVars({ ...base, compileCacheDir: '/var/lib/h/cache/node-compile' }).NODE_COMPILE_CACHE, '/var/lib/h/cache/node-compile');
+    assert.equal(engineEnvVars({ ...base, compileCacheDir: '/var/lib/h/cache/node-compile', env: { NODE_COMPILE_CACHE: '/fast/ncc' } }).NODE_COMPILE_CACHE, '/fast/ncc');
+  });
+
   it('keeps a file backend\'s engine home beside its state', () => {
     assert.equal(engineHome({ backendUrl: 'file:///var/lib/homeostat/state' }), '/var/lib/homeostat/pulumi-home');
     assert.equal(engineEnvVars({ backendUrl: 'file:///srv/h/state', passphrase: 'x', plugins: OFF }).PULUMI_HOME, '/srv/h/pulumi-home');
