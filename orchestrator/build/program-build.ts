@@ -135,7 +135,8 @@ export async function compile(root: string, entry: string, outfile: string, form
       format,
       target: 'node24',
       packages: 'external',
-      // Linked, not inline: Node (--enable-source-maps) maps stack traces back to the .ts files.
+      // Linked, not inline: the source-map-support that @pulumi/pulumi's program, provider and policy hosts
+      // install reads the map beside the bundle, so stack traces name the .ts files.
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'silent',

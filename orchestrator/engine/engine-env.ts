@@ -79,8 +79,6 @@ export function engineEnvVars(settings: EngineEnvSettings): Record<string, strin
     // value in `pulumi.env` wins (and NODE_DISABLE_COMPILE_CACHE turns it off).
     ...(settings.compileCacheDir ? { NODE_COMPILE_CACHE: settings.compileCacheDir } : {}),
     ...settings.env,
-    // Stack traces of a compiled program (build/program-build.ts) point at its TypeScript through the bundle's source map.
-    NODE_OPTIONS: ['--enable-source-maps', settings.env?.NODE_OPTIONS].filter(Boolean).join(' '),
     PULUMI_BACKEND_URL: settings.backendUrl,
     PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
     PULUMI_SKIP_UPDATE_CHECK: 'true',

@@ -15,9 +15,9 @@ describe('engine environment: the service and a person see the same backend', ()
     assert.equal(env.PULUMI_HOME, undefined, 'a shared backend keeps the user\'s engine home');
   });
 
-  it('maps stack traces of a compiled program back to its TypeScript, keeping the config\'s own Node options', () => {
-    assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF }).NODE_OPTIONS, '--enable-source-maps');
-    assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF, env: { NODE_OPTIONS: '--max-old-space-size=2048' } }).NODE_OPTIONS, '--enable-source-maps --max-old-space-size=2048');
+  it('adds no Node options of its own (Pulumi\'s hosts map stack traces themselves), keeping the config\'s', () => {
+    assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF }).NODE_OPTIONS, undefined);
+    assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF, env: { NODE_OPTIONS: '--max-old-space-size=2048' } }).NODE_OPTIONS, '--max-old-space-size=2048');
   });
 
   it('gives the engine\'s Node.js processes the compile cache it is told of, unless the config names its own', () => {
@@ -81,7 +81,7 @@ describe('engine environment: the service and a person see the same backend', ()
     it('keeps the basics, the settings and the backend, and drops every other variable of the service', () => {
       const env = engineEnvironment(settings, service);
       assert.deepEqual(Object.keys(env).sort(), [
-        'HOME', 'HOMEOSTAT_FLEET_URL', 'LANG', 'NODE_OPTIONS', 'PATH', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE',
+        'HOME', 'HOMEOSTAT_FLEET_URL', 'LANG', 'PATH', 'PULUMI_BACKEND_URL', 'PULUMI_CONFIG_PASSPHRASE',
         'PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION', 'PULUMI_HOME', 'PULUMI_SKIP_UPDATE_CHECK',
       ]);
       assert.equal(env.PATH, '/opt/node/bin:/opt/pulumi/bin:/usr/bin', 'the toolchain\'s PATH wins over the service\'s');
