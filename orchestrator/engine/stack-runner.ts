@@ -15,6 +15,7 @@ import { classifyEngineError, isStackNotFound } from './engine-errors.ts';
 import { describeHolders, judgeLocks, parseLockHolders, type EngineIdentity, type EngineLockHolder } from './engine-lock.ts';
 import { collectOutput, engineIdentity, processAlive, spawnEngine, type EngineChild } from './engine-process.ts';
 import { isFileBackend, listFileLocks, removeFileLocks } from './file-backend-locks.ts';
+import { fileStateVersion } from './file-backend-state.ts';
 import { withPolicyConfig } from './policy-config-files.ts';
 import { previewStackCli, previewThenUpdate, type PreviewInvocation, type UpInvocation } from './preview-then-update.ts';
 import { summarizeEvents, type RunSummary } from './run-summary.ts';
@@ -213,7 +214,9 @@ export async function createStackRunner(settings: EngineSettings): Promise<Stack
     },
     history,
     async stateVersion(ref) {
-      // One engine call (`stack export`) on every preview and apply, hashed as it streams (a checkpoint can be large).
+      const fromFile = await fileStateVersion(settings.backendUrl, ref.workDir, ref.stack);
+      if (fromFile) return fromFile;
+      // Elsewhere one engine call (`stack export`), hashed as it streams (a checkpoint can be large).
       const child = access.start(ref)(['stack', 'export', '--stack', ref.stack, '--non-interactive']);
       const hash = createHash('sha256');
       child.stdout.on('data', (d: Buffer) => hash.update(d));
