@@ -18,6 +18,7 @@ import type { SignalQueue } from '../correlate/signal-queue.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import type { IncidentStore } from '../correlate/incident-store.ts';
 import { coalescedScores, createScoreStore } from '../telemetry/score-store.ts';
+import type { SignalHealthStore } from '../telemetry/signal-health-store.ts';
 
 export interface DetectRunnerDeps {
   redis: Redis;
@@ -35,6 +36,8 @@ export interface DetectRunnerDeps {
   turn?: ReaderTurn;
   /** Told when this process takes the turn, to drop what stages fed by its points keep in memory. */
   onTurnTaken?: () => void;
+  /** Where the reader leaves its signals' health for the other processes, and its name there. */
+  sharedHealth?: { store: SignalHealthStore; readBy: string };
 }
 
 /**
@@ -99,6 +102,7 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
       });
     }
     if (watched.length > 0) await poller?.pollOnce();
+    if (poller) await deps.sharedHealth?.store.publish(deps.sharedHealth.readBy, poller.signalHealth());
   }
 
   return {
@@ -106,8 +110,11 @@ export function startDetectRunner(deps: DetectRunnerDeps) {
     start() {
       periodic ??= every(deps.pollIntervalMs, pollOnce, (err) => emit(timelineEvent('error', `telemetry poll failed: ${err.message}`)), { runAtStart: true });
     },
-    signalHealth(): SignalHealth[] {
-      return poller?.signalHealth() ?? [];
+    /** This process's own list while it reads; else the reader's, from Redis (empty when none is fresh). */
+    async signalHealth(): Promise<SignalHealth[]> {
+      if (poller) return poller.signalHealth();
+      const shared = await deps.sharedHealth?.store.read().catch((err: Error) => emit(timelineEvent('error', `signal health not shown: ${err.message}`)));
+      return [...(shared?.signals ?? [])];
     },
     async stop() {
       await periodic?.stop();

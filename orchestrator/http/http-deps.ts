@@ -40,7 +40,7 @@ export interface HttpDeps {
   /** Incidents and their diagnoses (AIOps); none when telemetry is off. */
   incidents?: IncidentStore;
   /** Health of each watched signal (fresh or stale, and why). */
-  signalHealth?: () => SignalHealth[];
+  signalHealth?: () => SignalHealth[] | Promise<SignalHealth[]>;
   /** Notifications that failed every try (the dead-letter list). */
   notifications?: Pick<Notifier, 'deadLetters'>;
   /** Review items, remediations, the audit log and run-time controls. */

@@ -73,7 +73,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     if (!record) throw new HttpError(404, `no incident ${id}`);
     return sendJson(reply, 200, record);
   });
-  app.get('/api/signals', { config: { access: 'viewer' } }, async (_req, reply) => sendJson(reply, 200, { signals: deps.signalHealth?.() ?? [] }));
+  app.get('/api/signals', { config: { access: 'viewer' } }, async (_req, reply) => sendJson(reply, 200, { signals: (await deps.signalHealth?.()) ?? [] }));
   app.get<{ Querystring: { limit?: string } }>('/api/notifications/failed', { config: { access: 'viewer' } }, async (req, reply) => {
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit: a whole number from 1 to 1000');

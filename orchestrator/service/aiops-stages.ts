@@ -14,6 +14,7 @@ import { remediationIdOf } from '../remediate/remediation-record.ts';
 import { startRemediationWorker, type RemediationWorkerDeps } from '../remediate/remediation-worker.ts';
 import { createForecastStage, createRedisTelemetryStore, type ForecastStage, type TelemetryStore } from '../telemetry/index.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
+import { createSignalHealthStore } from '../telemetry/signal-health-store.ts';
 import { feedingForecasts } from './forecast-feed.ts';
 import { createLogEvidenceStore } from '../logs/log-evidence-store.ts';
 import { startLogStage } from './log-stage.ts';
@@ -71,6 +72,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     emit,
     turn: turn('metrics'),
     ...(forecasts ? { onTurnTaken: () => forecasts.forget() } : {}),
+    // Several poll intervals: a reader that stopped or died leaves no list standing as if fresh.
+    sharedHealth: { store: createSignalHealthStore(parts.redis, { prefix: parts.prefix, ttlMs: Math.max(30_000, 3 * t.pollIntervalSeconds * 1000) }), readBy: options.workerId ?? `${hostname()}:${process.pid}` },
   });
   telemetry.start();
   const logs = startLogStage(parts, {

@@ -9,6 +9,7 @@ import { cuttableRelay, type CuttableRelay } from '../../support/cuttable-relay.
 import { resetMoto, testServices, uniqueId } from '../../support/services.ts';
 import { as } from '../../support/test-tokens.ts';
 import { waitFor } from '../../support/wait.ts';
+import { startServiceProcess } from '../../support/worker-process.ts';
 import { pushPayload, sendGithubWebhook, ZERO_SHA } from '../../support/webhooks.ts';
 
 const MINUTE = 60_000;
@@ -109,6 +110,25 @@ describe('aiops: a CloudWatch outage through the service', function () {
       assert.deepEqual(opened.map((r) => r.summary), [], 'no incident from the outage or the gap');
     } finally {
       await redis.quit();
+    }
+  });
+
+  it('a second process, which does not read CloudWatch, shows the reader\'s signals rather than an empty list', async () => {
+    const other = await startServiceProcess(fx.writeConfigFile(), fx.env, []);
+    try {
+      const url = /serving on (http:\/\/\S+?),? /.exec(other.output())?.[1];
+      assert.ok(url, other.output());
+      const theirs = async () => ((await (await fetch(`${url}/api/signals`, { headers: as('viewer', false) })).json()) as { signals: SignalHealth[] }).signals;
+      const reader = (await (await fetch(`${service!.url}/api/signals`, { headers: as('viewer', false) })).json()) as { signals: SignalHealth[] };
+      assert.ok(reader.signals.length > 0);
+      // The reader publishes after each poll (every second here): the second process shows that list.
+      const shown = await waitFor('the second process to show the reader\'s signals', async () => {
+        const all = await theirs();
+        return all.length === reader.signals.length ? all : undefined;
+      }, 30_000, 250);
+      assert.deepEqual(shown.map((s) => [s.seriesId, s.status]).sort(), reader.signals.map((s) => [s.seriesId, s.status]).sort());
+    } finally {
+      await other.kill('SIGTERM');
     }
   });
 });
