@@ -45,15 +45,16 @@ export function startTraceStage(parts: SharedParts): TraceStage | undefined {
     },
   };
   // Several receiving processes share their spans through Redis, and one at a time closes the periods.
-  const runner = t.shared
+  const shared = t.shared
     ? createSharedTraceRunner({ ...common, turn: createReaderTurn(parts.redis, { prefix: parts.prefix, name: 'traces', owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}` }) })
-    : createTraceRunner(common);
+    : undefined;
+  const runner = shared ?? createTraceRunner(common);
   const ticker = every((t.periodSeconds * 1000) / 4, runner.tick, (err) => parts.emit(timelineEvent('error', `trace tick failed: ${err.message}`)));
   return {
     ingest: { ingest: runner.ingest, maxBytes: t.maxBodyBytes, ...(t.ingestToken ? { token: t.ingestToken } : {}) },
     async stop() {
       await ticker.stop();
-      if ('release' in runner) await runner.release();
+      await shared?.release();
     },
   };
 }
