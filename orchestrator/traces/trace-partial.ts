@@ -170,14 +170,18 @@ function readEntityField(p: PeriodPartial, field: string, value: string): boolea
     return false;
   }
   const [kind, ...rest] = names;
+  if (what === 'k') {
+    if (value.length === 0) return false;
+    entityOf(p, kind, rest).stackKey = value;
+    return true;
+  }
+  const bucket = /^b\d{1,3}$/.test(what) ? Number(what.slice(1)) : undefined;
+  if (!COUNT.test(value) || !(what === 'n' || what === 'x' || (bucket !== undefined && bucket < MAX_BUCKETS))) return false;
   const e = entityOf(p, kind, rest);
-  if (what === 'k') return value.length > 0 && ((e.stackKey = value), true);
-  if (!COUNT.test(value)) return false;
   const n = Number(value);
   if (what === 'n') e.requests += n;
   else if (what === 'x') e.errors += n;
-  else if (/^b\d{1,3}$/.test(what) && Number(what.slice(1)) < MAX_BUCKETS) addToBucket(e.sketch, Number(what.slice(1)), n);
-  else return false;
+  else addToBucket(e.sketch, bucket!, n);
   return true;
 }
 
