@@ -17,7 +17,11 @@ import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher
 import { createRedisTelemetryStore } from '../../../orchestrator/telemetry/redis-telemetry-store.ts';
 import { createSharedTraceRunner, type SharedTraceRunner } from '../../../orchestrator/traces/shared-trace-runner.ts';
 import { createTraceGraphStore } from '../../../orchestrator/traces/trace-graph-store.ts';
+import { loadServiceConfig } from '../../../orchestrator/config/service-config.ts';
+import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
+import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
+import { waitFor } from '../../support/wait.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 
 const MIN = 60_000;
@@ -172,5 +176,42 @@ describe('OTLP receivers in two processes, one Redis prefix', function () {
     assert.equal(await redis.llen(`${prefix}:traces:orphans:${at}`), 0, 'no orphan: the parent was found in the shared look-up');
     assert.equal(await redis.hget(`${prefix}:traces:period:${at}`, 'n ["e","checkout","payments"]'), '1');
     assert.equal(receivers[0]!.runner.stats().repeated, 1, 'the exporter\'s retry to the other process is not counted again');
+  });
+});
+
+/** `traces.shared` wired in the service: its receiver adds to the shared partials, and it takes the `traces` reader turn and hands it on at stop. */
+describe('OTLP/HTTP trace receiver in the service, with traces.shared', function () {
+  let fx: GitopsFixture;
+  let service: RunningService | undefined;
+  let redis: Redis;
+
+  before(async () => {
+    fx = await createGitopsFixture();
+    redis = createRedis(testServices().redisUrl);
+  });
+  after(async () => {
+    await service?.stop();
+    await redis?.quit();
+    await fx?.cleanup();
+  });
+
+  it('closes the shared periods and saves the graph, and hands the turn on when it stops', async () => {
+    const env = { ...fx.env, TEST_TRACE_TOKEN: TOKEN };
+    const config = loadServiceConfig({ ...fx.configDoc, traces: { enabled: true, shared: true, ingestToken: { env: 'TEST_TRACE_TOKEN' }, periodSeconds: 10, settleSeconds: 0, services: { checkout: 'shop/./checkout' } } }, env);
+    service = await startService(config, { workers: false });
+    const provider = (name: string) =>
+      new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': name }), spanProcessors: [new BatchSpanProcessor(new ProtobufExporter({ url: `${service!.url}/v1/traces`, headers: { authorization: `Bearer ${TOKEN}` } }))] });
+    const [checkout, payments] = [provider('checkout'), provider('payments')];
+    const at = Date.now() - MIN;
+    const c = checkout.getTracer('checkout').startSpan('POST /checkout', { kind: SpanKind.SERVER, startTime: at });
+    payments.getTracer('payments').startSpan('POST /charge', { kind: SpanKind.SERVER, startTime: at + 2 }, trace.setSpan(context.active(), c)).end(at + 30);
+    c.end(at + 40);
+    await Promise.all([checkout.shutdown(), payments.shutdown()]);
+    const graph = await waitFor('the trace graph in Redis', () => createTraceGraphStore(redis, fx.prefix).load(), 30_000, 250);
+    assert.deepEqual(graph.edges.map((e) => [e.caller, e.callee, e.points.reduce((n, p) => n + p.requests, 0)]), [['checkout', 'payments', 1]]);
+    assert.ok(await redis.exists(`${fx.prefix}:lock:reader:traces`), 'the service holds the traces reader turn');
+    await service.stop();
+    service = undefined;
+    assert.equal(await redis.exists(`${fx.prefix}:lock:reader:traces`), 0, 'handed on at stop, not a lease later');
   });
 });
