@@ -41,14 +41,16 @@ const LINK = `
 local spans = cjson.decode(ARGV[3])
 local cap = tonumber(ARGV[1])
 local fresh = {}
+local written = {}
 for i, s in ipairs(spans) do
   if redis.call('HEXISTS', s[2], s[1]) == 1 then fresh[i] = 0
   elseif redis.call('HLEN', s[2]) < cap then
     redis.call('HSET', s[2], s[1], s[4])
-    redis.call('PEXPIRE', s[2], ARGV[2])
+    written[s[2]] = true
     fresh[i] = 1
   else fresh[i] = 2 end
 end
+for key in pairs(written) do redis.call('PEXPIRE', key, ARGV[2]) end
 local parents = {}
 for i, s in ipairs(spans) do
   local p = false
