@@ -167,11 +167,14 @@ export function createSpanShareStore(redis: Redis, o: SpanShareOptions) {
       return { hash, orphans };
     },
 
-    /** The services of parents by span id, looked up in `period` and the one before. */
+    /**
+     * The services of parents by span id, looked up in `period`, the one before and the one after (a
+     * parent on a host whose clock runs behind the child's can seem to start after it).
+     */
     async parentsOf(period: number, ids: readonly string[]): Promise<(string | undefined)[]> {
       if (ids.length === 0) return [];
-      const [here, before] = await Promise.all([redis.hmget(spansKey(period), ...ids), redis.hmget(spansKey(period - o.periodMs), ...ids)]);
-      return ids.map((_, i) => here[i] ?? before[i] ?? undefined);
+      const found = await Promise.all([period, period - o.periodMs, period + o.periodMs].map((p) => redis.hmget(spansKey(p), ...ids)));
+      return ids.map((_, i) => found[0]![i] ?? found[1]![i] ?? found[2]![i] ?? undefined);
     },
 
     /** Records `period` closed; false when another reader recorded it (or a later one) first. */
