@@ -15,6 +15,7 @@ import { createRunStore } from '../../../orchestrator/records/run-store.ts';
 import { createReaderTurn } from '../../../orchestrator/runtime/reader-turn.ts';
 import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher.ts';
 import { createRedisTelemetryStore } from '../../../orchestrator/telemetry/redis-telemetry-store.ts';
+import { SPAN_KIND } from '../../../orchestrator/traces/otlp-spans.ts';
 import { createSharedTraceRunner, type SharedTraceRunner } from '../../../orchestrator/traces/shared-trace-runner.ts';
 import { createTraceGraphStore } from '../../../orchestrator/traces/trace-graph-store.ts';
 import { loadServiceConfig } from '../../../orchestrator/config/service-config.ts';
@@ -167,7 +168,7 @@ describe('OTLP receivers in two processes, one Redis prefix', function () {
 
   it('attributes a child at once when another process already has its parent, and counts a retry sent elsewhere once', async () => {
     const at = t0 + 5 * MIN;
-    const span = (spanId: string, service: string, parentSpanId?: string) => ({ traceId: 'ef'.repeat(16), spanId, service, name: service, kind: SpanKind.SERVER, startMs: at, durationMs: 12, error: false, ...(parentSpanId ? { parentSpanId } : {}) });
+    const span = (spanId: string, service: string, parentSpanId?: string) => ({ traceId: 'ef'.repeat(16), spanId, service, name: service, kind: SPAN_KIND.server, startMs: at, durationMs: 12, error: false, ...(parentSpanId ? { parentSpanId } : {}) });
     await receivers[0]!.runner.ingest([span('0000000000000a01', 'checkout')]);
     const child = span('0000000000000a02', 'payments', '0000000000000a01');
     await receivers[1]!.runner.ingest([child]);
@@ -176,6 +177,30 @@ describe('OTLP receivers in two processes, one Redis prefix', function () {
     assert.equal(await redis.llen(`${prefix}:traces:orphans:${at}`), 0, 'no orphan: the parent was found in the shared look-up');
     assert.equal(await redis.hget(`${prefix}:traces:period:${at}`, 'n ["e","checkout","payments"]'), '1');
     assert.equal(receivers[0]!.runner.stats().repeated, 1, 'the exporter\'s retry to the other process is not counted again');
+  });
+
+  it('keeps Redis bounded: services, edges and remembered spans past their caps are counted, and a span too late for its period too', async () => {
+    const capped = `${prefix}-caps`;
+    const redis = receivers[0]!.redis;
+    const at = t0 + 7 * MIN;
+    let now = at + MIN + 15_000;
+    const runner = createSharedTraceRunner({ redis, prefix: capped, turn: createReaderTurn(redis, { prefix: capped, name: 'traces', owner: 'caps' }), onAnomalies: () => {}, aggregator: { periodMs: MIN, maxServices: 2, maxEdges: 1, recentSpans: 3, stackOf: (s) => `shop/./${s}` }, now: () => now });
+    const span = (spanId: string, service: string, parentSpanId?: string) => ({ traceId: '12'.repeat(16), spanId, service, name: service, kind: SPAN_KIND.server, startMs: at, durationMs: 5, error: false, ...(parentSpanId ? { parentSpanId } : {}) });
+    try {
+      // Four services in a chain a → b → c → d: c and d are past the cap of 2 services, b → c and c → d past the cap of 1 edge, and d's span is not remembered (3 spans a period).
+      await runner.ingest([span('00000000000000a1', 'a'), span('00000000000000b1', 'b', '00000000000000a1'), span('00000000000000c1', 'c', '00000000000000b1'), span('00000000000000d1', 'd', '00000000000000c1')]);
+      assert.equal(runner.stats().unremembered, 1);
+      const tick = await runner.tick();
+      assert.equal(tick.dropped, 2 + 2, 'the spans of c and d, past the cap on services, and of b → c and c → d, past the cap on edges');
+      assert.deepEqual(runner.graph().services.map((s) => s.service).sort(), ['a', 'b']);
+      await runner.ingest([span('00000000000000e1', 'a')]);
+      assert.equal(runner.stats().late, 1, 'its period was closed: counted, not added');
+      now += MIN;
+      assert.equal((await runner.tick()).points, 3, 'the next period: zero requests for a, b and a → b, and nothing of the late span');
+    } finally {
+      await runner.release();
+      await deleteKeys(redis, capped);
+    }
   });
 });
 
