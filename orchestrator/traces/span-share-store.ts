@@ -21,6 +21,10 @@ import { encodeOrphan, encodePartial, type Orphan, type PeriodPartial } from './
  *   `…:traces:closing` refuses writes to periods being closed or closed;
  *   `…:traces:closed` is the next period to close.
  *
+ * A watermark that is not a number (damaged by hand) counts as absent, a damaged cap counter as
+ * full, and a damaged count is left as it is (the reader names it when it closes the period):
+ * never a script error that would refuse every export.
+ *
  * The scripts build key names from the prefix they are given: Homeostat's
  * Redis is one instance, not a cluster (as for the BullMQ queues).
  */
@@ -63,8 +67,8 @@ end
 return {fresh, parents}`;
 
 const FOLD = `
-local closing = redis.call('GET', KEYS[3])
-if closing and tonumber(ARGV[1]) < tonumber(closing) then return {-1, 0} end
+local closing = tonumber(redis.call('GET', KEYS[3]) or '')
+if closing and tonumber(ARGV[1]) < closing then return {-1, 0} end
 local dropped = 0
 for _, e in ipairs(cjson.decode(ARGV[6])) do
   local id = e[1]
@@ -72,13 +76,13 @@ for _, e in ipairs(cjson.decode(ARGV[6])) do
   if not known then
     local counter = '#' .. e[2]
     local cap = tonumber(e[2] == 's' and ARGV[2] or ARGV[3])
-    if tonumber(redis.call('HGET', KEYS[1], counter) or '0') < cap then
+    if (tonumber(redis.call('HGET', KEYS[1], counter) or '0') or cap) < cap then
       redis.call('HINCRBY', KEYS[1], counter, 1)
       known = true
     end
   end
   if known then
-    for f, n in pairs(e[5]) do redis.call('HINCRBY', KEYS[1], f .. ' ' .. id, n) end
+    for f, n in pairs(e[5]) do redis.pcall('HINCRBY', KEYS[1], f .. ' ' .. id, n) end
     if e[3] ~= '' then redis.call('HSET', KEYS[1], 'k ' .. id, e[3]) end
   else dropped = dropped + e[4] end
 end
@@ -100,15 +104,15 @@ return {dropped, unresolved}`;
 
 /** Moves a watermark forward only (several readers in a hand-over never move it back). */
 const RAISE = `
-local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
+local cur = tonumber(redis.call('GET', KEYS[1]) or '')
+if cur and cur >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1`;
 
 /** Records a period closed unless a reader already recorded it (or a later one): exactly one reader records each. */
 const COMMIT = `
-local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
+local cur = tonumber(redis.call('GET', KEYS[1]) or '')
+if cur and cur > tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[1])
