@@ -204,6 +204,36 @@ describe('OTLP receivers in two processes, one Redis prefix', function () {
       await deleteKeys(redis, capped);
     }
   });
+
+  it('closes a period once even when its reader stopped after scoring it and before recording it closed', async () => {
+    const crash = `${prefix}-crash`;
+    const redis = receivers[0]!.redis;
+    const at = t0 + 3 * MIN;
+    const runnerOf = (owner: string) => createSharedTraceRunner({ redis, prefix: crash, turn: createReaderTurn(redis, { prefix: crash, name: 'traces', owner }), onAnomalies: () => {}, aggregator: { periodMs: MIN, stackOf: (s) => `shop/./${s}` }, now: () => at + MIN + 15_000 });
+    const [first, second] = [runnerOf('first'), runnerOf('second')];
+    const span = (i: number, service: string, parent?: string) => ({ traceId: '34'.repeat(16), spanId: `${service[0]}${String(i).padStart(15, '0')}`, service, name: service, kind: SPAN_KIND.server, startMs: at + i, durationMs: 20 + i, error: false, ...(parent ? { parentSpanId: parent } : {}) });
+    try {
+      await first.ingest(Array.from({ length: 10 }, (_, i) => [span(i, 'checkout'), span(i, 'payments', span(i, 'checkout').spanId)]).flat());
+      const keys = [`${crash}:traces:period:${at}`, `${crash}:traces:closed`];
+      const before = await redis.hgetall(keys[0]!);
+      assert.equal((await first.tick()).points, 12);
+      const p95 = `shop/./checkout|Homeostat/Traces|LatencyP95|Callee=payments,Caller=checkout|p95`;
+      const states = createRedisTelemetryStore({ redis, prefix: crash });
+      const scored = (await states.detectorStates([p95])).get(p95);
+      assert.equal(scored?.lastTimestamp, at);
+      // What Redis holds had the first reader stopped before recording the period closed: its partial, still listed, and no record.
+      await redis.hset(keys[0]!, before);
+      await redis.del(keys[1]!);
+      await redis.zadd(`${crash}:traces:periods`, at, String(at));
+      await first.release();
+      assert.equal((await second.tick()).points, 12, 'the second reader closes the period again');
+      assert.deepEqual((await states.detectorStates([p95])).get(p95), scored, 'and the detector, which had learnt the period, does not learn it twice');
+      assert.deepEqual(second.graph().edges[0]!.points.map((p) => [p.timestamp, p.requests]), [[at, 10]], 'nor does the graph hold it twice');
+    } finally {
+      await second.release();
+      await deleteKeys(redis, crash);
+    }
+  });
 });
 
 /** `traces.shared` wired in the service: its receiver adds to the shared partials, and it takes the `traces` reader turn and hands it on at stop. */
