@@ -5,7 +5,7 @@ import type { Anomaly } from '../telemetry/anomaly.ts';
 import { createRedisTelemetryStore } from '../telemetry/redis-telemetry-store.ts';
 import type { FlatSpan } from './otlp-spans.ts';
 import { DEFAULT_SPAN_AGGREGATOR_OPTIONS, type SpanAggregatorOptions } from './span-aggregator.ts';
-import { createSpanShareStore } from './span-share-store.ts';
+import { createSpanShareStore, type SpanShareStore } from './span-share-store.ts';
 import { decodeOrphan, decodePartial, sharesOfBatch, tally, type PeriodPartial } from './trace-partial.ts';
 import { closeSharedPeriod } from './trace-period-close.ts';
 import type { TraceGraph } from './trace-graph.ts';
@@ -49,7 +49,6 @@ export interface ShareStats {
   unremembered: number;
 }
 
-// eslint-disable-next-line max-lines-per-function -- a factory whose ingest and tick share the store, the stage and the graph the reader carries
 export function createSharedTraceRunner(deps: SharedTraceRunnerDeps) {
   const o = { ...DEFAULT_SPAN_AGGREGATOR_OPTIONS, ...deps.aggregator };
   const prefix = deps.prefix ?? 'homeostat';
@@ -68,40 +67,7 @@ export function createSharedTraceRunner(deps: SharedTraceRunnerDeps) {
   let graph: TraceGraph | undefined;
 
   /** The receiver's sink: a rejection (Redis unreachable) is the exporter's 503, and it sends again. */
-  async function ingest(batch: readonly FlatSpan[]): Promise<void> {
-    const linked = await store.link(batch);
-    stats.unremembered += linked.unremembered;
-    const spans: FlatSpan[] = [];
-    const parents: (string | undefined)[] = [];
-    batch.forEach((s, i) => {
-      if (!linked.fresh[i]) return void stats.repeated++;
-      spans.push(s);
-      parents.push(linked.parents[i]);
-    });
-    const shares = sharesOfBatch(spans, (i) => parents[i], o.periodMs, o.stackOf);
-    const periods = new Set([...shares.partials.keys(), ...shares.orphans.keys()]);
-    for (const period of periods) {
-      const r = await store.fold(shares.partials.get(period) ?? { period, entities: new Map(), dropped: 0, unresolved: 0 }, shares.orphans.get(period) ?? []);
-      if (r.late) stats.late += spans.filter((s) => Math.floor(s.startMs / o.periodMs) * o.periodMs === period).length;
-    }
-  }
-
-  /** The merged partial of a period, its orphans looked up once more (their parents had the whole grace window to come). */
-  async function merged(period: number): Promise<PeriodPartial> {
-    const { hash, orphans } = await store.read(period);
-    const { partial, malformed } = decodePartial(period, hash);
-    if (malformed.length) deps.onWarning?.(`trace period ${new Date(period).toISOString()}: ${malformed.length} unreadable field(s) left out (${malformed.slice(0, 3).join(', ')})`);
-    const decoded = orphans.map(decodeOrphan);
-    const readable = decoded.filter((d) => d !== undefined);
-    partial.unresolved += decoded.length - readable.length;
-    const services = await store.parentsOf(period, readable.map((d) => d[0]));
-    readable.forEach(([, service, , durationMs, error], i) => {
-      const parent = services[i];
-      if (parent === undefined) partial.unresolved++;
-      else if (parent !== service) tally(partial, 'e', [parent, service], durationMs, error);
-    });
-    return partial;
-  }
+  const ingest = (batch: readonly FlatSpan[]) => shareBatch(store, batch, o, stats);
 
   async function tick(): Promise<TraceTickSummary> {
     const summary: TraceTickSummary = { points: 0, anomalies: 0, dropped: 0, unresolved: 0 };
@@ -119,7 +85,7 @@ export function createSharedTraceRunner(deps: SharedTraceRunnerDeps) {
     if (period !== undefined && period < oldest) period = oldest;
     for (; period !== undefined && period + o.periodMs <= settled; period += o.periodMs) {
       await store.beginClose(period + o.periodMs);
-      const partial = await merged(period);
+      const partial = await mergedPeriod(store, period, deps.onWarning);
       const result = closeSharedPeriod(partial, graph, o);
       const points = tracePoints(result.closed);
       // The graph first: the anomalies go to the correlate worker, whose diagnosis reads it.
@@ -150,3 +116,39 @@ export function createSharedTraceRunner(deps: SharedTraceRunnerDeps) {
 }
 
 export type SharedTraceRunner = ReturnType<typeof createSharedTraceRunner>;
+
+/** Adds a batch to the shared periods: its spans remembered for look-ups (repeats skipped), its partials and orphans folded in. */
+async function shareBatch(store: SpanShareStore, batch: readonly FlatSpan[], o: Pick<SpanAggregatorOptions, 'periodMs' | 'stackOf'>, stats: ShareStats): Promise<void> {
+  const linked = await store.link(batch);
+  stats.unremembered += linked.unremembered;
+  const spans: FlatSpan[] = [];
+  const parents: (string | undefined)[] = [];
+  batch.forEach((s, i) => {
+    if (!linked.fresh[i]) return void stats.repeated++;
+    spans.push(s);
+    parents.push(linked.parents[i]);
+  });
+  const shares = sharesOfBatch(spans, (i) => parents[i], o.periodMs, o.stackOf);
+  const periods = new Set([...shares.partials.keys(), ...shares.orphans.keys()]);
+  for (const period of periods) {
+    const r = await store.fold(shares.partials.get(period) ?? { period, entities: new Map(), dropped: 0, unresolved: 0 }, shares.orphans.get(period) ?? []);
+    if (r.late) stats.late += spans.filter((s) => Math.floor(s.startMs / o.periodMs) * o.periodMs === period).length;
+  }
+}
+
+/** The merged partial of a period, its orphans looked up once more (their parents had the whole grace window to come). */
+async function mergedPeriod(store: SpanShareStore, period: number, onWarning?: (message: string) => void): Promise<PeriodPartial> {
+  const { hash, orphans } = await store.read(period);
+  const { partial, malformed } = decodePartial(period, hash);
+  if (malformed.length) onWarning?.(`trace period ${new Date(period).toISOString()}: ${malformed.length} unreadable field(s) left out (${malformed.slice(0, 3).join(', ')})`);
+  const decoded = orphans.map(decodeOrphan);
+  const readable = decoded.filter((d) => d !== undefined);
+  partial.unresolved += decoded.length - readable.length;
+  const services = await store.parentsOf(period, readable.map((d) => d[0]));
+  readable.forEach(([, service, , durationMs, error], i) => {
+    const parent = services[i];
+    if (parent === undefined) partial.unresolved++;
+    else if (parent !== service) tally(partial, 'e', [parent, service], durationMs, error);
+  });
+  return partial;
+}
