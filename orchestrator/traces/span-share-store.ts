@@ -25,8 +25,9 @@ import { encodeOrphan, encodePartial, type Orphan, type PeriodPartial } from './
  * full, and a damaged count is left as it is (the reader names it when it closes the period):
  * never a script error that would refuse every export.
  *
- * The scripts build key names from the prefix they are given: Homeostat's
- * Redis is one instance, not a cluster (as for the BullMQ queues).
+ * The link script is given its key names as arguments rather than as KEYS
+ * (a batch's spans may fall in several periods): Homeostat's Redis is one
+ * instance, not a cluster.
  */
 export interface SpanShareOptions {
   prefix: string;
