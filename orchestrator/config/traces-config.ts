@@ -21,11 +21,17 @@ export const TracesConfigSchema = z
     periodSeconds: z.number().int().min(10).max(3600).default(60),
     /** How long after a period ends its spans may still arrive, in seconds; default 15. */
     settleSeconds: z.number().int().min(0).max(600).default(15),
+    /**
+     * Several processes receive spans for this Redis prefix (`homeostat serve` on several hosts behind a
+     * load balancer): each adds its spans to shared per-period partials in Redis and one process at a time
+     * closes the periods. Off: each process aggregates its own spans in memory. Default false.
+     */
+    shared: z.boolean().default(false),
     /** Largest request body as sent, in bytes; default 4 MiB. */
     maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   })
   .strict()
-  .default({ enabled: false, services: {}, periodSeconds: 60, settleSeconds: 15, maxBodyBytes: 4 * 1024 * 1024 });
+  .default({ enabled: false, services: {}, periodSeconds: 60, settleSeconds: 15, shared: false, maxBodyBytes: 4 * 1024 * 1024 });
 
 export type TracesConfigFile = z.infer<typeof TracesConfigSchema>;
 export type TracesConfig = Omit<TracesConfigFile, 'ingestToken'> & { ingestToken?: Secret };

@@ -25,12 +25,14 @@ describe('traces config', () => {
     const cfg = loadServiceConfig({ ...BASE, traces: { enabled: true, ingestToken: { env: 'SPANS' }, services: { checkout: 'shop/./checkout' } } }, ENV, '/etc');
     assert.equal(cfg.traces.ingestToken?.reveal(), ENV.SPANS);
     assert.equal(cfg.traces.periodSeconds, 60);
+    assert.equal(cfg.traces.shared, false, 'one receiving process per prefix unless told otherwise');
     assert.ok(!inspect(cfg, { depth: 10 }).includes(ENV.SPANS));
   });
 
   it('needs an ingest token when the API uses tokens, and names the field', () => {
     assert.deepEqual(problems({ ...BASE, traces: { enabled: true } }), ['traces.ingestToken: required when auth uses tokens (span senders present it as Authorization: Bearer <token>)']);
     assert.deepEqual(problems({ ...BASE, auth: 'none', traces: { enabled: true } }), []);
+    assert.deepEqual(problems({ ...BASE, auth: 'none', traces: { enabled: true, shared: 'yes' } }).map((p) => p.split(':')[0]), ['traces.shared']);
   });
 
   it('names a wrong field and keeps the token out of the engine', () => {
