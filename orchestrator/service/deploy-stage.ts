@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createPackBuilder, type PackBuilder } from '../build/pack-build.ts';
 import { createProgramBuilder } from '../build/program-build.ts';
+import { pruneCompileCache } from '../build/prune-compile-cache.ts';
 import { createRedisChangeStore } from '../changes/change-store.ts';
 import { createForceUnlock, type ForceUnlock } from '../deploy/force-unlock.ts';
 import { startDeployWorker, type DeployWorker } from '../deploy/deploy-worker.ts';
@@ -41,6 +42,7 @@ export interface DeployStageOptions {
 
 export async function startDeployStage(parts: SharedParts, options: DeployStageOptions): Promise<DeployStage> {
   const { config, emit } = parts;
+  const compileCacheDir = join(config.dataDir, 'cache', 'node-compile');
   const runner = await createStackRunner({
     pulumiDir: options.toolchain.pulumiDir,
     backendUrl: config.pulumi.backendUrl,
@@ -49,7 +51,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     plugins: config.pulumi.plugins,
     env: { ...options.toolchain.engineEnv, ...config.pulumi.env, ...options.engineEnv },
     passEnv: config.pulumi.engineEnv,
-    compileCacheDir: join(config.dataDir, 'cache', 'node-compile'),
+    compileCacheDir,
     packFolder: packFolderOf(createPackBuilder({ dir: join(config.dataDir, 'builds', 'policy'), onCompiled: () => parts.metrics.builds.inc({ target: 'policy-pack', kind: 'compiled' }) })),
   });
   const unlock = createForceUnlock({ runner, fetcher: parts.fetcher, store: parts.store, audit: parts.audit, lock: parts.stackLock(), repo: parts.repo });
@@ -94,7 +96,7 @@ export async function startDeployStage(parts: SharedParts, options: DeployStageO
     plans: createPlanStore(parts.redis, parts.prefix),
     // A drift record names the change events that explain it.
     changes,
-    builder: createProgramBuilder({ dir: join(config.dataDir, 'builds'), onCompiled: (b) => parts.metrics.builds.inc({ target: 'program', kind: b.kind }) }),
+    builder: programBuilderOf(parts, compileCacheDir),
     onRunFinished: (run) => countRun(parts, run),
     promotionGate: (key, commit) => promotions.gate(key, commit),
   });
@@ -145,4 +147,16 @@ function countRun(parts: SharedParts, run: RunRecord): void {
 /** The folder the engine runs for a policy pack: its compiled build when it is TypeScript, else the folder itself. */
 function packFolderOf(builder: PackBuilder): (folder: string) => Promise<string> {
   return async (folder) => (await builder.prepare(folder))?.folder ?? folder;
+}
+
+/** The program builder, counting its compiles; each new build also prunes the engines' compile cache. */
+function programBuilderOf(parts: SharedParts, compileCacheDir: string) {
+  return createProgramBuilder({
+    dir: join(parts.config.dataDir, 'builds'),
+    onCompiled: (b) => {
+      parts.metrics.builds.inc({ target: 'program', kind: b.kind });
+      // A new commit's bundle is a new path to Node's compile cache: pruned as the builds are.
+      void pruneCompileCache(compileCacheDir).catch((err: Error) => parts.emit(timelineEvent('error', `compile cache not pruned: ${err.message}`)));
+    },
+  });
 }
