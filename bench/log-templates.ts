@@ -28,15 +28,21 @@
  * errors too, so every figure since is in-sample on all nine; the options
  * stayed as they were.
  *
- * Usage: npm run --silent bench:logs -- --data ../shared/data/loghub-2k [--out <dir>] [--systems A,B]
+ * With --loso, instead: for each system, the options (similarity and
+ * leading tokens, on the grid of ./logs/loso.ts) are chosen on the other
+ * systems by mean GA and the left-out one is scored with them; prints each
+ * grid point's in-sample mean, each fold, and last `loso ga=… fga=…`.
+ *
+ * Usage: npm run --silent bench:logs -- --data ../shared/data/loghub-2k [--out <dir>] [--systems A,B] [--loso]
  *        npm run --silent bench:log-templates [-- --out <dir>]   (the same, with --data set)
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { createTemplateMiner } from '../orchestrator/logs/template-miner.ts';
+import { createTemplateMiner, type TemplateMinerOptions } from '../orchestrator/logs/template-miner.ts';
 import { groupingAccuracy, labelledLines, type LabelledLine } from './logs/loghub-csv.ts';
+import { LOSO_GRID, losoFolds, losoMean, optionsLabel } from './logs/loso.ts';
 
 /** The four systems the first options and masks were chosen on; the other five have been looked at since (session 13), so all nine are in-sample. */
 export const DEV_SYSTEMS = ['Apache', 'BGL', 'HDFS', 'Zookeeper'];
@@ -45,22 +51,45 @@ function systemsIn(dir: string): string[] {
   return fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, `${d}_2k.log_structured.csv`))).sort();
 }
 
-function mine(lines: readonly LabelledLine[]): { groups: string[]; templates: number; stateBytes: number } {
-  const miner = createTemplateMiner();
+function mine(lines: readonly LabelledLine[], options: TemplateMinerOptions = {}): { groups: string[]; templates: number; stateBytes: number } {
+  const miner = createTemplateMiner(options);
   const ids = lines.map((l) => miner.add(l.content).templateId);
   // A template's id is stable across merges, so each line's id is its group at the end of the stream.
   const kept = miner.templates();
   return { groups: ids, templates: kept.length, stateBytes: JSON.stringify(kept).length };
 }
 
+type System = { system: string; lines: LabelledLine[] };
+
+/**
+ * Prints each system's fold (the options chosen on the others, their mean GA
+ * there, and the left-out score) and last `loso ga=… fga=…`; see ./logs/loso.ts.
+ */
+function reportLoso(data: readonly System[]): void {
+  const scores = LOSO_GRID.map((options) =>
+    data.map(({ lines }) => groupingAccuracy(lines.map((l) => l.eventId), mine(lines, options).groups)),
+  );
+  scores.forEach((row, g) => {
+    const ga = row.reduce((a, s) => a + s.ga, 0) / row.length;
+    console.log(`grid ${optionsLabel(LOSO_GRID[g]!).padEnd(16)} in-sample GA=${ga.toFixed(3)} min=${Math.min(...row.map((s) => s.ga)).toFixed(3)}`);
+  });
+  const folds = losoFolds(data.map((d) => d.system), scores);
+  for (const f of folds) {
+    console.log(`fold ${f.system.padEnd(10)} chose ${optionsLabel(LOSO_GRID[f.chosen]!).padEnd(16)} (GA ${f.trainGa.toFixed(3)} on the others) left-out GA=${f.score.ga.toFixed(3)} FGA=${f.score.fga.toFixed(3)}`);
+  }
+  const m = losoMean(folds);
+  console.log(`loso ga=${m.ga.toFixed(3)} fga=${m.fga.toFixed(3)} systems=${folds.length} grid=${LOSO_GRID.length}`);
+}
+
 function main(): void {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, systems: { type: 'string' } } });
+  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, systems: { type: 'string' }, loso: { type: 'boolean' } } });
   if (!values.data) throw new Error('--data <loghub-2k folder> is required');
   const wanted = values.systems?.split(',');
   const systems = systemsIn(values.data).filter((s) => !wanted || wanted.includes(s));
   if (systems.length === 0) throw new Error(`no <System>/<System>_2k.log_structured.csv under ${values.data}`);
   if (values.out) fs.mkdirSync(values.out, { recursive: true });
-  const data = systems.map((s) => ({ system: s, lines: labelledLines(fs.readFileSync(path.join(values.data!, s, `${s}_2k.log_structured.csv`), 'utf8')) }));
+  const data: System[] = systems.map((s) => ({ system: s, lines: labelledLines(fs.readFileSync(path.join(values.data!, s, `${s}_2k.log_structured.csv`), 'utf8')) }));
+  if (values.loso) return reportLoso(data);
   const scores: Record<'dev' | 'other', { ga: number; fga: number }[]> = { dev: [], other: [] };
   let templates = 0;
   let stateBytes = 0;
