@@ -95,12 +95,14 @@ export function maskedTokens(message: string): string[] {
   const out: string[] = [];
   let start = -1;
   let digit = false;
+  let anyDigit = false;
   for (let i = 0; i <= message.length; i++) {
     const code = i < message.length ? message.charCodeAt(i) : 32;
     if (isSpace(code)) {
       if (start >= 0) {
         const token = message.slice(start, i);
         out.push(digit ? maskToken(token) : token);
+        anyDigit ||= digit;
         start = -1;
         digit = false;
       }
@@ -109,7 +111,39 @@ export function maskedTokens(message: string): string[] {
       if (code >= 48 && code <= 57) digit = true;
     }
   }
+  // A date needs a number, so a line without a digit has none to mask.
+  if (anyDigit) maskDateWords(out);
   return out;
+}
+
+/**
+ * Month and weekday names, in English, short and long: the words of a
+ * printed date (`Fri Jun 17 07:07:00 2005`, `17 Jun`). Next to a number they
+ * are the date's parts, values like the number beside them.
+ */
+const CALENDAR_WORDS = new Set(
+  ('jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october november december ' +
+    'mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday').split(' '),
+);
+
+/** True when a token, one trailing comma aside, is a month or weekday name. */
+function isCalendarWord(token: string): boolean {
+  const n = token.endsWith(',') ? token.length - 1 : token.length;
+  return n >= 3 && n <= 9 && CALENDAR_WORDS.has(token.slice(0, n).toLowerCase());
+}
+
+/**
+ * Masks month and weekday names that stand next to a variable: a date
+ * printed in the message, whose words change with the day as its numbers
+ * do. Right to left, so `Fri Jun 17` masks `Jun` by `17` and then `Fri` by
+ * `Jun`. A calendar word among words (`may not`) is left alone.
+ */
+function maskDateWords(tokens: string[]): void {
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i]!;
+    if (t.length > 10 || t.length < 3 || hasVariable(t) || !isCalendarWord(t)) continue;
+    if ((i + 1 < tokens.length && hasVariable(tokens[i + 1]!)) || (i > 0 && hasVariable(tokens[i - 1]!))) tokens[i] = WILDCARD;
+  }
 }
 
 /** True when a token holds a variable part (the parse tree routes such tokens to the wildcard child). */

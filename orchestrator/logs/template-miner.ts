@@ -1,5 +1,5 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
-import { mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
+import { fitsTemplateToken, mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
 
 /**
  * A streaming log-template miner in the style of Drain (He et al., ICWS
@@ -82,8 +82,12 @@ const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ pare
 /**
  * The positional similarity of a template and a message of the same length:
  * the share of the template's constant positions the message repeats.
- * Positions where both hold the same variable (`<*>`, `id=<*>`) say nothing
- * about whether two lines are one statement, so they are left out; a short
+ * Positions where both hold the same variable (`<*>`, `id=<*>`), or where
+ * the message fits a partly variable template token (`()` in `(<*>)`, see
+ * {@link fitsTemplateToken}), say nothing about whether two lines are one
+ * statement, so they are left out; a bare `<*>` facing a word still counts
+ * against the match, or a template of wildcards would take in every line of
+ * its length that reaches its leaf. A short
  * line of numbers and one word would otherwise match anything of its length.
  * A position whose punctuated tokens cannot be one statement's (see
  * {@link shapesConflict}) rules the template out: the score is -1. So
@@ -102,7 +106,8 @@ function similarity(template: readonly string[], tokens: readonly string[], floo
     if (t === m) {
       if (hasVariable(t)) counted--;
       else same++;
-    } else if (++differing > maxDiffering) return -1;
+    } else if (t !== WILDCARD && hasVariable(t) && fitsTemplateToken(t, m)) counted--;
+    else if (++differing > maxDiffering) return -1;
   }
   // Shapes are checked only for a template that passed the count, as most compared templates do not.
   if (differing > 0) {

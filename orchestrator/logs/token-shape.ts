@@ -112,3 +112,26 @@ export function mergeTokens(a: string, b: string): string {
 export function valueToken(token: string): boolean {
   return valueLike(core(token));
 }
+
+/**
+ * True when a token could have been printed by a partly variable template
+ * token: the template's constant pieces appear in order and each `<*>`
+ * stands for any text, the empty text included (`()` fits `(<*>)`,
+ * `id=7f` fits `id=<*>`). A value left empty is still that value: `from
+ * host ()` and `from host (name.example.org)` are one statement.
+ */
+export function fitsTemplateToken(template: string, token: string): boolean {
+  let at = template.indexOf(WILDCARD);
+  if (at < 0) return template === token;
+  if (!token.startsWith(template.slice(0, at))) return false;
+  let pos = at;
+  for (;;) {
+    const from = at + WILDCARD.length;
+    at = template.indexOf(WILDCARD, from);
+    const piece = template.slice(from, at < 0 ? undefined : at);
+    if (at < 0) return token.length - piece.length >= pos && token.endsWith(piece);
+    const found = token.indexOf(piece, pos);
+    if (found < 0) return false;
+    pos = found + piece.length;
+  }
+}

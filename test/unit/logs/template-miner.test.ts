@@ -10,6 +10,11 @@ describe('log tokens', () => {
     assert.deepEqual(maskedTokens('Deleting block blk_-1608999687919862906 file'), ['Deleting', 'block', '<*>', 'file']);
     assert.deepEqual(maskedTokens('   '), []);
   });
+  it('masks the month and weekday names of a printed date, but not the same words among words', () => {
+    assert.deepEqual(maskedTokens('connection at Fri Jun 17 07:07:00 2005'), ['connection', 'at', '<*>', '<*>', '<*>', '<*>:<*>:<*>', '<*>']);
+    assert.deepEqual(maskedTokens('rotated on 3 March, Sunday'), ['rotated', 'on', '<*>', '<*>', 'Sunday']);
+    assert.deepEqual(maskedTokens('you may not retry 3 times'), ['you', 'may', 'not', 'retry', '<*>', 'times']);
+  });
   it('splits on any whitespace, as \\s does, tabs and no-break spaces included', () => {
     assert.deepEqual(maskedTokens('\tread  7 lines\u00a0from\r\nfile '), ['read', '<*>', 'lines', 'from', 'file']);
   });
@@ -80,6 +85,21 @@ describe('template miner', () => {
     const a = miner.add('getTasks: caller 10113 does not hold REAL_GET_TASKS; limiting output');
     const b = miner.add('getRunningAppProcesses: caller 10113 does not hold REAL_GET_TASKS; limiting output');
     assert.notEqual(a.templateId, b.templateId);
+  });
+  it('puts two lines differing only in the day of a printed date in one template, however strict the similarity', () => {
+    const miner = createTemplateMiner({ similarity: 0.7 });
+    const a = miner.add('session opened from 10.0.0.1 at Fri Jun 17 07:07:00 2005');
+    const b = miner.add('session opened from 10.0.0.9 at Sat Jul 2 23:01:44 2005');
+    assert.equal(b.templateId, a.templateId);
+    assert.equal(b.template, 'session opened from <*> at <*> <*> <*> <*>:<*>:<*> <*>');
+  });
+  it('puts a line whose value is printed empty in the template of that value', () => {
+    const miner = createTemplateMiner({ similarity: 0.7 });
+    const a = miner.add('login from 10.0.0.1 (host-1.example.org)');
+    const b = miner.add('login from 10.0.0.2 (host-2.example.org)');
+    const c = miner.add('login from 10.0.0.3 ()');
+    assert.equal(b.template, 'login from <*> (<*>)');
+    assert.equal(c.templateId, a.templateId);
   });
   it('flags a new template exactly once', () => {
     const miner = createTemplateMiner();

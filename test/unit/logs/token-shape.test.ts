@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mergeTokens, shapesConflict } from '../../../orchestrator/logs/token-shape.ts';
+import { fitsTemplateToken, mergeTokens, shapesConflict } from '../../../orchestrator/logs/token-shape.ts';
 
 describe('token shapes', () => {
   it('sees two statements in punctuated tokens whose names differ', () => {
@@ -29,5 +29,20 @@ describe('token shapes', () => {
     assert.equal(mergeTokens('x', 'x'), 'x');
     assert.equal(mergeTokens('payments', 'checkout'), '<*>');
     assert.equal(mergeTokens('a=b', 'a:b'), '<*>');
+  });
+});
+
+describe('a token fitting a partly variable template token', () => {
+  it('fits where each <*> stands for any text, the empty text included', () => {
+    assert.equal(fitsTemplateToken('(<*>)', '()'), true);
+    assert.equal(fitsTemplateToken('(<*>)', '(host.example.org)'), true);
+    assert.equal(fitsTemplateToken('id=<*>,', 'id=7f,'), true);
+    assert.equal(fitsTemplateToken('<*>:<*>', 'a:b:c'), true);
+  });
+  it('does not fit when a constant piece is missing or out of place', () => {
+    assert.equal(fitsTemplateToken('(<*>)', '[x]'), false);
+    assert.equal(fitsTemplateToken('id=<*>,', 'uid=7,'), false);
+    assert.equal(fitsTemplateToken('a<*>a', 'a'), false);
+    assert.equal(fitsTemplateToken('user=root', 'user=guest'), false);
   });
 });
