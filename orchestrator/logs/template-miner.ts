@@ -1,5 +1,5 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
-import { fitsTemplateToken, mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
+import { differInValuesOnly, fitsTemplateToken, mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
 
 /**
  * A streaming log-template miner in the style of Drain (He et al., ICWS
@@ -22,7 +22,7 @@ import { fitsTemplateToken, mergeTokens, shapesConflict, valueToken } from './to
 export interface TemplateMinerOptions {
   /** Leading tokens used to route a message (Drain's depth minus two). @defaultValue 2 */
   leadingTokens?: number;
-  /** Minimum share of the template's constant positions a message must repeat to join it. @defaultValue 0.4 (Drain3's; chosen on four Loghub systems in session 12, unchanged since, see bench/log-templates.ts) */
+  /** Minimum share of the template's constant positions a message must repeat to join it. @defaultValue 0.7 (the choice of every leave-one-system-out fold on nine Loghub systems, `bench:logs --loso`; see bench/log-templates.ts) */
   similarity?: number;
   /** Children per tree node before new tokens share the wildcard child. @defaultValue 100 */
   maxChildren?: number;
@@ -84,7 +84,8 @@ const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ pare
  * the share of the template's constant positions the message repeats.
  * Positions where both hold the same variable (`<*>`, `id=<*>`), or where
  * the message fits a partly variable template token (`()` in `(<*>)`, see
- * {@link fitsTemplateToken}), say nothing about whether two lines are one
+ * {@link fitsTemplateToken}) or differs from it only in a value
+ * (`name=a.b,` and `name=c,`, see {@link differInValuesOnly}), say nothing about whether two lines are one
  * statement, so they are left out; a bare `<*>` facing a word still counts
  * against the match, or a template of wildcards would take in every line of
  * its length that reaches its leaf. A short
@@ -98,7 +99,8 @@ const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ pare
 function similarity(template: readonly string[], tokens: readonly string[], floor: number): number {
   let same = 0;
   let counted = template.length;
-  const maxDiffering = (1 - floor) * template.length;
+  // The epsilon keeps a score of exactly `floor` (4 of 5 at 0.8) from being cut by rounding: (1 - 0.8) * 5 < 1.
+  const maxDiffering = (1 - floor) * template.length + 1e-9;
   let differing = 0;
   for (let i = 0; i < template.length; i++) {
     const t = template[i]!;
@@ -106,7 +108,7 @@ function similarity(template: readonly string[], tokens: readonly string[], floo
     if (t === m) {
       if (hasVariable(t)) counted--;
       else same++;
-    } else if (t !== WILDCARD && hasVariable(t) && fitsTemplateToken(t, m)) counted--;
+    } else if (t !== WILDCARD && (hasVariable(t) ? fitsTemplateToken(t, m) : differInValuesOnly(t, m))) counted--;
     else if (++differing > maxDiffering) return -1;
   }
   // Shapes are checked only for a template that passed the count, as most compared templates do not.
@@ -162,7 +164,7 @@ const ACROSS_BUDGET = 64;
 // eslint-disable-next-line max-lines-per-function -- a factory on the hot path: the template table and its indexes are locals its methods share; read through an object they would cost throughput, as they did for the detector
 export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   const leadingTokens = options.leadingTokens ?? 2;
-  const threshold = options.similarity ?? 0.4;
+  const threshold = options.similarity ?? 0.7;
   const maxChildren = options.maxChildren ?? 100;
   const maxTemplates = options.maxTemplates ?? 1000;
   const root = newNode(undefined, '');

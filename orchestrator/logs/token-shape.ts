@@ -86,6 +86,16 @@ export function shapesConflict(a: string, b: string): boolean {
 }
 
 /**
+ * True when two differing tokens are one statement's token printed with
+ * different values: both punctuated alike, and every piece where they differ
+ * reads as a value on one side at least (`name=com.android.phone,` and
+ * `name=android,`). Such a position is a variable, like a masked number.
+ */
+export function differInValuesOnly(a: string, b: string): boolean {
+  return hasJoiner(a, coreEnd(a)) && hasJoiner(b, coreEnd(b)) && !shapesConflict(a, b);
+}
+
+/**
  * The template token for two tokens of one statement: equal tokens stay,
  * punctuated tokens of the same shape keep their shared pieces and get the
  * wildcard where they differ (`name=<*>,`), anything else is the wildcard.

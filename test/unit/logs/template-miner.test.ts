@@ -101,6 +101,12 @@ describe('template miner', () => {
     assert.equal(b.template, 'login from <*> (<*>)');
     assert.equal(c.templateId, a.templateId);
   });
+  it('lets a line join that repeats exactly the threshold share of constants (4 of 5 at 0.8), rounding aside', () => {
+    const miner = createTemplateMiner({ similarity: 0.8 });
+    const a = miner.add('session closed for user cyrus');
+    const b = miner.add('session closed for user news');
+    assert.equal(b.templateId, a.templateId);
+  });
   it('flags a new template exactly once', () => {
     const miner = createTemplateMiner();
     const seen = ['order 1 placed', 'order 2 placed', 'payment 7 declined by bank', 'order 3 placed', 'payment 9 declined by bank'].map((m) => miner.add(m).isNew);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fitsTemplateToken, mergeTokens, shapesConflict } from '../../../orchestrator/logs/token-shape.ts';
+import { differInValuesOnly, fitsTemplateToken, mergeTokens, shapesConflict } from '../../../orchestrator/logs/token-shape.ts';
 
 describe('token shapes', () => {
   it('sees two statements in punctuated tokens whose names differ', () => {
@@ -44,5 +44,17 @@ describe('a token fitting a partly variable template token', () => {
     assert.equal(fitsTemplateToken('id=<*>,', 'uid=7,'), false);
     assert.equal(fitsTemplateToken('a<*>a', 'a'), false);
     assert.equal(fitsTemplateToken('user=root', 'user=guest'), false);
+  });
+});
+
+describe('tokens that differ in values only', () => {
+  it('are punctuated alike and differ where one side reads as a value', () => {
+    assert.equal(differInValuesOnly('name=com.android.phone,', 'name=android,'), true);
+    assert.equal(differInValuesOnly('file=/var/log/a', 'file=/tmp/b'), true);
+  });
+  it('are not names that differ, plain words or differently punctuated tokens', () => {
+    assert.equal(differInValuesOnly('user=root', 'user=guest'), false);
+    assert.equal(differInValuesOnly('payments', 'checkout'), false);
+    assert.equal(differInValuesOnly('key=a.b', 'key:a.b'), false);
   });
 });
