@@ -53,10 +53,13 @@ function systemsIn(dir: string): string[] {
 
 function mine(lines: readonly LabelledLine[], options: TemplateMinerOptions = {}): { groups: string[]; templates: number; stateBytes: number } {
   const miner = createTemplateMiner(options);
-  const ids = lines.map((l) => miner.add(l.content).templateId);
-  // A template's id is stable across merges, so each line's id is its group at the end of the stream.
+  const groups = lines.map((l) => miner.add(l.content).group);
+  // A template's id is stable across merges; its word states may have become variables since, which groupNow says.
   const kept = miner.templates();
-  return { groups: ids, templates: kept.length, stateBytes: JSON.stringify(kept).length };
+  // Groups are written as short names: a group holds the words of its state positions, which may hold a comma.
+  const names = new Map<string, string>();
+  const named = groups.map((g) => miner.groupNow(g)).map((g) => names.get(g) ?? names.set(g, `g${names.size + 1}`).get(g)!);
+  return { groups: named, templates: kept.length, stateBytes: JSON.stringify(kept).length };
 }
 
 type System = { system: string; lines: LabelledLine[] };

@@ -11,13 +11,13 @@
 import type { TemplateMinerOptions } from '../../orchestrator/logs/template-miner.ts';
 
 /** The options a fold may choose from: every free option of the miner, on a small fixed grid. */
-export const LOSO_GRID: readonly TemplateMinerOptions[] = [0.3, 0.4, 0.5, 0.6, 0.7].flatMap((similarity) =>
-  [1, 2, 3].map((leadingTokens) => ({ similarity, leadingTokens })),
+export const LOSO_GRID: readonly TemplateMinerOptions[] = [0, 2, 3].flatMap((wordStates) =>
+  [0.3, 0.4, 0.5, 0.6, 0.7].flatMap((similarity) => [1, 2, 3].map((leadingTokens) => ({ similarity, leadingTokens, wordStates }))),
 );
 
 /** A grid point written for a report: `sim=0.4 lead=2`. */
 export function optionsLabel(o: TemplateMinerOptions): string {
-  return `sim=${o.similarity} lead=${o.leadingTokens}`;
+  return `sim=${o.similarity} lead=${o.leadingTokens} words=${o.wordStates}`;
 }
 
 /** One system's scores. */

@@ -1,4 +1,5 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
+import { groupNow as wordGroupNow, groupOf, learnWords, type WordStates } from './word-states.ts';
 import { differInValuesOnly, fitsTemplateToken, mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
 
 /**
@@ -28,6 +29,12 @@ export interface TemplateMinerOptions {
   maxChildren?: number;
   /** Templates kept; the least recently seen goes first. @defaultValue 1000 */
   maxTemplates?: number;
+  /**
+   * Plain words a merged position may show and still be read as a state
+   * that tells lines apart in {@link TemplateMatch.group} (./word-states.ts);
+   * below 2, none is. @defaultValue 2 (the choice on all nine Loghub systems and of seven of the nine leave-one-out folds, `bench:logs --loso`)
+   */
+  wordStates?: number;
 }
 
 /** One mined template. */
@@ -48,6 +55,13 @@ export interface TemplateMatch {
   isNew: boolean;
   /** Messages the template has matched, this one included. */
   count: number;
+  /**
+   * The finer group of the line: the template id, with the line's word at
+   * each of the template's state positions (./word-states.ts); the id
+   * itself when there are none. {@link TemplateMiner.groupNow} gives what
+   * it has become since.
+   */
+  group: string;
 }
 
 /** Counters for the bench and the service's own metrics. */
@@ -68,6 +82,8 @@ interface Cluster {
   older: Cluster | undefined;
   newer: Cluster | undefined;
   leaf: TreeNode;
+  /** The template's state positions, when `wordStates` is on. */
+  states: WordStates | undefined;
 }
 
 interface TreeNode {
@@ -167,6 +183,8 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   const threshold = options.similarity ?? 0.7;
   const maxChildren = options.maxChildren ?? 100;
   const maxTemplates = options.maxTemplates ?? 1000;
+  const wordLimit = options.wordStates ?? 2;
+  const byId = new Map<string, Cluster>();
   const root = newNode(undefined, '');
   // The kept templates as a doubly linked list, least recently seen first: a match moves its template
   // to the end by relinking two neighbours, with nothing allocated, and the cap drops the head.
@@ -228,6 +246,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   /** Removes a cluster for good, counting the drop. */
   function evict(cluster: Cluster): void {
     unlink(cluster);
+    byId.delete(cluster.id);
     kept--;
     detach(cluster);
     dropped++;
@@ -301,6 +320,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     const local = seen && best(seen, tokens);
     const match = local ?? bestAcross(tokens, seen);
     if (match) {
+      if (match.states) learnWords(match.states, match.tokens, tokens, wordLimit);
       mergeInto(match, tokens);
       if (!local) rehome(match);
       match.count++;
@@ -308,16 +328,18 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
         unlink(match);
         append(match);
       }
-      return { templateId: match.id, template: match.text, isNew: false, count: match.count };
+      return { templateId: match.id, template: match.text, isNew: false, count: match.count, group: groupOf(match.id, match.states, tokens) };
     }
     // Evict before routing: the eviction may prune the very branch this message goes to.
     if (kept >= maxTemplates) evict(oldest!);
     const home = leafFor(tokens, true)!;
-    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, older: undefined, newer: undefined, leaf: home };
+    const states = wordLimit >= 2 ? new Map() : undefined;
+    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, older: undefined, newer: undefined, leaf: home, states };
     home.clusters.push(cluster);
+    byId.set(cluster.id, cluster);
     append(cluster);
     kept++;
-    return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1 };
+    return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1, group: cluster.id };
   }
 
   /** The template a message would join, without learning from it. */
@@ -339,7 +361,13 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     return { lines, templates: kept, dropped };
   }
 
-  return { add, match, templates, stats };
+  /** A line's {@link TemplateMatch.group} as it stands now: words at positions since found to be variables are dropped. */
+  function groupNow(group: string): string {
+    const bar = group.indexOf('|');
+    return wordGroupNow(group, byId.get(bar < 0 ? group : group.slice(0, bar))?.states);
+  }
+
+  return { add, match, templates, stats, groupNow };
 }
 
 /** A template miner, as {@link createTemplateMiner} builds it. */
