@@ -123,13 +123,16 @@ export function maskedTokens(message: string): string[] {
  */
 const CALENDAR_WORDS = new Set(
   ('jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october november december ' +
-    'mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday').split(' '),
+    'mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday')
+    .split(' ')
+    // Lower, Capitalised and UPPER spellings, each also with a trailing comma, so a token is looked up as it is, with no string built.
+    .flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()])
+    .flatMap((w) => [w, `${w},`]),
 );
 
 /** True when a token, one trailing comma aside, is a month or weekday name. */
 function isCalendarWord(token: string): boolean {
-  const n = token.endsWith(',') ? token.length - 1 : token.length;
-  return n >= 3 && n <= 9 && CALENDAR_WORDS.has(token.slice(0, n).toLowerCase());
+  return CALENDAR_WORDS.has(token);
 }
 
 /**
