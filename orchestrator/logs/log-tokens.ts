@@ -46,6 +46,8 @@ export function isJoinerCode(code: number): boolean {
 }
 
 const LT = 60; // '<', the wildcard's first character
+const QUOTE = 34; // '"'
+const EQUALS = 61; // '='
 
 /**
  * Masks one whitespace token, keeping its joiners so a template stays
@@ -96,9 +98,13 @@ export function maskedTokens(message: string): string[] {
   let start = -1;
   let digit = false;
   let anyDigit = false;
+  let quoted = false;
   for (let i = 0; i <= message.length; i++) {
     const code = i < message.length ? message.charCodeAt(i) : 32;
-    if (isSpace(code)) {
+    // A value quoted after `key=` (`tag="View Lock"`, as logfmt writes one) is one printed value: its spaces do not split the
+    // token, if the quote closes within the line. A quoted text standing alone (`"GET /a HTTP/1.1"`) is words, split as usual.
+    if (code === QUOTE && (quoted || (start >= 0 && message.charCodeAt(i - 1) === EQUALS && message.indexOf('"', i + 1) > i))) quoted = !quoted;
+    if (isSpace(code) && !(quoted && i < message.length)) {
       if (start >= 0) {
         const token = message.slice(start, i);
         out.push(digit ? maskToken(token) : token);

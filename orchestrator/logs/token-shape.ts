@@ -47,6 +47,40 @@ function valueLike(piece: string): boolean {
   return piece.includes(WILDCARD) || piece.includes('.') || piece.includes('/');
 }
 
+/** How programs print a value that is absent: `null`, `None`, `nil`, `undefined`. */
+const ABSENT = new Set(['null', 'NULL', 'Null', 'None', 'none', 'nil', 'undefined']);
+
+/**
+ * True when two `key=value` tokens share their key and one value is printed
+ * absent (`ws=null` beside `ws=WorkSource{<*>}`): the value's own structure
+ * is the value's, so an absent one does not make a second statement.
+ */
+function absentValueOfKey(pa: readonly string[], pb: readonly string[]): boolean {
+  if (pa[1] !== '=' || pb[1] !== '=' || pa[0] !== pb[0] || pa[0] === '') return false;
+  return (pa.length === 3 && ABSENT.has(pa[2]!)) || (pb.length === 3 && ABSENT.has(pb[2]!));
+}
+
+/**
+ * The template token for two `key=value` tokens of one key whose values
+ * are built differently: the key stays and the whole value is the wildcard
+ * (`ws=<*>,`), so the next line's `ws=null,` still fits it; other tokens
+ * become the bare wildcard.
+ */
+function keyedWildcard(a: string, b: string, pa: readonly string[], pb: readonly string[]): string {
+  if (pa[1] !== '=' || pb[1] !== '=' || pa[0] !== pb[0] || pa[0] === '') return WILDCARD;
+  const mark = a.at(-1) === b.at(-1) && coreEnd(a) < a.length && coreEnd(b) < b.length ? a.at(-1)! : '';
+  return `${pa[0]}=${WILDCARD}${mark}`;
+}
+
+/**
+ * True when piece `i` of a token's parts is a value quoted after a key
+ * (`tag="View Lock"`: `tag` `=` `` `"` `View Lock` `"`): logfmt quotes a
+ * value because it is free text, so whatever is inside is printed.
+ */
+function quotedValue(p: readonly string[], i: number): boolean {
+  return i >= 4 && p[i - 1] === '"' && p[i + 1] === '"' && p[i - 2] === '' && p[i - 3] === '=';
+}
+
 /** The token cut at its joiners: pieces and joiners alternate, starting with a piece (maybe empty). */
 function parts(token: string): string[] {
   const out: string[] = [];
@@ -74,13 +108,13 @@ export function shapesConflict(a: string, b: string): boolean {
   const cb = core(b);
   const pa = parts(ca);
   const pb = parts(cb);
-  if (pa.length !== pb.length) return true;
+  if (pa.length !== pb.length) return !absentValueOfKey(pa, pb);
   for (let i = 0; i < pa.length; i++) {
     const x = pa[i]!;
     const y = pb[i]!;
     if (x === y) continue;
     if (i % 2 === 1) return true; // a different joiner
-    if (!valueLike(x) && !valueLike(y)) return true;
+    if (!valueLike(x) && !valueLike(y) && !quotedValue(pa, i)) return true;
   }
   return false;
 }
@@ -105,7 +139,7 @@ export function mergeTokens(a: string, b: string): string {
   if (a === WILDCARD || b === WILDCARD || !hasJoiner(a) || !hasJoiner(b)) return WILDCARD;
   const pa = parts(a);
   const pb = parts(b);
-  if (pa.length !== pb.length) return WILDCARD;
+  if (pa.length !== pb.length) return keyedWildcard(a, b, pa, pb);
   let out = '';
   for (let i = 0; i < pa.length; i++) {
     if (i % 2 === 1 && pa[i] !== pb[i]) return WILDCARD;

@@ -15,6 +15,11 @@ describe('log tokens', () => {
     assert.deepEqual(maskedTokens('rotated on 3 March, Sunday'), ['rotated', 'on', '<*>', '<*>', 'Sunday']);
     assert.deepEqual(maskedTokens('you may not retry 3 times'), ['you', 'may', 'not', 'retry', '<*>', 'times']);
   });
+  it('keeps a value quoted after key= as one token, spaces and all, but splits a quoted text standing alone', () => {
+    assert.deepEqual(maskedTokens('acquire tag="View Lock", uid=7'), ['acquire', 'tag="View Lock",', 'uid=<*>']);
+    assert.deepEqual(maskedTokens('"GET /index.html HTTP/1.1" 200'), ['"GET', '/index.html', '<*>"', '<*>']);
+    assert.deepEqual(maskedTokens('note tag="unclosed value'), ['note', 'tag="unclosed', 'value']);
+  });
   it('splits on any whitespace, as \\s does, tabs and no-break spaces included', () => {
     assert.deepEqual(maskedTokens('\tread  7 lines\u00a0from\r\nfile '), ['read', '<*>', 'lines', 'from', 'file']);
   });
@@ -106,6 +111,21 @@ describe('template miner', () => {
     const a = miner.add('session closed for user cyrus');
     const b = miner.add('session closed for user news');
     assert.equal(b.templateId, a.templateId);
+  });
+  it('puts lines whose quoted key values differ, or whose value is printed null, in one template that keeps the keys', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('acquire lock=1, tag="View Lock", name=com.android.systemui, ws=null, uid=1000');
+    const b = miner.add('acquire lock=2, tag="*launch*", name=android, ws=WorkSource{1000}, uid=1000');
+    const c = miner.add('acquire lock=3, tag="AudioMix", name=audioserver, ws=null, uid=1041');
+    assert.equal(b.templateId, a.templateId);
+    assert.equal(c.templateId, a.templateId);
+    assert.equal(c.template, 'acquire lock=<*>, tag="<*>", name=<*>, ws=<*>, uid=<*>');
+  });
+  it('keeps quoted request lines with different methods apart', () => {
+    const miner = createTemplateMiner();
+    const get = miner.add('10.0.0.1 "GET /v2/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.24');
+    const post = miner.add('10.0.0.1 "POST /v2/servers/detail HTTP/1.1" status: 202 len: 733 time: 0.51');
+    assert.notEqual(post.templateId, get.templateId);
   });
   it('flags a new template exactly once', () => {
     const miner = createTemplateMiner();

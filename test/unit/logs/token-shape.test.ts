@@ -58,3 +58,17 @@ describe('tokens that differ in values only', () => {
     assert.equal(differInValuesOnly('key=a.b', 'key:a.b'), false);
   });
 });
+
+describe('values of one key', () => {
+  it('lets a value quoted after a key differ like any value, keeping key and quotes in the template', () => {
+    assert.equal(shapesConflict('tag="View Lock",', 'tag="RILJ_ACK_WL",'), false);
+    assert.equal(mergeTokens('tag="View Lock",', 'tag="RILJ_ACK_WL",'), 'tag="<*>",');
+    assert.equal(shapesConflict('"GET', '"POST'), true);
+  });
+  it('lets a value printed absent stand beside a structured one, keeping the key', () => {
+    assert.equal(shapesConflict('ws=null,', 'ws=WorkSource{<*>},'), false);
+    assert.equal(mergeTokens('ws=null,', 'ws=WorkSource{<*>},'), 'ws=<*>,');
+    assert.equal(shapesConflict('ws=idle,', 'ws=WorkSource{<*>},'), true);
+    assert.equal(shapesConflict('ws=null', 'id=WorkSource{<*>}'), true);
+  });
+});
