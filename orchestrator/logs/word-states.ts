@@ -44,6 +44,31 @@ export function plainWord(token: string): boolean {
   return true;
 }
 
+/** True for an enum-style name: capitals and `_` only, two characters or more (`RUNNING`, `TIME_TICK`), a trailing mark aside. */
+export function enumWord(token: string): boolean {
+  let n = token.length;
+  const last = token.charCodeAt(n - 1);
+  if (last === 44 || last === 58 || last === 59 || last === 46) n--;
+  if (n < 2) return false;
+  for (let i = 0; i < n; i++) {
+    const c = token.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || c === 95)) return false;
+  }
+  return true;
+}
+
+/**
+ * The words a position may hold: twice the limit while every word is an
+ * enum-style name, since a program prints an enum's constants by name and
+ * an enum of states often has more than two (`LOOKING`, `LEADING`,
+ * `FOLLOWING`), while user, host and file names are rarely all capitals.
+ */
+function limitFor(seen: ReadonlySet<string>, next: string, limit: number): number {
+  if (!enumWord(next)) return limit;
+  for (const w of seen) if (!enumWord(w)) return limit;
+  return 2 * limit;
+}
+
 /**
  * Learns from one more line of a template, before the template merges it:
  * a constant word that the line replaces by another word starts a position
@@ -60,7 +85,7 @@ export function learnWords(states: WordStates, template: readonly string[], toke
     if (t === WILDCARD) {
       const seen = states.get(i);
       if (!seen || seen.has(m)) continue;
-      if (plainWord(m) && seen.size < limit) seen.add(m);
+      if (plainWord(m) && seen.size < limitFor(seen, m, limit)) seen.add(m);
       else states.delete(i);
     } else if (t !== m && plainWord(t) && plainWord(m) && !(i > 0 && hasVariable(template[i - 1]!))) states.set(i, new Set([t, m]));
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createTemplateMiner } from '../../../orchestrator/logs/template-miner.ts';
-import { plainWord } from '../../../orchestrator/logs/word-states.ts';
+import { enumWord, plainWord } from '../../../orchestrator/logs/word-states.ts';
 
 /** Each message's group at the end of the stream, as the bench reads it. */
 function groupsAtEnd(messages: readonly string[], wordStates = 2): string[] {
@@ -35,6 +35,16 @@ describe('word states', () => {
   it('does not read the unit after a number as a state: it changes with the size', () => {
     const g = groupsAtEnd(['Block rdd_1 stored in memory of size 5.2 KB so far', 'Block rdd_2 stored in memory of size 80 B so far', 'Block rdd_3 stored in memory of size 1.5 KB so far']);
     assert.equal(new Set(g).size, 1);
+  });
+  it('reads capitals and _ as an enum-style name', () => {
+    for (const w of ['RUNNING', 'TIME_TICK', 'LOOKING,']) assert.equal(enumWord(w), true, w);
+    for (const w of ['Running', 'A', 'cyrus', 'IPV4']) assert.equal(enumWord(w), false, w);
+  });
+  it('allows an enum-style state twice the words of a plain one: three states by name stay apart, three user names are one variable', () => {
+    const states = groupsAtEnd(['peer changed state to LOOKING', 'peer changed state to LEADING', 'peer changed state to FOLLOWING', 'peer changed state to LOOKING']);
+    assert.equal(new Set(states).size, 3);
+    const users = groupsAtEnd(['session opened for user cyrus', 'session opened for user news', 'session opened for user test']);
+    assert.equal(new Set(users).size, 1);
   });
   it('tracks nothing with a limit below two', () => {
     const g = groupsAtEnd(['we need to do a layout begin now', 'we need to do a layout end now'], 0);
