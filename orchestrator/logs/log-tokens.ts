@@ -136,6 +136,10 @@ const CALENDAR_WORDS = new Set(
     .flatMap((w) => [w, `${w},`]),
 );
 
+/** The first letters of calendar words, by character code: most tokens are passed over on their first letter. */
+const CALENDAR_INITIALS = new Uint8Array(128);
+for (const w of CALENDAR_WORDS) CALENDAR_INITIALS[w.charCodeAt(0)] = 1;
+
 /** True when a token, one trailing comma aside, is a month or weekday name. */
 function isCalendarWord(token: string): boolean {
   return CALENDAR_WORDS.has(token);
@@ -150,7 +154,7 @@ function isCalendarWord(token: string): boolean {
 function maskDateWords(tokens: string[]): void {
   for (let i = tokens.length - 1; i >= 0; i--) {
     const t = tokens[i]!;
-    if (t.length > 10 || t.length < 3 || hasVariable(t) || !isCalendarWord(t)) continue;
+    if (t.length > 10 || t.length < 3 || CALENDAR_INITIALS[t.charCodeAt(0) & 127] !== 1 || !isCalendarWord(t)) continue;
     if ((i + 1 < tokens.length && hasVariable(tokens[i + 1]!)) || (i > 0 && hasVariable(tokens[i - 1]!))) tokens[i] = WILDCARD;
   }
 }

@@ -95,7 +95,8 @@ export function learnWords(states: WordStates, template: readonly string[], toke
 export function groupOf(id: string, states: WordStates | undefined, tokens: readonly string[]): string {
   if (!states || states.size === 0) return id;
   let out = id;
-  for (const i of [...states.keys()].sort((a, b) => a - b)) out += `|${i}=${tokens[i]}`;
+  // In the map's order, not the positions': groupNow writes them in order, and this runs once per line.
+  for (const i of states.keys()) out += `|${i}=${tokens[i]}`;
   return out;
 }
 
