@@ -117,8 +117,11 @@ export function maskedTokens(message: string): string[] {
       if (code >= 48 && code <= 57) digit = true;
     }
   }
-  // A date needs a number, so a line without a digit has none to mask.
-  if (anyDigit) maskDateWords(out);
+  // A date needs a number, so a line without a digit has none to mask; nor has it a variable to run.
+  if (anyDigit) {
+    maskDateWords(out);
+    joinVariableRuns(out);
+  }
   return out;
 }
 
@@ -157,6 +160,22 @@ function maskDateWords(tokens: string[]): void {
     if (t.length > 10 || t.length < 3 || CALENDAR_INITIALS[t.charCodeAt(0) & 127] !== 1 || !isCalendarWord(t)) continue;
     if ((i + 1 < tokens.length && hasVariable(tokens[i + 1]!)) || (i > 0 && hasVariable(tokens[i - 1]!))) tokens[i] = WILDCARD;
   }
+}
+
+/**
+ * Makes each run of bare variables one: a value printed in parts (`Fri Jun
+ * 17`) or a list of values (`delete blk_1 blk_2`, `channels 1 2 3 … 161`)
+ * whose length varies from line to line; kept apart, each length would be
+ * a template of its own. In place.
+ */
+function joinVariableRuns(tokens: string[]): void {
+  let n = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === WILDCARD && n > 0 && tokens[n - 1] === WILDCARD) continue;
+    tokens[n++] = t;
+  }
+  tokens.length = n;
 }
 
 /** True when a token holds a variable part (the parse tree routes such tokens to the wildcard child). */
