@@ -1,6 +1,6 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
 import { groupNow as wordGroupNow, groupOf, learnWords, type WordStates } from './word-states.ts';
-import { differInValuesOnly, fitsTemplateToken, mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
+import { differInValuesOnly, fitsTemplateToken, mergeTokens, structuredToken, shapesConflict, valueToken } from './token-shape.ts';
 
 /**
  * A streaming log-template miner in the style of Drain (He et al., ICWS
@@ -77,6 +77,8 @@ interface Cluster {
   tokens: string[];
   /** `tokens` joined, kept so a match does not join them again. */
   text: string;
+  /** 1 where the template token is structured (see {@link structuredToken}), 0 where it is a plain word. */
+  structured: Uint8Array;
   count: number;
   /** Neighbours in the recency list (least recently seen first). */
   older: Cluster | undefined;
@@ -112,7 +114,7 @@ const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ pare
  * `floor` (the score is at most 1 - differing / length), which ends the
  * comparison early when a leaf holds many unlike templates.
  */
-function similarity(template: readonly string[], tokens: readonly string[], floor: number): number {
+function similarity(template: readonly string[], structured: Uint8Array, tokens: readonly string[], floor: number): number {
   let same = 0;
   let counted = template.length;
   // The epsilon keeps a score of exactly `floor` (4 of 5 at 0.8) from being cut by rounding: (1 - 0.8) * 5 < 1.
@@ -124,7 +126,7 @@ function similarity(template: readonly string[], tokens: readonly string[], floo
     if (t === m) {
       if (hasVariable(t)) counted--;
       else same++;
-    } else if (t !== WILDCARD && (hasVariable(t) ? fitsTemplateToken(t, m) : differInValuesOnly(t, m))) counted--;
+    } else if (structured[i] === 1 && t !== WILDCARD && (hasVariable(t) ? fitsTemplateToken(t, m) : differInValuesOnly(t, m))) counted--;
     else if (++differing > maxDiffering) return -1;
   }
   // Shapes are checked only for a template that passed the count, as most compared templates do not.
@@ -166,6 +168,7 @@ function mergeInto(c: Cluster, tokens: readonly string[]): void {
       const merged = mergeTokens(t, tokens[i]!);
       if (merged !== t) {
         c.tokens[i] = merged;
+        c.structured[i] = structuredToken(merged) ? 1 : 0;
         changed = true;
       }
     }
@@ -275,7 +278,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
       for (const c of node.clusters) {
         if (!leadingDiffersInValues(c.tokens, tokens, leadingTokens)) continue;
         if (budget-- <= 0) break;
-        const score = similarity(c.tokens, tokens, threshold);
+        const score = similarity(c.tokens, c.structured, tokens, threshold);
         if (score > bestScore) {
           found = c;
           bestScore = score;
@@ -299,7 +302,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     let bestScore = -1;
     let bestWildcards = -1;
     for (const c of leaf.clusters) {
-      const score = similarity(c.tokens, tokens, threshold);
+      const score = similarity(c.tokens, c.structured, tokens, threshold);
       if (score < bestScore || score < 0) continue;
       // Wildcards only break ties, so they are counted only for one.
       const wildcards = score > bestScore || found === undefined ? -1 : wildcardsUsed(c.tokens, tokens);
@@ -334,7 +337,8 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     if (kept >= maxTemplates) evict(oldest!);
     const home = leafFor(tokens, true)!;
     const states = wordLimit >= 2 ? new Map() : undefined;
-    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, older: undefined, newer: undefined, leaf: home, states };
+    const structured = Uint8Array.from(tokens, (t) => (structuredToken(t) ? 1 : 0));
+    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), structured, count: 1, older: undefined, newer: undefined, leaf: home, states };
     home.clusters.push(cluster);
     byId.set(cluster.id, cluster);
     append(cluster);

@@ -130,6 +130,16 @@ export function differInValuesOnly(a: string, b: string): boolean {
 }
 
 /**
+ * True when a token holds a variable or a joiner (a trailing sentence mark
+ * aside): only such a template token can be fitted by another token or
+ * differ from it in values only. The miner keeps this per template
+ * position, so a plain word that differs costs no scan of its characters.
+ */
+export function structuredToken(token: string): boolean {
+  return token.includes(WILDCARD) || hasJoiner(token, coreEnd(token));
+}
+
+/**
  * The template token for two tokens of one statement: equal tokens stay,
  * punctuated tokens of the same shape keep their shared pieces and get the
  * wildcard where they differ (`name=<*>,`), anything else is the wildcard.
