@@ -75,11 +75,19 @@ function keyedWildcard(a: string, b: string, pa: readonly string[], pb: readonly
 /**
  * True when piece `i` of a token's parts is a value quoted after a key
  * (`tag="View Lock"`: `tag` `=` `` `"` `View Lock` `"`): logfmt quotes a
- * value because it is free text, so whatever is inside is printed.
+ * value because it is free text, so whatever is inside is printed; but not
+ * under a message key (`msg="…"`), whose text is the statement.
  */
 function quotedValue(p: readonly string[], i: number): boolean {
-  return i >= 4 && p[i - 1] === '"' && p[i + 1] === '"' && p[i - 2] === '' && p[i - 3] === '=';
+  return i >= 4 && p[i - 1] === '"' && p[i + 1] === '"' && p[i - 2] === '' && p[i - 3] === '=' && !MESSAGE_KEYS.has(p[i - 4]!);
 }
+
+/**
+ * The keys under which structured loggers (logfmt, slog, zap, logrus,
+ * pino, bunyan, winston) write the message itself: their quoted text is
+ * the statement, not a value printed into it.
+ */
+const MESSAGE_KEYS = new Set(['msg', 'message', 'MSG', 'Message', 'MESSAGE']);
 
 /** The token cut at its joiners: pieces and joiners alternate, starting with a piece (maybe empty). */
 function parts(token: string): string[] {

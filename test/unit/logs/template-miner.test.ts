@@ -126,6 +126,14 @@ describe('template miner', () => {
     assert.equal(c.templateId, a.templateId);
     assert.equal(c.template, 'acquire lock=<*>, tag="<*>", name=<*>, ws=<*>, uid=<*>');
   });
+  it('keeps logfmt lines apart whose quoted messages differ: msg= holds the statement, not a value', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('time=2026-12-02T06:00:01Z level=info msg="connection refused" component=api');
+    const b = miner.add('time=2026-12-02T06:00:02Z level=info msg="request served" component=api');
+    const c = miner.add('time=2026-12-02T06:00:03Z level=info msg="connection refused" component=api');
+    assert.notEqual(b.templateId, a.templateId);
+    assert.equal(c.templateId, a.templateId);
+  });
   it('keeps quoted request lines with different methods apart', () => {
     const miner = createTemplateMiner();
     const get = miner.add('10.0.0.1 "GET /v2/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.24');
