@@ -101,10 +101,9 @@ export function maskedTokens(message: string): string[] {
   let quoted = false;
   for (let i = 0; i <= message.length; i++) {
     const code = i < message.length ? message.charCodeAt(i) : 32;
-    // A value quoted after `key=` (`tag="View Lock"`, as logfmt writes one) is one printed value: its spaces do not split the
-    // token, if the quote closes within the line. A quoted text standing alone (`"GET /a HTTP/1.1"`) is words, split as usual.
-    if (code === QUOTE && (quoted || (start >= 0 && message.charCodeAt(i - 1) === EQUALS && message.indexOf('"', i + 1) > i))) quoted = !quoted;
-    if (isSpace(code) && !(quoted && i < message.length)) {
+    if (isSpace(code)) {
+      // A value quoted after `key=` (`tag="View Lock"`, as logfmt writes one) is one printed value: its spaces do not split the token.
+      if (quoted && i < message.length) continue;
       if (start >= 0) {
         const token = message.slice(start, i);
         out.push(digit ? maskToken(token) : token);
@@ -114,6 +113,11 @@ export function maskedTokens(message: string): string[] {
       }
     } else {
       if (start < 0) start = i;
+      else if (code === QUOTE) {
+        // Opened only right after `=` and when it closes within the line; a quoted text standing alone (`"GET /a HTTP/1.1"`) is words, split as usual.
+        if (quoted) quoted = false;
+        else if (message.charCodeAt(i - 1) === EQUALS && message.indexOf('"', i + 1) > i) quoted = true;
+      }
       if (code >= 48 && code <= 57) digit = true;
     }
   }

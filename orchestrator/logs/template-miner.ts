@@ -1,5 +1,5 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
-import { groupNow as wordGroupNow, groupOf, learnWords, type WordStates } from './word-states.ts';
+import { groupNow as wordGroupNow, groupOf, noteWords, startState, type WordStates } from './word-states.ts';
 import { differInValuesOnly, fitsTemplateToken, mergeTokens, structuredToken, shapesConflict, valueToken } from './token-shape.ts';
 
 /**
@@ -159,19 +159,26 @@ function leadingDiffersInValues(template: readonly string[], tokens: readonly st
   return true;
 }
 
-/** Merges one more message into a cluster's template: positions that differ become (partly) wildcards. */
-function mergeInto(c: Cluster, tokens: readonly string[]): void {
+/**
+ * Merges one more message into a cluster's template: positions that differ
+ * become (partly) wildcards, and a plain word that does may start a word
+ * state (./word-states.ts; `wordLimit` below 2: none).
+ */
+function mergeInto(c: Cluster, tokens: readonly string[], wordLimit: number): void {
   let changed = false;
+  let before: string | undefined; // the template's previous token as it was before this merge
   for (let i = 0; i < c.tokens.length; i++) {
     const t = c.tokens[i]!;
     if (t !== tokens[i] && t !== WILDCARD) {
       const merged = mergeTokens(t, tokens[i]!);
       if (merged !== t) {
+        if (c.states) startState(c.states, i, t, tokens[i]!, before, wordLimit);
         c.tokens[i] = merged;
         c.structured[i] = structuredToken(merged) ? 1 : 0;
         changed = true;
       }
     }
+    before = t;
   }
   if (changed) c.text = c.tokens.join(' ');
 }
@@ -323,8 +330,8 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     const local = seen && best(seen, tokens);
     const match = local ?? bestAcross(tokens, seen);
     if (match) {
-      if (match.states) learnWords(match.states, match.tokens, tokens, wordLimit);
-      mergeInto(match, tokens);
+      if (match.states && match.states.size > 0) noteWords(match.states, tokens, wordLimit);
+      mergeInto(match, tokens, wordLimit);
       if (!local) rehome(match);
       match.count++;
       if (match !== newest) {

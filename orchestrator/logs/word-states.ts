@@ -13,7 +13,7 @@
  *
  * Pure: the miner keeps one {@link WordStates} per template.
  */
-import { hasVariable, WILDCARD } from './log-tokens.ts';
+import { hasVariable } from './log-tokens.ts';
 
 /**
  * Per template position, the words seen there while few, the template's
@@ -70,25 +70,31 @@ function limitFor(seen: ReadonlySet<string>, next: string, limit: number): numbe
 }
 
 /**
- * Learns from one more line of a template, before the template merges it:
- * a constant word that the line replaces by another word starts a position
- * with both words (unless it follows a variable: a word after a number is
- * its unit, `5.2 KB` or `80 B`, which changes with the number's size), a known position takes the line's word, and a position
- * that would hold more than `limit` words, or a value that is not a plain
- * word, is a variable from then on. `limit` below 2 tracks nothing.
+ * Learns a line's words at the template's state positions, before the
+ * template merges the line: a known position takes the line's word, and a
+ * position that would hold more than its limit, or a value that is not a
+ * plain word, is a variable from then on. Costs one step per state
+ * position, not per token: it runs for every line a template matches.
  */
-export function learnWords(states: WordStates, template: readonly string[], tokens: readonly string[], limit: number): void {
-  if (limit < 2) return;
-  for (let i = 0; i < template.length; i++) {
-    const t = template[i]!;
+export function noteWords(states: WordStates, tokens: readonly string[], limit: number): void {
+  for (const [i, seen] of states) {
     const m = tokens[i]!;
-    if (t === WILDCARD) {
-      const seen = states.get(i);
-      if (!seen || seen.has(m)) continue;
-      if (plainWord(m) && seen.size < limitFor(seen, m, limit)) seen.add(m);
-      else states.delete(i);
-    } else if (t !== m && plainWord(t) && plainWord(m) && !(i > 0 && hasVariable(template[i - 1]!))) states.set(i, new Set([t, m]));
+    if (seen.has(m)) continue;
+    if (plainWord(m) && seen.size < limitFor(seen, m, limit)) seen.add(m);
+    else states.delete(i);
   }
+}
+
+/**
+ * Called as the template merges a line, for a constant position the line
+ * changes (`was` becomes a variable because the line has `word`; `before`
+ * is the template's token before it, as it was): two plain words start a
+ * state position holding both, unless the position follows a variable: a
+ * word after a number is its unit (`5.2 KB`, `80 B`), which changes with
+ * the number's size. `limit` below 2 tracks nothing.
+ */
+export function startState(states: WordStates, i: number, was: string, word: string, before: string | undefined, limit: number): void {
+  if (limit >= 2 && plainWord(was) && plainWord(word) && !(before !== undefined && hasVariable(before))) states.set(i, new Set([was, word]));
 }
 
 /** The group of a line in a template: the template's id, with the line's word at each state position (`t7|4=begin`). */
