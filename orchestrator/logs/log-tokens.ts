@@ -46,6 +46,8 @@ export function isJoinerCode(code: number): boolean {
 }
 
 const LT = 60; // '<', the wildcard's first character
+const QUOTE = 34; // '"'
+const EQUALS = 61; // '='
 
 /**
  * Masks one whitespace token, keeping its joiners so a template stays
@@ -95,21 +97,89 @@ export function maskedTokens(message: string): string[] {
   const out: string[] = [];
   let start = -1;
   let digit = false;
+  let anyDigit = false;
+  let quoted = false;
   for (let i = 0; i <= message.length; i++) {
     const code = i < message.length ? message.charCodeAt(i) : 32;
     if (isSpace(code)) {
+      // A value quoted after `key=` (`tag="View Lock"`, as logfmt writes one) is one printed value: its spaces do not split the token.
+      if (quoted && i < message.length) continue;
       if (start >= 0) {
         const token = message.slice(start, i);
         out.push(digit ? maskToken(token) : token);
+        anyDigit ||= digit;
         start = -1;
         digit = false;
       }
     } else {
       if (start < 0) start = i;
+      else if (code === QUOTE) {
+        // Opened only right after `=` and when it closes within the line; a quoted text standing alone (`"GET /a HTTP/1.1"`) is words, split as usual.
+        if (quoted) quoted = false;
+        else if (message.charCodeAt(i - 1) === EQUALS && message.indexOf('"', i + 1) > i) quoted = true;
+      }
       if (code >= 48 && code <= 57) digit = true;
     }
   }
+  // A date needs a number, so a line without a digit has none to mask; nor has it a variable to run.
+  if (anyDigit) {
+    maskDateWords(out);
+    joinVariableRuns(out);
+  }
   return out;
+}
+
+/**
+ * Month and weekday names, in English, short and long: the words of a
+ * printed date (`Fri Jun 17 07:07:00 2005`, `17 Jun`). Next to a number they
+ * are the date's parts, values like the number beside them.
+ */
+const CALENDAR_WORDS = new Set(
+  ('jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october november december ' +
+    'mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday sunday')
+    .split(' ')
+    // Lower, Capitalised and UPPER spellings, each also with a trailing comma, so a token is looked up as it is, with no string built.
+    .flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()])
+    .flatMap((w) => [w, `${w},`]),
+);
+
+/** The first letters of calendar words, by character code: most tokens are passed over on their first letter. */
+const CALENDAR_INITIALS = new Uint8Array(128);
+for (const w of CALENDAR_WORDS) CALENDAR_INITIALS[w.charCodeAt(0)] = 1;
+
+/** True when a token, one trailing comma aside, is a month or weekday name. */
+function isCalendarWord(token: string): boolean {
+  return CALENDAR_WORDS.has(token);
+}
+
+/**
+ * Masks month and weekday names that stand next to a variable: a date
+ * printed in the message, whose words change with the day as its numbers
+ * do. Right to left, so `Fri Jun 17` masks `Jun` by `17` and then `Fri` by
+ * `Jun`. A calendar word among words (`may not`) is left alone.
+ */
+function maskDateWords(tokens: string[]): void {
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i]!;
+    if (t.length > 10 || t.length < 3 || CALENDAR_INITIALS[t.charCodeAt(0) & 127] !== 1 || !isCalendarWord(t)) continue;
+    if ((i + 1 < tokens.length && hasVariable(tokens[i + 1]!)) || (i > 0 && hasVariable(tokens[i - 1]!))) tokens[i] = WILDCARD;
+  }
+}
+
+/**
+ * Makes each run of bare variables one: a value printed in parts (`Fri Jun
+ * 17`) or a list of values (`delete blk_1 blk_2`, `channels 1 2 3 … 161`)
+ * whose length varies from line to line; kept apart, each length would be
+ * a template of its own. In place.
+ */
+function joinVariableRuns(tokens: string[]): void {
+  let n = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === WILDCARD && n > 0 && tokens[n - 1] === WILDCARD) continue;
+    tokens[n++] = t;
+  }
+  tokens.length = n;
 }
 
 /** True when a token holds a variable part (the parse tree routes such tokens to the wildcard child). */

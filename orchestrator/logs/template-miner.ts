@@ -1,5 +1,6 @@
 import { hasVariable, maskedTokens, WILDCARD } from './log-tokens.ts';
-import { mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
+import { groupNow as wordGroupNow, groupOf, noteWords, startState, type WordStates } from './word-states.ts';
+import { differInValuesOnly, fitsTemplateToken, mergeTokens, structuredToken, shapesConflict, valueToken } from './token-shape.ts';
 
 /**
  * A streaming log-template miner in the style of Drain (He et al., ICWS
@@ -22,12 +23,18 @@ import { mergeTokens, shapesConflict, valueToken } from './token-shape.ts';
 export interface TemplateMinerOptions {
   /** Leading tokens used to route a message (Drain's depth minus two). @defaultValue 2 */
   leadingTokens?: number;
-  /** Minimum share of the template's constant positions a message must repeat to join it. @defaultValue 0.4 (Drain3's; chosen on four Loghub systems in session 12, unchanged since, see bench/log-templates.ts) */
+  /** Minimum share of the template's constant positions a message must repeat to join it. @defaultValue 0.7 (the choice of every leave-one-system-out fold on nine Loghub systems, `bench:logs --loso`; see bench/log-templates.ts) */
   similarity?: number;
   /** Children per tree node before new tokens share the wildcard child. @defaultValue 100 */
   maxChildren?: number;
   /** Templates kept; the least recently seen goes first. @defaultValue 1000 */
   maxTemplates?: number;
+  /**
+   * Plain words a merged position may show and still be read as a state
+   * that tells lines apart in {@link TemplateMatch.group} (./word-states.ts);
+   * below 2, none is. @defaultValue 2 (the choice on all nine Loghub systems and of seven of the nine leave-one-out folds, `bench:logs --loso`)
+   */
+  wordStates?: number;
 }
 
 /** One mined template. */
@@ -48,6 +55,13 @@ export interface TemplateMatch {
   isNew: boolean;
   /** Messages the template has matched, this one included. */
   count: number;
+  /**
+   * The finer group of the line: the template id, with the line's word at
+   * each of the template's state positions (./word-states.ts); the id
+   * itself when there are none. {@link TemplateMiner.groupNow} gives what
+   * it has become since.
+   */
+  group: string;
 }
 
 /** Counters for the bench and the service's own metrics. */
@@ -63,11 +77,15 @@ interface Cluster {
   tokens: string[];
   /** `tokens` joined, kept so a match does not join them again. */
   text: string;
+  /** 1 where the template token is structured (see {@link structuredToken}), 0 where it is a plain word. */
+  structured: Uint8Array;
   count: number;
   /** Neighbours in the recency list (least recently seen first). */
   older: Cluster | undefined;
   newer: Cluster | undefined;
   leaf: TreeNode;
+  /** The template's state positions, when `wordStates` is on. */
+  states: WordStates | undefined;
 }
 
 interface TreeNode {
@@ -82,8 +100,13 @@ const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ pare
 /**
  * The positional similarity of a template and a message of the same length:
  * the share of the template's constant positions the message repeats.
- * Positions where both hold the same variable (`<*>`, `id=<*>`) say nothing
- * about whether two lines are one statement, so they are left out; a short
+ * Positions where both hold the same variable (`<*>`, `id=<*>`), or where
+ * the message fits a partly variable template token (`()` in `(<*>)`, see
+ * {@link fitsTemplateToken}) or differs from it only in a value
+ * (`name=a.b,` and `name=c,`, see {@link differInValuesOnly}), say nothing about whether two lines are one
+ * statement, so they are left out; a bare `<*>` facing a word still counts
+ * against the match, or a template of wildcards would take in every line of
+ * its length that reaches its leaf. A short
  * line of numbers and one word would otherwise match anything of its length.
  * A position whose punctuated tokens cannot be one statement's (see
  * {@link shapesConflict}) rules the template out: the score is -1. So
@@ -91,10 +114,11 @@ const newNode = (parent: TreeNode | undefined, key: string): TreeNode => ({ pare
  * `floor` (the score is at most 1 - differing / length), which ends the
  * comparison early when a leaf holds many unlike templates.
  */
-function similarity(template: readonly string[], tokens: readonly string[], floor: number): number {
+function similarity(template: readonly string[], structured: Uint8Array, tokens: readonly string[], floor: number): number {
   let same = 0;
   let counted = template.length;
-  const maxDiffering = (1 - floor) * template.length;
+  // The epsilon keeps a score of exactly `floor` (4 of 5 at 0.8) from being cut by rounding: (1 - 0.8) * 5 < 1.
+  const maxDiffering = (1 - floor) * template.length + 1e-9;
   let differing = 0;
   for (let i = 0; i < template.length; i++) {
     const t = template[i]!;
@@ -102,7 +126,8 @@ function similarity(template: readonly string[], tokens: readonly string[], floo
     if (t === m) {
       if (hasVariable(t)) counted--;
       else same++;
-    } else if (++differing > maxDiffering) return -1;
+    } else if (structured[i] === 1 && t !== WILDCARD && (hasVariable(t) ? fitsTemplateToken(t, m) : differInValuesOnly(t, m))) counted--;
+    else if (++differing > maxDiffering) return -1;
   }
   // Shapes are checked only for a template that passed the count, as most compared templates do not.
   if (differing > 0) {
@@ -134,18 +159,26 @@ function leadingDiffersInValues(template: readonly string[], tokens: readonly st
   return true;
 }
 
-/** Merges one more message into a cluster's template: positions that differ become (partly) wildcards. */
-function mergeInto(c: Cluster, tokens: readonly string[]): void {
+/**
+ * Merges one more message into a cluster's template: positions that differ
+ * become (partly) wildcards, and a plain word that does may start a word
+ * state (./word-states.ts; `wordLimit` below 2: none).
+ */
+function mergeInto(c: Cluster, tokens: readonly string[], wordLimit: number): void {
   let changed = false;
+  let before: string | undefined; // the template's previous token as it was before this merge
   for (let i = 0; i < c.tokens.length; i++) {
     const t = c.tokens[i]!;
     if (t !== tokens[i] && t !== WILDCARD) {
       const merged = mergeTokens(t, tokens[i]!);
       if (merged !== t) {
+        if (c.states) startState(c.states, i, t, tokens[i]!, before, wordLimit);
         c.tokens[i] = merged;
+        c.structured[i] = structuredToken(merged) ? 1 : 0;
         changed = true;
       }
     }
+    before = t;
   }
   if (changed) c.text = c.tokens.join(' ');
 }
@@ -157,9 +190,11 @@ const ACROSS_BUDGET = 64;
 // eslint-disable-next-line max-lines-per-function -- a factory on the hot path: the template table and its indexes are locals its methods share; read through an object they would cost throughput, as they did for the detector
 export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   const leadingTokens = options.leadingTokens ?? 2;
-  const threshold = options.similarity ?? 0.4;
+  const threshold = options.similarity ?? 0.7;
   const maxChildren = options.maxChildren ?? 100;
   const maxTemplates = options.maxTemplates ?? 1000;
+  const wordLimit = options.wordStates ?? 2;
+  const byId = new Map<string, Cluster>();
   const root = newNode(undefined, '');
   // The kept templates as a doubly linked list, least recently seen first: a match moves its template
   // to the end by relinking two neighbours, with nothing allocated, and the cap drops the head.
@@ -221,6 +256,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
   /** Removes a cluster for good, counting the drop. */
   function evict(cluster: Cluster): void {
     unlink(cluster);
+    byId.delete(cluster.id);
     kept--;
     detach(cluster);
     dropped++;
@@ -249,7 +285,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
       for (const c of node.clusters) {
         if (!leadingDiffersInValues(c.tokens, tokens, leadingTokens)) continue;
         if (budget-- <= 0) break;
-        const score = similarity(c.tokens, tokens, threshold);
+        const score = similarity(c.tokens, c.structured, tokens, threshold);
         if (score > bestScore) {
           found = c;
           bestScore = score;
@@ -273,7 +309,7 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     let bestScore = -1;
     let bestWildcards = -1;
     for (const c of leaf.clusters) {
-      const score = similarity(c.tokens, tokens, threshold);
+      const score = similarity(c.tokens, c.structured, tokens, threshold);
       if (score < bestScore || score < 0) continue;
       // Wildcards only break ties, so they are counted only for one.
       const wildcards = score > bestScore || found === undefined ? -1 : wildcardsUsed(c.tokens, tokens);
@@ -294,23 +330,27 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     const local = seen && best(seen, tokens);
     const match = local ?? bestAcross(tokens, seen);
     if (match) {
-      mergeInto(match, tokens);
+      if (match.states && match.states.size > 0) noteWords(match.states, tokens, wordLimit);
+      mergeInto(match, tokens, wordLimit);
       if (!local) rehome(match);
       match.count++;
       if (match !== newest) {
         unlink(match);
         append(match);
       }
-      return { templateId: match.id, template: match.text, isNew: false, count: match.count };
+      return { templateId: match.id, template: match.text, isNew: false, count: match.count, group: groupOf(match.id, match.states, tokens) };
     }
     // Evict before routing: the eviction may prune the very branch this message goes to.
     if (kept >= maxTemplates) evict(oldest!);
     const home = leafFor(tokens, true)!;
-    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), count: 1, older: undefined, newer: undefined, leaf: home };
+    const states = wordLimit >= 2 ? new Map() : undefined;
+    const structured = Uint8Array.from(tokens, (t) => (structuredToken(t) ? 1 : 0));
+    const cluster: Cluster = { id: `t${nextId++}`, tokens, text: tokens.join(' '), structured, count: 1, older: undefined, newer: undefined, leaf: home, states };
     home.clusters.push(cluster);
+    byId.set(cluster.id, cluster);
     append(cluster);
     kept++;
-    return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1 };
+    return { templateId: cluster.id, template: cluster.text, isNew: true, count: 1, group: cluster.id };
   }
 
   /** The template a message would join, without learning from it. */
@@ -332,7 +372,13 @@ export function createTemplateMiner(options: TemplateMinerOptions = {}) {
     return { lines, templates: kept, dropped };
   }
 
-  return { add, match, templates, stats };
+  /** A line's {@link TemplateMatch.group} as it stands now: words at positions since found to be variables are dropped. */
+  function groupNow(group: string): string {
+    const bar = group.indexOf('|');
+    return wordGroupNow(group, byId.get(bar < 0 ? group : group.slice(0, bar))?.states);
+  }
+
+  return { add, match, templates, stats, groupNow };
 }
 
 /** A template miner, as {@link createTemplateMiner} builds it. */

@@ -10,6 +10,21 @@ describe('log tokens', () => {
     assert.deepEqual(maskedTokens('Deleting block blk_-1608999687919862906 file'), ['Deleting', 'block', '<*>', 'file']);
     assert.deepEqual(maskedTokens('   '), []);
   });
+  it('masks the month and weekday names of a printed date, but not the same words among words', () => {
+    assert.deepEqual(maskedTokens('connection at Fri Jun 17 07:07:00 2005'), ['connection', 'at', '<*>', '<*>:<*>:<*>', '<*>']);
+    assert.deepEqual(maskedTokens('rotated on 3 March, Sunday'), ['rotated', 'on', '<*>', 'Sunday']);
+    assert.deepEqual(maskedTokens('you may not retry 3 times'), ['you', 'may', 'not', 'retry', '<*>', 'times']);
+  });
+  it('keeps a value quoted after key= as one token, spaces and all, but splits a quoted text standing alone', () => {
+    assert.deepEqual(maskedTokens('acquire tag="View Lock", uid=7'), ['acquire', 'tag="View Lock",', 'uid=<*>']);
+    assert.deepEqual(maskedTokens('"GET /index.html HTTP/1.1" 200'), ['"GET', '/index.html', '<*>"', '<*>']);
+    assert.deepEqual(maskedTokens('note tag="unclosed value'), ['note', 'tag="unclosed', 'value']);
+  });
+  it('makes a run of bare variables one, however long: a list of values or a value printed in parts', () => {
+    assert.deepEqual(maskedTokens('ask 10.0.0.1:50010 to delete blk_1 blk_2 blk_3'), ['ask', '<*>', 'to', 'delete', '<*>']);
+    assert.deepEqual(maskedTokens('en0: Supported channels 1 2 3 36 40'), ['<*>:', 'Supported', 'channels', '<*>']);
+    assert.deepEqual(maskedTokens('size 5 KB of 9 KB'), ['size', '<*>', 'KB', 'of', '<*>', 'KB']);
+  });
   it('splits on any whitespace, as \\s does, tabs and no-break spaces included', () => {
     assert.deepEqual(maskedTokens('\tread  7 lines\u00a0from\r\nfile '), ['read', '<*>', 'lines', 'from', 'file']);
   });
@@ -80,6 +95,50 @@ describe('template miner', () => {
     const a = miner.add('getTasks: caller 10113 does not hold REAL_GET_TASKS; limiting output');
     const b = miner.add('getRunningAppProcesses: caller 10113 does not hold REAL_GET_TASKS; limiting output');
     assert.notEqual(a.templateId, b.templateId);
+  });
+  it('puts two lines differing only in the day of a printed date in one template, however strict the similarity', () => {
+    const miner = createTemplateMiner({ similarity: 0.7 });
+    const a = miner.add('session opened from 10.0.0.1 at Fri Jun 17 07:07:00 2005');
+    const b = miner.add('session opened from 10.0.0.9 at Sat Jul 2 23:01:44 2005');
+    assert.equal(b.templateId, a.templateId);
+    assert.equal(b.template, 'session opened from <*> at <*> <*>:<*>:<*> <*>');
+  });
+  it('puts a line whose value is printed empty in the template of that value', () => {
+    const miner = createTemplateMiner({ similarity: 0.7 });
+    const a = miner.add('login from 10.0.0.1 (host-1.example.org)');
+    const b = miner.add('login from 10.0.0.2 (host-2.example.org)');
+    const c = miner.add('login from 10.0.0.3 ()');
+    assert.equal(b.template, 'login from <*> (<*>)');
+    assert.equal(c.templateId, a.templateId);
+  });
+  it('lets a line join that repeats exactly the threshold share of constants (4 of 5 at 0.8), rounding aside', () => {
+    const miner = createTemplateMiner({ similarity: 0.8 });
+    const a = miner.add('session closed for user cyrus');
+    const b = miner.add('session closed for user news');
+    assert.equal(b.templateId, a.templateId);
+  });
+  it('puts lines whose quoted key values differ, or whose value is printed null, in one template that keeps the keys', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('acquire lock=1, tag="View Lock", name=com.android.systemui, ws=null, uid=1000');
+    const b = miner.add('acquire lock=2, tag="*launch*", name=android, ws=WorkSource{1000}, uid=1000');
+    const c = miner.add('acquire lock=3, tag="AudioMix", name=audioserver, ws=null, uid=1041');
+    assert.equal(b.templateId, a.templateId);
+    assert.equal(c.templateId, a.templateId);
+    assert.equal(c.template, 'acquire lock=<*>, tag="<*>", name=<*>, ws=<*>, uid=<*>');
+  });
+  it('keeps logfmt lines apart whose quoted messages differ: msg= holds the statement, not a value', () => {
+    const miner = createTemplateMiner();
+    const a = miner.add('time=2026-12-02T06:00:01Z level=info msg="connection refused" component=api');
+    const b = miner.add('time=2026-12-02T06:00:02Z level=info msg="request served" component=api');
+    const c = miner.add('time=2026-12-02T06:00:03Z level=info msg="connection refused" component=api');
+    assert.notEqual(b.templateId, a.templateId);
+    assert.equal(c.templateId, a.templateId);
+  });
+  it('keeps quoted request lines with different methods apart', () => {
+    const miner = createTemplateMiner();
+    const get = miner.add('10.0.0.1 "GET /v2/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.24');
+    const post = miner.add('10.0.0.1 "POST /v2/servers/detail HTTP/1.1" status: 202 len: 733 time: 0.51');
+    assert.notEqual(post.templateId, get.templateId);
   });
   it('flags a new template exactly once', () => {
     const miner = createTemplateMiner();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mergeTokens, shapesConflict } from '../../../orchestrator/logs/token-shape.ts';
+import { differInValuesOnly, fitsTemplateToken, mergeTokens, shapesConflict } from '../../../orchestrator/logs/token-shape.ts';
 
 describe('token shapes', () => {
   it('sees two statements in punctuated tokens whose names differ', () => {
@@ -29,5 +29,46 @@ describe('token shapes', () => {
     assert.equal(mergeTokens('x', 'x'), 'x');
     assert.equal(mergeTokens('payments', 'checkout'), '<*>');
     assert.equal(mergeTokens('a=b', 'a:b'), '<*>');
+  });
+});
+
+describe('a token fitting a partly variable template token', () => {
+  it('fits where each <*> stands for any text, the empty text included', () => {
+    assert.equal(fitsTemplateToken('(<*>)', '()'), true);
+    assert.equal(fitsTemplateToken('(<*>)', '(host.example.org)'), true);
+    assert.equal(fitsTemplateToken('id=<*>,', 'id=7f,'), true);
+    assert.equal(fitsTemplateToken('<*>:<*>', 'a:b:c'), true);
+  });
+  it('does not fit when a constant piece is missing or out of place', () => {
+    assert.equal(fitsTemplateToken('(<*>)', '[x]'), false);
+    assert.equal(fitsTemplateToken('id=<*>,', 'uid=7,'), false);
+    assert.equal(fitsTemplateToken('a<*>a', 'a'), false);
+    assert.equal(fitsTemplateToken('user=root', 'user=guest'), false);
+  });
+});
+
+describe('tokens that differ in values only', () => {
+  it('are punctuated alike and differ where one side reads as a value', () => {
+    assert.equal(differInValuesOnly('name=com.android.phone,', 'name=android,'), true);
+    assert.equal(differInValuesOnly('file=/var/log/a', 'file=/tmp/b'), true);
+  });
+  it('are not names that differ, plain words or differently punctuated tokens', () => {
+    assert.equal(differInValuesOnly('user=root', 'user=guest'), false);
+    assert.equal(differInValuesOnly('payments', 'checkout'), false);
+    assert.equal(differInValuesOnly('key=a.b', 'key:a.b'), false);
+  });
+});
+
+describe('values of one key', () => {
+  it('lets a value quoted after a key differ like any value, keeping key and quotes in the template', () => {
+    assert.equal(shapesConflict('tag="View Lock",', 'tag="RILJ_ACK_WL",'), false);
+    assert.equal(mergeTokens('tag="View Lock",', 'tag="RILJ_ACK_WL",'), 'tag="<*>",');
+    assert.equal(shapesConflict('"GET', '"POST'), true);
+  });
+  it('lets a value printed absent stand beside a structured one, keeping the key', () => {
+    assert.equal(shapesConflict('ws=null,', 'ws=WorkSource{<*>},'), false);
+    assert.equal(mergeTokens('ws=null,', 'ws=WorkSource{<*>},'), 'ws=<*>,');
+    assert.equal(shapesConflict('ws=idle,', 'ws=WorkSource{<*>},'), true);
+    assert.equal(shapesConflict('ws=null', 'id=WorkSource{<*>}'), true);
   });
 });
