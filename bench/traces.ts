@@ -63,6 +63,7 @@ try {
   for (const line of sharedReport(spans, shared)) console.log(line);
   const receive = await receivePass(redis, data, bodies, PERIOD_MS);
   console.log(`receive ${rates(spans, receive.cost)} bodies=${bodies.length} bytes=${receive.bytes} (HTTP server with token auth, protobuf decoded and validated, in-memory aggregator; the fetch client runs in this process and its CPU is counted; no gzip, one request at a time)`);
+  console.log(`receive decode_only ${rates(spans, receive.decode)} (spansFromProtobuf over the same bodies, no HTTP, no aggregation)`);
   console.log('counts checked: requests and errors per service and per edge, every period, equal to the generated ones on all three paths');
   const closeMax = Math.max(...shared.closes.map((c) => c.wallMs));
   console.log(

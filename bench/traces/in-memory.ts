@@ -2,7 +2,7 @@ import type { FlatSpan } from '../../orchestrator/traces/otlp-spans.ts';
 import { createSpanAggregator } from '../../orchestrator/traces/span-aggregator.ts';
 import { assertCounts } from './count-check.ts';
 import { heapUsed, measured, perSecond, rates, type Cost } from './cost.ts';
-import type { SyntheticSpans } from './synthetic-spans.ts';
+import { stackOf, type SyntheticSpans } from './synthetic-spans.ts';
 
 /** What one in-memory pass measured. */
 export interface InMemoryResult {
@@ -23,7 +23,7 @@ export const IN_MEMORY_PASSES = 3;
  */
 export async function inMemoryPass(data: SyntheticSpans, batches: readonly FlatSpan[][], periodMs: number): Promise<InMemoryResult> {
   const before = heapUsed();
-  const aggregator = createSpanAggregator({ periodMs });
+  const aggregator = createSpanAggregator({ periodMs, stackOf });
   const { cost: ingest } = await measured(() => {
     for (const b of batches) aggregator.ingest(b);
   });
@@ -38,7 +38,7 @@ export async function inMemoryPass(data: SyntheticSpans, batches: readonly FlatS
 
 /** The passes' lines, and the median pass's wall rate. */
 export function inMemoryReport(spans: number, passes: readonly InMemoryResult[]): { lines: string[]; spansPerS: number } {
-  const lines = passes.map((p, i) => `in_memory pass=${i + 1} ${rates(spans, p.ingest)} flush_ms=${p.flush.wallMs.toFixed(1)} heap_growth_bytes=${p.heapBytes} (${(p.heapBytes / spans).toFixed(0)} per span)`);
+  const lines = passes.map((p, i) => `in_memory pass=${i + 1} ${rates(spans, p.ingest)} flush_ms=${p.flush.wallMs.toFixed(1)} heap_growth_bytes=${p.heapBytes} (${(p.heapBytes / spans).toFixed(0)} per span; bounded, it remembers at most 50,000 spans)`);
   const sorted = [...passes].sort((a, b) => a.ingest.wallMs - b.ingest.wallMs);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   return { lines, spansPerS: perSecond(spans, median.ingest.wallMs) };

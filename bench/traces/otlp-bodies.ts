@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SpanKind, SpanStatusCode, TraceFlags, type HrTime } from '@opentelemetry/api';
+import { SpanStatusCode, TraceFlags, type HrTime, type SpanKind } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -47,13 +47,14 @@ function readable(s: FlatSpan, resource: Resource): ReadableSpan {
 }
 
 /** Each batch's protobuf body, in order, as the official exporter encodes and sends it. */
-export async function protobufBodies(batches: readonly FlatSpan[][]): Promise<Buffer[]> {
-  const bodies: Buffer[] = [];
+export async function protobufBodies(batches: readonly FlatSpan[][]): Promise<Uint8Array<ArrayBuffer>[]> {
+  const bodies: Uint8Array<ArrayBuffer>[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      bodies.push(Buffer.concat(chunks));
+      // Copied into an ArrayBuffer of its own: the type fetch takes as a body.
+      bodies.push(new Uint8Array(Buffer.concat(chunks)));
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });

@@ -7,13 +7,16 @@ import { createIntakeQueue } from '../../orchestrator/intake/intake-queue.ts';
 import { createDeployQueue } from '../../orchestrator/queue/deploy-queue.ts';
 import { createRunStore } from '../../orchestrator/records/run-store.ts';
 import { createSourceFetcher } from '../../orchestrator/source/source-fetcher.ts';
+import { spansFromProtobuf } from '../../orchestrator/traces/otlp-spans.ts';
 import { createSpanAggregator } from '../../orchestrator/traces/span-aggregator.ts';
 import { assertCounts } from './count-check.ts';
 import { measured, type Cost } from './cost.ts';
-import type { SyntheticSpans } from './synthetic-spans.ts';
+import { stackOf, type SyntheticSpans } from './synthetic-spans.ts';
 
 export interface ReceiveResult {
   cost: Cost;
+  /** Decoding the same bodies alone (protobuf to spans, validated), in this process: the receive path's main part. */
+  decode: Cost;
   bytes: number;
 }
 
@@ -25,10 +28,10 @@ export interface ReceiveResult {
  * in-memory aggregator before its 200. The client runs in this process, so
  * its CPU time is counted too.
  */
-export async function receivePass(redis: Redis, data: SyntheticSpans, bodies: readonly Buffer[], periodMs: number): Promise<ReceiveResult> {
+export async function receivePass(redis: Redis, data: SyntheticSpans, bodies: readonly Uint8Array<ArrayBuffer>[], periodMs: number): Promise<ReceiveResult> {
   const prefix = 'bench-traces-http';
   const token = `ingest-${randomBytes(12).toString('hex')}`;
-  const aggregator = createSpanAggregator({ periodMs });
+  const aggregator = createSpanAggregator({ periodMs, stackOf });
   const intake = createIntakeQueue(redis, prefix);
   const deployQueue = createDeployQueue(redis, prefix);
   const server = createHttpServer({
@@ -48,14 +51,17 @@ export async function receivePass(redis: Redis, data: SyntheticSpans, bodies: re
     const headers = { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` };
     const { cost } = await measured(async () => {
       for (const body of bodies) {
-        const res = await fetch(url, { method: 'POST', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length) });
+        const res = await fetch(url, { method: 'POST', headers, body });
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`POST /v1/traces answered ${res.status}`);
       }
     });
     aggregator.flush(data.periods[data.periods.length - 1]! + periodMs);
     assertCounts('receive path', aggregator.graph(), data.expected, data.periods);
-    return { cost, bytes: bodies.reduce((n, b) => n + b.length, 0) };
+    const { cost: decode } = await measured(() => {
+      for (const body of bodies) spansFromProtobuf(body);
+    });
+    return { cost, decode, bytes: bodies.reduce((n, b) => n + b.length, 0) };
   } finally {
     await server.close();
     await deployQueue.close();

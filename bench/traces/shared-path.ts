@@ -5,7 +5,7 @@ import type { FlatSpan } from '../../orchestrator/traces/otlp-spans.ts';
 import { createSharedTraceRunner } from '../../orchestrator/traces/shared-trace-runner.ts';
 import { assertCounts } from './count-check.ts';
 import { measured, rates, type Cost } from './cost.ts';
-import type { SyntheticSpans } from './synthetic-spans.ts';
+import { stackOf, type SyntheticSpans } from './synthetic-spans.ts';
 
 /** The runner's default grace window (`traces.settleSeconds`), used to place the clock when closing. */
 const SETTLE_MS = 15_000;
@@ -39,7 +39,7 @@ export async function sharedPass(redis: Redis, data: SyntheticSpans, batches: re
   const warnings: string[] = [];
   let clock = data.periods[0]!;
   const turn = createReaderTurn(redis, { prefix, name: 'traces', owner: `bench-${process.pid}` });
-  const runner = createSharedTraceRunner({ redis, prefix, turn, onAnomalies: () => {}, onWarning: (m) => warnings.push(m), aggregator: { periodMs }, now: () => clock });
+  const runner = createSharedTraceRunner({ redis, prefix, turn, onAnomalies: () => {}, onWarning: (m) => warnings.push(m), aggregator: { periodMs, stackOf }, now: () => clock });
   const r0 = await redisFigures(redis);
   const { cost: ingest } = await measured(async () => {
     for (const b of batches) await runner.ingest(b);
