@@ -49,7 +49,7 @@ const { result: data, cost: generated } = await measured(() => syntheticSpans({ 
 const spans = data.spans.length;
 const batches = batchesOf(data.spans, batchSize);
 const { result: bodies, cost: encoded } = await measured(() => protobufBodies(batches));
-console.log(`traces set-up: ${requests} requests, ${spans} spans in ${batches.length} batches of ${batchSize}, ${data.periods.length} periods of ${PERIOD_MS / 1000} s; generated in ${generated.wallMs.toFixed(0)} ms, encoded by the OTLP proto exporter in ${encoded.wallMs.toFixed(0)} ms (neither timed below)`);
+console.log(`traces set-up: ${requests} requests, ${spans} spans in ${batches.length} batches of ${batchSize}, ${data.periods.length} periods of ${PERIOD_MS / 1000} s; generated in ${generated.wallMs.toFixed(0)} ms, encoded by the OTLP proto exporter in ${encoded.wallMs.toFixed(0)} ms (neither timed below); at start ${loadLine()}`);
 
 const passes: InMemoryResult[] = [];
 for (let i = 0; i < IN_MEMORY_PASSES; i++) passes.push(await inMemoryPass(data, batches, PERIOD_MS));

@@ -70,7 +70,7 @@ export function sharedReport(spans: number, r: SharedResult): string[] {
   const closes = r.closes.map((c) => `${c.wallMs.toFixed(1)}`).join(',');
   return [
     `shared ${rates(spans, r.ingest)} redis_cpu_ms=${r.redisCpuMs.toFixed(0)} (node cpu is this process only; the Lua scripts run in redis-server)`,
-    `shared close_period_ms=${closes} (one reader tick per period: orphans looked up, partial merged, figures scored by the detectors, graph saved, close recorded)`,
+    `shared close_period_ms=${closes} (the longest is the headline; one reader tick per period: orphans looked up, partial merged, figures scored by the detectors, graph saved, close recorded)`,
     `shared redis_used_memory_added=${r.redisBytes} bytes (${(r.redisBytes / spans).toFixed(1)} per span; expires with its periods)`,
   ];
 }
