@@ -65,6 +65,12 @@ try {
   console.log(`receive ${rates(spans, receive.cost)} bodies=${bodies.length} bytes=${receive.bytes} (HTTP server with token auth, protobuf decoded and validated, in-memory aggregator; the fetch client runs in this process and its CPU is counted; no gzip, one request at a time)`);
   console.log(`receive decode_only ${rates(spans, receive.decode)} (spansFromProtobuf over the same bodies, no HTTP, no aggregation)`);
   console.log('counts checked: requests and errors per service and per edge, every period, equal to the generated ones on all three paths');
+  // Ratios from this one run only: between runs the shared machine moves each figure by up to 2x.
+  const median = [...passes].sort((a, b) => a.ingest.wallMs - b.ingest.wallMs)[Math.floor(passes.length / 2)]!;
+  console.log(
+    `same-run ratios: in_memory/shared wall=${(shared.ingest.wallMs / median.ingest.wallMs).toFixed(1)} node_cpu=${(shared.ingest.cpuMs / median.ingest.cpuMs).toFixed(1)}; ` +
+      `in_memory/receive wall=${(receive.cost.wallMs / median.ingest.wallMs).toFixed(1)} cpu=${(receive.cost.cpuMs / median.ingest.cpuMs).toFixed(1)}`,
+  );
   const closeMax = Math.max(...shared.closes.map((c) => c.wallMs));
   console.log(
     `traces spans_per_s=${inMemory.spansPerS} shared_spans_per_s=${perSecond(spans, shared.ingest.wallMs)} close_period_ms=${closeMax.toFixed(0)} ` +
