@@ -66,14 +66,14 @@ try {
   console.log(`receive decode_only ${rates(spans, receive.decode)} (spansFromProtobuf over the same bodies, no HTTP, no aggregation)`);
   console.log('counts checked: requests and errors per service and per edge, every period, equal to the generated ones on all three paths');
   // Ratios from this one run only: between runs the shared machine moves each figure by up to 2x.
-  const median = [...passes].sort((a, b) => a.ingest.wallMs - b.ingest.wallMs)[Math.floor(passes.length / 2)]!;
+  const { median } = inMemory;
   console.log(
     `same-run ratios: in_memory/shared wall=${(shared.ingest.wallMs / median.ingest.wallMs).toFixed(1)} node_cpu=${(shared.ingest.cpuMs / median.ingest.cpuMs).toFixed(1)}; ` +
       `in_memory/receive wall=${(receive.cost.wallMs / median.ingest.wallMs).toFixed(1)} cpu=${(receive.cost.cpuMs / median.ingest.cpuMs).toFixed(1)}`,
   );
   const closeMax = Math.max(...shared.closes.map((c) => c.wallMs));
   console.log(
-    `traces spans_per_s=${inMemory.spansPerS} shared_spans_per_s=${perSecond(spans, shared.ingest.wallMs)} close_period_ms=${closeMax.toFixed(0)} ` +
+    `traces spans_per_s=${perSecond(spans, median.ingest.wallMs)} shared_spans_per_s=${perSecond(spans, shared.ingest.wallMs)} close_period_ms=${closeMax.toFixed(0)} ` +
       `redis_bytes_per_span=${Math.round(shared.redisBytes / spans)} receive_spans_per_s=${perSecond(spans, receive.cost.wallMs)} ${loadLine()}`,
   );
 } finally {

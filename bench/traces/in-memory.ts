@@ -1,7 +1,7 @@
 import type { FlatSpan } from '../../orchestrator/traces/otlp-spans.ts';
 import { createSpanAggregator } from '../../orchestrator/traces/span-aggregator.ts';
 import { assertCounts } from './count-check.ts';
-import { heapUsed, measured, perSecond, rates, type Cost } from './cost.ts';
+import { heapUsed, measured, rates, type Cost } from './cost.ts';
 import { stackOf, type SyntheticSpans } from './synthetic-spans.ts';
 
 /** What one in-memory pass measured. */
@@ -36,10 +36,10 @@ export async function inMemoryPass(data: SyntheticSpans, batches: readonly FlatS
   return { ingest, flush, heapBytes };
 }
 
-/** The passes' lines, and the median pass's wall rate. */
-export function inMemoryReport(spans: number, passes: readonly InMemoryResult[]): { lines: string[]; spansPerS: number } {
+/** The passes' lines, and the median pass (by wall clock). */
+export function inMemoryReport(spans: number, passes: readonly InMemoryResult[]): { lines: string[]; median: InMemoryResult } {
   const lines = passes.map((p, i) => `in_memory pass=${i + 1} ${rates(spans, p.ingest)} flush_ms=${p.flush.wallMs.toFixed(1)} heap_growth_bytes=${p.heapBytes} (${(p.heapBytes / spans).toFixed(0)} per span; bounded, it remembers at most 50,000 spans)`);
   const sorted = [...passes].sort((a, b) => a.ingest.wallMs - b.ingest.wallMs);
   const median = sorted[Math.floor(sorted.length / 2)]!;
-  return { lines, spansPerS: perSecond(spans, median.ingest.wallMs) };
+  return { lines, median };
 }
