@@ -68,8 +68,8 @@ try {
   // Ratios from this one run only: between runs the shared machine moves each figure by up to 2x.
   const { median } = inMemory;
   console.log(
-    `same-run ratios: in_memory/shared wall=${(shared.ingest.wallMs / median.ingest.wallMs).toFixed(1)} node_cpu=${(shared.ingest.cpuMs / median.ingest.cpuMs).toFixed(1)}; ` +
-      `in_memory/receive wall=${(receive.cost.wallMs / median.ingest.wallMs).toFixed(1)} cpu=${(receive.cost.cpuMs / median.ingest.cpuMs).toFixed(1)}`,
+    `same run: the in-memory rate is ${(shared.ingest.wallMs / median.ingest.wallMs).toFixed(1)}x the shared one by wall clock (${(shared.ingest.cpuMs / median.ingest.cpuMs).toFixed(1)}x by Node CPU), ` +
+      `${(receive.cost.wallMs / median.ingest.wallMs).toFixed(1)}x the receive path's by wall clock (${(receive.cost.cpuMs / median.ingest.cpuMs).toFixed(1)}x by CPU)`,
   );
   const closeMax = Math.max(...shared.closes.map((c) => c.wallMs));
   console.log(
