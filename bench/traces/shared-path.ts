@@ -67,10 +67,11 @@ export async function sharedPass(redis: Redis, data: SyntheticSpans, batches: re
 
 /** The shared path's lines. */
 export function sharedReport(spans: number, r: SharedResult): string[] {
-  const closes = r.closes.map((c) => `${c.wallMs.toFixed(1)}`).join(',');
+  const closes = r.closes.map((c) => c.wallMs.toFixed(1)).join(',');
+  const closeCpu = r.closes.map((c) => c.cpuMs.toFixed(1)).join(',');
   return [
     `shared ${rates(spans, r.ingest)} redis_cpu_ms=${r.redisCpuMs.toFixed(0)} (node cpu is this process only; the Lua scripts run in redis-server)`,
-    `shared close_period_ms=${closes} (the longest is the headline; one reader tick per period: orphans looked up, partial merged, figures scored by the detectors, graph saved, close recorded)`,
+    `shared close_period_ms=${closes} node_cpu_ms=${closeCpu} (the longest wall time is the headline; one reader tick per period: orphans looked up, partial merged, figures scored by the detectors, graph saved, close recorded)`,
     `shared redis_used_memory_added=${r.redisBytes} bytes (${(r.redisBytes / spans).toFixed(1)} per span; expires with its periods)`,
   ];
 }
