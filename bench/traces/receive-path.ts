@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Secret } from '../../orchestrator/config/secret.ts';
-import { createHttpServer, listen } from '../../orchestrator/http/http-server.ts';
-import { createMetrics } from '../../orchestrator/http/metrics.ts';
-import { createIntakeQueue } from '../../orchestrator/intake/intake-queue.ts';
-import { createDeployQueue } from '../../orchestrator/queue/deploy-queue.ts';
-import { createRunStore } from '../../orchestrator/records/run-store.ts';
-import { createSourceFetcher } from '../../orchestrator/source/source-fetcher.ts';
+import { listen } from '../../orchestrator/http/http-server.ts';
 import { spansFromProtobuf } from '../../orchestrator/traces/otlp-spans.ts';
 import { createSpanAggregator } from '../../orchestrator/traces/span-aggregator.ts';
+import { traceReceiverServer } from '../../test/support/trace-receiver.ts';
 import { assertCounts } from './count-check.ts';
 import { measured, type Cost } from './cost.ts';
 import { stackOf, type SyntheticSpans } from './synthetic-spans.ts';
@@ -32,16 +28,7 @@ export async function receivePass(redis: Redis, data: SyntheticSpans, bodies: re
   const prefix = 'bench-traces-http';
   const token = `ingest-${randomBytes(12).toString('hex')}`;
   const aggregator = createSpanAggregator({ periodMs, stackOf });
-  const intake = createIntakeQueue(redis, prefix);
-  const deployQueue = createDeployQueue(redis, prefix);
-  const server = createHttpServer({
-    repos: [],
-    intake,
-    deployQueue,
-    store: createRunStore(redis, prefix),
-    fetcher: createSourceFetcher({ dir: '/nonexistent' }),
-    metrics: createMetrics(async () => ({ deploy: await deployQueue.counts() })),
-    ready: async () => true,
+  const { server, intake, deployQueue } = traceReceiverServer(redis, prefix, {
     auth: { mode: 'tokens', metrics: 'open', tokens: [{ name: 'bench', role: 'viewer', token: new Secret(`api-${randomBytes(12).toString('hex')}`) }] },
     traces: { token: new Secret(token), ingest: (spans) => aggregator.ingest(spans) },
   });

@@ -1,4 +1,5 @@
 import { SPAN_KIND, type FlatSpan } from '../../orchestrator/traces/otlp-spans.ts';
+import { prng } from '../../test/support/seeded-random.ts';
 
 /**
  * Synthetic three-service requests for the trace bench: frontend → checkout
@@ -49,17 +50,6 @@ export const stackOf = (service: string) => `shop/./${service}`;
 /** The key of a service or edge's tally in {@link SyntheticSpans.expected}. */
 export const tallyKey = (period: number, service: string, callee?: string) => (callee ? `${period} ${service}>${callee}` : `${period} ${service}`);
 
-/** mulberry32: small, fast and seedable; Math.random cannot be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
 // OTLP carries whole nanoseconds and the receiver keeps microseconds: times made whole microseconds here

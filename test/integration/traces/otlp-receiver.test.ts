@@ -7,13 +7,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Redis } from 'ioredis';
 import { Secret } from '../../../orchestrator/config/secret.ts';
-import { createHttpServer, listen, type HttpServer } from '../../../orchestrator/http/http-server.ts';
-import { createMetrics } from '../../../orchestrator/http/metrics.ts';
-import { createIntakeQueue, type IntakeQueue } from '../../../orchestrator/intake/intake-queue.ts';
-import { createDeployQueue, type DeployQueue } from '../../../orchestrator/queue/deploy-queue.ts';
+import { listen, type HttpServer } from '../../../orchestrator/http/http-server.ts';
+import type { IntakeQueue } from '../../../orchestrator/intake/intake-queue.ts';
+import type { DeployQueue } from '../../../orchestrator/queue/deploy-queue.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
-import { createRunStore } from '../../../orchestrator/records/run-store.ts';
-import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher.ts';
 import type { FlatSpan } from '../../../orchestrator/traces/otlp-spans.ts';
 import { createSpanAggregator, type SpanAggregator } from '../../../orchestrator/traces/span-aggregator.ts';
 import { tracePoints } from '../../../orchestrator/traces/trace-signals.ts';
@@ -26,6 +23,7 @@ import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fi
 import { waitFor } from '../../support/wait.ts';
 import { createFleetTraces } from '../../../sandbox/fleet-traces.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
+import { traceReceiverServer } from '../../support/trace-receiver.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 import { TEST_PRINCIPALS, TEST_TOKENS } from '../../support/test-tokens.ts';
 
@@ -54,16 +52,7 @@ describe('OTLP/HTTP trace receiver', function () {
   before(async () => {
     prefix = uniqueId('hs-otlp');
     redis = createRedis(testServices().redisUrl);
-    intake = createIntakeQueue(redis, prefix);
-    deployQueue = createDeployQueue(redis, prefix);
-    server = createHttpServer({
-      repos: [],
-      intake,
-      deployQueue,
-      store: createRunStore(redis, prefix),
-      fetcher: createSourceFetcher({ dir: '/nonexistent' }),
-      metrics: createMetrics(async () => ({ deploy: await deployQueue.counts() })),
-      ready: async () => true,
+    ({ server, intake, deployQueue } = traceReceiverServer(redis, prefix, {
       auth: { mode: 'tokens', metrics: 'open', tokens: Object.entries(TEST_PRINCIPALS).map(([name, role]) => ({ name, role, token: new Secret(TEST_TOKENS[name]!) })) },
       traces: {
         token: new Secret(INGEST_TOKEN),
@@ -73,7 +62,7 @@ describe('OTLP/HTTP trace receiver', function () {
           sink(spans);
         },
       },
-    });
+    }));
     const address = await listen(server, '127.0.0.1', 0);
     url = `http://127.0.0.1:${address.port}/v1/traces`;
   });

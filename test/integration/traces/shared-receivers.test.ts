@@ -6,14 +6,11 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Redis } from 'ioredis';
 import { Secret } from '../../../orchestrator/config/secret.ts';
-import { createHttpServer, listen, type HttpServer } from '../../../orchestrator/http/http-server.ts';
-import { createMetrics } from '../../../orchestrator/http/metrics.ts';
-import { createIntakeQueue, type IntakeQueue } from '../../../orchestrator/intake/intake-queue.ts';
-import { createDeployQueue, type DeployQueue } from '../../../orchestrator/queue/deploy-queue.ts';
+import { listen, type HttpServer } from '../../../orchestrator/http/http-server.ts';
+import type { IntakeQueue } from '../../../orchestrator/intake/intake-queue.ts';
+import type { DeployQueue } from '../../../orchestrator/queue/deploy-queue.ts';
 import { createRedis } from '../../../orchestrator/queue/redis.ts';
-import { createRunStore } from '../../../orchestrator/records/run-store.ts';
 import { createReaderTurn } from '../../../orchestrator/runtime/reader-turn.ts';
-import { createSourceFetcher } from '../../../orchestrator/source/source-fetcher.ts';
 import { createRedisTelemetryStore } from '../../../orchestrator/telemetry/redis-telemetry-store.ts';
 import { SPAN_KIND } from '../../../orchestrator/traces/otlp-spans.ts';
 import { createSharedTraceRunner, type SharedTraceRunner } from '../../../orchestrator/traces/shared-trace-runner.ts';
@@ -22,6 +19,7 @@ import { loadServiceConfig } from '../../../orchestrator/config/service-config.t
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
+import { traceReceiverServer } from '../../support/trace-receiver.ts';
 import { waitFor } from '../../support/wait.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 
@@ -58,16 +56,7 @@ describe('OTLP receivers in two processes, one Redis prefix', function () {
     const warnings: string[] = [];
     const turn = createReaderTurn(redis, { prefix, name: 'traces', owner: `${name}-${uniqueId('p')}` });
     const runner = createSharedTraceRunner({ redis, prefix, turn, onAnomalies: () => {}, onWarning: (m) => warnings.push(m), aggregator: { periodMs: MIN, stackOf: (s) => `shop/./${s}` }, settleMs: 15_000, now: () => clock });
-    const intake = createIntakeQueue(redis, prefix);
-    const deployQueue = createDeployQueue(redis, prefix);
-    const server = createHttpServer({
-      repos: [],
-      intake,
-      deployQueue,
-      store: createRunStore(redis, prefix),
-      fetcher: createSourceFetcher({ dir: '/nonexistent' }),
-      metrics: createMetrics(async () => ({ deploy: await deployQueue.counts() })),
-      ready: async () => true,
+    const { server, intake, deployQueue } = traceReceiverServer(redis, prefix, {
       auth: { mode: 'tokens', metrics: 'open', tokens: [] },
       traces: { token: new Secret(TOKEN), ingest: runner.ingest },
     });
