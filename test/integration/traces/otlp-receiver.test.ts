@@ -23,7 +23,7 @@ import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fi
 import { waitFor } from '../../support/wait.ts';
 import { createFleetTraces } from '../../../sandbox/fleet-traces.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
-import { traceReceiverServer } from '../../support/trace-receiver.ts';
+import { sendOneCall, traceReceiverServer } from '../../support/trace-receiver.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 import { TEST_PRINCIPALS, TEST_TOKENS } from '../../support/test-tokens.ts';
 
@@ -228,15 +228,8 @@ describe('OTLP/HTTP trace receiver in the service', function () {
     const env = { ...fx.env, TEST_TRACE_TOKEN: INGEST_TOKEN };
     const config = loadServiceConfig({ ...fx.configDoc, traces: { enabled: true, ingestToken: { env: 'TEST_TRACE_TOKEN' }, periodSeconds: 10, settleSeconds: 0, services: { checkout: 'shop/./checkout', payments: 'shop/./payments' } } }, env);
     service = await startService(config, { workers: false });
-    const provider = (name: string) =>
-      new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': name }), spanProcessors: [new BatchSpanProcessor(new ProtobufExporter({ url: `${service!.url}/v1/traces`, headers: { authorization: `Bearer ${INGEST_TOKEN}` } }))] });
-    const [checkout, payments] = [provider('checkout'), provider('payments')];
     // A minute ago: its period is closed and settled at the first tick.
-    const at = Date.now() - MIN;
-    const c = checkout.getTracer('checkout').startSpan('POST /checkout', { kind: SpanKind.SERVER, startTime: at });
-    payments.getTracer('payments').startSpan('POST /charge', { kind: SpanKind.SERVER, startTime: at + 2 }, trace.setSpan(context.active(), c)).end(at + 30);
-    c.end(at + 40);
-    await Promise.all([checkout.shutdown(), payments.shutdown()]);
+    await sendOneCall(`${service!.url}/v1/traces`, INGEST_TOKEN, Date.now() - MIN);
     const redis = createRedis(testServices().redisUrl);
     try {
       const graph = await waitFor('the trace graph in Redis', () => createTraceGraphStore(redis, fx.prefix).load(), 30_000, 250);

@@ -19,7 +19,7 @@ import { loadServiceConfig } from '../../../orchestrator/config/service-config.t
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { createGitopsFixture, type GitopsFixture } from '../../support/gitops-fixture.ts';
 import { deleteKeys } from '../../support/redis-keys.ts';
-import { traceReceiverServer } from '../../support/trace-receiver.ts';
+import { sendOneCall, traceReceiverServer } from '../../support/trace-receiver.ts';
 import { waitFor } from '../../support/wait.ts';
 import { testServices, uniqueId } from '../../support/services.ts';
 
@@ -245,14 +245,7 @@ describe('OTLP/HTTP trace receiver in the service, with traces.shared', function
     const env = { ...fx.env, TEST_TRACE_TOKEN: TOKEN };
     const config = loadServiceConfig({ ...fx.configDoc, traces: { enabled: true, shared: true, ingestToken: { env: 'TEST_TRACE_TOKEN' }, periodSeconds: 10, settleSeconds: 0, services: { checkout: 'shop/./checkout' } } }, env);
     service = await startService(config, { workers: false });
-    const provider = (name: string) =>
-      new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': name }), spanProcessors: [new BatchSpanProcessor(new ProtobufExporter({ url: `${service!.url}/v1/traces`, headers: { authorization: `Bearer ${TOKEN}` } }))] });
-    const [checkout, payments] = [provider('checkout'), provider('payments')];
-    const at = Date.now() - MIN;
-    const c = checkout.getTracer('checkout').startSpan('POST /checkout', { kind: SpanKind.SERVER, startTime: at });
-    payments.getTracer('payments').startSpan('POST /charge', { kind: SpanKind.SERVER, startTime: at + 2 }, trace.setSpan(context.active(), c)).end(at + 30);
-    c.end(at + 40);
-    await Promise.all([checkout.shutdown(), payments.shutdown()]);
+    await sendOneCall(`${service!.url}/v1/traces`, TOKEN, Date.now() - MIN);
     const graph = await waitFor('the trace graph in Redis', () => createTraceGraphStore(redis, fx.prefix).load(), 30_000, 250);
     assert.deepEqual(graph.edges.map((e) => [e.caller, e.callee, e.points.reduce((n, p) => n + p.requests, 0)]), [['checkout', 'payments', 1]]);
     assert.ok(await redis.exists(`${fx.prefix}:lock:reader:traces`), 'the service holds the traces reader turn');
