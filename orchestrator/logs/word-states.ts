@@ -24,6 +24,9 @@ export type WordStates = Map<number, Set<string>>;
 
 const MAX_WORD = 40;
 
+/** `,` `:` `;` `.`: the one sentence mark a word may end with (`Yes,`). */
+const trailingMark = (c: number): boolean => c === 44 || c === 58 || c === 59 || c === 46;
+
 /**
  * True for a token that is a plain word: letters, with `_`, `-` or `*`
  * inside, and at most one trailing sentence mark (`Yes,`). A token with a
@@ -38,7 +41,7 @@ export function plainWord(token: string): boolean {
     if (letter) continue;
     if (i === 0) return false;
     if (c === 95 || c === 45 || c === 42) continue; // _ - *
-    if (i === n - 1 && (c === 44 || c === 58 || c === 59 || c === 46)) continue; // , : ; .
+    if (i === n - 1 && trailingMark(c)) continue;
     return false;
   }
   return true;
@@ -47,8 +50,7 @@ export function plainWord(token: string): boolean {
 /** True for an enum-style name: capitals and `_` only, two characters or more (`RUNNING`, `TIME_TICK`), a trailing mark aside. */
 export function enumWord(token: string): boolean {
   let n = token.length;
-  const last = token.charCodeAt(n - 1);
-  if (last === 44 || last === 58 || last === 59 || last === 46) n--;
+  if (trailingMark(token.charCodeAt(n - 1))) n--;
   if (n < 2) return false;
   for (let i = 0; i < n; i++) {
     const c = token.charCodeAt(i);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { createStackLock, type StackLease } from '../queue/stack-lock.ts';
 
@@ -32,6 +34,11 @@ export interface ReaderTurnOptions {
   owner: string;
   /** @defaultValue 15 000 ms: how long a dead reader's turn lasts. */
   leaseMs?: number;
+}
+
+/** This process as a turn's owner: the worker's id when it has one, else host, pid and a random part (a pid is reused across restarts). */
+export function processOwner(workerId?: string): string {
+  return workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
 export function createReaderTurn(redis: Redis, o: ReaderTurnOptions): ReaderTurn {

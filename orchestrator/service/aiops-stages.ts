@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { ServiceConfig } from '../config/service-config.ts';
-import { createReaderTurn, type ReaderTurn } from '../runtime/reader-turn.ts';
+import { createReaderTurn, processOwner } from '../runtime/reader-turn.ts';
 import { startCorrelateWorker } from '../correlate/correlate-worker.ts';
 import { createTraceGraphStore } from '../traces/trace-graph-store.ts';
 import type { IncidentEvent } from '../correlate/index.ts';
@@ -58,7 +56,8 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     ...(config.remediation.enabled ? { onIncident: (event: IncidentEvent) => queueRemediation(parts, event) } : {}),
   });
   const forecasts = config.forecast.enabled ? forecastStage(parts, telemetryStore) : undefined;
-  const turn = readerTurns(parts, options.workerId);
+  const owner = processOwner(options.workerId);
+  const turn = (name: string) => createReaderTurn(parts.redis, { prefix: parts.prefix, name, owner });
   const telemetry = startDetectRunner({
     redis: parts.redis,
     prefix: parts.prefix,
@@ -73,7 +72,7 @@ export function startAiopsStages(parts: SharedParts, options: { workerId?: strin
     turn: turn('metrics'),
     ...(forecasts ? { onTurnTaken: () => forecasts.forget() } : {}),
     // Several poll intervals: a reader that stopped or died leaves no list standing as if fresh.
-    sharedHealth: { store: createSignalHealthStore(parts.redis, { prefix: parts.prefix, ttlMs: Math.max(30_000, 3 * t.pollIntervalSeconds * 1000) }), readBy: options.workerId ?? `${hostname()}:${process.pid}` },
+    sharedHealth: { store: createSignalHealthStore(parts.redis, { prefix: parts.prefix, ttlMs: Math.max(30_000, 3 * t.pollIntervalSeconds * 1000) }), readBy: owner },
   });
   telemetry.start();
   const logs = startLogStage(parts, {
@@ -123,12 +122,6 @@ function startRemediation(
     forecast: { horizonMs: config.forecast.horizonMinutes * 60_000, minConfidence: config.forecast.minConfidence },
     ...(o.workerId ? { workerId: `remediate-${o.workerId}` } : {}),
   });
-}
-
-/** Every process could read CloudWatch; one at a time does, each source (metrics, logs) with its own turn. */
-function readerTurns(parts: SharedParts, workerId: string | undefined): (name: string) => ReaderTurn {
-  const owner = workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  return (name) => createReaderTurn(parts.redis, { prefix: parts.prefix, name, owner });
 }
 
 /** The config's diagnosis windows, in ms; those not set keep the diagnosis defaults. */

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { anomalyInput, withRoles } from '../correlate/index.ts';
 import { contextFrom } from '../correlate/stack-context.ts';
 import type { TraceIngest } from '../http/trace-routes.ts';
 import { every } from '../runtime/periodic.ts';
-import { createReaderTurn } from '../runtime/reader-turn.ts';
+import { createReaderTurn, processOwner } from '../runtime/reader-turn.ts';
 import type { Anomaly } from '../telemetry/anomaly.ts';
 import { timelineEvent } from '../timeline/timeline-event.ts';
 import { createSharedTraceRunner } from '../traces/shared-trace-runner.ts';
@@ -46,7 +44,7 @@ export function startTraceStage(parts: SharedParts): TraceStage | undefined {
   };
   // Several receiving processes share their spans through Redis, and one at a time closes the periods.
   const shared = t.shared
-    ? createSharedTraceRunner({ ...common, turn: createReaderTurn(parts.redis, { prefix: parts.prefix, name: 'traces', owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}` }) })
+    ? createSharedTraceRunner({ ...common, turn: createReaderTurn(parts.redis, { prefix: parts.prefix, name: 'traces', owner: processOwner() }) })
     : undefined;
   const runner = shared ?? createTraceRunner(common);
   const ticker = every((t.periodSeconds * 1000) / 4, runner.tick, (err) => parts.emit(timelineEvent('error', `trace tick failed: ${err.message}`)));

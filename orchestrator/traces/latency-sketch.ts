@@ -54,16 +54,6 @@ export function quantileOf(s: LatencySketch, q: number): number | undefined {
   return valueOf(MAX_BUCKETS - 1);
 }
 
-/**
- * The bucket a duration falls into. Bucket bounds are fixed (the same
- * GAMMA and MIN_MS everywhere), so two processes put equal durations in
- * the same bucket, and sketches merge exactly by adding bucket counts:
- * the merged sketch is the one that all the durations would have made.
- */
-export function bucketOf(ms: number): number {
-  return indexOf(ms);
-}
-
 /** Adds `count` durations to bucket `index` (from a merged partial); an index outside 0..MAX_BUCKETS-1 is refused. */
 export function addToBucket(s: LatencySketch, index: number, count: number): void {
   if (!Number.isInteger(index) || index < 0 || index >= MAX_BUCKETS) throw new RangeError(`sketch bucket ${index} is outside 0..${MAX_BUCKETS - 1}`);
@@ -72,7 +62,7 @@ export function addToBucket(s: LatencySketch, index: number, count: number): voi
   s.count += count;
 }
 
-/** Folds `from` into `into`: bucket counts add. */
+/** Folds `from` into `into`: bucket bounds are fixed, so counts add and the merge is the sketch all the durations would have made. */
 export function mergeSketch(into: LatencySketch, from: LatencySketch): void {
   for (const [i, n] of from.buckets) addToBucket(into, i, n);
 }

@@ -6,7 +6,7 @@ import { createRedisTelemetryStore } from '../telemetry/redis-telemetry-store.ts
 import type { FlatSpan } from './otlp-spans.ts';
 import { DEFAULT_SPAN_AGGREGATOR_OPTIONS, type SpanAggregatorOptions } from './span-aggregator.ts';
 import { createSpanShareStore, type SpanShareStore } from './span-share-store.ts';
-import { decodeOrphan, decodePartial, sharesOfBatch, tally, type PeriodPartial } from './trace-partial.ts';
+import { decodeOrphan, decodePartial, emptyPartial, sharesOfBatch, tally, type PeriodPartial } from './trace-partial.ts';
 import { closeSharedPeriod } from './trace-period-close.ts';
 import type { TraceGraph } from './trace-graph.ts';
 import { createTraceGraphStore } from './trace-graph-store.ts';
@@ -131,7 +131,7 @@ async function shareBatch(store: SpanShareStore, batch: readonly FlatSpan[], o: 
   const shares = sharesOfBatch(spans, (i) => parents[i], o.periodMs, o.stackOf);
   const periods = new Set([...shares.partials.keys(), ...shares.orphans.keys()]);
   for (const period of periods) {
-    const r = await store.fold(shares.partials.get(period) ?? { period, entities: new Map(), dropped: 0, unresolved: 0 }, shares.orphans.get(period) ?? []);
+    const r = await store.fold(shares.partials.get(period) ?? emptyPartial(period), shares.orphans.get(period) ?? []);
     if (r.late) stats.late += spans.filter((s) => Math.floor(s.startMs / o.periodMs) * o.periodMs === period).length;
   }
 }

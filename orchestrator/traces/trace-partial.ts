@@ -108,7 +108,7 @@ export function sharesOfBatch(spans: readonly FlatSpan[], parentService: (i: num
     if (s.kind === SPAN_KIND.client && s.peerService && s.peerService !== s.service) tally(p, 'c', [s.service, s.peerService], s.durationMs, s.error);
     if (root) return;
     const parent = parentService(i);
-    if (parent === undefined) orphans.set(period, [...(orphans.get(period) ?? []), [s.parentSpanId!, s.service, s.startMs, s.durationMs, s.error]]);
+    if (parent === undefined) (orphans.get(period) ?? orphans.set(period, []).get(period)!).push([s.parentSpanId!, s.service, s.startMs, s.durationMs, s.error]);
     else if (parent !== s.service) tally(p, 'e', [parent, s.service], s.durationMs, s.error);
   });
   return { partials, orphans };
