@@ -30,7 +30,7 @@ import { createRedis } from '../orchestrator/queue/redis.ts';
 import { createRunStore } from '../orchestrator/records/run-store.ts';
 import type { RunRecord } from '../orchestrator/records/run-record.ts';
 import { startRedis } from '../orchestrator/runtime/local-services.ts';
-import { pluginEnvVars } from '../orchestrator/engine/engine-env.ts';
+import { compileCacheEnv, pluginEnvVars } from '../orchestrator/engine/engine-env.ts';
 import { PROJECT_ROOT, resolveToolchain } from '../orchestrator/runtime/toolchain.ts';
 import { startFleetSimulator } from '../sandbox/fleet-simulator.ts';
 import { createLocalRepo } from '../sandbox/local-repo.ts';
@@ -133,8 +133,8 @@ try {
   await pulumi(['up', '--yes', '--stack', 'sandbox', '--policy-pack', 'policies']);
 
   const floor = await createEngineFloor(join(dir, 'floor'), { pulumiDir: toolchain.pulumiDir, env: cliEnv });
-  // The same floor with Node's compile cache, which the service gives its engines (and a plain `pulumi up` does not have): how much of the gap the cache alone closes.
-  const cachedFloor = await createEngineFloor(join(dir, 'floor-cached'), { pulumiDir: toolchain.pulumiDir, env: { ...cliEnv, NODE_COMPILE_CACHE: join(dir, 'floor-compile-cache') } });
+  // The same floor with Node's compile cache as the service gives its engines (and a plain `pulumi up` does not have): how much of the gap the cache alone closes.
+  const cachedFloor = await createEngineFloor(join(dir, 'floor-cached'), { pulumiDir: toolchain.pulumiDir, env: { ...cliEnv, ...compileCacheEnv(join(dir, 'floor-compile-cache')) } });
   const identity = { GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
 
   /** Webhook to applied for a push of `head` to main; the run record and the wall time, with its parts. */

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PluginsConfig } from '../config/plugins-config.ts';
 
 /**
@@ -67,18 +68,34 @@ export function pluginEnvVars(plugins: PluginsConfig): Record<string, string> {
   return { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: plugins.mode === 'acquire' ? 'false' : 'true' };
 }
 
+/** Loaded first by every Node.js process of an engine with a compile cache (see the file). */
+export const COMPILE_CACHE_PRELOAD = fileURLToPath(new URL('./compile-cache-preload.cjs', import.meta.url));
+
+/**
+ * Node.js's on-disk compile cache for an engine's Node.js processes, in
+ * `dir`. Every run starts three or more of them (the program, the policy
+ * packs' hosts, dynamic providers) that load the same large modules
+ * (@pulumi/pulumi and the TypeScript compiler it parses closures with,
+ * @pulumi/policy); V8's code cache on disk spares compiling them again in
+ * each. Node checks each entry against its source's hash, so a changed module
+ * is compiled afresh, never run from a stale entry. The preload makes the
+ * cache hold across those processes; `nodeOptions` (the user's own
+ * NODE_OPTIONS) are kept before it.
+ */
+export function compileCacheEnv(dir: string, nodeOptions?: string): Record<string, string> {
+  // Quoted as NODE_OPTIONS reads quotes, so that a path with spaces stays one argument.
+  const preload = `--require=${JSON.stringify(COMPILE_CACHE_PRELOAD)}`;
+  return { NODE_COMPILE_CACHE: dir, NODE_OPTIONS: nodeOptions ? `${nodeOptions} ${preload}` : preload };
+}
+
 /** The variables that point the engine at the backend and keep it away from Pulumi Cloud. */
 export function engineEnvVars(settings: EngineEnvSettings): Record<string, string> {
   const home = engineHome(settings);
+  // A compile cache named in `pulumi.env` wins (and NODE_DISABLE_COMPILE_CACHE turns it off).
+  const cacheDir = settings.env?.NODE_COMPILE_CACHE ?? settings.compileCacheDir;
   return {
-    // Every run starts three or more Node.js processes that load the same
-    // large modules (@pulumi/pulumi and the TypeScript compiler it parses
-    // closures with, @pulumi/policy); V8's code cache on disk spares compiling
-    // them again in each. Node checks each entry against its source's hash, so
-    // a changed module is compiled afresh, never run from a stale entry. A
-    // value in `pulumi.env` wins (and NODE_DISABLE_COMPILE_CACHE turns it off).
-    ...(settings.compileCacheDir ? { NODE_COMPILE_CACHE: settings.compileCacheDir } : {}),
     ...settings.env,
+    ...(cacheDir ? compileCacheEnv(cacheDir, settings.env?.NODE_OPTIONS) : {}),
     PULUMI_BACKEND_URL: settings.backendUrl,
     PULUMI_CONFIG_PASSPHRASE: settings.passphrase,
     PULUMI_SKIP_UPDATE_CHECK: 'true',

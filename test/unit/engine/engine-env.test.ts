@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { declaredEngineEnv, engineEnvironment, engineEnvVars, engineHome } from '../../../orchestrator/engine/engine-env.ts';
+import { existsSync } from 'node:fs';
+import { COMPILE_CACHE_PRELOAD, declaredEngineEnv, engineEnvironment, engineEnvVars, engineHome } from '../../../orchestrator/engine/engine-env.ts';
 import type { PluginsConfig } from '../../../orchestrator/config/plugins-config.ts';
 
 const OFF: PluginsConfig = { mode: 'off' };
@@ -15,7 +16,7 @@ describe('engine environment: the service and a person see the same backend', ()
     assert.equal(env.PULUMI_HOME, undefined, 'a shared backend keeps the user\'s engine home');
   });
 
-  it('adds no Node options of its own (Pulumi\'s hosts map stack traces themselves), keeping the config\'s', () => {
+  it('adds no Node options of its own without a compile cache (Pulumi\'s hosts map stack traces themselves), keeping the config\'s', () => {
     assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF }).NODE_OPTIONS, undefined);
     assert.equal(engineEnvVars({ backendUrl: 's3://a', passphrase: 'p', plugins: OFF, env: { NODE_OPTIONS: '--max-old-space-size=2048' } }).NODE_OPTIONS, '--max-old-space-size=2048');
   });
@@ -25,6 +26,14 @@ describe('engine environment: the service and a person see the same backend', ()
     assert.equal(engineEnvVars(base).NODE_COMPILE_CACHE, undefined);
     assert.equal(engineEnvVars({ ...base, compileCacheDir: '/var/lib/h/cache/node-compile' }).NODE_COMPILE_CACHE, '/var/lib/h/cache/node-compile');
     assert.equal(engineEnvVars({ ...base, compileCacheDir: '/var/lib/h/cache/node-compile', env: { NODE_COMPILE_CACHE: '/fast/ncc' } }).NODE_COMPILE_CACHE, '/fast/ncc');
+  });
+
+  it('loads the compile cache\'s preload in every Node.js process of an engine with a cache, after the config\'s own options', () => {
+    const base = { backendUrl: 's3://a', passphrase: 'p', plugins: OFF, compileCacheDir: '/var/lib/h/cache/node-compile' };
+    const preload = `--require=${JSON.stringify(COMPILE_CACHE_PRELOAD)}`;
+    assert.equal(engineEnvVars(base).NODE_OPTIONS, preload);
+    assert.equal(engineEnvVars({ ...base, env: { NODE_OPTIONS: '--max-old-space-size=2048' } }).NODE_OPTIONS, `--max-old-space-size=2048 ${preload}`);
+    assert.ok(existsSync(COMPILE_CACHE_PRELOAD), COMPILE_CACHE_PRELOAD);
   });
 
   it('keeps a file backend\'s engine home beside its state', () => {
