@@ -203,20 +203,6 @@ func (o nodeOptions) env() []string {
 	return env
 }
 
-// resolveModule asks Node itself where a module is, from dir, so that the
-// program uses the @pulumi/pulumi in its own node_modules.
-func resolveModule(nodeBin, dir, module string) (string, error) {
-	script := fmt.Sprintf("process.stdout.write(require.resolve(%q))", module)
-	cmd := exec.Command(nodeBin, "-e", script)
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf(
-			"cannot find %s from %s: is @pulumi/pulumi installed (npm ci)? %w", module, dir, err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
 // --- Run: a Pulumi program -------------------------------------------------
 
 func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
