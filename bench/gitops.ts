@@ -98,8 +98,8 @@ try {
   const latencies: number[] = [];
   await git(['checkout', '-q', '-b', 'bench/preview'], { cwd: repo.workDir });
   for (let i = 0; i < pushes; i++) {
-    // 3, 2, 3, …, never 4: the pushes to main below set 4, and a plan saved here for that content would spare them their preview.
-    setCapacity(repo.workDir, 3 - (i % 2));
+    // 3, 1, 3, …: never main's 2 (nothing to preview) nor 4, which the pushes to main below set (a plan saved here for that content would spare them their preview).
+    setCapacity(repo.workDir, 3 - 2 * (i % 2));
     await git(['commit', '-qam', `preview ${i}`], { cwd: repo.workDir, env: { GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' } });
     await git(['push', '-q', 'origin', 'bench/preview'], { cwd: repo.workDir });
     const head = await git(['rev-parse', 'HEAD'], { cwd: repo.workDir });
