@@ -9,6 +9,7 @@ import { commitOfDeployJobId, type Trigger } from '../queue/deploy-job.ts';
 import type { DeployQueue } from '../queue/deploy-queue.ts';
 import { StackIdSchema, stackKey, type StackId } from '../model/stack-key.ts';
 import type { RunStore } from '../records/run-store.ts';
+import { applyFailed } from '../records/stack-status.ts';
 import { GitEventSchema, type GitEvent, type PullRequestEvent } from '../source/git-event.ts';
 import type { SourceFetcher } from '../source/source-fetcher.ts';
 import { timelineEvent, type TimelineSink } from '../timeline/timeline-event.ts';
@@ -107,19 +108,27 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
       const target: StackId = named.data;
       const status = await deps.store.status(stackKey(target));
       const base = apply ? status.appliedCommit ?? undefined : fallbackBase;
+      const single: ProjectLayout = { ...project, stacks: [stack] };
+      const changedSince = async (from: string) => {
+        let changed = diffs.get(from);
+        if (!changed) {
+          changed = await deps.fetcher.changedFiles(repo.url, from, commit);
+          diffs.set(from, changed);
+        }
+        return affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
+      };
+      // The commit of the stack's last apply when the stack is not Ready after it.
+      const tried = apply && status.observedCommit !== commit && !status.conditions.Ready.status ? status.observedCommit : undefined;
       let reason: string | undefined;
       if (base === undefined) {
-        reason = apply ? 'never applied' : 'no base to compare with';
+        // A stack that never applied and whose apply failed (a plugin or credentials missing) runs again when its
+        // files changed since, as a failed stack below does; not on every push to the deploy branch, where it took
+        // the engine from the stacks the push did change. A person runs it at once with POST /api/stacks/:key/up.
+        if (tried && applyFailed(status)) {
+          const since = await changedSince(tried).catch(() => 'the commit of its failed run is no longer known');
+          reason = since ? `never applied; ${since}, since its failed run of ${tried.slice(0, 12)}` : undefined;
+        } else reason = apply ? 'never applied' : 'no base to compare with';
       } else if (base !== commit) {
-        const single: ProjectLayout = { ...project, stacks: [stack] };
-        const changedSince = async (from: string) => {
-          let changed = diffs.get(from);
-          if (!changed) {
-            changed = await deps.fetcher.changedFiles(repo.url, from, commit);
-            diffs.set(from, changed);
-          }
-          return affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
-        };
         reason = await changedSince(base);
         // A newer apply of the stack may be queued or running: a push that sets the files back to what
         // was applied is then no change against `base`, yet the queued commit would be what stays (bench:load found it).
@@ -130,8 +139,7 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
         }
         // A stack whose last run failed is run again when its files changed since that run, even
         // back to what was applied (a bad change undone): otherwise it stays failed on a commit long gone.
-        const tried = status.observedCommit;
-        if (!reason && apply && tried && tried !== base && tried !== commit && !status.conditions.Ready.status) {
+        if (!reason && tried && tried !== base) {
           const since = await changedSince(tried);
           if (since) reason = `${since}, since its failed run of ${tried.slice(0, 12)}`;
         }

@@ -113,6 +113,16 @@ export function blockRun(status: StackStatus, commit: string, why: string, at: s
   return { ...status, observedCommit: commit, conditions: { ...c, Ready: cond(false, 'Blocked', `waiting for a dependency: ${why}`, at, c.Ready) } };
 }
 
+/**
+ * Whether the stack's last apply failed by itself: it finished (not
+ * `NeverApplied`), not Ready, not waiting on a dependency (`Blocked`, which
+ * resumes it), and no run is under way whose outcome is still open.
+ */
+export function applyFailed(status: StackStatus): boolean {
+  const c = status.conditions;
+  return status.observedCommit !== undefined && !c.Ready.status && !c.Reconciling.status && c.Ready.reason !== 'NeverApplied' && c.Ready.reason !== 'Blocked';
+}
+
 /** Whether a run of `commit` may start: a stalled stack waits for a commit other than the one it stalled on. */
 export function isStalledFor(status: StackStatus | undefined, commit: string): boolean {
   return status !== undefined && status.conditions.Stalled.status && status.observedCommit === commit;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { applyFailed } from '../../../orchestrator/records/stack-status.ts';
 import { startService, type RunningService } from '../../../orchestrator/service/service.ts';
 import { git } from '../../../orchestrator/source/git.ts';
 import { createGitopsFixture, WEBHOOK_SECRET, type GitopsFixture } from '../../support/gitops-fixture.ts';
@@ -76,6 +77,28 @@ describe('gitops: a push, signed webhook over loopback, preview and apply by the
     const commit = await pushAndNotify('add notes');
     await sleep(3000);
     assert.deepEqual((await fx.runs()).filter((r) => r.commit === commit), []);
+  });
+
+  it('a stack that never applied and failed runs again only when its own files change, not on every push', async () => {
+    // web-prod cannot deploy here (no provider plugins): its first apply failed.
+    const webProd = 'infra/./web-prod';
+    const failed = await waitFor('web-prod idle after a failed apply', async () => {
+      const status = await fx.store.status(webProd);
+      return applyFailed(status) ? status : undefined;
+    });
+    const runsOfWebProd = async (commit: string) => (await fx.store.list({ stackKey: webProd, limit: 100 })).filter((r) => r.commit === commit);
+
+    fx.setStackConfig('sandbox:volumeGiB', '30');
+    const sandboxOnly = await pushAndNotify('checkout volumes to 30 GiB');
+    assert.equal((await fx.waitForRun(sandboxOnly, ['applied', 'failed'])).status, 'applied');
+    await sleep(1000);
+    assert.deepEqual(await runsOfWebProd(sandboxOnly), [], 'a push that leaves web-prod alone does not run it again');
+    assert.equal((await fx.store.status(webProd)).observedCommit, failed.observedCommit);
+
+    const file = join(fx.repo.workDir, 'stacks', 'Pulumi.web-prod.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/(web:version:) .*/, '$1 v2.15.0'));
+    const touched = await pushAndNotify('storefront v2.15.0');
+    await waitFor('a run of web-prod for the commit that changed it', async () => (await runsOfWebProd(touched))[0]);
   });
 
   it('a pull request is previewed, never applied', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { applyRun, initialStatus, isBlank, isStalledFor, restoreApplied, startRun } from '../../../orchestrator/records/stack-status.ts';
+import { applyFailed, applyRun, blockRun, initialStatus, isBlank, isStalledFor, restoreApplied, startRun } from '../../../orchestrator/records/stack-status.ts';
 import { previewRun } from '../../support/run-records.ts';
 
 const AT = '2026-11-30T12:00:00.000Z';
@@ -45,5 +45,29 @@ describe('records: a stalled stack', () => {
   it('a preview of another ref leaves the stall alone', () => {
     const status = startRun(stalledOn(COMMIT), previewRun({ apply: false, status: 'running', commit: OTHER }), AT);
     assert.equal(isStalledFor(status, COMMIT), true);
+  });
+});
+
+describe('records: whether a stack\'s own apply failed (what the intake holds later pushes against)', () => {
+  const blank = () => initialStatus('infra/./web-prod', AT);
+  const failedOnce = () => applyRun(blank(), previewRun({ apply: true, status: 'failed', reason: 'MissingPlugin', commit: COMMIT }), AT);
+
+  it('a failed apply, finished, with nothing under way, counts', () => {
+    assert.equal(applyFailed(failedOnce()), true);
+  });
+
+  it('a stack never run, or one whose run is under way, does not', () => {
+    assert.equal(applyFailed(blank()), false);
+    assert.equal(applyFailed(startRun(blank(), previewRun({ apply: true, status: 'running', commit: COMMIT }), AT)), false);
+    assert.equal(applyFailed(startRun(failedOnce(), previewRun({ apply: true, status: 'running', commit: 'd'.repeat(40) }), AT)), false);
+  });
+
+  it('a stack waiting on a dependency does not (the dependency\'s apply resumes it), nor an applied one', () => {
+    assert.equal(applyFailed(blockRun(blank(), COMMIT, 'infra/./network failed', AT)), false);
+    assert.equal(applyFailed(applyRun(blank(), previewRun({ apply: true, status: 'applied', commit: COMMIT }), AT)), false);
+  });
+
+  it('a pull request\'s failed preview does not', () => {
+    assert.equal(applyFailed(applyRun(blank(), previewRun({ apply: false, status: 'failed', reason: 'PolicyViolation', commit: COMMIT }), AT)), false);
   });
 });
