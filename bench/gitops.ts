@@ -15,7 +15,7 @@
  *    the engine's floor here. `engine_vs_floor_direct` is the same for a push
  *    straight to main, which previews and updates in one engine process.
  *    `engine_vs_floor_same_cache` compares the same service rounds with the
- *    floor run with Node's compile cache, which the service gives its engines.
+ *    floor run with Node's compile cache and its preload, as the service runs its engines.
  *
  * Everything runs on this machine: redis-server, the fleet simulator, local
  * Git remotes, the real engine. Figures are printed; nothing is asserted.
