@@ -106,50 +106,68 @@ export async function planEvent(deps: IntakeDeps, event: GitEvent): Promise<Inta
         continue;
       }
       const target: StackId = named.data;
-      const status = await deps.store.status(stackKey(target));
-      const base = apply ? status.appliedCommit ?? undefined : fallbackBase;
-      const single: ProjectLayout = { ...project, stacks: [stack] };
-      const changedSince = async (from: string) => {
-        let changed = diffs.get(from);
-        if (!changed) {
-          changed = await deps.fetcher.changedFiles(repo.url, from, commit);
-          diffs.set(from, changed);
-        }
-        return affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
-      };
-      // The commit of the stack's last apply when the stack is not Ready after it.
-      const tried = apply && status.observedCommit !== commit && !status.conditions.Ready.status ? status.observedCommit : undefined;
-      let reason: string | undefined;
-      if (base === undefined) {
-        // A stack that never applied and whose apply failed (a plugin or credentials missing) runs again when its
-        // files changed since, as a failed stack below does; not on every push to the deploy branch, where it took
-        // the engine from the stacks the push did change. A person runs it at once with POST /api/stacks/:key/up.
-        if (tried && applyFailed(status)) {
-          const since = await changedSince(tried).catch(() => 'the commit of its failed run is no longer known');
-          reason = since ? `never applied; ${since}, since its failed run of ${tried.slice(0, 12)}` : undefined;
-        } else reason = apply ? 'never applied' : 'no base to compare with';
-      } else if (base !== commit) {
-        reason = await changedSince(base);
-        // A newer apply of the stack may be queued or running: a push that sets the files back to what
-        // was applied is then no change against `base`, yet the queued commit would be what stays (bench:load found it).
-        const queued = apply && !reason ? commitOfDeployJobId(await deps.deployQueue.latestApply(target)) : undefined;
-        if (queued && queued !== base && queued !== commit) {
-          const since = await changedSince(queued);
-          if (since) reason = `${since}, since the queued ${queued.slice(0, 12)}`;
-        }
-        // A stack whose last run failed is run again when its files changed since that run, even
-        // back to what was applied (a bad change undone): otherwise it stays failed on a commit long gone.
-        if (!reason && tried && tried !== base) {
-          const since = await changedSince(tried);
-          if (since) reason = `${since}, since its failed run of ${tried.slice(0, 12)}`;
-        }
-      }
+      const reason = await reasonToRun(deps, { repo, commit, apply, fallbackBase, diffs }, target, { ...project, stacks: [stack] });
       if (reason) affected.push({ target, reason, project });
     }
   }
   const { declared } = await queueInOrder(deps, repo, { commit, apply, trigger }, affected, targets);
   const invalid = declared.invalid.length > 0 ? { invalid: declared.invalid } : {};
   return { repo: repo.id, commit, apply, targets, ...(refused.length > 0 ? { refused } : {}), ...invalid };
+}
+
+/** The event's commit and what its stacks are compared with; `diffs` is shared by stacks of the same base. */
+interface PlanContext {
+  repo: IntakeRepo;
+  commit: string;
+  apply: boolean;
+  fallbackBase: string | undefined;
+  diffs: Map<string, string[]>;
+}
+
+/** Why the event runs one stack (`single`: its project with that stack only), measured against its own base; undefined: it does not. */
+async function reasonToRun(deps: IntakeDeps, { repo, commit, apply, fallbackBase, diffs }: PlanContext, target: StackId, single: ProjectLayout): Promise<string | undefined> {
+  const status = await deps.store.status(stackKey(target));
+  const base = apply ? status.appliedCommit ?? undefined : fallbackBase;
+  const changedSince = async (from: string) => {
+    let changed = diffs.get(from);
+    if (!changed) {
+      changed = await deps.fetcher.changedFiles(repo.url, from, commit);
+      diffs.set(from, changed);
+    }
+    return affectedStacks([single], changed, repo.policyPacks)[0]?.reason;
+  };
+  // The commit of the stack's last apply when the stack is not Ready after it.
+  const tried = apply && status.observedCommit !== commit && !status.conditions.Ready.status ? status.observedCommit : undefined;
+  let reason: string | undefined;
+  if (base === undefined) {
+    // A stack that never applied and whose apply failed (a plugin or credentials missing) runs again when its
+    // files changed since, as a failed stack below does; not on every push to the deploy branch, where it took
+    // the engine from the stacks the push did change. A person runs it at once with POST /api/stacks/:key/up.
+    if (tried && applyFailed(status)) {
+      // A commit gone from the mirror (force-pushed away) cannot be compared with: the stack runs.
+      const since = await changedSince(tried).then(
+        (changed) => changed && `${changed}, since its failed run of ${tried.slice(0, 12)}`,
+        () => `its failed run's commit ${tried.slice(0, 12)} is no longer known`,
+      );
+      reason = since ? `never applied; ${since}` : undefined;
+    } else reason = apply ? 'never applied' : 'no base to compare with';
+  } else if (base !== commit) {
+    reason = await changedSince(base);
+    // A newer apply of the stack may be queued or running: a push that sets the files back to what
+    // was applied is then no change against `base`, yet the queued commit would be what stays (bench:load found it).
+    const queued = apply && !reason ? commitOfDeployJobId(await deps.deployQueue.latestApply(target)) : undefined;
+    if (queued && queued !== base && queued !== commit) {
+      const since = await changedSince(queued);
+      if (since) reason = `${since}, since the queued ${queued.slice(0, 12)}`;
+    }
+    // A stack whose last run failed is run again when its files changed since that run, even
+    // back to what was applied (a bad change undone): otherwise it stays failed on a commit long gone.
+    if (!reason && tried && tried !== base) {
+      const since = await changedSince(tried);
+      if (since) reason = `${since}, since its failed run of ${tried.slice(0, 12)}`;
+    }
+  }
+  return reason;
 }
 
 /**
