@@ -25,12 +25,16 @@ v8.setFlagsFromString('--allow-natives-syntax');
 if (typeof nodeModule.flushCompileCache === 'function' && nodeModule.getCompileCacheDir?.()) {
   const stdout = process.stdout;
   const write = stdout.write;
+  let flushed = false;
+  // Kept in place after the flush (not swapped back), so that a wrapper someone put around it later stays whole.
   stdout.write = function writeAfterFlush(...args) {
-    stdout.write = write;
-    try {
-      nodeModule.flushCompileCache();
-    } catch {
-      // A cache that cannot be written only costs the next run its speed.
+    if (!flushed) {
+      flushed = true;
+      try {
+        nodeModule.flushCompileCache();
+      } catch {
+        // A cache that cannot be written only costs the next run its speed.
+      }
     }
     return write.apply(this, args);
   };
