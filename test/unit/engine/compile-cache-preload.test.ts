@@ -61,6 +61,12 @@ describe('compile cache preload: one cache for the program, the policy hosts and
     assert.match(sharedModuleLog('natives-before.js', cache), /no such file/);
   });
 
+  it('leaves a program\'s own wrapper of stdout in place after the flush', () => {
+    writeFileSync(join(dir, 'wraps.js'), "const w = process.stdout.write; process.stdout.write = function (s, ...a) { return w.call(this, `> ${s}`, ...a); }; console.log('one'); console.log('two');\n");
+    const run = spawnSync(process.execPath, ['wraps.js'], { cwd: dir, env: { ...env, NODE_DEBUG_NATIVE: undefined, ...compileCacheEnv(join(dir, 'cache')) }, encoding: 'utf8' });
+    assert.equal(run.stdout, '> one\n> two\n');
+  });
+
   it('with it, a plugin writes the cache when it prints its port, so the next process reuses it', async () => {
     const cache = compileCacheEnv(join(dir, 'cache'));
     await runPluginUntilKilled(cache);
